@@ -1,2 +1,160 @@
-def pytest_addoption(parser):
-    pass
+"""drillbook's pytest plugin: options, markers, fixtures and guards. Thin: it delegates.
+
+    pytest -m smoke                      # the embedded local sandbox
+    pytest -m smoke --env staging        # environments/staging.toml
+    pytest -m "chaos" --env production --approve CHG-123
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from drillbook import environments, evidence, runbook, safety, target
+from drillbook.clients.http import build_client
+from drillbook.environments import Environment
+from drillbook.errors import DrillbookError
+
+ENV_KEY = pytest.StashKey[Environment]()
+RUN_DIR_KEY = pytest.StashKey[Path]()
+DEFAULT_ALLURE_DIR = "reports/allure-results"
+
+MARKERS = {
+    "smoke": "critical user flows after a deploy (seconds)",
+    "health": "health, readiness and liveness endpoints",
+    "gate": "pre-deploy gate: a hard pass/fail for the pipeline",
+    "watch": "post-deploy watch of error rate and latency (15 min by default)",
+    "cache": "Redis cache checks",
+    "database": "Cosmos DB checks",
+    "queue": "queue depth and worker checks",
+    "security": "auth, headers, TLS and leak checks",
+    "contract": "API contract against /openapi.json",
+    "load": "load drills (locust)",
+    "chaos": "fault-injection drills",
+    "dr": "backup/restore drills",
+    "destructive": "changes or loads the target; refused on production without --approve",
+    "runbook(section)": "the RUNBOOK.md section this test verifies, e.g. @pytest.mark.runbook('service-health')",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("drillbook", "drillbook: runbook drills")
+    group.addoption("--env", default="local", metavar="NAME",
+                    help=f"target environment from environments/*.toml "
+                         f"({', '.join(environments.available_environments())}); default: local (embedded sandbox)")
+    group.addoption("--env-file", default=None, metavar="PATH",
+                    help="environment file for a target that is not in environments/ (overrides --env)")
+    group.addoption("--expect-version", default=None, metavar="VERSION",
+                    help="fail unless /health reports this version (use after a deploy)")
+    group.addoption("--approve", default=None, metavar="CHANGE_ID",
+                    help="change/approval id (e.g. CHG-123); required for destructive drills on production")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    if config.option.help or config.option.version:
+        return
+    if getattr(config.option, "allure_report_dir", "unset") is None:
+        config.option.allure_report_dir = DEFAULT_ALLURE_DIR
+    _load_target(config)
+
+
+def _load_target(config: pytest.Config) -> None:
+    is_controller = not hasattr(config, "workerinput")
+    try:
+        env = environments.load_environment(config.option.env, path=config.option.env_file)
+        if env.uses_sandbox and is_controller and not os.environ.get(target.RUN_DIR_VAR):
+            config.stash[RUN_DIR_KEY] = target.prepare_run_dir()
+        env = environments.resolve_secrets(env)
+        safety.check_approval_id(config.option.approve)
+    except DrillbookError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[ENV_KEY] = env
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        evidence.label_item(item)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    env = item.config.stash.get(ENV_KEY, None)
+    if env is not None and item.get_closest_marker("destructive"):
+        safety.guard_destructive(env, item.config.option.approve, item.nodeid)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    report = yield
+    safety.scrub_report(report)
+    return report
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run_dir = config.stash.get(RUN_DIR_KEY, None)
+    if run_dir is not None:
+        target.finish_run_dir(run_dir)
+    env = config.stash.get(ENV_KEY, None)
+    results = getattr(config.option, "allure_report_dir", None)
+    if env is not None and results and not hasattr(config, "workerinput"):
+        evidence.write_run_files(Path(results), env, approval=config.option.approve,
+                                 markexpr=config.option.markexpr)
+        evidence.scrub_directory(Path(results))
+
+
+# --- fixtures -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def drill_env(pytestconfig: pytest.Config) -> Environment:
+    """The target environment, secrets resolved; the sandbox is started here on first use."""
+    env = pytestconfig.stash[ENV_KEY]
+    if env.uses_sandbox:
+        try:
+            env = env.with_base_url(target.sandbox_url(_sandbox_version(pytestconfig)))
+        except DrillbookError as exc:
+            pytest.exit(f"drillbook: {exc}", returncode=3)
+    return env
+
+
+@pytest.fixture(scope="session")
+def http(drill_env: Environment) -> Iterator[httpx.Client]:
+    """An unauthenticated client for the target (base URL, timeouts, TLS, user agent)."""
+    with build_client(drill_env, on_exchange=evidence.attach_exchange) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def admin_http(drill_env: Environment) -> Iterator[httpx.Client]:
+    """A client that carries the admin bearer token from ``[auth] admin_token``."""
+    token = drill_env.secret("admin_token")
+    if not token:
+        pytest.skip(f"{drill_env.path.name}: [auth] admin_token is not configured -> add a reference to run admin checks")
+    with build_client(drill_env, token=token, on_exchange=evidence.attach_exchange) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def budgets(drill_env: Environment) -> dict:
+    return dict(drill_env.section("budgets"))
+
+
+@pytest.fixture(scope="session")
+def expected_version(pytestconfig: pytest.Config) -> str | None:
+    return pytestconfig.option.expect_version
+
+
+@pytest.fixture(scope="session")
+def thresholds(drill_env: Environment):
+    """``thresholds("api_error_rate")``: the runbook threshold with this environment's override."""
+    overrides = {k: v for k, v in drill_env.section("thresholds").items() if v is not None}
+    return lambda key: runbook.threshold(key, overrides)
+
+
+def _sandbox_version(config: pytest.Config) -> str | None:
+    return os.environ.get("SANDBOX_VERSION")

@@ -1,0 +1,47 @@
+"""Critical user flows after a deploy: a shard round trip, and the admin surface with and without its token."""
+
+import uuid
+
+import pytest
+
+from drillbook.check import call, expect_status, fail, json_body, source_of
+
+pytestmark = pytest.mark.smoke
+
+
+@pytest.mark.destructive
+@pytest.mark.runbook("critical-flows")
+def test_shard_round_trip(http):
+    tenant = f"drillbook-smoke-{uuid.uuid4().hex[:8]}"
+    shard = {"tenantId": tenant, "name": "drillbook smoke shard", "content": "round trip"}
+    created = call(http, "POST", "/api/shards", json=shard, section="critical-flows")
+    expect_status(created, (200, 201), section="critical-flows")
+    shard_id = json_body(created, section="critical-flows").get("id")
+    try:
+        fetched = call(http, "GET", f"/api/shards/{shard_id}", params={"tenantId": tenant}, section="critical-flows")
+        expect_status(fetched, 200, section="critical-flows")
+        body = json_body(fetched, section="critical-flows")
+        if body.get("content") != shard["content"]:
+            fail("critical-flows", f"GET /api/shards/{shard_id} returned content {body.get('content')!r} "
+                 f"(expected {shard['content']!r})", source=source_of(fetched))
+    finally:
+        deleted = call(http, "DELETE", f"/api/shards/{shard_id}", params={"tenantId": tenant}, section="critical-flows")
+    expect_status(deleted, (200, 204), section="critical-flows")
+
+
+@pytest.mark.runbook("cache-issues")
+def test_admin_cache_stats_answer_with_token(admin_http):
+    response = call(admin_http, "GET", "/api/admin/cache/stats", section="cache-issues")
+    expect_status(response, 200, section="cache-issues")
+    body = json_body(response, section="cache-issues")
+    missing = [key for key in ("hits", "misses") if key not in body]
+    if missing:
+        fail("cache-issues", f"GET /api/admin/cache/stats lacks {', '.join(missing)}", source=source_of(response))
+
+
+@pytest.mark.runbook("admin-security")
+def test_admin_cache_stats_refused_without_token(http):
+    response = call(http, "GET", "/api/admin/cache/stats", section="admin-security")
+    if response.status_code not in (401, 403):
+        fail("admin-security", f"GET /api/admin/cache/stats without a token returned {response.status_code} "
+             "(expected 401 or 403)", source=source_of(response))

@@ -1,0 +1,86 @@
+"""Assertion helpers for drills: each failure is one line with the value, the limit, the source and the fix.
+
+>>> response = call(http, "GET", "/health", section="service-health")
+>>> expect_status(response, 200, section="service-health")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from drillbook import runbook
+from drillbook.clients.http import elapsed_ms
+from drillbook.errors import TargetError
+
+
+def fail(section: str, finding: str, *, source: str, window: str | None = None) -> None:
+    """Fail the running test with the runbook's standard message (no traceback)."""
+    __tracebackhide__ = True
+    pytest.fail(runbook.failure_message(section, finding, source=source, window=window), pytrace=False)
+
+
+def source_of(response: httpx.Response) -> str:
+    return str(response.request.url.copy_with(query=None))
+
+
+def call(client: httpx.Client, method: str, path: str, *, section: str, **kwargs: Any) -> httpx.Response:
+    """Send a request; an unreachable or hanging target fails the test with the section's remedy."""
+    __tracebackhide__ = True
+    try:
+        return client.request(method, path, **kwargs)
+    except TargetError as exc:
+        fail(section, f"{method} {path}: {exc}", source=f"{client.base_url}{path}")
+    raise AssertionError("unreachable")  # fail() raised
+
+
+def json_body(response: httpx.Response, *, section: str) -> dict[str, Any]:
+    """The decoded JSON object, or a failure that shows what came back instead."""
+    __tracebackhide__ = True
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        kind = response.headers.get("content-type", "no content-type")
+        preview = response.text[:80].replace("\n", " ")
+        fail(section, f"{_line(response)} ({response.status_code}) returned no JSON object ({kind}): {preview!r}",
+             source=source_of(response))
+    return body
+
+
+def expect_status(response: httpx.Response, expected: int | tuple[int, ...], *, section: str) -> None:
+    __tracebackhide__ = True
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    if response.status_code not in allowed:
+        want = " or ".join(map(str, allowed))
+        fail(section, f"{_line(response)} returned {response.status_code} (expected {want}){_detail(response)}",
+             source=source_of(response))
+
+
+def expect_field(response: httpx.Response, body: dict[str, Any], key: str, expected: Any, *, section: str) -> None:
+    """A 200 whose body says otherwise is still a failure: compare the body's own field."""
+    __tracebackhide__ = True
+    actual = body.get(key)
+    if actual != expected:
+        fail(section, f"{_line(response)} body says {key}={actual!r} (expected {expected!r})",
+             source=source_of(response))
+
+
+def expect_latency(response: httpx.Response, budget_ms: float, *, section: str) -> None:
+    __tracebackhide__ = True
+    took = elapsed_ms(response)
+    if took > budget_ms:
+        fail(section, f"{_line(response)} took {took:.0f} ms > budget {budget_ms:g} ms",
+             source=source_of(response), window="1 request")
+
+
+def _line(response: httpx.Response) -> str:
+    return f"{response.request.method} {response.request.url.path}"
+
+
+def _detail(response: httpx.Response) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return f": {text[:120]}" if text else ""

@@ -1,0 +1,128 @@
+"""The HTTP client every check uses: timeouts, TLS, auth, a user agent, evidence, and a breaker.
+
+>>> client = build_client(env, token=None)
+>>> client.get("/health").status_code
+200
+
+The breaker makes a dead target cheap: after the first connection failure every
+later request to that host fails at once with the same reason, and a route that
+timed out once is not waited on again. A hanging target costs at most two
+timeouts per process, not one per check.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urlsplit
+
+import httpx
+
+from drillbook import __version__
+from drillbook.environments import Environment
+from drillbook.errors import TargetError
+
+HANG_TRIP_ROUTES = 2  # distinct routes timing out before the whole host counts as hanging
+
+
+@dataclass
+class Exchange:
+    """One request/response pair, kept for the evidence (redacted when attached)."""
+
+    request: httpx.Request
+    response: httpx.Response | None
+    elapsed_ms: float
+    error: str | None = None
+
+
+@dataclass
+class Breaker:
+    """Remembers why a host or route failed so later calls fail fast with that reason."""
+
+    host_failure: dict[str, str] = field(default_factory=dict)
+    route_failure: dict[tuple[str, str], str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def check(self, request: httpx.Request) -> None:
+        host, route = _host(request), (_host(request), request.url.path)
+        reason = self.host_failure.get(host) or self.route_failure.get(route)
+        if reason:
+            raise TargetError(f"{reason} (earlier in this run; not retried)")
+
+    def record(self, request: httpx.Request, exc: Exception, timeout_s: float) -> str:
+        host = _host(request)
+        with self.lock:
+            if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+                reason = f"target {host} unreachable: {_short(exc)}"
+                self.host_failure[host] = reason
+                return reason
+            reason = f"{request.method} {request.url.path} gave no answer within {timeout_s:g} s"
+            self.route_failure[(host, request.url.path)] = reason
+            if sum(1 for h, _ in self.route_failure if h == host) >= HANG_TRIP_ROUTES:
+                self.host_failure[host] = f"target {host} hangs: {HANG_TRIP_ROUTES} routes timed out"
+            return reason
+
+
+class GuardedTransport(httpx.BaseTransport):
+    """Wraps the real transport: fails fast through the breaker and records every exchange."""
+
+    def __init__(self, inner: httpx.BaseTransport, breaker: Breaker, timeout_s: float,
+                 on_exchange: Callable[[Exchange], None] | None = None) -> None:
+        self._inner, self._breaker, self._timeout_s = inner, breaker, timeout_s
+        self._on_exchange = on_exchange or (lambda exchange: None)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._breaker.check(request)
+        started = time.perf_counter()
+        try:
+            response = self._inner.handle_request(request)
+            response.read()
+        except (httpx.TimeoutException, httpx.NetworkError) as exc:
+            reason = self._breaker.record(request, exc, self._timeout_s)
+            self._on_exchange(Exchange(request, None, _ms_since(started), reason))
+            raise TargetError(reason) from None
+        elapsed = _ms_since(started)
+        response.extensions["drillbook_elapsed_ms"] = elapsed
+        self._on_exchange(Exchange(request, response, elapsed))
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+_SHARED_BREAKER = Breaker()
+
+
+def build_client(env: Environment, *, token: str | None = None, breaker: Breaker | None = None,
+                 on_exchange: Callable[[Exchange], None] | None = None) -> httpx.Client:
+    """An ``httpx.Client`` for the environment's target; ``token`` adds a bearer header."""
+    http = env.section("http")
+    timeout = httpx.Timeout(http["timeout_s"], connect=http["connect_timeout_s"])
+    verify = http["ca_bundle"] or http["verify_tls"]
+    inner = httpx.HTTPTransport(verify=verify, retries=0)
+    transport = GuardedTransport(inner, breaker or _SHARED_BREAKER, http["timeout_s"], on_exchange)
+    headers = {"User-Agent": http["user_agent"] or f"drillbook/{__version__} (env={env.name})"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.Client(base_url=env.base_url, timeout=timeout, headers=headers, transport=transport,
+                        follow_redirects=False)
+
+
+def elapsed_ms(response: httpx.Response) -> float:
+    """Wall time of the exchange as the transport measured it (headers and body)."""
+    return response.extensions["drillbook_elapsed_ms"]
+
+
+def _host(request: httpx.Request) -> str:
+    return urlsplit(str(request.url)).netloc
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:160]
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -1,0 +1,148 @@
+"""Load and validate an environment file (``environments/<name>.toml``).
+
+>>> env = load_environment("staging")
+>>> env.tier, env.base_url
+('staging', 'https://api-staging.castiel.com')
+
+Every problem raises :class:`ConfigError` with one line that names the file,
+the key, the bad value and the fix. Secrets are only ever references.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from drillbook import runbook, schema  # runbook registers the [thresholds] section
+from drillbook.errors import ConfigError
+from drillbook.secrets import SecretRef, resolve_secret
+
+ENVIRONMENTS_DIR = Path(__file__).resolve().parents[2] / "environments"
+TIERS = ("local", "staging", "production")
+SANDBOX = "sandbox"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A validated target. ``settings`` holds every section, defaults filled in."""
+
+    name: str
+    path: Path
+    settings: Mapping[str, Mapping[str, Any]]
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def tier(self) -> str:
+        return self.settings["target"]["tier"]
+
+    @property
+    def base_url(self) -> str:
+        return self.settings["target"]["base_url"]
+
+    @property
+    def uses_sandbox(self) -> bool:
+        return self.base_url == SANDBOX
+
+    @property
+    def is_production(self) -> bool:
+        return self.tier == "production"
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        return self.settings.get(name, MappingProxyType({}))
+
+    def secret(self, name: str) -> str | None:
+        """The resolved value of ``[auth] name`` (None when optional and unset)."""
+        return self.secrets.get(name)
+
+    def with_base_url(self, url: str) -> Environment:
+        target = {**self.settings["target"], "base_url": url}
+        return Environment(self.name, self.path, {**self.settings, "target": target}, self.secrets)
+
+
+def available_environments(directory: Path = ENVIRONMENTS_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.toml"))
+
+
+def find_environment_file(name: str, directory: Path = ENVIRONMENTS_DIR) -> Path:
+    path = directory / f"{name}.toml"
+    if path.is_file():
+        return path
+    known = available_environments(directory)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise ConfigError(
+        f"--env {name}: no environment file {_show(path)} -> {hint}"
+        f"choose one of: {', '.join(known) or '(none)'}, or pass --env-file PATH"
+    )
+
+
+def load_environment(name: str | None = None, *, path: Path | None = None) -> Environment:
+    """Read, validate and return an environment; secrets are not resolved yet."""
+    path = Path(path) if path else find_environment_file(name or "local")
+    raw = _read_toml(path)
+    settings = schema.validate(raw, where=_show(path))
+    _check_tier_rules(settings, _show(path))
+    return Environment(name=name or path.stem, path=path, settings=_freeze(settings))
+
+
+def resolve_secrets(env: Environment) -> Environment:
+    """Return ``env`` with every ``[auth]`` reference resolved (or raise ConfigError)."""
+    where = _show(env.path)
+    values = {}
+    for key, ref in env.section("auth").items():
+        value = resolve_secret(ref, where=f"{where}: [auth] {key}")
+        if value is not None:
+            values[key] = value
+    return Environment(env.name, env.path, env.settings, values)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"--env-file {path}: no such file -> check the path") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{_show(path)}: not valid TOML: {exc} -> fix the syntax there") from None
+    except OSError as exc:
+        raise ConfigError(f"{_show(path)}: cannot read: {exc.strerror} -> check the file") from None
+
+
+def _check_tier_rules(settings: dict[str, Any], where: str) -> None:
+    target = settings["target"]
+    if target["base_url"] == SANDBOX and target["tier"] != "local":
+        raise ConfigError(
+            f'{where}: [target] base_url = "sandbox" with tier = "{target["tier"]}" '
+            '-> the embedded sandbox is only a local target; set tier = "local" or a real URL'
+        )
+    if target["tier"] != "local" and not target["base_url"].startswith("https://"):
+        raise ConfigError(
+            f'{where}: [target] base_url = "{target["base_url"]}" on tier {target["tier"]} '
+            "-> staging and production are reached over https://"
+        )
+
+
+def _freeze(settings: dict[str, Any]) -> Mapping[str, Mapping[str, Any]]:
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in settings.items()})
+
+
+def _show(path: Path) -> str:
+    """A path relative to the working directory when possible, for short messages."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+__all__ = [
+    "Environment",
+    "SecretRef",
+    "TIERS",
+    "available_environments",
+    "find_environment_file",
+    "load_environment",
+    "resolve_secrets",
+]

@@ -1,0 +1,189 @@
+"""The runbook catalogue: sections with their remedies, and every threshold. One source of truth.
+
+>>> threshold("api_error_rate").describe()
+'API error rate > 5 % for 5 min (P1)'
+>>> remedy_line("high-error-rate")
+'runbook §High error rate: check recent deployments; ...'
+
+Checks, the watch, load drills and chaos hypotheses read limits from here;
+``tests/test_runbook_md.py`` keeps RUNBOOK.md's alert table in step with it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal, Mapping
+
+from drillbook import schema
+
+if TYPE_CHECKING:
+    from drillbook.rules import Rule
+
+Severity = Literal["P0", "P1", "P2", "P3"]
+PRIMARY = "primary on-call (backend engineer)"
+SECONDARY = "secondary on-call (DevOps engineer)"
+RUNBOOK_FILE = "RUNBOOK.md"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A RUNBOOK.md section: what it is about, how bad, who owns it, and the fix."""
+
+    key: str
+    title: str
+    severity: Severity
+    owner: str
+    remedy: tuple[str, ...]
+
+    @property
+    def anchor(self) -> str:
+        return re.sub(r"[^a-z0-9 -]", "", self.title.lower()).replace(" ", "-")
+
+    @property
+    def link(self) -> str:
+        return f"{RUNBOOK_FILE}#{self.anchor}"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A limit from the runbook: ``value op limit`` sustained over ``window_s`` is a breach."""
+
+    key: str
+    title: str
+    kind: Literal["rate", "percentile", "gauge"]
+    op: Literal[">", "<"]
+    limit: float
+    unit: str
+    window_s: float
+    section: str
+    alert: bool
+    quantile: float | None = None
+    default_limit: float | None = None  # set when an environment overrides the limit
+
+    @property
+    def severity(self) -> Severity:
+        return SECTIONS[self.section].severity
+
+    def describe(self) -> str:
+        sustained = f" for {_minutes(self.window_s)}" if self.window_s else ""
+        return f"{self.title} {self.op} {_num(self.limit)} {self.unit}{sustained} ({self.severity})"
+
+    def to_rule(self, *, window_s: float | None = None, min_count: int = 1, min_points: int = 1) -> Rule:
+        from drillbook.rules import Rule
+
+        return Rule(name=self.key, kind=self.kind, op=self.op, limit=self.limit, window_s=window_s or self.window_s,
+                    quantile=self.quantile, min_count=min_count, min_points=min_points, unit=self.unit)
+
+
+def _sections(*items: Section) -> dict[str, Section]:
+    return {s.key: s for s in items}
+
+
+SECTIONS: dict[str, Section] = _sections(
+    Section("service-health", "Service health", "P0", PRIMARY, (
+        "check Azure service status and App Service app-castiel-api-prod",
+        "restart the App Service if it is wedged", "check recent deployments",
+        "roll back by swapping the slots back if the deploy caused it")),
+    Section("dependency-readiness", "Dependency readiness", "P1", PRIMARY, (
+        "look at which dependency /health/ready reports down",
+        "for Cosmos DB see §Database connection, for Redis see §Cache issues",
+        "check firewall rules and connection strings in Key Vault")),
+    Section("deployment-verification", "Deployment verification", "P1", PRIMARY, (
+        "confirm the slot swap finished and the expected build is live",
+        "if the wrong version serves, swap the slots back and redeploy")),
+    Section("critical-flows", "Critical user flows", "P1", PRIMARY, (
+        "reproduce the failing flow by hand against the target",
+        "check logs in Application Insights for the failing route",
+        "roll back the deploy if the flow worked in the previous release")),
+    Section("admin-security", "Admin endpoint security", "P0", PRIMARY, (
+        "treat an open admin endpoint as a security incident: isolate it",
+        "restore the bearer-token check and rotate the admin token in Key Vault",
+        "preserve logs and notify the security team")),
+    Section("high-error-rate", "High error rate", "P1", PRIMARY, (
+        "check recent deployments", "query exceptions in Application Insights by type",
+        "verify database connectivity", "check rate limit configuration and authentication logs")),
+    Section("slow-response-times", "Slow response times", "P1", PRIMARY, (
+        "list slow endpoints at /api/admin/performance/slow", "optimise slow queries and add missing indexes",
+        "improve the cache hit rate", "scale out the App Service")),
+    Section("database-connection", "Database connection", "P0", SECONDARY, (
+        "check cosmos-castiel-prod status (az cosmosdb show)", "verify the connection string in Key Vault",
+        "check the firewall rules and RU provisioning")),
+    Section("database-capacity", "Database capacity", "P2", SECONDARY, (
+        "scale the container's RU/s (az cosmosdb sql container throughput update)",
+        "optimise the queries that consume the most RUs")),
+    Section("cache-issues", "Cache issues", "P2", SECONDARY, (
+        "check /api/admin/cache/stats and redis-castiel-prod memory",
+        "clear stale entries (POST /api/admin/cache/clear with a pattern)",
+        "adjust TTLs and review key patterns", "scale Redis if memory stays high")),
+    Section("queue-backlog", "Queue backlog", "P2", SECONDARY, (
+        "check the queue workers' health and restart stuck workers",
+        "inspect the dead-letter queue", "scale out the workers")),
+    Section("embedding-failures", "Embedding failures", "P2", PRIMARY, (
+        "check Azure OpenAI service status and quota", "retry failed jobs once the provider recovers")),
+    Section("infrastructure-capacity", "Infrastructure capacity", "P2", SECONDARY, (
+        "find the process or endpoint that uses the CPU or memory", "scale up or out the App Service plan")),
+)
+
+_THRESHOLDS = (
+    Threshold("api_error_rate", "API error rate", "rate", ">", 5, "%", 300, "high-error-rate", alert=True),
+    Threshold("api_p95", "Response time p95", "percentile", ">", 1000, "ms", 600, "slow-response-times",
+              alert=True, quantile=0.95),
+    Threshold("cosmos_ru", "Database RU consumption", "gauge", ">", 80, "% of provisioned", 300,
+              "database-capacity", alert=True),
+    Threshold("redis_memory", "Redis memory", "gauge", ">", 90, "%", 300, "cache-issues", alert=True),
+    Threshold("servicebus_queue", "Service Bus queue depth", "gauge", ">", 1000, "messages", 300,
+              "queue-backlog", alert=True),
+    Threshold("embedding_failures", "Embedding failure rate", "rate", ">", 10, "%", 300,
+              "embedding-failures", alert=True),
+    Threshold("slow_endpoint", "Endpoint p95", "percentile", ">", 500, "ms", 300, "slow-response-times",
+              alert=False, quantile=0.95),
+    Threshold("cpu", "CPU usage (average)", "gauge", ">", 70, "%", 300, "infrastructure-capacity", alert=False),
+    Threshold("memory", "Memory usage (average)", "gauge", ">", 80, "%", 300, "infrastructure-capacity",
+              alert=False),
+    Threshold("cache_hit_rate", "Cache hit rate", "rate", "<", 80, "%", 300, "cache-issues", alert=False),
+)
+THRESHOLDS: dict[str, Threshold] = {t.key: t for t in _THRESHOLDS}
+POST_DEPLOY_WATCH_S = 15 * 60
+
+
+def threshold(key: str, overrides: Mapping[str, float] | None = None) -> Threshold:
+    """The catalogue entry, with an environment's override applied (and remembered)."""
+    entry = THRESHOLDS[key]
+    if overrides and key in overrides and overrides[key] != entry.limit:
+        return replace(entry, limit=float(overrides[key]), default_limit=entry.limit)
+    return entry
+
+
+def section(key: str) -> Section:
+    return SECTIONS[key]
+
+
+def remedy_line(key: str) -> str:
+    """One line: ``runbook §Title: step; step; ...``."""
+    entry = SECTIONS[key]
+    return f"runbook §{entry.title}: {'; '.join(entry.remedy)}"
+
+
+def failure_message(section_key: str, finding: str, *, source: str, window: str | None = None) -> str:
+    """The standard failure text: finding, where and over what it was measured, and the remedy.
+
+    >>> failure_message("service-health", "GET /health returned 503 (expected 200)", source="https://x/health")
+    'GET /health returned 503 (expected 200) (source: https://x/health) -> runbook §Service health: ...'
+    """
+    where = f"over {window}, " if window else ""
+    return f"{finding} ({where}source: {source}) -> {remedy_line(section_key)}"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{_num(seconds / 60)} min" if seconds >= 60 else f"{_num(seconds)} s"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+# An environment may override any limit: [thresholds] api_error_rate = 3
+schema.register_section("thresholds", {
+    key: schema.Field(schema.to_number, None, f"{entry.limit:g}") for key, entry in THRESHOLDS.items()
+})

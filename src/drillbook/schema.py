@@ -1,0 +1,195 @@
+"""The environment file's schema: sections, keys, types, defaults, and the errors that teach.
+
+A later feature adds its own section with :func:`register_section`; a key that
+no section declares is an error with a "did you mean" hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from drillbook.errors import ConfigError
+from drillbook.secrets import SecretRef
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key: how to convert it, its default, and an example for error messages."""
+
+    convert: Callable[[Any], Any]
+    default: Any = None
+    example: str = ""
+
+
+_SECTIONS: dict[str, dict[str, Field]] = {}
+
+
+def register_section(name: str, fields: dict[str, Field]) -> None:
+    _SECTIONS.setdefault(name, {}).update(fields)
+
+
+def validate(raw: dict[str, Any], *, where: str) -> dict[str, Any]:
+    """Return the settings with defaults filled in, or raise a one-line ConfigError."""
+    _refuse_inline_secrets(raw, where, path="")
+    settings = {}
+    for section, table in raw.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: '{section}' must be a [section] table -> write [{section}] with keys under it")
+        settings[section] = _validate_section(section, table, where)
+    for section in _SECTIONS.keys() - settings.keys():
+        settings[section] = _validate_section(section, {}, where)
+    return settings
+
+
+def _validate_section(section: str, table: dict[str, Any], where: str) -> dict[str, Any]:
+    if section not in _SECTIONS:
+        raise ConfigError(f"{where}: unknown section [{section}] -> {_suggest(section, sorted(_SECTIONS))}")
+    fields = _SECTIONS[section]
+    for key in table:
+        if key not in fields:
+            raise ConfigError(f"{where}: [{section}] unknown key '{key}' -> {_suggest(key, sorted(fields))}")
+    return {key: _field_value(spec, table, where, section, key) for key, spec in fields.items()}
+
+
+def _field_value(spec: Field, table: dict[str, Any], where: str, section: str, key: str) -> Any:
+    if key not in table:
+        if spec.default is REQUIRED:
+            raise ConfigError(f"{where}: [{section}] missing key '{key}' -> add it, e.g. {key} = {spec.example}")
+        return spec.default
+    return _convert(spec.convert, table[key], where, section, key, spec.example)
+
+
+def _convert(convert: Callable[[Any], Any], value: Any, where: str, section: str, key: str, example: str) -> Any:
+    try:
+        return convert(value)
+    except (TypeError, ValueError) as exc:
+        shown = "(a secret reference)" if isinstance(value, dict) else repr(value)
+        fix = f"{exc}" + (f", e.g. {key} = {example}" if example else "")
+        raise ConfigError(f"{where}: [{section}] {key} = {shown} is invalid -> {fix}") from None
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    listing = ", ".join(known)
+    return f"did you mean '{close[0]}'? (known: {listing})" if close else f"known: {listing}"
+
+
+# --- converters: each raises ValueError("what is expected") ----------------------------
+
+def to_str(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a non-empty string")
+    return value
+
+
+def to_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError("expected a number >= 0")
+    return float(value)
+
+
+def to_positive(value: Any) -> float:
+    number = to_number(value)
+    if number <= 0:
+        raise ValueError("expected a number > 0")
+    return number
+
+
+def to_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+def to_str_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of strings")
+    return list(value)
+
+
+def one_of(*choices: str) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if value not in choices:
+            close = difflib.get_close_matches(str(value), choices, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ValueError(f"{hint}expected one of: {', '.join(choices)}")
+        return value
+    return convert
+
+
+def to_url(value: Any) -> str:
+    text = to_str(value)
+    if text != "sandbox" and not re.match(r"^https?://[^/\s]+", text):
+        raise ValueError('expected an http(s):// URL or "sandbox"')
+    return text.rstrip("/")
+
+
+def to_secret_ref(value: Any) -> SecretRef:
+    if isinstance(value, str):
+        raise ValueError(
+            'a secret value is written in the file; replace it with a reference: '
+            '{ env = "VARIABLE" } or { keyvault = "https://<vault>.vault.azure.net", secret = "<name>" }'
+        )
+    if not isinstance(value, dict) or set(value) - {"env", "keyvault", "secret", "optional"}:
+        raise ValueError('expected { env = "VARIABLE" } or { keyvault = "https://...", secret = "name" }')
+    if bool(value.get("env")) == bool(value.get("keyvault")):
+        raise ValueError('give exactly one of env = "VARIABLE" or keyvault = "https://..." with secret = "name"')
+    if value.get("keyvault") and not value.get("secret"):
+        raise ValueError('a keyvault reference also needs secret = "name"')
+    return SecretRef(value.get("env"), value.get("keyvault"), value.get("secret"), bool(value.get("optional", False)))
+
+
+def to_str_or_ref(value: Any) -> str | SecretRef:
+    return to_secret_ref(value) if isinstance(value, dict) else to_str(value)
+
+
+# --- the refusal of secrets written as values ---------------------------------------------
+
+_CREDENTIAL_SHAPES = re.compile(
+    r"(?i)(bearer\s+\S{8,}|AccountKey=|SharedAccessKey=|password=|pwd=|sig=|-----BEGIN [A-Z ]*PRIVATE KEY)"
+)
+_SECRET_KEY_NAMES = re.compile(r"(?i)(token|password|secret|api_?key|access_?key|connection_?string)$")
+
+
+def _refuse_inline_secrets(table: dict[str, Any], where: str, path: str) -> None:
+    for key, value in table.items():
+        dotted = f"{path}.{key}" if path else key
+        if isinstance(value, dict) and not {"env", "keyvault"} & set(value):
+            _refuse_inline_secrets(value, where, dotted)
+        elif isinstance(value, str) and (_CREDENTIAL_SHAPES.search(value) or _SECRET_KEY_NAMES.search(key)):
+            section, _, name = dotted.rpartition(".")
+            raise ConfigError(
+                f"{where}: [{section}] {name}: a secret value is written in the file (value not shown) "
+                f'-> replace it with a reference: {name} = {{ env = "VARIABLE" }} or a Key Vault reference'
+            )
+
+
+register_section("target", {
+    "tier": Field(one_of("local", "staging", "production"), REQUIRED, '"staging"'),
+    "base_url": Field(to_url, REQUIRED, '"https://api-staging.castiel.com"'),
+    "description": Field(to_str, ""),
+})
+register_section("http", {
+    "timeout_s": Field(to_positive, 5.0, "5.0"),
+    "connect_timeout_s": Field(to_positive, 3.0, "3.0"),
+    "verify_tls": Field(to_bool, True, "true"),
+    "ca_bundle": Field(to_str, None, '"/etc/ssl/certs/corp-ca.pem"'),
+    "user_agent": Field(to_str, None, '"drillbook (team-ops)"'),
+})
+register_section("auth", {"admin_token": Field(to_secret_ref, None, '{ env = "CASTIEL_ADMIN_TOKEN" }')})
+register_section("budgets", {"health_latency_ms": Field(to_positive, 800.0, "500")})
+register_section("safety", {"allow_destructive": Field(to_bool, False, "false")})
+register_section("metrics", {"source": Field(one_of("scrape", "probe", "azure-monitor"), "probe", '"scrape"')})
+register_section("azure", {
+    "subscription_id": Field(to_str_or_ref, None, '{ env = "AZURE_SUBSCRIPTION_ID" }'),
+    "resource_group": Field(to_str, None, '"rg-castiel-prod"'),
+    "app_service": Field(to_str, None, '"app-castiel-api-prod"'),
+    "cosmos_account": Field(to_str, None, '"cosmos-castiel-prod"'),
+    "redis_name": Field(to_str, None, '"redis-castiel-prod"'),
+    "app_insights": Field(to_str, None, '"app-castiel-api-prod"'),
+})

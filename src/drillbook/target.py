@@ -1,0 +1,105 @@
+"""The embedded sandbox as a target: started on first use, shared by xdist workers, stopped by the controller.
+
+The controller makes a run directory and exports it; the first process that
+needs the sandbox starts it under a file lock and records its URL and pid
+there, the others read them. ``DRILLBOOK_SANDBOX_URL`` reuses a sandbox that is
+already running (``python -m sandbox``) and then nothing is started or stopped.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import signal
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from drillbook.errors import TargetError
+
+SANDBOX_URL_VAR = "DRILLBOOK_SANDBOX_URL"
+RUN_DIR_VAR = "DRILLBOOK_RUN_DIR"
+TOKEN_VARS = ("CASTIEL_ADMIN_TOKEN", "SANDBOX_FAULT_TOKEN")
+
+
+def prepare_run_dir() -> Path:
+    """Create the run directory and generate sandbox tokens; workers inherit both."""
+    run_dir = Path(tempfile.mkdtemp(prefix="drillbook-run-"))
+    os.environ[RUN_DIR_VAR] = str(run_dir)
+    if not os.environ.get(SANDBOX_URL_VAR):
+        for name in TOKEN_VARS:
+            os.environ.setdefault(name, secrets.token_urlsafe(24))
+    return run_dir
+
+
+def sandbox_url(version: str | None = None) -> str:
+    """The URL of this run's sandbox, starting it if nobody has yet."""
+    if os.environ.get(SANDBOX_URL_VAR):
+        return os.environ[SANDBOX_URL_VAR]
+    run_dir = Path(os.environ[RUN_DIR_VAR])
+    with _locked(run_dir / "sandbox.lock"):
+        state = run_dir / "sandbox.json"
+        if not state.exists():
+            state.write_text(json.dumps(_start(version)))
+        url = json.loads(state.read_text())["url"]
+    os.environ[SANDBOX_URL_VAR] = url
+    return url
+
+
+def finish_run_dir(run_dir: Path) -> None:
+    """Stop the sandbox this run started (if any) and remove the run directory."""
+    state = run_dir / "sandbox.json"
+    if state.exists():
+        _terminate(json.loads(state.read_text())["pid"])
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _start(version: str | None) -> dict:
+    from sandbox.runner import SandboxError, start_sandbox  # imported on use: checks/ needs no sandbox code
+
+    try:
+        process = start_sandbox(**({"version": version} if version else {}))
+    except SandboxError as exc:
+        raise TargetError(f"the local sandbox did not start: {exc}") from None
+    return {"url": process.url, "pid": process.pid}
+
+
+def _terminate(pid: int, timeout_s: float = 5.0) -> None:
+    for sig, wait in ((signal.SIGTERM, timeout_s), (signal.SIGKILL, 1.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        if _wait_gone(pid, wait):
+            return
+
+
+def _wait_gone(pid: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            finished, _ = os.waitpid(pid, os.WNOHANG)
+            if finished:
+                return True
+        except ChildProcessError:  # started by a worker: not our child, poll instead
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
