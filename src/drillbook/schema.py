@@ -184,7 +184,25 @@ register_section("http", {
 register_section("auth", {"admin_token": Field(to_secret_ref, None, '{ env = "CASTIEL_ADMIN_TOKEN" }')})
 register_section("budgets", {"health_latency_ms": Field(to_positive, 800.0, "500")})
 register_section("safety", {"allow_destructive": Field(to_bool, False, "false")})
-register_section("metrics", {"source": Field(one_of("scrape", "probe", "azure-monitor"), "probe", '"scrape"')})
+register_section("metrics", {
+    "source": Field(one_of("scrape", "probe", "azure-monitor"), "probe", '"scrape"'),
+    "interval_s": Field(to_positive, 60.0, "60"),
+    "min_requests": Field(to_positive, 20.0, "20"),
+    # scrape: Prometheus names, defaulting to the common convention
+    "path": Field(to_str, "/metrics", '"/metrics"'),
+    "requests_metric": Field(to_str, "http_requests_total", '"http_requests_total"'),
+    "duration_metric": Field(to_str, "http_request_duration_seconds", '"http_request_duration_seconds"'),
+    "status_label": Field(to_str, "status", '"status"'),
+    "route_label": Field(to_str, "route", '"route"'),
+    "method_label": Field(to_str, "method", '"method"'),
+    "cpu_metric": Field(to_str, "process_cpu_seconds_total", '"process_cpu_seconds_total"'),
+    "memory_metric": Field(to_str, "process_resident_memory_bytes", '"process_resident_memory_bytes"'),
+    "memory_limit_mb": Field(to_positive, None, "1536"),
+    # probe: the routes the suite's own synthetic traffic exercises
+    "probe_routes": Field(to_str_list, ["/health", "/health/ready", "/api/shards?tenantId=drillbook-probe"],
+                          '["/health", "/api/shards"]'),
+    "probe_rps": Field(to_positive, 5.0, "5"),
+})
 register_section("azure", {
     "subscription_id": Field(to_str_or_ref, None, '{ env = "AZURE_SUBSCRIPTION_ID" }'),
     "resource_group": Field(to_str, None, '"rg-castiel-prod"'),
@@ -192,4 +210,9 @@ register_section("azure", {
     "cosmos_account": Field(to_str, None, '"cosmos-castiel-prod"'),
     "redis_name": Field(to_str, None, '"redis-castiel-prod"'),
     "app_insights": Field(to_str, None, '"app-castiel-api-prod"'),
+    "app_insights_resource_id": Field(to_str, None, '"/subscriptions/.../components/app-castiel-api-prod"'),
+    "log_analytics_workspace_id": Field(to_str_or_ref, None, '{ env = "CASTIEL_LOG_WORKSPACE_ID" }'),
+    "location": Field(to_str, None, '"westeurope"'),
+    "metrics_endpoint": Field(to_url, None, '"https://westeurope.metrics.monitor.azure.com"'),
+    "logs_endpoint": Field(to_url, None, '"https://api.loganalytics.io"'),
 })
