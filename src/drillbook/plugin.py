@@ -14,13 +14,14 @@ from typing import Iterator
 import httpx
 import pytest
 
-from drillbook import environments, evidence, runbook, safety, target
+from drillbook import environments, evidence, runbook, safety, target, watch_options
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
 from drillbook.errors import DrillbookError
 
 ENV_KEY = pytest.StashKey[Environment]()
 RUN_DIR_KEY = pytest.StashKey[Path]()
+WATCH_KEY = pytest.StashKey["watch_options.WatchSettings"]()
 DEFAULT_ALLURE_DIR = "reports/allure-results"
 
 MARKERS = {
@@ -52,6 +53,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail unless /health reports this version (use after a deploy)")
     group.addoption("--approve", default=None, metavar="CHANGE_ID",
                     help="change/approval id (e.g. CHG-123); required for destructive drills on production")
+    group.addoption("--allow-inconclusive", action="store_true", default=False,
+                    help="let a drill with no data pass; by default inconclusive fails, since no data is not a pass")
+    watch = parser.getgroup("drillbook-watch", "drillbook: post-deploy watch (-m watch)")
+    watch.addoption("--watch", default="15m", metavar="DURATION",
+                    help="how long the watch runs (default 15m, the runbook's post-deploy watch)")
+    watch.addoption("--watch-interval", default=None, metavar="DURATION",
+                    help="evaluation interval (default: [metrics] interval_s of the environment)")
+    watch.addoption("--watch-window", default=None, metavar="DURATION",
+                    help="use this window for every rule instead of the runbook's (compressed drills, e.g. 10s)")
+    watch.addoption("--watch-min-requests", default=None, type=int, metavar="N",
+                    help="requests a window needs to count as data (default: [metrics] min_requests)")
+    watch.addoption("--watch-probe-rps", default=None, type=float, metavar="RPS",
+                    help="synthetic probe traffic during the watch (default: [metrics] probe_rps; 0 = none)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -73,6 +87,7 @@ def _load_target(config: pytest.Config) -> None:
             config.stash[RUN_DIR_KEY] = target.prepare_run_dir()
         env = environments.resolve_secrets(env)
         safety.check_approval_id(config.option.approve)
+        config.stash[WATCH_KEY] = watch_options.from_config(config.option, env)
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
@@ -154,6 +169,18 @@ def thresholds(drill_env: Environment):
     """``thresholds("api_error_rate")``: the runbook threshold with this environment's override."""
     overrides = {k: v for k, v in drill_env.section("thresholds").items() if v is not None}
     return lambda key: runbook.threshold(key, overrides)
+
+
+@pytest.fixture(scope="session")
+def watch_settings(pytestconfig: pytest.Config) -> watch_options.WatchSettings:
+    """The watch's duration, interval, window and traffic from the command line and environment."""
+    return pytestconfig.stash[WATCH_KEY]
+
+
+@pytest.fixture
+def show_progress(pytestconfig: pytest.Config):
+    """Write a live progress line to the terminal, even while output is captured."""
+    return lambda line: watch_options.show_line(pytestconfig, line)
 
 
 def _sandbox_version(config: pytest.Config) -> str | None:

@@ -41,11 +41,14 @@ class Exchange:
 class Breaker:
     """Remembers why a host or route failed so later calls fail fast with that reason."""
 
+    enabled: bool = True  # the probe's own traffic must keep measuring, so it runs without one
     host_failure: dict[str, str] = field(default_factory=dict)
     route_failure: dict[tuple[str, str], str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def check(self, request: httpx.Request) -> None:
+        if not self.enabled:
+            return
         host, route = _host(request), (_host(request), request.url.path)
         reason = self.host_failure.get(host) or self.route_failure.get(route)
         if reason:

@@ -8,7 +8,6 @@ points. ``sample_for(threshold)`` turns it into the verdict engine's Sample.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping, Protocol
 
 from drillbook.errors import DrillbookError
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
     from drillbook.rules import Sample
     from drillbook.runbook import Threshold
 
-_EMPTY: Mapping = MappingProxyType({})
 GAUGES = ("cpu", "memory", "cosmos_ru", "redis_memory", "servicebus_queue")
 
 
@@ -35,7 +33,7 @@ class EndpointReading:
 
     requests: int = 0
     errors: int = 0
-    latency_buckets: Mapping[float, int] = _EMPTY  # upper bound in ms -> count (not cumulative)
+    latency_buckets: Mapping[float, int] = field(default_factory=dict)  # upper bound in ms -> count (not cumulative)
     durations_ms: tuple[float, ...] = ()
 
 
@@ -50,10 +48,10 @@ class Reading:
     requests: int = 0
     status_4xx: int = 0
     status_5xx: int = 0
-    latency_buckets: Mapping[float, int] = _EMPTY
+    latency_buckets: Mapping[float, int] = field(default_factory=dict)
     durations_ms: tuple[float, ...] = ()
-    endpoints: Mapping[str, EndpointReading] = _EMPTY
-    gauges: Mapping[str, tuple[float, ...]] = _EMPTY
+    endpoints: Mapping[str, EndpointReading] = field(default_factory=dict)
+    gauges: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     embedding_jobs: int = 0
     embedding_failures: int = 0
     cache_hits: int = 0

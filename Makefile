@@ -1,0 +1,16 @@
+# Two entry points for a fresh machine; each installs what it needs first (safe to re-run).
+PYTEST := .venv/bin/python -m pytest
+
+.PHONY: smoke test install report
+
+smoke: install  ## the smoke drill against the embedded local sandbox
+	$(PYTEST) -m smoke $(ARGS)
+
+test: install  ## drillbook's own test suite
+	$(PYTEST) tests $(ARGS)
+
+install:
+	@scripts/bootstrap.sh
+
+report:  ## render reports/allure-results into reports/html with Allure 3
+	npx --no-install allure generate reports/allure-results -o reports/html
