@@ -98,6 +98,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         evidence.label_item(item)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     env = item.config.stash.get(ENV_KEY, None)
     if env is not None and item.get_closest_marker("destructive"):
