@@ -1,0 +1,166 @@
+"""A loopback stand-in for the Azure Monitor Logs and Metrics APIs, answering from recorded JSON.
+
+The real SDK clients run unchanged. :class:`LoopbackTransport` is a real azure-core
+``RequestsTransport`` that sends each request to this server instead of the cloud
+host (kept in ``X-Cloud-Host``), so the bearer-token policy still sees ``https``.
+
+>>> with RecordedAzure() as azure:
+...     azure.answer("logs", "logs/throttled.json")
+...     source = AzureMonitorSource.from_environment(env, credential=FakeCredential(),
+...                                                  transport=azure.transport(), retry_total=0)
+
+Routes: ``logs`` is any ``POST .../query``; ``metrics/<namespace>`` is a
+``POST .../metrics:getBatch?metricnamespace=<namespace>``. A recording file holds
+``{"recorded": {...what was asked...}, "status": ..., "headers": {...}, "body": {...}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from azure.core.credentials import AccessToken
+from azure.core.pipeline.transport import RequestsTransport
+from azure.identity import CredentialUnavailableError
+
+RECORDINGS = Path(__file__).parent / "recordings"
+LOOPBACK = "127.0.0.1"
+HEALTHY = {
+    "logs": "logs/healthy.json",
+    "metrics/Microsoft.Web/serverfarms": "metrics/serverfarms.json",
+    "metrics/Microsoft.DocumentDB/databaseAccounts": "metrics/cosmos.json",
+    "metrics/Microsoft.Cache/redis": "metrics/redis.json",
+    "metrics/Microsoft.ServiceBus/namespaces": "metrics/servicebus.json",
+}
+
+
+@dataclass
+class Seen:
+    """One request as the server received it."""
+
+    route: str
+    method: str
+    path: str
+    query: dict[str, str]
+    client: str
+    cloud_host: str
+    authorization: str
+    body: dict = field(default_factory=dict)
+
+
+class RecordedAzure:
+    """The server: answers each route from a recording and remembers every request."""
+
+    def __init__(self) -> None:
+        self.answers = dict(HEALTHY)
+        self.seen: list[Seen] = []
+        self.delay_s = 0.0
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    def answer(self, route: str, recording: str) -> None:
+        self.answers[route] = recording
+
+    def transport(self) -> LoopbackTransport:
+        return LoopbackTransport(self.port)
+
+    def routes(self) -> list[str]:
+        return [seen.route for seen in self.seen]
+
+    def __enter__(self) -> RecordedAzure:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def respond(self, route: str) -> tuple[int, dict, bytes]:
+        name = self.answers.get(route)
+        if name is None:
+            body = {"error": {"code": "NoRecording", "message": f"no recording for route {route}"}}
+            return 404, {"Content-Type": "application/json"}, json.dumps(body).encode()
+        recording = json.loads((RECORDINGS / name).read_text())
+        return recording["status"], recording["headers"], json.dumps(recording["body"]).encode()
+
+
+def _route(path: str, query: dict[str, str]) -> str:
+    if path.endswith("/query"):
+        return "logs"
+    if path.endswith("/metrics:getBatch"):
+        return f"metrics/{query.get('metricnamespace', '')}"
+    return f"unknown {path}"
+
+
+def _handler_for(azure: RecordedAzure) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            parts = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            route = _route(parts.path, query)
+            azure.seen.append(Seen(route, "POST", parts.path, query, self.client_address[0],
+                                   self.headers.get("X-Cloud-Host", ""), self.headers.get("Authorization", ""),
+                                   json.loads(raw or b"{}")))
+            time.sleep(azure.delay_s)
+            status, headers, body = azure.respond(route)
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            """Quiet: the test asserts on ``azure.seen`` instead."""
+
+    return Handler
+
+
+class LoopbackTransport(RequestsTransport):
+    """A real azure-core transport that delivers every request to the loopback server."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(use_env_settings=False)  # no proxy from the environment
+        self.port = port
+        self.sent: list[str] = []
+
+    def send(self, request, **kwargs):  # type: ignore[override]
+        parts = urlsplit(request.url)
+        if parts.hostname != LOOPBACK:
+            request.headers["X-Cloud-Host"] = parts.netloc
+            request.url = urlunsplit(("http", f"{LOOPBACK}:{self.port}", parts.path, parts.query, ""))
+        self.sent.append(request.url)
+        return super().send(request, **kwargs)
+
+
+class FakeCredential:
+    """A TokenCredential double of Entra ID: a fixed fake token, and the scopes asked for."""
+
+    TOKEN = "fake-token-do-not-leak-7f3c9a1e"
+
+    def __init__(self) -> None:
+        self.scopes: list[str] = []
+
+    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        self.scopes.extend(scopes)
+        return AccessToken(self.TOKEN, int(time.time()) + 3600)
+
+
+class NoIdentityCredential:
+    """What DefaultAzureCredential does on a runner with no identity at all."""
+
+    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        raise CredentialUnavailableError(
+            "DefaultAzureCredential failed to retrieve a token from the included credentials. "
+            "EnvironmentCredential: environment variables are not fully configured. "
+            "AzureCliCredential: Azure CLI not found on path.")

@@ -1,0 +1,275 @@
+"""The azure-monitor source: the real SDK clients against recorded Azure answers on loopback."""
+
+import socket
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from drillbook.environments import load_environment
+from drillbook.errors import ConfigError
+from drillbook.metrics import MetricsError, NoDataError, create_source
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make the sibling server importable
+from recorded_azure import FakeCredential, NoIdentityCredential, RecordedAzure  # noqa: E402
+
+START = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc).timestamp()
+END = START + 60
+SUBSCRIPTION = "00000000-0000-0000-0000-0000000c4571"
+AZURE_SECTION = f"""
+[azure]
+subscription_id = {{ env = "DRILLBOOK_TEST_SUBSCRIPTION" }}
+resource_group = "rg-castiel-prod"
+app_service = "app-castiel-api-prod"
+app_service_plan = "asp-castiel-prod"
+cosmos_account = "cosmos-castiel-prod"
+redis_name = "redis-castiel-prod"
+servicebus_namespace = "sb-castiel-prod"
+servicebus_queue = "embedding-jobs"
+app_insights = "app-castiel-api-prod"
+"""
+TARGET = """
+[target]
+tier = "production"
+base_url = "https://api.castiel.com"
+
+[metrics]
+source = "azure-monitor"
+"""
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    """Refuse any name resolution off loopback: a misrouted request fails instead of reaching Azure."""
+    resolve = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise OSError(f"test network guard: {host} is not loopback")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+
+
+@pytest.fixture
+def azure():
+    with RecordedAzure() as server:
+        yield server
+
+
+@pytest.fixture
+def env_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRILLBOOK_TEST_SUBSCRIPTION", SUBSCRIPTION)
+
+    def write(extra='location = "westeurope"\n', azure_section=AZURE_SECTION):
+        path = tmp_path / "castiel-test.toml"
+        path.write_text(TARGET + azure_section + extra)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def make_source(azure, env_file):
+    sources = []
+
+    def make(credential=None, **options):
+        env = load_environment(path=env_file())
+        options = {"retry_total": 0, "transport": azure.transport(), **options}
+        source = create_source(env, credential=credential or FakeCredential(), **options)
+        sources.append(source)
+        return source
+
+    yield make
+    for source in sources:
+        source.close()
+
+
+def test_healthy_interval_reads_requests_histogram_endpoints_and_gauges(make_source):
+    reading = make_source().read(START, END)
+    assert (reading.source, reading.start, reading.end) == ("azure-monitor", START, END)
+    assert (reading.requests, reading.status_4xx, reading.status_5xx) == (1150, 19, 5)
+    assert reading.latency_buckets == {25: 370, 50: 420, 100: 240, 200: 97, 500: 20, 1000: 2, float("inf"): 1}
+    shards = reading.endpoints["GET /api/shards/{id}"]
+    assert (shards.requests, shards.errors) == (946, 3)
+    assert shards.latency_buckets == {25: 310, 50: 420, 100: 160, 200: 45, 500: 9, 1000: 2}
+    assert reading.endpoints["POST /api/shards"].latency_buckets[float("inf")] == 1
+    assert sum(reading.latency_buckets.values()) == reading.requests  # buckets are not cumulative
+    assert reading.gauges == {"cpu": (41.5,), "memory": (63.0,), "cosmos_ru": (34.0,),
+                              "redis_memory": (22.7,), "servicebus_queue": (12.0,)}
+    assert (reading.embedding_jobs, reading.embedding_failures) == (40, 2)
+    assert reading.notes == ()
+
+
+def test_reading_feeds_the_verdict_engine(make_source):
+    from drillbook.runbook import threshold
+
+    sample = make_source().read(START, END).sample_for(threshold("api_error_rate"))
+    assert (sample.count, sample.hits) == (1150, 5)
+
+
+def test_query_evidence_is_the_exact_kql_and_metric_calls_sent(make_source, azure):
+    reading = make_source().read(START, END)
+    logs = [seen for seen in azure.seen if seen.route == "logs"]
+    assert len(logs) == 1, "one KQL query per interval"
+    assert logs[0].body["query"] in reading.query
+    assert logs[0].body["timespan"] == "2026-11-20T10:00:00.000Z/2026-11-20T10:01:00.000Z"
+    assert "timestamp >= t0 and timestamp < t1" in logs[0].body["query"]
+    assert logs[0].path.endswith("/providers/Microsoft.Insights/components/app-castiel-api-prod/query")
+    batch = {seen.query["metricnamespace"]: seen for seen in azure.seen if seen.route.startswith("metrics/")}
+    assert batch["Microsoft.Web/serverfarms"].query["metricnames"] == "CpuPercentage,MemoryPercentage"
+    assert batch["Microsoft.Web/serverfarms"].body == {
+        "resourceids": [f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-castiel-prod/providers/"
+                        "Microsoft.Web/serverfarms/asp-castiel-prod"]}
+    assert batch["Microsoft.ServiceBus/namespaces"].query["filter"] == "EntityName eq 'embedding-jobs'"
+    for namespace, seen in batch.items():
+        assert f"metricnamespace={namespace}&metricnames={seen.query['metricnames']}" in reading.query
+
+
+def test_every_request_went_to_loopback_with_the_fake_token(make_source, azure):
+    credential, transport = FakeCredential(), azure.transport()
+    make_source(credential, transport=transport).read(START, END)
+    sent = transport.sent  # the one transport both SDK clients send through
+    assert azure.seen and len(sent) == len(azure.seen)
+    assert all(url.startswith(f"http://127.0.0.1:{azure.port}/") for url in sent)
+    assert {seen.client for seen in azure.seen} == {"127.0.0.1"}
+    assert {seen.cloud_host for seen in azure.seen} == {"api.loganalytics.io", "westeurope.metrics.monitor.azure.com"}
+    assert {seen.authorization for seen in azure.seen} == {f"Bearer {FakeCredential.TOKEN}"}
+    assert set(credential.scopes) == {"https://api.loganalytics.io/.default", "https://metrics.monitor.azure.com/.default"}
+
+
+@pytest.mark.parametrize(("route", "recording", "wait"), [
+    ("logs", "logs/throttled.json", "37"),
+    ("metrics/Microsoft.Web/serverfarms", "metrics/throttled.json", "12"),
+])
+def test_throttling_is_an_error_that_says_when_to_retry(make_source, azure, route, recording, wait):
+    azure.answer(route, recording)
+    with pytest.raises(MetricsError) as caught:
+        make_source().read(START, END)
+    message = str(caught.value)
+    assert "throttled (429)" in message and f"retry after {wait} s or lower the watch frequency" in message
+    assert not isinstance(caught.value, NoDataError)
+    _assert_clean(message)
+
+
+def test_a_long_retry_after_is_reported_not_slept_through(make_source, azure):
+    azure.answer("logs", "logs/throttled.json")  # Retry-After: 37 s
+    with pytest.raises(MetricsError, match="throttled"):
+        make_source(retry_total=3, max_retry_wait=5).read(START, END)
+    assert azure.routes() == ["logs"]
+
+
+@pytest.mark.parametrize(("route", "recording", "expected"), [
+    ("logs", "logs/forbidden.json", "permission denied (403 InsufficientAccessError) querying Log Analytics for "
+                                    "Application Insights app-castiel-api-prod"),
+    ("metrics/Microsoft.Web/serverfarms", "metrics/forbidden.json",
+     "permission denied (403 AuthorizationFailed) querying Azure Monitor metrics for Microsoft.Web/serverfarms "
+     "asp-castiel-prod"),
+])
+def test_permission_denied_names_the_missing_role(make_source, azure, route, recording, expected):
+    azure.answer(route, recording)
+    with pytest.raises(MetricsError) as caught:
+        make_source().read(START, END)
+    message = str(caught.value)
+    assert expected in message
+    assert "grant the identity drillbook signs in with" in message and "Monitoring Reader on rg-castiel-prod" in message
+    _assert_clean(message)
+
+
+def test_rejected_token_says_which_identity_to_sign_in(make_source, azure):
+    azure.answer("logs", "logs/unauthorized.json")
+    with pytest.raises(MetricsError) as caught:
+        make_source().read(START, END)
+    message = str(caught.value)
+    assert "refused the token (401 AuthorizationRequiredError)" in message and "AZURE_TENANT_ID" in message
+    _assert_clean(message)
+
+
+def test_no_identity_at_all_is_an_error_before_any_request(make_source, azure):
+    with pytest.raises(MetricsError) as caught:
+        make_source(NoIdentityCredential()).read(START, END)
+    message = str(caught.value)
+    assert "no Azure token for Log Analytics (CredentialUnavailableError)" in message
+    assert "az login" in message and "Monitoring Reader on rg-castiel-prod" in message
+    assert azure.seen == []
+    _assert_clean(message)
+
+
+def test_partial_result_is_an_error_not_data(make_source, azure):
+    azure.answer("logs", "logs/partial.json")
+    with pytest.raises(MetricsError) as caught:
+        make_source().read(START, END)
+    message = str(caught.value)
+    assert "partial result from Application Insights app-castiel-api-prod" in message
+    assert "EngineError: Query result set has exceeded the internal data size limit" in message
+    assert "the interval is incomplete" in message
+    _assert_clean(message)
+
+
+@pytest.mark.parametrize("recording", ["logs/empty_table.json", "logs/no_requests.json"])
+def test_an_interval_without_requests_is_no_data_not_zero_errors(make_source, azure, recording):
+    azure.answer("logs", recording)
+    with pytest.raises(NoDataError, match="no requests recorded in Application Insights app-castiel-api-prod "
+                                          "for 2026-11-20 10:00:00-10:01:00 UTC"):
+        make_source().read(START, END)
+
+
+def test_missing_metric_points_are_no_data_not_zero(make_source, azure):
+    azure.answer("metrics/Microsoft.Web/serverfarms", "metrics/serverfarms_no_points.json")
+    reading = make_source().read(START, END)
+    assert "cpu" not in reading.gauges and "memory" not in reading.gauges
+    assert reading.gauges["redis_memory"] == (22.7,)
+    assert any("no CpuPercentage points for asp-castiel-prod" in note for note in reading.notes)
+
+
+def test_a_slow_answer_times_out_with_a_readable_error(make_source, azure):
+    azure.delay_s = 1.5
+    with pytest.raises(MetricsError, match=r"no answer querying Log Analytics .* within 0.3 s"):
+        make_source(read_timeout=0.3).read(START, END)
+
+
+def test_unconfigured_resources_leave_their_gauges_out_with_a_note(azure, env_file):
+    section = "\n".join(line for line in AZURE_SECTION.splitlines()
+                        if not line.startswith(("app_service_plan", "servicebus"))) + "\n"
+    env = load_environment(path=env_file(azure_section=section))
+    source = create_source(env, credential=FakeCredential(), transport=azure.transport(), retry_total=0)
+    reading = source.read(START, END)
+    source.close()
+    assert set(reading.gauges) == {"cosmos_ru", "redis_memory"}
+    assert any("[azure] app_service_plan is not set" in note for note in reading.notes)
+    assert "metrics/Microsoft.Web/serverfarms" not in azure.routes()
+
+
+def test_workspace_id_queries_the_workspace_tables(azure, env_file, monkeypatch):
+    monkeypatch.setenv("CASTIEL_TEST_WORKSPACE", "5e1f0c2a-7b3d-4c8e-9f1a-2b3c4d5e6f70")
+    path = env_file('location = "westeurope"\nlog_analytics_workspace_id = { env = "CASTIEL_TEST_WORKSPACE" }\n')
+    source = create_source(load_environment(path=path), credential=FakeCredential(), transport=azure.transport(),
+                           retry_total=0)
+    assert source.read(START, END).requests == 1150
+    source.close()
+    logs = azure.seen[0]
+    assert logs.path == "/v1/workspaces/5e1f0c2a-7b3d-4c8e-9f1a-2b3c4d5e6f70/query"
+    assert "AppRequests" in logs.body["query"] and "TimeGenerated >= t0" in logs.body["query"]
+
+
+def test_missing_location_is_a_config_error_that_teaches(env_file):
+    env = load_environment(path=env_file(extra=""))
+    with pytest.raises(ConfigError) as caught:
+        create_source(env, credential=FakeCredential())
+    assert str(caught.value) == (
+        "castiel-test.toml: [azure] missing key 'location' -> add the region of rg-castiel-prod's resources, "
+        'e.g. location = "westeurope" (or metrics_endpoint = "https://westeurope.metrics.monitor.azure.com")')
+
+
+def test_importing_drillbook_metrics_does_not_import_the_azure_sdk():
+    code = "import sys, drillbook.metrics; print(sorted(m for m in sys.modules if m.split('.')[0] == 'azure'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
+
+
+def _assert_clean(message: str) -> None:
+    __tracebackhide__ = True
+    assert FakeCredential.TOKEN not in message and "Bearer" not in message
+    assert "\n" not in message
