@@ -137,7 +137,8 @@ def test_every_request_went_to_loopback_with_the_fake_token(make_source, azure):
     assert {seen.client for seen in azure.seen} == {"127.0.0.1"}
     assert {seen.cloud_host for seen in azure.seen} == {"api.loganalytics.io", "westeurope.metrics.monitor.azure.com"}
     assert {seen.authorization for seen in azure.seen} == {f"Bearer {FakeCredential.TOKEN}"}
-    assert set(credential.scopes) == {"https://api.loganalytics.io/.default", "https://metrics.monitor.azure.com/.default"}
+    assert set(credential.scopes) == {"https://api.loganalytics.io/.default",
+                                      "https://metrics.monitor.azure.com/.default"}
 
 
 @pytest.mark.parametrize(("route", "recording", "wait"), [
@@ -174,7 +175,7 @@ def test_permission_denied_names_the_missing_role(make_source, azure, route, rec
         make_source().read(START, END)
     message = str(caught.value)
     assert expected in message
-    assert "grant the identity drillbook signs in with" in message and "Monitoring Reader on rg-castiel-prod" in message
+    assert "-> grant Monitoring Reader on rg-castiel-prod to the identity drillbook signs in as" in message
     _assert_clean(message)
 
 
@@ -183,7 +184,8 @@ def test_rejected_token_says_which_identity_to_sign_in(make_source, azure):
     with pytest.raises(MetricsError) as caught:
         make_source().read(START, END)
     message = str(caught.value)
-    assert "refused the token (401 AuthorizationRequiredError)" in message and "AZURE_TENANT_ID" in message
+    assert "token refused (401 AuthorizationRequiredError) querying Log Analytics" in message
+    assert "AZURE_TENANT_ID" in message
     _assert_clean(message)
 
 
@@ -192,7 +194,7 @@ def test_no_identity_at_all_is_an_error_before_any_request(make_source, azure):
         make_source(NoIdentityCredential()).read(START, END)
     message = str(caught.value)
     assert "no Azure token for Log Analytics (CredentialUnavailableError)" in message
-    assert "az login" in message and "Monitoring Reader on rg-castiel-prod" in message
+    assert "az login" in message and "the identity needs Monitoring Reader on rg-castiel-prod" in message
     assert azure.seen == []
     _assert_clean(message)
 
@@ -273,3 +275,11 @@ def _assert_clean(message: str) -> None:
     __tracebackhide__ = True
     assert FakeCredential.TOKEN not in message and "Bearer" not in message
     assert "\n" not in message
+
+
+def test_missing_subscription_is_a_config_error_that_teaches(env_file):
+    section = AZURE_SECTION.replace('subscription_id = { env = "DRILLBOOK_TEST_SUBSCRIPTION" }\n', "")
+    env = load_environment(path=env_file(azure_section=section))
+    with pytest.raises(ConfigError, match=r"\[azure\] missing key 'subscription_id' \(needed by source azure-monitor\) "
+                                          r'-> add it, e.g. subscription_id = \{ env = "AZURE_SUBSCRIPTION_ID" \}'):
+        create_source(env, credential=FakeCredential())

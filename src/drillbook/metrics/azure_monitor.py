@@ -149,3 +149,6 @@ def _utc(epoch: float) -> datetime:
 
 def _span(t0: datetime, t1: datetime) -> str:
     return f"{t0:%Y-%m-%d %H:%M:%S}-{t1:%H:%M:%S} UTC"
+
+
+__all__ = ["AzureMonitorSource"]

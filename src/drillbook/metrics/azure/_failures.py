@@ -22,7 +22,7 @@ from azure.core.exceptions import (
 from drillbook.metrics.reading import MetricsError
 from drillbook.redaction import redact_text
 
-IDENTITY = "the identity drillbook signs in with (DefaultAzureCredential: az login, managed identity or AZURE_CLIENT_ID)"
+SIGN_IN = "az login, a managed identity, or AZURE_CLIENT_ID + AZURE_TENANT_ID"
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,16 @@ def explain(exc: AzureError, call: Call) -> MetricsError:
     """The MetricsError for an exception raised by the SDK (or its credential)."""
     credential_failure = _credential_failure(exc)
     if credential_failure:
-        message = (f"azure-monitor: no Azure token for {call.api} ({credential_failure}) -> sign in {IDENTITY}; "
-                   f"it needs {call.role}")
+        message = (f"azure-monitor: no Azure token for {call.api} ({credential_failure}) -> sign in with {SIGN_IN}; "
+                   f"the identity needs {call.role}")
     elif isinstance(exc, HttpResponseError) and exc.status_code is not None:
         message = _http_message(exc, call)
     elif isinstance(exc, (ServiceRequestError, ServiceResponseError)):
         message = (f"azure-monitor: no answer {call.doing} within {call.timeout_s:g} s ({type(exc).__name__}) "
                    "-> check the runner's egress to Azure Monitor, or raise read_timeout")
     else:
-        message = f"azure-monitor: {type(exc).__name__} {call.doing} -> retry; if it persists, check the Azure status page"
+        message = (f"azure-monitor: {type(exc).__name__} {call.doing} "
+                   "-> retry; if it persists, check the Azure status page")
     return MetricsError(_one_line(message))
 
 
@@ -91,10 +92,11 @@ def _http_message(exc: HttpResponseError, call: Call) -> str:
         return (f"azure-monitor: throttled (429) {call.doing} -> retry after {wait} s "
                 "or lower the watch frequency")
     if status == 401:
-        return (f"azure-monitor: {call.api} refused the token ({shown}) {call.doing} -> sign in {IDENTITY} "
-                "in the tenant of the subscription (AZURE_TENANT_ID)")
+        return (f"azure-monitor: token refused ({shown}) {call.doing} -> sign in to the subscription's tenant "
+                f"with {SIGN_IN}")
     if status == 403:
-        return (f"azure-monitor: permission denied ({shown}) {call.doing} -> grant {IDENTITY} {call.role}")
+        return (f"azure-monitor: permission denied ({shown}) {call.doing} -> grant {call.role} to the identity "
+                f"drillbook signs in as ({SIGN_IN})")
     if status == 404:
         return (f"azure-monitor: not found ({shown}) {call.doing} -> check the names and subscription_id "
                 "in [azure] of the environment file")

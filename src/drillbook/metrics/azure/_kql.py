@@ -122,7 +122,8 @@ def _column_index(columns: Sequence[str], where: str) -> dict[str, int]:
     missing = [c for c in COLUMNS if c not in columns]
     if missing:
         raise MetricsError(f"azure-monitor: {where} answered without column(s) {', '.join(missing)} "
-                           f"(got {', '.join(columns) or 'none'}) -> the query in Reading.query was changed or truncated")
+                           f"(got {', '.join(columns) or 'none'}) "
+                           "-> the query in Reading.query was changed or truncated")
     return {c: list(columns).index(c) for c in COLUMNS}
 
 

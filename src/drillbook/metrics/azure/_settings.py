@@ -83,13 +83,15 @@ def _metrics_endpoint(azure: Mapping[str, Any], where: str, group: str) -> str:
     if azure["location"]:
         return METRICS_ENDPOINT.format(location=azure["location"].replace(" ", "").lower())
     raise ConfigError(f"{where} missing key 'location' -> add the region of {group}'s resources, "
-                      'e.g. location = "westeurope" (or metrics_endpoint = "https://westeurope.metrics.monitor.azure.com")')
+                      'e.g. location = "westeurope" '
+                      '(or metrics_endpoint = "https://westeurope.metrics.monitor.azure.com")')
 
 
 def _required(azure: Mapping[str, Any], key: str, where: str, example: str) -> str:
     value = _value(azure, key, where)
     if not value:
-        raise ConfigError(f"{where} missing key '{key}' (needed by source azure-monitor) -> add it, e.g. {key} = {example}")
+        raise ConfigError(f"{where} missing key '{key}' (needed by source azure-monitor) "
+                          f"-> add it, e.g. {key} = {example}")
     return value
 
 
