@@ -32,8 +32,9 @@ def call(client: httpx.Client, method: str, path: str, *, section: str, **kwargs
     try:
         return client.request(method, path, **kwargs)
     except TargetError as exc:
-        fail(section, f"{method} {path}: {exc}", source=f"{client.base_url}{path}")
-    raise AssertionError("unreachable")  # fail() raised
+        problem = str(exc)
+    fail(section, f"{method} {path}: {problem}", source=f"{client.base_url}{path}")  # outside except: no chained trace
+    raise AssertionError("unreachable")
 
 
 def json_body(response: httpx.Response, *, section: str) -> dict[str, Any]:

@@ -79,7 +79,18 @@ def pytest_configure(config: pytest.Config) -> None:
     _load_target(config)
 
 
+def _refuse_lost_rootdir(config: pytest.Config) -> None:
+    # pytest finds its rootdir before plugin options are known, so in "--env-file /elsewhere/x.toml"
+    # it takes the path for a test path and loses pyproject.toml; "--env-file=PATH" parses right.
+    args = config.invocation_params.args
+    if config.inipath is None and "--env-file" in args:
+        path = args[args.index("--env-file") + 1] if args.index("--env-file") + 1 < len(args) else "PATH"
+        raise pytest.UsageError(f"--env-file {path}: pytest read the path as a test path and lost the project "
+                                f"configuration -> write it as --env-file={path}")
+
+
 def _load_target(config: pytest.Config) -> None:
+    _refuse_lost_rootdir(config)
     is_controller = not hasattr(config, "workerinput")
     try:
         env = environments.load_environment(config.option.env, path=config.option.env_file)
