@@ -219,3 +219,35 @@ register_section("azure", {
     "metrics_endpoint": Field(to_url, None, '"https://westeurope.metrics.monitor.azure.com"'),
     "logs_endpoint": Field(to_url, None, '"https://api.loganalytics.io"'),
 })
+
+# --- component checks: each block belongs to one feature; edit only your block ----------------
+
+register_section("redis", {  # cache checks
+    "url": Field(to_str_or_ref, None, '{ env = "CASTIEL_REDIS_URL" }  (or "sandbox")'),
+    "key_prefixes": Field(to_str_list, ["shard_cache:"], '["shard_cache:"]'),
+    "scan_sample": Field(to_positive, 200.0, "200"),
+    "ping_budget_ms": Field(to_positive, 50.0, "50"),
+})
+
+register_section("cosmos", {  # database checks
+    "endpoint": Field(to_str, None, '"https://cosmos-castiel-prod.documents.azure.com:443/"  (or "sandbox")'),
+    "key": Field(to_secret_ref, None, '{ env = "CASTIEL_COSMOS_KEY" }'),
+    "database": Field(to_str, "castiel", '"castiel"'),
+    "read_budget_ms": Field(to_positive, 200.0, "200"),
+})
+
+register_section("servicebus", {  # queue checks
+    "namespace": Field(to_str, None, '"sb-castiel-prod.servicebus.windows.net"'),
+    "connection_string": Field(to_secret_ref, None, '{ env = "CASTIEL_SERVICEBUS_CONNECTION" }'),
+    "queues": Field(to_str_list, [], '["embedding-jobs"]'),
+    "max_dead_letters": Field(to_number, 0.0, "0"),
+})
+
+register_section("security", {  # security checks
+    "tls_min_days": Field(to_positive, 21.0, "21"),
+})
+
+register_section("contract", {  # contract checks
+    "max_examples": Field(to_positive, 20.0, "20"),
+    "max_seconds": Field(to_positive, 60.0, "60"),
+})
