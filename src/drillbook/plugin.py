@@ -14,7 +14,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from drillbook import environments, evidence, runbook, safety, target, watch_options
+from drillbook import environments, evidence, fixtures, runbook, safety, target, watch_options
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
 from drillbook.errors import DrillbookError
@@ -72,6 +72,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    for module in fixtures.MODULES:
+        config.pluginmanager.import_plugin(module)
     if config.option.help or config.option.version:
         return
     if getattr(config.option, "allure_report_dir", "unset") is None:
