@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 import allure
@@ -32,6 +33,7 @@ def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSetting
             result = Watch(plan, source, on_progress=lambda e, r: show(progress_line(e, r))).run()
         finally:
             source.close()
+    show(f"watch: verdict {result.status} at {time.time():.3f} (epoch s) after {result.ended - result.started:.0f} s")
     attach_charts(result)
     return result
 

@@ -1,0 +1,63 @@
+"""The smoke drill: critical flows pass on the sandbox, fail with the remedy, and leave no secret in reports."""
+
+import os
+
+SMOKE = ("-m", "smoke")
+
+
+def test_smoke_passes_on_a_healthy_sandbox(run_drill, faults):
+    result = run_drill(*SMOKE)
+    result.assert_outcomes(passed=9)
+
+
+def test_failing_shard_read_names_the_route_and_remedy(run_drill, faults):
+    faults.inject("/api/shards/{id}", status=500, error_rate=1.0)
+    result = run_drill(*SMOKE, "-k", "round_trip")
+    result.stdout.fnmatch_lines(["*GET /api/shards/* returned 500 (expected 200)*-> runbook §Critical user flows*"])
+
+
+def test_admin_route_opened_without_auth_is_a_security_failure(run_drill, faults):
+    faults.inject("/api/admin/cache/stats", status=200, error_rate=1.0, body={"hits": 1, "misses": 0})
+    result = run_drill(*SMOKE, "-k", "refused_without_token")
+    result.stdout.fnmatch_lines(["*GET /api/admin/cache/stats without a token returned 200 (expected 401 or 403)*"
+                                 "-> runbook §Admin endpoint security*"])
+
+
+def test_no_secret_reaches_the_reports(run_drill, faults, sandbox, tmp_path):
+    faults.inject("/api/admin/cache/stats", status=500, error_rate=1.0,
+                  body={"echo": f"Bearer {sandbox.admin_token}"})
+    run_drill(*SMOKE, "--junitxml", str(tmp_path / "junit.xml"))
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.name == "environment.properties" for p in written)
+    for path in written:
+        text = path.read_bytes()
+        assert sandbox.admin_token.encode() not in text, path
+        assert sandbox.fault_token.encode() not in text, path
+
+
+def test_record_carries_labels_and_run_files(run_drill, faults):
+    import json
+
+    run_drill(*SMOKE, "-k", "live")
+    results = run_drill.results
+    names = {p.name for p in results.iterdir()}
+    assert {"environment.properties", "executor.json", "categories.json"} <= names
+    labelled = [json.loads(p.read_text()) for p in results.glob("*-result.json")]
+    labels = {(l["name"], l["value"]) for r in labelled for l in r["labels"]}
+    assert ("runbook_severity", "P0") in labels and ("severity", "blocker") in labels
+    assert any(link["url"] == "RUNBOOK.md#service-health" for r in labelled for link in r.get("links", []))
+    properties = (results / "environment.properties").read_text()
+    assert "tier=local" in properties and "approval=(none)" in properties
+
+
+def test_smoke_imports_no_heavy_sdk(run_drill, faults, tmp_path, monkeypatch):
+    probe = tmp_path / "heavy_import_probe.py"
+    probe.write_text(
+        "import sys\n"
+        "def pytest_sessionfinish(session):\n"
+        "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('azure', 'locust', 'schemathesis', 'gevent', 'redis', 'matplotlib'))\n"
+        "    print('HEAVY-MODULES:', heavy)\n")
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    result = run_drill(*SMOKE, "-p", "heavy_import_probe", "-s")
+    result.stdout.fnmatch_lines(["HEAVY-MODULES: []"])
