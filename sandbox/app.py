@@ -1,0 +1,88 @@
+"""create_app(): the Starlette app wired to running dependencies.
+
+Middleware order matters: telemetry sits outside faults, so injected latency
+and errors show up in /metrics exactly as a real outage would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+import anyio
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sandbox import admin, control, health, jobs, openapi, shards
+from sandbox.dependencies import Dependencies
+from sandbox.faults import FaultBook, FaultMiddleware
+from sandbox.http import EXCEPTION_HANDLERS, route
+from sandbox.jobs import EmbeddingJobs
+from sandbox.settings import Settings
+from sandbox.shards import ShardStore
+from sandbox.telemetry import Telemetry, TelemetryMiddleware
+
+MAX_BODY_BYTES = 1_000_000
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+@dataclass
+class Context:
+    """Everything a handler may reach, as request.app.state.ctx."""
+
+    settings: Settings
+    deps: Dependencies
+    telemetry: Telemetry
+    jobs: EmbeddingJobs
+    shards: ShardStore
+    faults: FaultBook = field(default_factory=FaultBook)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def stores(self):
+        return self.deps.stores
+
+    @classmethod
+    def build(cls, settings: Settings, deps: Dependencies) -> Context:
+        telemetry = Telemetry()
+        embedding_jobs = EmbeddingJobs(deps.stores, telemetry.embedding_jobs)
+        telemetry.queue_depth.set_function(embedding_jobs.depth_or_nan)
+        return cls(settings, deps, telemetry, embedding_jobs, ShardStore(deps.stores, settings.cache_ttl_s))
+
+
+async def metrics(request: Request) -> Response:
+    # The queue-depth gauge asks Redis, so render off the event loop.
+    body = await anyio.to_thread.run_sync(request.app.state.ctx.telemetry.exposition)
+    return Response(body, media_type=PROMETHEUS_TEXT)
+
+
+def create_app(ctx: Context) -> Starlette:
+    """The sandbox app; its lifespan runs the embedding worker.
+
+    >>> app = create_app(Context.build(settings, deps))
+    >>> uvicorn.Server(uvicorn.Config(app)).run()
+    """
+    routes = [*health.ROUTES, *shards.ROUTES, *admin.ROUTES, *jobs.ROUTES, *openapi.ROUTES,
+              route("/metrics", GET=metrics), *control.ROUTES]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        ctx.jobs.start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(ctx.jobs.stop)
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(TelemetryMiddleware, telemetry=ctx.telemetry, routes=routes),
+                    Middleware(FaultMiddleware, book=ctx.faults, routes=routes)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,
+    )
+    app.state.ctx = ctx
+    return app

@@ -1,0 +1,108 @@
+"""One sandbox run in this process: dependencies up, app served, everything down.
+
+Heavy imports (uvicorn, Starlette, azure-cosmos) happen after the child
+processes are launched, so they overlap with node's boot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from sandbox.dependencies import COSMOS_KEY, Dependencies
+from sandbox.processes import LOOPBACK
+from sandbox.settings import ADMIN_TOKEN_ENV, FAULT_TOKEN_ENV, Settings
+
+GRACEFUL_SHUTDOWN_S = 2  # open requests (a hang fault, say) get this long before cancellation
+
+
+class Sandbox:
+    """Start, serve, stop.
+
+    >>> with Sandbox(settings) as sandbox:
+    ...     sandbox.start()
+    ...     sandbox.serve(on_ready=lambda: print(sandbox.url))
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.workdir = Path(tempfile.mkdtemp(prefix="drillbook-sandbox-"))
+        self.deps: Dependencies | None = None
+        self.url: str | None = None
+        self._keep_workdir = False
+
+    def start(self) -> None:
+        """Launch Redis and Cosmos in parallel and wait until both answer."""
+        self._keep_workdir = True  # until start succeeds, logs explain the failure
+        self.deps = Dependencies(self.workdir, self.settings.redis_maxmemory)
+        self.deps.launch()
+        import sandbox.app  # noqa: F401 - warm the heavy imports while node boots
+
+        self.deps.wait_ready()
+        self._keep_workdir = False
+
+    def serve(self, on_ready: Callable[[], None]) -> None:
+        """Serve until SIGINT/SIGTERM; on_ready runs once the port accepts requests."""
+        import uvicorn
+
+        from sandbox.app import Context, create_app
+
+        listener = bind(self.settings.port)
+        self.url = f"http://{LOOPBACK}:{listener.getsockname()[1]}"
+        app = create_app(Context.build(self.settings, self.deps))
+        config = uvicorn.Config(app, log_level="warning", access_log=False, log_config=None,
+                                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+        asyncio.run(_serve(uvicorn.Server(config), listener, on_ready))
+
+    def ready_record(self) -> dict:
+        """What a launcher needs to use this sandbox, tokens included (file mode 0600)."""
+        return {
+            "url": self.url, "pid": os.getpid(), "version": self.settings.version,
+            "redis_url": self.deps.redis_url, "cosmos_url": self.deps.cosmos_url, "cosmos_key": COSMOS_KEY,
+            "admin_token_env": ADMIN_TOKEN_ENV, "fault_token_env": FAULT_TOKEN_ENV,
+            "admin_token": self.settings.admin_token, "fault_token": self.settings.fault_token,
+        }
+
+    def close(self) -> None:
+        if self.deps is not None:
+            self.deps.stop_all()
+        if not self._keep_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def bind(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((LOOPBACK, port))
+    return sock
+
+
+async def _serve(server, listener: socket.socket, on_ready: Callable[[], None]) -> None:
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    while not server.started and not task.done():
+        await asyncio.sleep(0.005)
+    if server.started:
+        on_ready()
+    await task
+
+
+def write_private_json(path: Path, data: dict) -> None:
+    """Write JSON atomically with mode 0600: readers never see half a file."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
+    os.replace(partial, path)

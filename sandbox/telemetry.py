@@ -1,0 +1,120 @@
+"""Request metrics in Prometheus format, plus recent latencies for /performance/slow.
+
+Routes are labelled by template (`/api/shards/{id}`), so fuzzed ids do not
+explode the label set; unknown paths share the label `unmatched`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import defaultdict, deque
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
+
+from sandbox.http import is_observed, route_template
+
+# The alert and key-metric thresholds (0.5 s slow, 1 s p95) sit on bucket edges.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0, 10.0)
+SLOW_THRESHOLD_MS = 500.0
+RECENT_WINDOW_S = 300.0
+RECENT_PER_ROUTE = 2000
+UNMATCHED = "unmatched"
+CLIENT_GONE = 499  # nginx's code for "client closed the request before the answer"
+
+
+class RecentLatencies:
+    """Per (method, route) durations of the last few minutes, for percentiles."""
+
+    def __init__(self, window_s: float = RECENT_WINDOW_S, per_route: int = RECENT_PER_ROUTE):
+        self.window_s = window_s
+        self._samples: dict[tuple[str, str], deque] = defaultdict(lambda: deque(maxlen=per_route))
+        self._lock = threading.Lock()
+
+    def add(self, method: str, route: str, seconds: float) -> None:
+        with self._lock:
+            self._samples[(method, route)].append((time.monotonic(), seconds))
+
+    def p95_by_route(self) -> list[tuple[str, str, float, int]]:
+        """(method, route, p95 in ms, count) over the window."""
+        since = time.monotonic() - self.window_s
+        with self._lock:
+            recent = {key: [s for t, s in samples if t >= since] for key, samples in self._samples.items()}
+        return [(method, route, percentile(values, 95) * 1000, len(values))
+                for (method, route), values in recent.items() if values]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile: the smallest value with pct% of values at or below it."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+class Telemetry:
+    """The sandbox's metrics registry.
+
+    >>> telemetry = Telemetry()
+    >>> telemetry.observe("GET", "/health", 200, 0.004)
+    >>> b"http_requests_total" in telemetry.exposition()
+    True
+    """
+
+    def __init__(self):
+        self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        self.requests = Counter("http_requests_total", "HTTP requests served, by route template and status.",
+                                ["method", "route", "status"], registry=self.registry)
+        self.duration = Histogram("http_request_duration_seconds", "Time to serve an HTTP request.",
+                                  ["method", "route"], buckets=BUCKETS, registry=self.registry)
+        self.embedding_jobs = Counter("embedding_jobs_total", "Embedding jobs finished by the worker.",
+                                      ["outcome"], registry=self.registry)
+        for outcome in ("success", "failure"):
+            self.embedding_jobs.labels(outcome)  # export zeros before the first job
+        # Read at scrape time; EmbeddingJobs plugs itself in with set_function().
+        self.queue_depth = Gauge("embedding_queue_depth",
+                                 "Jobs waiting in queue:embedding_jobs (NaN if Redis is unreachable).",
+                                 registry=self.registry)
+        self.recent = RecentLatencies()
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.duration.labels(method, route).observe(seconds)
+        self.recent.add(method, route, seconds)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def slow_endpoints(self, threshold_ms: float = SLOW_THRESHOLD_MS) -> list[dict]:
+        rows = [{"method": m, "route": r, "p95_ms": round(p95, 1), "count": n}
+                for m, r, p95, n in self.recent.p95_by_route() if p95 > threshold_ms]
+        return sorted(rows, key=lambda row: row["p95_ms"], reverse=True)
+
+
+class TelemetryMiddleware:
+    """Counts and times every public request, including injected faults."""
+
+    def __init__(self, app, telemetry: Telemetry, routes: list):
+        self.app, self.telemetry, self.routes = app, telemetry, routes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not is_observed(scope["path"]):
+            return await self.app(scope, receive, send)
+        status = CLIENT_GONE
+        route = route_template(self.routes, scope) or UNMATCHED
+
+        async def send_and_note(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_and_note)
+        except Exception:
+            status = 500  # the outer error middleware turns this into a 500
+            raise
+        finally:
+            self.telemetry.observe(scope["method"], route, status, time.perf_counter() - started)
