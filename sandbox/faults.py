@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from http import HTTPStatus
 from typing import Any
 
@@ -72,9 +72,7 @@ class Fault:
         return self.route in (template, path) or (self.route == "*" and template is not None)
 
     def public(self) -> dict:
-        data = asdict(self)
-        data.pop("gate")
-        return data
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "gate"}
 
 
 class FaultBook:
@@ -154,6 +152,10 @@ def fault_response(fault: Fault) -> Response:
     """The injected answer: the fault's body, or a JSON error naming the fault."""
     if fault.status in BODILESS:
         return Response(status_code=fault.status)
+    if isinstance(fault.body, str):
+        # A string is sent as-is: a maintenance page, a proxy's HTML error.
+        media = "text/html" if fault.body.lstrip().startswith("<") else "text/plain"
+        return Response(fault.body, fault.status, media_type=media)
     if fault.body is not None:
         return JSONResponse(fault.body, fault.status)
     try:

@@ -1,0 +1,39 @@
+"""Admin endpoints: bearer auth, cache stats from Redis, SCAN-based clear, slow endpoints."""
+
+import pytest
+import redis
+
+ADMIN_ROUTES = [("GET", "/api/admin/cache/stats"), ("POST", "/api/admin/cache/clear"),
+                ("GET", "/api/admin/performance/slow")]
+
+
+@pytest.mark.parametrize("method,path", ADMIN_ROUTES)
+def test_admin_routes_refuse_missing_and_wrong_tokens(api, method, path):
+    assert api.request(method, path).status_code == 401
+    assert api.request(method, path, headers={"Authorization": "Bearer wrong"}).status_code == 403
+
+
+def test_cache_stats_report_hits_memory_and_policy(api, admin, shard):
+    api.get(f"/api/shards/{shard['id']}")
+    api.get(f"/api/shards/{shard['id']}")
+    stats = api.get("/api/admin/cache/stats", headers=admin).json()
+    assert stats["hits"] >= 1 and stats["misses"] >= 1 and 0 < stats["hit_rate"] < 1
+    assert stats["maxmemory_bytes"] == 64 * 1024 * 1024 and stats["maxmemory_policy"] == "allkeys-lru"
+    assert 0 < stats["used_memory_pct"] < 100 and stats["keys"] >= 1
+
+
+def test_cache_clear_removes_only_matching_keys(api, admin, sandbox):
+    client = redis.Redis.from_url(sandbox.redis_url, socket_timeout=2)
+    client.mset({"shard_cache:c1": "1", "shard_cache:c2": "2", "other:keep": "3"})
+    response = api.post("/api/admin/cache/clear", json={"pattern": "shard_cache:c*"}, headers=admin)
+    assert response.json() == {"pattern": "shard_cache:c*", "deleted": 2}
+    assert client.exists("shard_cache:c1", "shard_cache:c2") == 0 and client.get("other:keep") == b"3"
+
+
+def test_slow_endpoints_list_routes_over_500_ms(api, admin, faults):
+    faults.inject("/health/live", latency_ms=600)
+    api.get("/health/live")
+    slow = api.get("/api/admin/performance/slow", headers=admin).json()
+    assert slow["threshold_ms"] == 500
+    live = [e for e in slow["endpoints"] if e["route"] == "/health/live"]
+    assert live and live[0]["p95_ms"] >= 600 and live[0]["method"] == "GET"

@@ -1,0 +1,120 @@
+"""The sandbox and its Redis and Cosmos children always go away: stop(), SIGINT, SIGKILL, failed start.
+
+Each test notes the sandbox's process tree while it runs (from /proc), then
+checks that every one of those processes is gone.
+"""
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from sandbox.runner import REPO_ROOT, start_sandbox
+
+
+def family(pid: int) -> set[int]:
+    """pid and all its descendants, read from /proc/<pid>/task/*/children."""
+    found = {pid}
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            kids = children.read_text().split()
+        except OSError:
+            continue
+        for kid in kids:
+            found |= family(int(kid))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def gone(pids: set[int], timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(alive(p) for p in pids)
+
+
+def launch_by_hand(tmp_path, env_overrides=None):
+    env = {k: v for k, v in os.environ.items() if k not in ("CASTIEL_ADMIN_TOKEN", "SANDBOX_FAULT_TOKEN")}
+    env.update(env_overrides or {})
+    return subprocess.Popen([sys.executable, "-m", "sandbox", "--ready-file", str(tmp_path / "ready.json")],
+                            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_file(path: Path, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert path.exists(), f"no {path.name} within {timeout} s"
+
+
+def test_stop_removes_the_sandbox_and_its_children():
+    running = start_sandbox()
+    tree = family(running.pid)
+    assert len(tree) == 3  # sandbox, redis-server, node
+    assert running.stop() == 0
+    assert gone(tree)
+
+
+def test_sigint_to_the_sandbox_exits_cleanly_with_its_children():
+    running = start_sandbox()
+    tree = family(running.pid)
+    os.kill(running.pid, signal.SIGINT)
+    assert gone(tree, timeout=5)
+    assert running.stop() == 0
+
+
+def test_sigkill_to_the_sandbox_still_takes_the_children_down():
+    running = start_sandbox()
+    tree = family(running.pid)
+    os.kill(running.pid, signal.SIGKILL)
+    assert gone(tree)
+    running.stop()
+
+
+def test_python_m_sandbox_prints_where_and_exits_0_on_sigint(tmp_path):
+    proc = launch_by_hand(tmp_path)
+    ready_file = tmp_path / "ready.json"
+    wait_file(ready_file)
+    tree = family(proc.pid)
+    record = json.loads(ready_file.read_text())
+    assert stat.S_IMODE(ready_file.stat().st_mode) == 0o600
+    assert httpx.get(f"{record['url']}/health", timeout=5).json()["status"] == "healthy"
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    lines = stdout.splitlines()
+    assert lines[0].startswith(f"sandbox: ready at {record['url']} (redis 127.0.0.1:")
+    assert lines[1:] == [f"export CASTIEL_ADMIN_TOKEN={record['admin_token']}",
+                         f"export SANDBOX_FAULT_TOKEN={record['fault_token']}"]
+    assert gone(tree)
+
+
+def test_a_dependency_that_cannot_start_is_one_line_and_exit_2(tmp_path):
+    broken = tmp_path / "bin"
+    broken.mkdir()
+    # A node that boots slowly and then fails: long enough to see redis already running.
+    (broken / "node").write_text("#!/bin/sh\nsleep 0.5\necho 'node: cannot boot' >&2\nexit 1\n")
+    (broken / "node").chmod(0o755)
+    proc = launch_by_hand(tmp_path, {"PATH": f"{broken}{os.pathsep}{os.environ['PATH']}"})
+    tree = set()
+    while proc.poll() is None:
+        tree |= family(proc.pid)
+        time.sleep(0.02)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 2
+    first = stderr.splitlines()[0]
+    assert first.startswith("sandbox: cannot start cosmos: exited with code 1: node: cannot boot (fix: see ")
+    assert len(tree) >= 3 and gone(tree)  # redis had started; it must not outlive the failure
