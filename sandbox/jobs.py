@@ -26,6 +26,7 @@ from sandbox.schemas import EMBEDDING_JOB_INPUT
 from sandbox.stores import QUEUE_POLL_S, Stores
 
 QUEUE_KEY = "queue:embedding_jobs"
+WAKE_KEY = "queue:embedding_jobs:wake"  # stop() pushes here to end a blocking BRPOP at once
 log = logging.getLogger("sandbox.jobs")
 
 
@@ -101,6 +102,10 @@ class EmbeddingJobs:
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stopping.set()
+        try:
+            self.stores.cache.lpush(WAKE_KEY, "stop")  # end a waiting BRPOP now, not at its timeout
+        except redis.RedisError:
+            pass  # Redis is down: BRPOP fails on its own
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -115,8 +120,8 @@ class EmbeddingJobs:
         if self._stalled.is_set():
             self._stopping.wait(QUEUE_POLL_S / 5)
             return
-        popped = self.stores.queue.brpop([QUEUE_KEY], timeout=QUEUE_POLL_S)
-        if popped:
+        popped = self.stores.queue.brpop([QUEUE_KEY, WAKE_KEY], timeout=QUEUE_POLL_S)
+        if popped and popped[0] == QUEUE_KEY:
             self._handle(popped[1])
 
     def _handle(self, raw: str) -> None:
