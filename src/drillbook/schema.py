@@ -222,11 +222,21 @@ register_section("azure", {
 
 # --- component checks: each block belongs to one feature; edit only your block ----------------
 
-register_section("redis", {  # cache checks
+register_section("redis", {  # cache checks, and the work queues that live on Redis lists
+    # a redis:// or rediss:// URL, or Azure's "host:6380,password=...,ssl=True" string, always as a reference
     "url": Field(to_str_or_ref, None, '{ env = "CASTIEL_REDIS_URL" }  (or "sandbox")'),
     "key_prefixes": Field(to_str_list, ["shard_cache:"], '["shard_cache:"]'),
     "scan_sample": Field(to_positive, 200.0, "200"),
     "ping_budget_ms": Field(to_positive, 50.0, "50"),
+    # hit rate: GET these API paths read_rounds times in the window; none = watch live traffic for window_s
+    "read_paths": Field(to_str_list, [], '["/api/shards/<a known id>"]'),
+    "read_rounds": Field(to_positive, 10.0, "10"),
+    "hit_rate_window_s": Field(to_positive, 30.0, "30"),
+    "min_lookups": Field(to_positive, 20.0, "20"),
+    "clear_pattern": Field(to_str, "shard_cache:*", '"shard_cache:*"'),
+    "work_queues": Field(to_str_list, [], '["queue:embedding_jobs"]'),
+    "probe_jobs": Field(to_positive, 20.0, "20"),
+    "drain_timeout_s": Field(to_positive, 10.0, "10"),
 })
 
 register_section("cosmos", {  # database checks
