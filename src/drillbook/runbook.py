@@ -112,6 +112,11 @@ SECTIONS: dict[str, Section] = _sections(
     Section("database-capacity", "Database capacity", "P2", SECONDARY, (
         "scale the container's RU/s (az cosmosdb sql container throughput update)",
         "optimise the queries that consume the most RUs")),
+    Section("database-indexes", "Database containers and indexes", "P1", SECONDARY, (
+        "create a missing container with the partition key the app expects (az cosmosdb sql container create)",
+        "a partition key cannot change in place: create a new container with the right key and copy the data",
+        "add the missing paths to the indexing policy (az cosmosdb sql container update --idx @policy.json) "
+        "and wait for the index transformation to finish")),
     Section("cache-issues", "Cache issues", "P2", SECONDARY, (
         "check /api/admin/cache/stats and redis-castiel-prod memory",
         "clear stale entries (POST /api/admin/cache/clear with a pattern)",

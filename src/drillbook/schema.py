@@ -68,7 +68,7 @@ def _convert(convert: Callable[[Any], Any], value: Any, where: str, section: str
     try:
         return convert(value)
     except (TypeError, ValueError) as exc:
-        shown = "(a secret reference)" if isinstance(value, dict) else repr(value)
+        shown = "(a secret reference)" if isinstance(value, dict) and {"env", "keyvault"} & set(value) else repr(value)
         fix = f"{exc}" + (f", e.g. {key} = {example}" if example else "")
         raise ConfigError(f"{where}: [{section}] {key} = {shown} is invalid -> {fix}") from None
 
@@ -239,11 +239,42 @@ register_section("redis", {  # cache checks, and the work queues that live on Re
     "drain_timeout_s": Field(to_positive, 10.0, "10"),
 })
 
+_INDEX_PATH = re.compile(r"^(/(\"[^\"]+\"|[^/\"?*]+))+/\?$")
+
+
+def to_cosmos_containers(value: Any) -> dict[str, dict[str, Any]]:
+    """``[cosmos.containers.<name>]`` tables: ``partition_key = "/tenantId"``, ``index_paths = ["/tenantId/?"]``."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ValueError("expected one table per container, e.g. [cosmos.containers.shards] "
+                         'with partition_key = "/tenantId"')
+    return {name: _cosmos_container(name, spec) for name, spec in value.items()}
+
+
+def _cosmos_container(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(spec) - {"partition_key", "index_paths"})
+    if unknown:
+        raise ValueError(f"[cosmos.containers.{name}] unknown key '{unknown[0]}' (known: index_paths, partition_key)")
+    key = spec.get("partition_key")
+    if not isinstance(key, str) or not re.match(r"^(/[^/\s]+)+$", key):
+        raise ValueError(f'[cosmos.containers.{name}] partition_key must be a path like "/tenantId"')
+    paths = to_str_list(spec.get("index_paths", []))
+    bad = [p for p in paths if not _INDEX_PATH.match(p)]
+    if bad:
+        raise ValueError(f"[cosmos.containers.{name}] index path {bad[0]!r} is not a scalar index path "
+                         '-> write it the way the indexing policy does, e.g. "/createdAt/?"')
+    return {"partition_key": key, "index_paths": tuple(paths)}
+
+
 register_section("cosmos", {  # database checks
-    "endpoint": Field(to_str, None, '"https://cosmos-castiel-prod.documents.azure.com:443/"  (or "sandbox")'),
-    "key": Field(to_secret_ref, None, '{ env = "CASTIEL_COSMOS_KEY" }'),
+    "endpoint": Field(to_url, None, '"https://cosmos-castiel-prod.documents.azure.com:443/"  (or "sandbox")'),
+    "key": Field(to_secret_ref, None, '{ env = "CASTIEL_COSMOS_KEY" }  (omit it to sign in with Entra ID)'),
     "database": Field(to_str, "castiel", '"castiel"'),
     "read_budget_ms": Field(to_positive, 200.0, "200"),
+    "timeout_s": Field(to_positive, 3.0, "3"),  # per call, and the whole call with its retries
+    "containers": Field(to_cosmos_containers, {}),  # its errors give their own example
+    "canary_container": Field(to_str, "drillbook_canary", '"drillbook_canary"'),
+    "canary_prefix": Field(to_str, "drillbook-canary-", '"drillbook-canary-"'),
+    "canary_ttl_s": Field(to_positive, 3600.0, "3600"),
 })
 
 register_section("servicebus", {  # queue checks
