@@ -77,6 +77,21 @@ async def read_json(request: Request, schema: dict) -> dict:
     return value
 
 
+def read_query(request: Request, name: str, schema: dict, default=None, required: bool = False):
+    """A query parameter checked against schema (integers converted), else a 422 ApiError."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        if required:
+            raise ApiError(422, f"query parameter {name} is required", [f"add ?{name}=<value>"])
+        return default
+    is_int = schema.get("type") == "integer" and raw.removeprefix("-").isdigit()
+    value = int(raw) if is_int else raw
+    problems = validate(schema, value, f"query.{name}")
+    if problems:
+        raise ApiError(422, f"query parameter {name} is invalid", problems)
+    return value
+
+
 def check_token(supplied: str | None, expected: str) -> bool:
     """Constant-time comparison, so response timing does not leak the token."""
     return supplied is not None and hmac.compare_digest(supplied.encode(), expected.encode())

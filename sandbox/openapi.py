@@ -63,8 +63,7 @@ def paths() -> dict:
         "/api/shards": {
             "get": operation("List a tenant's shards, newest first", {
                 "200": json_response("The shards.", s.SHARD_LIST), **errors(422, 503)},
-                parameters=[query("tenantId", s.string(1, 128), required=True),
-                            query("limit", {"type": "integer", "minimum": 1, "maximum": 100})]),
+                parameters=[query("tenantId", s.TENANT_ID, required=True), query("limit", s.LIST_LIMIT)]),
             "post": operation("Create a shard", {
                 "201": json_response("The stored shard.", s.SHARD), **errors(400, 422, 503)}, s.SHARD_INPUT),
         },

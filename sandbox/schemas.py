@@ -27,8 +27,10 @@ MAYBE_NUMBER = {"type": ["number", "null"]}
 ERROR = obj({"error": {"type": "string"}, "details": {"type": "array", "items": {"type": "string"}}},
             required=["error"])
 
+TENANT_ID = string(1, 128)
+LIST_LIMIT = {"type": "integer", "minimum": 1, "maximum": 100}
 SHARD_INPUT = obj({
-    "tenantId": string(1, 128),
+    "tenantId": TENANT_ID,
     "name": string(1, 256),
     "content": string(0, 10000),
     "tags": {"type": "array", "maxItems": 20, "items": string(0, 64)},

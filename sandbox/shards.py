@@ -18,12 +18,12 @@ from azure.core.exceptions import AzureError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sandbox.http import ApiError, read_json, route
-from sandbox.schemas import SHARD, SHARD_INPUT
+from sandbox.http import ApiError, read_json, read_query, route
+from sandbox.schemas import LIST_LIMIT, SHARD, SHARD_INPUT, TENANT_ID
 from sandbox.stores import Stores
 
 CACHE_PREFIX = "shard_cache:"
-MAX_LIST = 100
+DEFAULT_LIST = 50
 log = logging.getLogger("sandbox.shards")
 
 
@@ -153,13 +153,9 @@ async def get_shard(request: Request) -> JSONResponse:
 
 
 async def list_shards(request: Request) -> JSONResponse:
-    tenant_id = request.query_params.get("tenantId", "")
-    if not tenant_id:
-        raise ApiError(422, "query parameter tenantId is required", ["add ?tenantId=<tenant>"])
-    limit = request.query_params.get("limit", "50")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIST:
-        raise ApiError(422, f"limit must be an integer from 1 to {MAX_LIST}", [f"got {limit[:20]!r}"])
-    items = await call_store(request, "list_tenant", tenant_id, int(limit))
+    tenant_id = read_query(request, "tenantId", TENANT_ID, required=True)
+    limit = read_query(request, "limit", LIST_LIMIT, default=DEFAULT_LIST)
+    items = await call_store(request, "list_tenant", tenant_id, limit)
     return JSONResponse({"items": items, "count": len(items)})
 
 
