@@ -23,7 +23,7 @@ def test_200_with_an_unhealthy_body_is_a_failure(run_drill, faults):
     result = run_drill(*HEALTH, "-k", "body_says_healthy")
     result.stdout.fnmatch_lines(["*GET /health body says status='unhealthy' (expected 'healthy')*"
                                  "-> runbook §Service health*"])
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1)
 
 
 def test_slower_than_budget_fails_with_measured_and_limit(run_drill, faults):
@@ -31,7 +31,7 @@ def test_slower_than_budget_fails_with_measured_and_limit(run_drill, faults):
     result = run_drill(*HEALTH, "-k", "within_budget")
     result.stdout.fnmatch_lines(["*GET /health took * ms > budget 500 ms (over 1 request, source: *"
                                  "-> runbook §Slow response times*"])
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1)
 
 
 def test_hanging_health_fails_at_the_timeout_and_others_still_run(run_drill, faults):
@@ -50,7 +50,7 @@ def test_stopped_redis_fails_ready_while_live_passes(run_drill, faults):
         "*test_ready_reports_each_dependency_up FAILED*",
         "*test_live_returns_200 PASSED*",
     ])
-    result.stdout.fnmatch_lines(["*GET /health/ready (503): redis is down*-> runbook §Dependency readiness*"])
+    result.stdout.fnmatch_lines(["*GET /health/ready (503): *redis is down (*Connection refused*-> runbook §Dependency readiness*"])
 
 
 def test_wrong_version_fails_with_both_versions(run_drill, faults):
