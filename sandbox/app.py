@@ -25,7 +25,6 @@ from sandbox.settings import Settings
 from sandbox.shards import ShardStore
 from sandbox.telemetry import Telemetry, TelemetryMiddleware
 
-MAX_BODY_BYTES = 1_000_000
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -82,7 +81,6 @@ def create_app(ctx: Context) -> Starlette:
                     Middleware(FaultMiddleware, book=ctx.faults, routes=routes)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
-        max_body_size=MAX_BODY_BYTES,
     )
     app.state.ctx = ctx
     return app

@@ -12,7 +12,7 @@ import shutil
 import threading
 from pathlib import Path
 
-from sandbox.processes import LOOPBACK, ChildProcess, LaunchError, free_port, terminate_all
+from sandbox.processes import LOOPBACK, ChildProcess, LaunchError, free_ports, terminate_all
 
 # The Cosmos emulator's published key. The server accepts any key; using the
 # well-known one keeps it obviously not a secret.
@@ -88,7 +88,7 @@ class Dependencies:
     """
 
     def __init__(self, workdir: Path, redis_maxmemory: str = "64mb"):
-        redis_port, cosmos_port = free_port(), free_port()
+        redis_port, cosmos_port = free_ports(2)
         self.redis = ChildProcess("redis", redis_argv(find_redis_server(), redis_port, redis_maxmemory),
                                   redis_port, workdir / "redis.log", ready=self._redis_answers)
         self.cosmos = ChildProcess("cosmos", cosmos_argv(*find_cosmos_cli(), cosmos_port),

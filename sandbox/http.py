@@ -24,6 +24,7 @@ log = logging.getLogger("sandbox")
 # Paths that are neither measured nor faulted: the scrape itself and the
 # fault control, so a drill can always observe and always undo.
 UNOBSERVED = ("/metrics", "/_sandbox/")
+MAX_BODY_BYTES = 1_000_000
 
 
 class ApiError(Exception):
@@ -64,9 +65,20 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, refused with a JSON 413 once it grows past limit."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "request body is too large", [f"limit is {limit} bytes"])
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def read_json(request: Request, schema: dict) -> dict:
-    """The request body parsed and checked against schema, else a 400/422 ApiError."""
-    raw = await request.body()
+    """The request body parsed and checked against schema, else a 400/413/422 ApiError."""
+    raw = await read_body(request)
     try:
         value = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as err:

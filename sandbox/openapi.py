@@ -18,6 +18,7 @@ ERROR_REASONS = {
     403: "The bearer token is wrong.",
     404: "No such resource.",
     409: "The change conflicts with the stored item.",
+    413: "The body is larger than 1 MB.",
     422: "The body or a parameter does not match the schema.",
     503: "A dependency (Cosmos or Redis) is unavailable.",
 }
@@ -65,14 +66,14 @@ def paths() -> dict:
                 "200": json_response("The shards.", s.SHARD_LIST), **errors(422, 503)},
                 parameters=[query("tenantId", s.TENANT_ID, required=True), query("limit", s.LIST_LIMIT)]),
             "post": operation("Create a shard", {
-                "201": json_response("The stored shard.", s.SHARD), **errors(400, 422, 503)}, s.SHARD_INPUT),
+                "201": json_response("The stored shard.", s.SHARD), **errors(400, 413, 422, 503)}, s.SHARD_INPUT),
         },
         "/api/shards/{id}": {
             "parameters": [SHARD_ID],
             "get": operation("Read a shard (cache-aside)", {
                 "200": json_response("The shard.", s.SHARD, X_CACHE), **errors(404, 503)}),
             "put": operation("Replace a shard", {
-                "200": json_response("The stored shard.", s.SHARD), **errors(400, 404, 409, 422, 503)},
+                "200": json_response("The stored shard.", s.SHARD), **errors(400, 404, 409, 413, 422, 503)},
                 s.SHARD_INPUT),
             "delete": operation("Delete a shard and its cache entry", {
                 "204": {"description": "Deleted."}, **errors(404, 503)}),
@@ -80,12 +81,12 @@ def paths() -> dict:
         "/api/admin/cache/stats": {"get": operation("Redis cache statistics", {
             "200": json_response("The statistics.", s.CACHE_STATS), **errors(401, 403, 503)}, security=ADMIN)},
         "/api/admin/cache/clear": {"post": operation("Delete cache keys matching a pattern", {
-            "200": json_response("How many keys went.", s.CACHE_CLEAR), **errors(400, 401, 403, 422, 503)},
+            "200": json_response("How many keys went.", s.CACHE_CLEAR), **errors(400, 401, 403, 413, 422, 503)},
             s.CACHE_CLEAR_INPUT, security=ADMIN)},
         "/api/admin/performance/slow": {"get": operation("Endpoints whose recent p95 exceeds 500 ms", {
             "200": json_response("The slow endpoints.", s.SLOW_ENDPOINTS), **errors(401, 403)}, security=ADMIN)},
         "/api/embeddings/jobs": {"post": operation("Queue an embedding job", {
-            "202": json_response("Queued.", s.EMBEDDING_JOB), **errors(400, 422, 503)}, s.EMBEDDING_JOB_INPUT)},
+            "202": json_response("Queued.", s.EMBEDDING_JOB), **errors(400, 413, 422, 503)}, s.EMBEDDING_JOB_INPUT)},
         "/api/embeddings/stats": {"get": operation("Queue depth and worker outcomes", {
             "200": json_response("The statistics.", s.EMBEDDING_STATS), **errors(503)})},
         "/metrics": {"get": operation("Prometheus metrics", {

@@ -9,6 +9,7 @@ launcher thread instead of whichever request thread happens to ask.
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import socket
 import subprocess
@@ -29,17 +30,26 @@ class LaunchError(RuntimeError):
     """A child process could not be started or never became ready."""
 
 
-def free_port() -> int:
-    """Return a loopback port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """Distinct loopback ports that were free a moment ago (all held at once, then released)."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind((LOOPBACK, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
-def die_with_parent() -> None:
-    """preexec_fn: ask the kernel to SIGKILL this child when its parent dies."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+def die_with(parent_pid: int) -> Callable[[], None]:
+    """A preexec_fn asking the kernel to SIGKILL the child when its parent dies."""
+    def preexec() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+    return preexec
 
 
 def spawn(argv: list[str], log_path: Path, env: dict | None = None) -> subprocess.Popen:
@@ -55,7 +65,7 @@ def _popen(argv: list[str], log_path: Path, env: dict | None) -> subprocess.Pope
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
-            preexec_fn=die_with_parent,
+            preexec_fn=die_with(os.getpid()),
         )
 
 
@@ -153,6 +163,11 @@ class ChildProcess:
             proc.kill()
             proc.wait()
 
+    def kill(self) -> None:
+        """SIGKILL without waiting: the last resort when stop() itself failed."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+
     def pause(self) -> None:
         """SIGSTOP: the port stays open but nothing answers, so calls hang."""
         if self.state == "running":
@@ -175,5 +190,4 @@ def terminate_all(children: list[ChildProcess], timeout: float = 3.0) -> None:
         try:
             child.stop(timeout)
         except Exception:  # noqa: BLE001 - cleanup must reach every child
-            if child._proc is not None:
-                child._proc.kill()
+            child.kill()

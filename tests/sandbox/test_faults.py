@@ -1,9 +1,11 @@
 """Each fault kind does what a drill needs, the control is token-protected, and faults expire."""
 
+import concurrent.futures
 import time
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 
 def test_fault_control_requires_the_token(sandbox):
@@ -39,12 +41,30 @@ def test_hang_lasts_until_the_fault_expires(api, faults):
     assert 0.9 <= time.monotonic() - started < 3 and response.status_code == 200
 
 
-def test_hang_times_out_a_client_and_is_released_by_clear(api, faults):
+def client_gone_count(api) -> float:
+    families = text_string_to_metric_families(api.get("/metrics").text)
+    return sum(s.value for f in families for s in f.samples if s.name == "http_requests_total"
+               and s.labels["route"] == "/health" and s.labels["status"] == "499")
+
+
+def test_hang_times_out_a_client_and_ends_when_it_disconnects(api, faults, sandbox):
     faults.inject("/health", hang=True, ttl_s=60)
+    before = client_gone_count(api)
     with pytest.raises(httpx.ReadTimeout):
-        api.get("/health", timeout=0.3)
-    faults.clear()
-    assert api.get("/health").status_code == 200
+        httpx.get(f"{sandbox.url}/health", timeout=0.3)  # a one-off client: its socket closes here
+    deadline = time.monotonic() + 2
+    while client_gone_count(api) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client_gone_count(api) == before + 1
+
+
+def test_clearing_faults_releases_a_hang(sandbox, faults):
+    faults.inject("/health", hang=True, ttl_s=60)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(httpx.get, f"{sandbox.url}/health", timeout=5)
+        time.sleep(0.2)
+        faults.clear()
+        assert pending.result().status_code == 200
 
 
 def test_error_rate_fails_exactly_one_request_in_ten(api, faults):

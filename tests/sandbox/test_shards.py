@@ -48,7 +48,9 @@ def test_bad_bodies_are_json_400_or_422_without_a_trace(api):
     assert not_json.status_code == 400 and "not valid JSON" in not_json.json()["error"]
     assert missing.status_code == 422 and "body.tenantId: required" in missing.json()["details"]
     assert wrong_type.status_code == 422
-    assert all("Traceback" not in r.text for r in (not_json, missing, wrong_type))
+    too_big = api.post("/api/shards", content=b"x" * 1_000_001)
+    assert too_big.status_code == 413 and too_big.json()["error"] == "request body is too large"
+    assert all("Traceback" not in r.text for r in (not_json, missing, wrong_type, too_big))
 
 
 def test_list_requires_a_tenant(api):
