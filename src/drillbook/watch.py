@@ -42,10 +42,10 @@ class WatchPlan:
         keys = set(REQUIRED + OPTIONAL + PER_ENDPOINT)
         return cls(thresholds={key: lookup(key) for key in keys}, **kwargs)
 
-    def evaluator(self, key: str, run_start: float, label: str | None = None) -> Tracker:
+    def evaluator(self, key: str, run_start: float, endpoint: str | None = None) -> Tracker:
         threshold = self.thresholds[key]
         rule = threshold.to_rule(window_s=self.window_s, min_count=self.min_requests)
-        return Tracker(label or key, threshold, Evaluator(rule, run_start))
+        return Tracker(f"{key} {endpoint}" if endpoint else key, threshold, Evaluator(rule, run_start), endpoint)
 
 
 @dataclass
@@ -55,6 +55,7 @@ class Tracker:
     label: str
     threshold: Threshold
     evaluator: Evaluator
+    endpoint: str | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -64,7 +65,7 @@ class Tracker:
         last = self.evaluator.evaluations[-1] if self.evaluator.evaluations else None
         if last is None or last.value is None:
             return f"{self.label} {'warming' if last and last.state == 'warming' else 'no data'}"
-        return f"{self.label} {last.value:.4g} {self.threshold.unit}"
+        return f"{self.label} {last.value:.3g} {self.threshold.unit}"
 
 
 @dataclass
@@ -76,6 +77,7 @@ class WatchResult:
     ended: float
     planned_s: float
     source: str
+    query: str = ""
     source_errors: list[str] = field(default_factory=list)
 
     @property
@@ -117,6 +119,7 @@ class Watch:
             reading = self._read(last, tick, result)
             last = tick
             if reading is not None:
+                result.query = reading.query
                 self._feed(result, endpoints, reading, start, tick)
             result.ended = tick
             self._on_progress(tick - start, result)
@@ -147,7 +150,7 @@ class Watch:
         for name in reading.endpoints:
             for key in PER_ENDPOINT:
                 if (key, name) not in endpoints:
-                    endpoints[(key, name)] = self.plan.evaluator(key, start, label=f"{key} {name}")
+                    endpoints[(key, name)] = self.plan.evaluator(key, start, endpoint=name)
                     result.trackers.append(endpoints[(key, name)])
         for (key, name), tracker in endpoints.items():
             tracker.evaluator.add(replace(reading.sample_for(tracker.threshold, endpoint=name), at=tick))
@@ -155,8 +158,14 @@ class Watch:
 
 def failure_lines(result: WatchResult) -> list[str]:
     """A runbook failure message for each failed rule, with source and remedy."""
-    return [runbook.failure_message(t.threshold.section, t.verdict.describe(), source=result.source)
-            for t in result.failed]
+    source = f"{result.source} {result.query}".strip()
+    return [runbook.failure_message(t.threshold.section, _finding(t), source=source) for t in result.failed]
+
+
+def _finding(tracker: Tracker) -> str:
+    text = tracker.verdict.describe()
+    return f"{text[: len(tracker.threshold.key)]} on {tracker.endpoint}{text[len(tracker.threshold.key):]}" \
+        if tracker.endpoint else text
 
 
 def progress_line(elapsed: float, result: WatchResult) -> str:

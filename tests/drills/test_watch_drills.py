@@ -15,7 +15,7 @@ def test_ten_percent_errors_on_a_critical_route_fail_within_window_plus_interval
     faults.inject("/api/shards", error_rate=0.10, status=500)
     result = run_drill(*WATCH, "--watch", "60s", "--watch-probe-rps", "30", "-s")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*api_error_rate GET /api/shards * % > 5 % over 10 s window*"
+    result.stdout.fnmatch_lines(["*api_error_rate on GET /api/shards * % > 5 % over 10 s window*"
                                  "-> runbook §High error rate*"])
     assert failed_after(result) <= 10 + 2 + 1  # window + interval (+1 s of rounding), not the 60 s watch
 
