@@ -17,9 +17,6 @@ from sandbox.processes import LOOPBACK, ChildProcess, LaunchError, free_ports, t
 # The Cosmos emulator's published key. The server accepts any key; using the
 # well-known one keeps it obviously not a secret.
 COSMOS_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
-DATABASE = "castiel"
-# Several containers, so database checks see more than one.
-CONTAINERS = {"shards": "/tenantId", "audit_log": "/tenantId", "users": "/id"}
 COSMOS_CLI = Path("node_modules/@vercel/cosmosdb-server/lib/cli.js")
 NAMES = ("redis", "cosmos")
 ACTIONS = ("stop", "start", "pause", "resume")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from datetime import datetime, timezone
 
@@ -50,6 +51,7 @@ class ShardStore:
         self.cache_ttl_s = cache_ttl_s
         self.hits = 0  # counted here, not from INFO: queue polling would skew INFO's keyspace_hits
         self.misses = 0
+        self._count_lock = threading.Lock()  # handlers run in many threads at once
 
     @property
     def _container(self):
@@ -63,10 +65,13 @@ class ShardStore:
 
     def get(self, shard_id: str) -> tuple[dict | None, str]:
         cached = self._cache_get(shard_id)
+        with self._count_lock:
+            if cached is not None:
+                self.hits += 1
+            else:
+                self.misses += 1
         if cached is not None:
-            self.hits += 1
             return cached, "hit"
-        self.misses += 1
         item = self._find(shard_id)
         if item is not None:
             self._cache_set(item)

@@ -12,8 +12,9 @@ from azure.cosmos import CosmosClient, PartitionKey
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from sandbox.dependencies import CONTAINERS, DATABASE
-
+DATABASE = "castiel"
+# Several containers, so database checks see more than one.
+CONTAINERS = {"shards": "/tenantId", "audit_log": "/tenantId", "users": "/id"}
 DATA_TIMEOUT_S = 1.0
 PROBE_TIMEOUT_S = 0.8
 QUEUE_POLL_S = 0.5  # BRPOP timeout: how quickly the worker notices a stall or shutdown
