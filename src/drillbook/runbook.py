@@ -128,6 +128,21 @@ SECTIONS: dict[str, Section] = _sections(
         "check Azure OpenAI service status and quota", "retry failed jobs once the provider recovers")),
     Section("infrastructure-capacity", "Infrastructure capacity", "P2", SECONDARY, (
         "find the process or endpoint that uses the CPU or memory", "scale up or out the App Service plan")),
+    Section("error-leaks", "Error leaks", "P1", PRIMARY, (
+        "turn off detailed error pages and debug mode in the App Service configuration",
+        "answer errors with the generic JSON error body and log the exception to Application Insights",
+        "review what the leaked lines exposed (paths, queries, versions) and rotate any secret among them")),
+    Section("security-headers", "Security headers", "P2", PRIMARY, (
+        "add Strict-Transport-Security, X-Content-Type-Options: nosniff and a frame policy in the API middleware",
+        "check that no proxy or gateway in front strips them")),
+    Section("tls-certificates", "TLS certificates", "P1", SECONDARY, (
+        "renew the certificate (App Service managed certificate or the Key Vault certificate) and rebind it",
+        "check that auto-renewal is on and the issuer can renew",
+        "verify the served chain: openssl s_client -connect api.castiel.com:443 -servername api.castiel.com")),
+    Section("api-contract", "API contract", "P1", PRIMARY, (
+        "reproduce the failing request with the curl line above",
+        "fix the handler so it validates its input and answers 4xx, never 5xx",
+        "make the response and /openapi.json agree, or roll back if the previous release conformed")),
 )
 
 _THRESHOLDS = (

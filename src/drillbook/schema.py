@@ -284,11 +284,20 @@ register_section("servicebus", {  # queue checks
     "max_dead_letters": Field(to_number, 0.0, "0"),
 })
 
+from drillbook.security import to_route_list  # noqa: E402 - the security block's own converter
+
 register_section("security", {  # security checks
     "tls_min_days": Field(to_positive, 21.0, "21"),
+    "admin_routes": Field(to_route_list, ["GET /api/admin/cache/stats", "POST /api/admin/cache/clear",
+                                          "GET /api/admin/performance/slow"], '["GET /api/admin/cache/stats"]'),
+    "header_paths": Field(to_str_list, ["/health"], '["/health", "/api/shards?tenantId=drillbook-probe"]'),
+    "hsts_min_age_s": Field(to_number, 15768000.0, "31536000"),  # six months, the usual floor
 })
 
 register_section("contract", {  # contract checks
-    "max_examples": Field(to_positive, 20.0, "20"),
-    "max_seconds": Field(to_positive, 60.0, "60"),
+    "max_examples": Field(to_positive, 20.0, "20"),  # per operation and generation mode
+    "max_seconds": Field(to_positive, 60.0, "60"),  # the whole contract run
+    "openapi_path": Field(to_str, "/openapi.json", '"/openapi.json"'),
+    "negative_data": Field(to_bool, True, "true"),  # also send what the schema forbids: 4xx expected, never 5xx
+    "exclude": Field(to_route_list, [], '["POST /api/admin/cache/clear"]'),
 })

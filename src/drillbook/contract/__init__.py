@@ -1,0 +1,28 @@
+"""The API contract drill: schemathesis against the target's /openapi.json, bounded in examples and time.
+
+>>> settings = settings_from_env(env, approval=None)
+>>> report = run_contract(document, settings)
+>>> report.failures
+[]
+
+Schemathesis and Hypothesis are imported inside :func:`run_contract`, so a run
+that does not select ``contract`` never loads them. Writes (POST, PUT, PATCH,
+DELETE) are fuzzed only where ``drillbook.safety`` would let a destructive
+drill run; elsewhere only GET, HEAD and OPTIONS are sent.
+"""
+
+from drillbook.contract._model import ContractFailure, ContractReport, ContractSettings, OperationRun
+from drillbook.contract._report import describe_failure, describe_report
+from drillbook.contract._run import SAFE_METHODS, run_contract, settings_from_env
+
+__all__ = [
+    "SAFE_METHODS",
+    "ContractFailure",
+    "ContractReport",
+    "ContractSettings",
+    "OperationRun",
+    "describe_failure",
+    "describe_report",
+    "run_contract",
+    "settings_from_env",
+]
