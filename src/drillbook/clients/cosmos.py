@@ -90,8 +90,12 @@ def client_options(timeout_s: float) -> dict[str, Any]:
 def connect(settings: CosmosSettings, credential: Any = None, **options: Any) -> Any:
     """A CosmosClient; building it reads the account, so it fails here when Cosmos is down."""
     from azure.cosmos import CosmosClient  # heavy: only runs that select `database` pay for it
+    from azure.cosmos.documents import ConnectionPolicy
 
-    return CosmosClient(settings.endpoint, credential=credential or settings.key,
+    policy = ConnectionPolicy()
+    # The account read that the constructor makes has fixed 3 s timeouts of its own, retried: use ours.
+    policy.DBAConnectionTimeout = policy.DBAReadTimeout = settings.timeout_s
+    return CosmosClient(settings.endpoint, credential=credential or settings.key, connection_policy=policy,
                         **{**client_options(settings.timeout_s), **options})
 
 
