@@ -11,6 +11,7 @@ Exit codes: 0 after SIGINT/SIGTERM, 2 when a dependency cannot start.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ class Shutdown(Exception):
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="loopback port for the API (default: a free one)")
-    parser.add_argument("--version", dest="app_version", default=None,
+    parser.add_argument("--version", dest="app_version", metavar="VERSION", default=None,
                         help=f"version /health reports (default: ${VERSION_ENV} or {DEFAULT_VERSION})")
     parser.add_argument("--ready-file", type=Path, default=None,
                         help="write connection details here as JSON (mode 0600) once ready")
@@ -49,6 +50,8 @@ def announce(sandbox: Sandbox, ready_file: Path | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
+    # stderr only: stdout carries just the ready line and the export lines.
+    logging.basicConfig(level=logging.WARNING, format="sandbox: %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(version=options.app_version, port=options.port, ready_file=options.ready_file,
                                  redis_maxmemory=options.redis_maxmemory, cache_ttl_s=options.cache_ttl)
     serving = False

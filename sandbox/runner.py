@@ -70,10 +70,11 @@ class SandboxProcess:
         self.stop()
 
 
-def start_sandbox(*, version: str = "1.4.2", env: dict | None = None, timeout: float = 30.0) -> SandboxProcess:
-    """Launch `python -m sandbox` and wait until it is ready.
+def start_sandbox(*, version: str = "1.4.2", env: dict | None = None, timeout: float = 30.0,
+                  args: tuple[str, ...] = ()) -> SandboxProcess:
+    """Launch `python -m sandbox` and wait until it is ready; args go to its command line.
 
-    >>> with start_sandbox(version="1.4.3") as sandbox:
+    >>> with start_sandbox(version="1.4.3", args=("--redis-maxmemory", "8mb")) as sandbox:
     ...     httpx.get(f"{sandbox.url}/health").json()["version"]
     '1.4.3'
     """
@@ -81,7 +82,7 @@ def start_sandbox(*, version: str = "1.4.2", env: dict | None = None, timeout: f
     ready_file, log_path = workdir / "ready.json", workdir / "sandbox.log"
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--ready-file", str(ready_file), "--version", version],
+            [sys.executable, "-m", "sandbox", "--ready-file", str(ready_file), "--version", version, *args],
             cwd=REPO_ROOT, env=_child_env(env), stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True)  # own group: stop() can reap it whole
     try:

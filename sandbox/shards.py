@@ -114,7 +114,7 @@ class ShardStore:
         try:
             raw = self.stores.cache.get(CACHE_PREFIX + shard_id)
         except redis.RedisError as err:
-            log.warning("cache read skipped: %s", type(err).__name__)
+            log.debug("cache read skipped: %s", type(err).__name__)
             return None
         return json.loads(raw) if raw else None
 
@@ -122,13 +122,13 @@ class ShardStore:
         try:
             self.stores.cache.set(CACHE_PREFIX + item["id"], json.dumps(item), ex=self.cache_ttl_s)
         except redis.RedisError as err:
-            log.warning("cache write skipped: %s", type(err).__name__)
+            log.debug("cache write skipped: %s", type(err).__name__)
 
     def _cache_delete(self, shard_id: str) -> None:
         try:
             self.stores.cache.delete(CACHE_PREFIX + shard_id)
         except redis.RedisError as err:
-            log.warning("cache delete skipped: %s", type(err).__name__)
+            log.debug("cache delete skipped: %s", type(err).__name__)
 
 
 async def call_store(request: Request, method: str, *args):

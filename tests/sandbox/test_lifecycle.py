@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
-from sandbox.runner import REPO_ROOT, start_sandbox
+from sandbox.runner import REPO_ROOT, SandboxError, start_sandbox
 
 
 def family(pid: int) -> set[int]:
@@ -118,3 +119,14 @@ def test_a_dependency_that_cannot_start_is_one_line_and_exit_2(tmp_path):
     first = stderr.splitlines()[0]
     assert first.startswith("sandbox: cannot start cosmos: exited with code 1: node: cannot boot (fix: see ")
     assert len(tree) >= 3 and gone(tree)  # redis had started; it must not outlive the failure
+
+
+def test_options_reach_the_sandbox_and_a_bad_one_fails_fast_with_the_log():
+    with start_sandbox(version="2.0.0", args=("--redis-maxmemory", "8mb")) as running:
+        info = httpx.get(f"{running.url}/health", timeout=5).json()
+        assert info["version"] == "2.0.0"
+        stats = httpx.get(f"{running.url}/api/admin/cache/stats", timeout=5,
+                          headers={"Authorization": f"Bearer {running.admin_token}"}).json()
+        assert stats["maxmemory_bytes"] == 8 * 1024 * 1024
+    with pytest.raises(SandboxError, match="(?s)exited with code 2.*unrecognized arguments: --no-such-option"):
+        start_sandbox(args=("--no-such-option",))
