@@ -1,0 +1,37 @@
+"""`--env local` starts one sandbox per run, shares it with xdist workers, and stops it afterwards."""
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def url_probe(tmp_path, monkeypatch):
+    probe = tmp_path / "sandbox_url_probe.py"
+    probe.write_text(
+        "import os, pathlib\n"
+        "def pytest_sessionfinish(session):\n"
+        "    out = pathlib.Path(os.environ['URL_PROBE_DIR']) / f'{os.getpid()}.url'\n"
+        "    out.write_text(os.environ.get('DRILLBOOK_SANDBOX_URL', 'None'))\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("URL_PROBE_DIR", str(tmp_path))
+    return "sandbox_url_probe"
+
+
+def test_one_sandbox_is_shared_by_workers_and_stopped_after(pytester, url_probe, tmp_path, monkeypatch):
+    for name in ("DRILLBOOK_SANDBOX_URL", "DRILLBOOK_RUN_DIR", "CASTIEL_ADMIN_TOKEN", "SANDBOX_FAULT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    result = pytester.runpytest_subprocess(
+        f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml"), "-p", "no:cacheprovider", "-p", url_probe,
+        f"--alluredir={tmp_path / 'results'}", "-n", "2", "-s", "-m", "smoke", str(REPO / "checks"),
+        str(REPO / "smoke"), timeout=120)
+    result.assert_outcomes(passed=9)
+    urls = [p.read_text() for p in tmp_path.glob("*.url")]
+    worker_urls = set(urls) - {"None"}
+    assert len(urls) == 3 and len(worker_urls) == 1, urls  # controller + 2 workers; one sandbox
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{worker_urls.pop()}/health/live", timeout=2)  # and it is gone after the run
