@@ -11,9 +11,11 @@ the RU verdict with the real azure-monitor source against recorded answers.
 
 from __future__ import annotations
 
+import json
 import statistics
 from typing import Any
 
+import allure
 import pytest
 
 from drillbook.check import fail
@@ -38,6 +40,8 @@ def check_read_latency(target: CosmosTarget) -> float:
     s = target.settings
     timings = [_timed_read(target) for _ in range(LATENCY_READS)]
     median = statistics.median(timings)
+    attach("read latency", {"source": s.source, "reads_ms": timings, "median_ms": median,
+                            "budget_ms": s.read_budget_ms})
     if median > s.read_budget_ms:
         shown = ", ".join(f"{ms:.0f}" for ms in timings)
         fail(CONNECTION, f"reading database {s.database} took {median:.0f} ms (median of {shown} ms) "
@@ -62,9 +66,12 @@ def check_canary(target: CosmosTarget) -> dict[str, float]:
     __tracebackhide__ = True
     s = target.settings
     try:
-        return run_canary(target).steps_ms
+        result = run_canary(target)
     except CanaryError as exc:
         problem = str(exc)
+    else:
+        attach("canary", {"container": s.canary_container, "item": result.item_id, "steps_ms": result.steps_ms})
+        return result.steps_ms
     fail(CONNECTION, f"canary in scratch container {s.canary_container}: {problem}",
          source=f"{s.source}/colls/{s.canary_container}")
     raise AssertionError("unreachable")
@@ -78,6 +85,8 @@ def check_ru(source: Any, threshold: Threshold, *, now: float, account: str | No
     reading = _read_metrics(source, now - threshold.window_s, now, allow_inconclusive)
     rule, sample = threshold.to_rule(), reading.sample_for(threshold)
     value = aggregate(rule, [sample])
+    attach("RU consumption", {"source": source.name, "points": sample.points, "mean": value,
+                              "limit": threshold.limit, "query": reading.query, "notes": reading.notes})
     if value is None:
         notes = "; ".join(n for n in reading.notes if "cosmos" in n.lower() or "NormalizedRU" in n) or "no points"
         _inconclusive(f"no RU consumption data in the last {window} ({notes})", allow_inconclusive)
@@ -95,6 +104,11 @@ def ru_not_applicable(source_name: str) -> str | None:
         return None
     return (f"not applicable: the {source_name} metrics source has no Cosmos RU metric, and the local Cosmos server "
             'has no throughput API -> set [metrics] source = "azure-monitor" and [azure] cosmos_account to check it')
+
+
+def attach(name: str, data: dict) -> None:
+    """Evidence for the record: what was measured, as JSON, on the running test's Allure result."""
+    allure.attach(json.dumps(data, indent=2, default=str), name=name, attachment_type=allure.attachment_type.JSON)
 
 
 def _timed_read(target: CosmosTarget) -> float:
@@ -121,6 +135,7 @@ def _problems(target: CosmosTarget, name: str, spec: Any) -> list[str]:
                     f"(expected partition key {spec['partition_key']})"]
         problem = str(exc)
     else:
+        attach(f"container {name}", {k: props.get(k) for k in ("id", "partitionKey", "indexingPolicy", "defaultTtl")})
         found = container_problems(name, spec, props)
         policy = describe_policy(props.get("indexingPolicy") or {})
         return [f"container {name}: {p}" + (f" [policy: {policy}]" if "index path" in p else "") for p in found]
