@@ -125,7 +125,7 @@ class Dependencies:
 
     def control(self, name: str, action: str) -> dict:
         """Apply stop|start|pause|resume to redis|cosmos and return the new state."""
-        child = self.redis if name == "redis" else self.cosmos
+        child = self._child(name)
         with self._lock:  # two drills racing on one process would leave it half-started
             getattr(child, action)()
             if action == "start":
@@ -139,8 +139,11 @@ class Dependencies:
             self.stores.create_schema()  # the Cosmos server keeps data in memory: it restarts empty
 
     def state(self, name: str) -> dict:
-        child = self.redis if name == "redis" else self.cosmos
+        child = self._child(name)
         return {"name": name, "state": child.state, "port": child.port}
+
+    def _child(self, name: str) -> ChildProcess:
+        return self.redis if name == "redis" else self.cosmos
 
     def states(self) -> dict[str, str]:
         return {child.name: child.state for child in self.children()}

@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 from starlette.responses import JSONResponse, Response
 
-from sandbox.http import error_body, is_observed, route_template
+from sandbox.http import error_body, is_control, is_observed, route_template
 
 DEFAULT_TTL_S = 300.0
 HANG_POLL_S = 0.05
@@ -69,7 +69,9 @@ class Fault:
         return (now or time.time()) >= self.expires_at
 
     def matches(self, template: str | None, path: str) -> bool:
-        return self.route in (template, path) or (self.route == "*" and template is not None)
+        if self.route == "*":
+            return template is not None and is_observed(path)
+        return self.route in (template, path)
 
     def public(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "gate"}
@@ -104,7 +106,7 @@ class FaultBook:
         return count
 
     def matching(self, template: str | None, path: str) -> list[Fault]:
-        if not is_observed(path):
+        if is_control(path):
             return []
         return [fault for fault in self.active() if fault.matches(template, path)]
 
@@ -128,8 +130,9 @@ class FaultMiddleware:
                 if receive is None:
                     return  # the client gave up; there is no one to answer
         for fault in faults:
-            if fault.gate.fire():
-                return await self._respond(fault, scope, receive, send)
+            # A hang may have outlived its fault; an ended fault no longer fails requests.
+            if self.book.is_active(fault) and fault.gate.fire():
+                return await fault_response(fault)(scope, receive, send)
         await self.app(scope, receive, send)
 
     async def _hang(self, fault: Fault, receive):
@@ -142,10 +145,6 @@ class FaultMiddleware:
                     return None
                 buffered.append(message)
         return _replay(buffered, receive)
-
-    @staticmethod
-    async def _respond(fault: Fault, scope, receive, send):
-        await fault_response(fault)(scope, receive, send)
 
 
 def fault_response(fault: Fault) -> Response:

@@ -21,9 +21,10 @@ from sandbox.schemas import validate
 
 log = logging.getLogger("sandbox")
 
-# Paths that are neither measured nor faulted: the scrape itself and the
-# fault control, so a drill can always observe and always undo.
-UNOBSERVED = ("/metrics", "/_sandbox/")
+# Neither is measured, so scraping does not change what it reads; the control
+# is never faulted either, so a drill can always undo what it did.
+METRICS_PATH = "/metrics"
+CONTROL_PREFIX = "/_sandbox/"
 MAX_BODY_BYTES = 1_000_000
 
 
@@ -131,9 +132,13 @@ def route_template(routes: list[BaseRoute], scope: dict) -> str | None:
     return partial
 
 
+def is_control(path: str) -> bool:
+    return path.startswith(CONTROL_PREFIX)
+
+
 def is_observed(path: str) -> bool:
-    """True for the public API: what metrics count and faults may touch."""
-    return not (path == UNOBSERVED[0] or path.startswith(UNOBSERVED[1]))
+    """True for the public API: what metrics count and what `*` faults touch."""
+    return path != METRICS_PATH and not is_control(path)
 
 
 def route(path: str, **handlers) -> Route:

@@ -121,10 +121,6 @@ class ChildProcess:
             return "stopped"
         return "paused" if self._paused else "running"
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self.state != "stopped" else None
-
     def launch(self) -> None:
         """Start the process without waiting; wait_ready() finishes the start."""
         if self.state != "stopped":

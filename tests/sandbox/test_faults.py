@@ -81,6 +81,11 @@ def test_wildcard_matches_public_routes_but_not_the_control(api, faults):
     assert len(faults.faults()) == 1
 
 
+def test_metrics_fail_only_when_named(api, faults):
+    faults.inject("/metrics", status=503)
+    assert api.get("/metrics").status_code == 503
+
+
 def test_faults_expire_and_can_be_removed_one_by_one(api, faults):
     short = faults.inject("/health", status=503, ttl_s=0.2)
     kept = faults.inject("/health/live", status=503)
