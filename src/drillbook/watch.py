@@ -94,7 +94,7 @@ class WatchResult:
 
     def summary(self) -> str:
         """One line per rule: the rule's own verdict text."""
-        return "\n".join(f"{t.verdict.status:>12}  {t.verdict.describe()}" for t in self.trackers)
+        return "\n".join(f"{t.verdict.status:>12}  {_finding(t)}" for t in self.trackers)
 
 
 class Watch:

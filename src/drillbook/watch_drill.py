@@ -29,13 +29,25 @@ def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSetting
         source = metrics.create_source(env, http, traffic=traffic)
         show(f"watch: {plan.duration_s:g} s on {env.name} ({source.name}), every {plan.interval_s:g} s, "
              f"probe {settings.probe_rps:g} rps; fails at the first sustained breach")
+        for warning in too_short_for(plan):
+            show(f"watch: warning: {warning}")
         try:
             result = Watch(plan, source, on_progress=lambda e, r: show(progress_line(e, r))).run()
         finally:
             source.close()
+    for line in result.summary().splitlines():
+        show(f"watch: {line.strip()}")
     show(f"watch: verdict {result.status} at {time.time():.3f} (epoch s) after {result.ended - result.started:.0f} s")
     attach_charts(result)
     return result
+
+
+def too_short_for(plan: WatchPlan) -> list[str]:
+    """Rules whose window cannot complete within the watch: they can only end inconclusive."""
+    long = [f"{key} ({plan.window_s or t.window_s:g} s)" for key, t in sorted(plan.thresholds.items())
+            if (plan.window_s or t.window_s) > plan.duration_s]
+    return [f"the windows of {', '.join(long)} are longer than the {plan.duration_s:g} s watch, so they can only "
+            "end inconclusive -> use a longer --watch or a shorter --watch-window"] if long else []
 
 
 def attach_charts(result: WatchResult) -> None:
