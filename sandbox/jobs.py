@@ -78,7 +78,7 @@ class EmbeddingJobs:
         depth = self.depth()
         if self._thread is None or not self._thread.is_alive():
             raise RuntimeError("embedding worker thread is not running")
-        return {"depth": depth, "worker": "stalled" if self._stalled.is_set() else "running"}
+        return {"depth": depth, **self.worker_state()}
 
     def stall(self) -> dict:
         self._stalled.set()

@@ -25,9 +25,12 @@ GRACEFUL_SHUTDOWN_S = 2  # open requests (a hang fault, say) get this long befor
 class Sandbox:
     """Start, serve, stop.
 
-    >>> with Sandbox(settings) as sandbox:
+    >>> sandbox = Sandbox(settings)
+    >>> try:
     ...     sandbox.start()
     ...     sandbox.serve(on_ready=lambda: print(sandbox.url))
+    ... finally:
+    ...     sandbox.close()
     """
 
     def __init__(self, settings: Settings):
@@ -70,16 +73,11 @@ class Sandbox:
         }
 
     def close(self) -> None:
+        """Stop the children; keep their logs only if they explain a failed start."""
         if self.deps is not None:
             self.deps.stop_all()
-        if not self._keep_workdir:
+        if not (self._keep_workdir and any(self.workdir.iterdir())):
             shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> Sandbox:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def bind(port: int) -> socket.socket:
