@@ -1,0 +1,98 @@
+"""A loopback stand-in for the Service Bus management endpoint, answering from recorded ATOM responses.
+
+The real ``ServiceBusAdministrationClient`` runs unchanged. In-process tests give
+it the metrics tests' ``LoopbackTransport`` (the cloud host moves to
+``X-Cloud-Host``); drill runs in a subprocess reach the server over real TLS
+(``with_tls``) through a connection string whose endpoint is this server.
+
+    with RecordedServiceBus() as bus:
+        bus.answer("embedding-jobs", "backlog.http")
+        conn = bus.connection_string()          # signs with the key the server checks
+
+A ``.http`` recording is a raw response: status line, headers, a blank line, the body.
+A request whose SAS signature or bearer token is wrong gets ``unauthorized.http``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote_plus, urlsplit
+
+RECORDINGS = Path(__file__).parent / "recordings"
+KEY_NAME = "RootManageSharedAccessKey"
+KEY = base64.b64encode(b"drillbook-test-servicebus-key-0001").decode()
+BEARER = "fake-token-do-not-leak-7f3c9a1e"  # the metrics tests' FakeCredential.TOKEN
+
+
+class RecordedServiceBus:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.answers: dict[str, str] = {}
+        self.seen: list[dict] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    def answer(self, queue: str, recording: str) -> None:
+        self.answers[queue] = recording
+
+    def connection_string(self, key: str = KEY) -> str:
+        return f"Endpoint=sb://127.0.0.1:{self.port}/;SharedAccessKeyName={KEY_NAME};SharedAccessKey={key}"
+
+    def __enter__(self) -> RecordedServiceBus:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def respond(self, path: str, authorization: str) -> bytes:
+        queue = urlsplit(path).path.strip("/")
+        name = self.answers.get(queue, "no_such_queue.http") if _authorized(authorization) else "unauthorized.http"
+        return (RECORDINGS / name).read_bytes()
+
+
+def _authorized(header: str) -> bool:
+    """A valid SAS signature made with KEY, or the fake bearer token."""
+    if header == f"Bearer {BEARER}":
+        return True
+    if not header.startswith("SharedAccessSignature "):
+        return False
+    fields = dict(part.split("=", 1) for part in header.split(" ", 1)[1].split("&"))
+    signed = f"{fields.get('sr', '')}\n{fields.get('se', '')}".encode()
+    expected = base64.b64encode(hmac.new(KEY.encode(), signed, hashlib.sha256).digest()).decode()
+    return fields.get("skn") == KEY_NAME and hmac.compare_digest(unquote_plus(fields.get("sig", "")), expected)
+
+
+def _handler_for(bus: RecordedServiceBus) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            authorization = self.headers.get("Authorization", "")
+            bus.seen.append({"path": self.path, "cloud_host": self.headers.get("X-Cloud-Host", ""),
+                             "authorization": authorization})
+            head, _, body = bus.respond(self.path, authorization).partition(b"\n\n")
+            status_line, *header_lines = head.decode().splitlines()
+            self.send_response(int(status_line.split()[1]))
+            for line in header_lines:
+                name, _, value = line.partition(":")
+                self.send_header(name.strip(), value.strip())
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            """Quiet: tests assert on ``bus.seen``."""
+
+    return Handler
