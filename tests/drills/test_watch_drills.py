@@ -53,3 +53,30 @@ def test_watch_attaches_a_chart_per_rule(run_drill, faults):
     charts = list(run_drill.results.glob("*-attachment.png"))
     assert len(charts) >= 2
     assert all(c.read_bytes().startswith(b"\x89PNG") for c in charts)
+
+
+def test_a_target_that_only_exposes_metrics_is_watched_from_its_own_traffic(run_drill, faults, sandbox):
+    """No probe: the traffic comes from elsewhere (here a bounded client thread), the verdict from /metrics."""
+    import threading
+
+    import httpx
+
+    stop = threading.Event()
+
+    def users():
+        with httpx.Client(base_url=sandbox.url, timeout=2) as client:
+            for _ in range(2000):  # bounded in count; stopped when the watch ends
+                if stop.wait(0.05):
+                    return
+                client.get("/api/shards", params={"tenantId": "someone"})
+
+    thread = threading.Thread(target=users, daemon=True)
+    thread.start()
+    try:
+        faults.inject("/api/shards", error_rate=0.25, status=500)
+        result = run_drill(*WATCH, "--watch", "30s", "--watch-probe-rps", "0")
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*api_error_rate * % > 5 % over 10 s window*(source: scrape http://127.0.0.1:*/metrics)*"])
