@@ -1,11 +1,19 @@
 """The Cosmos client against the sandbox's real Cosmos-protocol server: bounded calls, a breaker, a clean canary."""
 
+import sys
 import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
+import azure.cosmos  # noqa: F401 - imported up front, so the timings below measure calls, not the import
 import pytest
 
 from drillbook.clients.cosmos import CosmosError, CosmosSettings, CosmosTarget
 from drillbook.clients.cosmos_canary import CanaryError, run_canary
+from drillbook.database_checks import check_canary, check_containers, check_read_latency
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "metrics"))  # the shared loopback Azure stand-in
+from recorded_azure import FakeCredential, LoopbackTransport, NoIdentityCredential  # noqa: E402
 
 TIMEOUT_S = 1.0
 SLACK_S = 0.6  # process scheduling; a retry would cost another whole timeout
@@ -103,3 +111,31 @@ def test_a_scratch_container_without_ttl_is_refused_before_any_write(settings, c
         assert list(items) == []
     finally:
         cosmos_db.delete_container("drillbook_canary_no_ttl")
+
+
+@pytest.fixture
+def azure_account(faults):
+    """An Azure-shaped account: the https endpoint and Entra ID, delivered by a real transport to the sandbox's
+    Cosmos-protocol server on loopback (the transport of tests/metrics/recorded_azure.py)."""
+    settings = CosmosSettings("https://cosmos-castiel-prod.documents.azure.com:443/", "castiel", timeout_s=TIMEOUT_S,
+                              read_budget_ms=1000, containers={"shards": {"partition_key": "/tenantId",
+                                                                          "index_paths": ("/createdAt/?",)}})
+    return settings, LoopbackTransport(urlsplit(faults.info()["cosmos_url"]).port)
+
+
+def test_an_azure_account_signs_in_with_entra_id_and_runs_every_check(azure_account):
+    settings, transport = azure_account
+    credential = FakeCredential()
+    target = CosmosTarget(settings, credential, transport=transport)
+    check_read_latency(target)
+    check_containers(target)
+    check_canary(target)
+    assert set(credential.scopes) == {"https://cosmos-castiel-prod.documents.azure.com/.default"}
+    assert transport.sent and all(url.startswith("http://127.0.0.1:") for url in transport.sent)
+
+
+def test_no_azure_identity_fails_with_how_to_sign_in(azure_account):
+    settings, transport = azure_account
+    error, _ = elapsed(CosmosTarget(settings, NoIdentityCredential(), transport=transport).database)
+    assert error.reason == "no Entra ID token (CredentialUnavailableError) -> az login, or set [cosmos] key"
+    assert transport.sent == []
