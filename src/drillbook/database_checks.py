@@ -28,7 +28,6 @@ from drillbook.runbook import Threshold
 
 CONNECTION = "database-connection"
 SCHEMA = "database-indexes"
-CAPACITY = "database-capacity"
 LATENCY_READS = 3
 RU_SOURCES = ("azure-monitor",)  # the scrape and probe sources have no RU metric: the app does not export one
 RU_METRIC = "NormalizedRUConsumption (maximum per minute)"
@@ -119,9 +118,14 @@ def _timed_read(target: CosmosTarget) -> float:
         _, took = target.timed(f"read database {s.database}", database.read)
         return took
     except CosmosError as exc:
-        problem = str(exc)
-    fail(CONNECTION, f"Cosmos DB unreachable: {problem}", source=s.source)
+        problem = _connection_problem(exc)
+    fail(CONNECTION, problem, source=s.source)
     raise AssertionError("unreachable")
+
+
+def _connection_problem(exc: CosmosError) -> str:
+    """A dead connection is "unreachable"; an HTTP error (401 key refused, 403...) is the account answering."""
+    return f"Cosmos DB {'answered with an error' if exc.status else 'unreachable'}: {exc}"
 
 
 def _problems(target: CosmosTarget, name: str, spec: Any) -> list[str]:
@@ -133,13 +137,13 @@ def _problems(target: CosmosTarget, name: str, spec: Any) -> list[str]:
         if exc.status == 404:
             return [f"container {name} is missing from database {s.database} "
                     f"(expected partition key {spec['partition_key']})"]
-        problem = str(exc)
+        problem = _connection_problem(exc)
     else:
         attach(f"container {name}", {k: props.get(k) for k in ("id", "partitionKey", "indexingPolicy", "defaultTtl")})
         found = container_problems(name, spec, props)
         policy = describe_policy(props.get("indexingPolicy") or {})
         return [f"container {name}: {p}" + (f" [policy: {policy}]" if "index path" in p else "") for p in found]
-    fail(CONNECTION, f"Cosmos DB unreachable: {problem}", source=s.source)
+    fail(CONNECTION, problem, source=s.source)
     raise AssertionError("unreachable")
 
 

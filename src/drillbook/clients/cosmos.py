@@ -128,7 +128,7 @@ def explain(exc: BaseException, timeout_s: float) -> Failure:
 
 def _http_reason(exc: Any) -> str:
     status = exc.status_code
-    names = {401: "key refused", 403: "forbidden", 404: "not found", 408: "request timeout", 429: "throttled",
+    names = {401: "key or token refused", 403: "forbidden", 404: "not found", 408: "request timeout", 429: "throttled",
              503: "service unavailable"}
     label = names.get(status, "server error" if status and status >= 500 else "error")
     message = (getattr(exc, "message", "") or "").replace("\r", " ").split("\n")[0].strip()
