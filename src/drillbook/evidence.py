@@ -80,7 +80,7 @@ def write_run_files(results_dir: Path, env: Environment, *, approval: str | None
     properties = {
         "environment": env.name, "tier": env.tier, "target": env.base_url,
         "env_file": str(env.path), "drillbook": __version__, "markers": markexpr or "(all)",
-        "approval": approval or "(none)", "operator": _operator(), "host": platform.node(),
+        "approval": approval or "(none)", "operator": operator_name(), "host": platform.node(),
         "threshold_overrides": _overrides(env) or "(none)",
     }
     text = "\n".join(f"{k}={_escape(v)}" for k, v in properties.items()) + "\n"
@@ -118,7 +118,7 @@ def _overrides(env: Environment) -> str:
     return ", ".join(f"{k}={v:g} (runbook {runbook.THRESHOLDS[k].limit:g})" for k, v in items.items())
 
 
-def _operator() -> str:
+def operator_name() -> str:
     try:
         return os.environ.get("DRILLBOOK_OPERATOR") or getpass.getuser()
     except (KeyError, OSError):

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from drillbook import environments, evidence, fixtures, runbook, safety, target, watch_options
+from drillbook.journal import Journal
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
 from drillbook.errors import DrillbookError
@@ -22,6 +23,7 @@ from drillbook.errors import DrillbookError
 ENV_KEY = pytest.StashKey[Environment]()
 RUN_DIR_KEY = pytest.StashKey[Path]()
 WATCH_KEY = pytest.StashKey["watch_options.WatchSettings"]()
+DEFAULT_JOURNAL_DIR = "reports/journal"
 DEFAULT_ALLURE_DIR = "reports/allure-results"
 
 MARKERS = {
@@ -53,6 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail unless /health reports this version (use after a deploy)")
     group.addoption("--approve", default=None, metavar="CHANGE_ID",
                     help="change/approval id (e.g. CHG-123); required for destructive drills on production")
+    group.addoption("--journal-dir", default=DEFAULT_JOURNAL_DIR, metavar="DIR",
+                    help=f"where the drill journal (one JSON line per run) is appended; default {DEFAULT_JOURNAL_DIR}")
     group.addoption("--allow-inconclusive", action="store_true", default=False,
                     help="let a drill with no data pass; by default inconclusive fails, since no data is not a pass")
     watch = parser.getgroup("drillbook-watch", "drillbook: post-deploy watch (-m watch)")
@@ -104,6 +108,10 @@ def _load_target(config: pytest.Config) -> None:
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
+    if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
+        journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
+                          directory=Path(config.option.journal_dir))
+        config.pluginmanager.register(journal, "drillbook-journal")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -61,3 +61,16 @@ def test_smoke_imports_no_heavy_sdk(run_drill, faults, tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     result = run_drill(*SMOKE, "-p", "heavy_import_probe", "-s")
     result.stdout.fnmatch_lines(["*HEAVY-MODULES: []"])
+
+
+def test_journal_records_who_what_and_why_it_failed(run_drill, faults, tmp_path):
+    import json
+
+    faults.inject("/health", status=503, error_rate=1.0)
+    run_drill(*SMOKE, f"--journal-dir={tmp_path / 'journal'}", "-k", "health_returns_200 or live")
+    entry = json.loads((tmp_path / "journal" / "drills.jsonl").read_text().splitlines()[-1])
+    assert entry["counts"] == {"failed": 1, "passed": 1}
+    assert entry["tier"] == "local" and entry["markers"] == "smoke" and entry["exit_status"] == 1
+    assert entry["target"].startswith("embedded sandbox at http://127.0.0.1:")
+    [(nodeid, message)] = entry["failures"].items()
+    assert nodeid.endswith("test_health_returns_200") and "returned 503 (expected 200)" in message
