@@ -56,5 +56,5 @@ def run_drill(pytester, monkeypatch, drill_environ, tmp_path):
             f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml"), "-p", "no:cacheprovider",
             f"--alluredir={results}", "-rfEs", *args, *targets, timeout=240)
 
-    run.results = results
+    run.results, run.repo = results, REPO
     return run

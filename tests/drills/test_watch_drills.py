@@ -80,3 +80,15 @@ def test_a_target_that_only_exposes_metrics_is_watched_from_its_own_traffic(run_
         thread.join(timeout=5)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*api_error_rate * % > 5 % over 10 s window*(source: scrape http://127.0.0.1:*/metrics)*"])
+
+
+def test_an_environment_override_is_applied_and_recorded(run_drill, faults, tmp_path):
+    local = (run_drill.repo / "environments" / "local.toml").read_text()
+    env_file = tmp_path / "strict.toml"
+    env_file.write_text(local + "\n[thresholds]\napi_error_rate = 1\n")
+    faults.inject("/api/shards", error_rate=0.04, status=500)
+    result = run_drill(*WATCH, f"--env-file={env_file}", "--watch", "30s", "--watch-probe-rps", "30")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*api_error_rate on GET /api/shards * % > 1 % over 10 s window*"])
+    properties = (run_drill.results / "environment.properties").read_text()
+    assert "threshold_overrides=api_error_rate=1 (runbook 5)" in properties
