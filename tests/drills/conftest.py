@@ -18,7 +18,6 @@ import pytest
 from sandbox.runner import FaultControl, start_sandbox
 
 REPO = Path(__file__).resolve().parents[2]
-pytest_plugins = ["pytester"]
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-pytest_plugins = ["pytester"]
 
 
 @pytest.fixture

@@ -1,0 +1,90 @@
+"""The contract drill on the sandbox: it passes when healthy, and a route that 500s or breaks its schema fails it.
+
+The drills run with a small example budget (an env file next to local.toml) to stay quick; the bounds
+themselves are tested in tests/contract.
+"""
+
+import os
+
+import pytest
+
+from drillbook.environments import ENVIRONMENTS_DIR
+
+CONTRACT = ("-m", "contract")
+
+
+@pytest.fixture
+def contract_env(tmp_path):
+    """``--env-file=...``: the local sandbox with [contract] bounds for a quick drill."""
+    def write(max_examples: int = 5, max_seconds: float = 60) -> str:
+        path = tmp_path / "contract-local.toml"
+        path.write_text(f'[target]\ntier = "local"\nbase_url = "sandbox"\n\n'
+                        f'[auth]\nadmin_token = {{ env = "CASTIEL_ADMIN_TOKEN" }}\n\n'
+                        f"[contract]\nmax_examples = {max_examples}\nmax_seconds = {max_seconds}\n")
+        return f"--env-file={path}"
+
+    return write
+
+
+def test_the_local_environment_runs_the_contract_within_its_budget():
+    text = (ENVIRONMENTS_DIR / "local.toml").read_text()
+    assert "[contract]" in text and "max_seconds = 60" in text
+
+
+def test_contract_passes_on_a_healthy_sandbox(run_drill, faults, contract_env):
+    result = run_drill(*CONTRACT, contract_env(), paths=("checks",))
+    result.assert_outcomes(passed=1)
+
+
+def test_an_endpoint_that_500s_fails_with_the_operation_check_curl_and_remedy(run_drill, faults, contract_env):
+    faults.inject("/api/shards/{id}", error_rate=1.0, status=500)
+    result = run_drill(*CONTRACT, contract_env(), paths=("checks",))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "3 of 15 operations broke the contract:",
+        "GET /api/shards/{id} (positive data, request 1): not_a_server_error: Server error - status 500; "
+        "status_code_conformance: Undocumented status code - Received: 500 Documented: 200, 404, 503",
+        '  answer: 500 {"error":"Internal Server Error","details":["injected by sandbox fault *"]}',
+        "  reproduce: curl -X GET http://127.0.0.1:*/api/shards/*",
+        "PUT /api/shards/{id} (positive data, request 1): not_a_server_error*",
+        "DELETE /api/shards/{id} (positive data, request 1): not_a_server_error*",
+        "*(over * requests in * s, source: http://127.0.0.1:*/openapi.json) -> runbook §API contract: "
+        "reproduce the failing request with the curl line above; fix the handler*"])
+
+
+def test_a_server_error_on_some_inputs_only_is_still_caught(run_drill, faults, contract_env):
+    faults.inject("/api/shards", error_rate=0.25, status=503, body={"error": "database unavailable"})
+    faults.inject("/api/embeddings/jobs", error_rate=0.2, status=502)
+    result = run_drill(*CONTRACT, contract_env(max_examples=10), paths=("checks",))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["POST /api/embeddings/jobs (positive data, request 5): not_a_server_error: "
+                                 "Server error - status 502; status_code_conformance: Undocumented status code*"])
+
+
+def test_a_body_that_breaks_the_documented_schema_fails(run_drill, faults, contract_env):
+    faults.inject("/health", status=200, body={"status": "degraded", "version": "1.4.2", "uptime_s": 1})
+    result = run_drill(*CONTRACT, contract_env(), paths=("checks",))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["1 of 15 operations broke the contract:",
+                                 "GET /health (positive data, request 1): response_schema_conformance: "
+                                 "Response violates schema - *'degraded' is not one of ['healthy']*"])
+
+
+def test_a_run_out_of_time_is_inconclusive_not_a_pass(run_drill, faults, contract_env):
+    result = run_drill(*CONTRACT, contract_env(max_seconds=0.001), paths=("checks",))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*inconclusive: the time budget ran out before GET /api/shards, * got a single "
+                                 "request -> raise [contract] max_seconds or lower max_examples*"])
+
+
+def test_smoke_and_security_runs_import_no_schemathesis(run_drill, faults, tmp_path, monkeypatch):
+    probe = tmp_path / "contract_import_probe.py"
+    probe.write_text(
+        "import sys\n"
+        "def pytest_sessionfinish(session):\n"
+        "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('schemathesis', 'hypothesis'))\n"
+        "    print('CONTRACT-MODULES:', heavy)\n")
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    result = run_drill("-m", "smoke or security", "-p", "contract_import_probe", "-s")
+    result.stdout.fnmatch_lines(["CONTRACT-MODULES: []"])
+    assert result.parseoutcomes()["passed"] > 10
