@@ -34,6 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="write connection details here as JSON (mode 0600) once ready")
     parser.add_argument("--redis-maxmemory", default="64mb", help="Redis maxmemory (default: 64mb)")
     parser.add_argument("--cache-ttl", type=int, default=300, help="shard cache TTL in seconds (default: 300)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="directory for logs, removed on exit unless the start failed (default: a temp dir)")
     return parser.parse_args(argv)
 
 
@@ -53,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     # stderr only: stdout carries just the ready line and the export lines.
     logging.basicConfig(level=logging.WARNING, format="sandbox: %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(version=options.app_version, port=options.port, ready_file=options.ready_file,
-                                 redis_maxmemory=options.redis_maxmemory, cache_ttl_s=options.cache_ttl)
+                                 redis_maxmemory=options.redis_maxmemory, cache_ttl_s=options.cache_ttl,
+                                 workdir=options.workdir)
     serving = False
 
     def on_signal(signum, frame):

@@ -82,7 +82,8 @@ def start_sandbox(*, version: str = "1.4.2", env: dict | None = None, timeout: f
     ready_file, log_path = workdir / "ready.json", workdir / "sandbox.log"
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--ready-file", str(ready_file), "--version", version, *args],
+            [sys.executable, "-m", "sandbox", "--ready-file", str(ready_file), "--workdir", str(workdir),
+             "--version", version, *args],
             cwd=REPO_ROOT, env=_child_env(env), stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True)  # own group: stop() can reap it whole
     try:

@@ -35,7 +35,8 @@ class Sandbox:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.workdir = Path(tempfile.mkdtemp(prefix="drillbook-sandbox-"))
+        self.workdir = settings.workdir or Path(tempfile.mkdtemp(prefix="drillbook-sandbox-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.deps: Dependencies | None = None
         self.url: str | None = None
         self._keep_workdir = False
@@ -73,7 +74,11 @@ class Sandbox:
         }
 
     def close(self) -> None:
-        """Stop the children; keep their logs only if they explain a failed start."""
+        """Stop the children and remove the workdir, unless its logs explain a failed start.
+
+        A launcher's workdir goes too: a launcher that only holds the pid
+        (an xdist controller) can SIGTERM the sandbox and leave nothing behind.
+        """
         if self.deps is not None:
             self.deps.stop_all()
         if not (self._keep_workdir and any(self.workdir.iterdir())):

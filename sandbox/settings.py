@@ -32,6 +32,7 @@ class Settings:
     redis_maxmemory: str = "64mb"
     cache_ttl_s: int = 300
     ready_file: Path | None = None
+    workdir: Path | None = None  # child logs; a fresh temp dir when None
     generated: tuple[str, ...] = field(default=())  # env names whose tokens we made up
 
     @classmethod

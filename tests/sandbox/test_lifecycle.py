@@ -50,8 +50,10 @@ def gone(pids: set[int], timeout: float = 3.0) -> bool:
 def launch_by_hand(tmp_path, env_overrides=None):
     env = {k: v for k, v in os.environ.items() if k not in ("CASTIEL_ADMIN_TOKEN", "SANDBOX_FAULT_TOKEN")}
     env.update(env_overrides or {})
-    return subprocess.Popen([sys.executable, "-m", "sandbox", "--ready-file", str(tmp_path / "ready.json")],
-                            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "sandbox", "--ready-file", str(tmp_path / "ready.json"),
+               "--workdir", str(tmp_path / "work")]
+    return subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
 def wait_file(path: Path, timeout: float = 20.0) -> None:
@@ -100,7 +102,7 @@ def test_python_m_sandbox_prints_where_and_exits_0_on_sigint(tmp_path):
     assert lines[0].startswith(f"sandbox: ready at {record['url']} (redis 127.0.0.1:")
     assert lines[1:] == [f"export CASTIEL_ADMIN_TOKEN={record['admin_token']}",
                          f"export SANDBOX_FAULT_TOKEN={record['fault_token']}"]
-    assert gone(tree)
+    assert gone(tree) and not (tmp_path / "work").exists()
 
 
 def test_a_dependency_that_cannot_start_is_one_line_and_exit_2(tmp_path):
@@ -117,7 +119,9 @@ def test_a_dependency_that_cannot_start_is_one_line_and_exit_2(tmp_path):
     _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 2
     first = stderr.splitlines()[0]
-    assert first.startswith("sandbox: cannot start cosmos: exited with code 1: node: cannot boot (fix: see ")
+    log = tmp_path / "work" / "cosmos.log"
+    assert first == f"sandbox: cannot start cosmos: exited with code 1: node: cannot boot (fix: see {log})"
+    assert log.exists()  # kept: it explains the failure
     assert len(tree) >= 3 and gone(tree)  # redis had started; it must not outlive the failure
 
 
@@ -130,3 +134,14 @@ def test_options_reach_the_sandbox_and_a_bad_one_fails_fast_with_the_log():
         assert stats["maxmemory_bytes"] == 8 * 1024 * 1024
     with pytest.raises(SandboxError, match="(?s)exited with code 2.*unrecognized arguments: --no-such-option"):
         start_sandbox(args=("--no-such-option",))
+
+
+def test_sigterm_by_pid_alone_leaves_no_files_behind():
+    running = start_sandbox()
+    workdir = running.log_path.parent
+    os.kill(running.pid, signal.SIGTERM)  # what a launcher holding only the pid does
+    deadline = time.monotonic() + 5
+    while workdir.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not workdir.exists()
+    running.stop()
