@@ -212,10 +212,17 @@ def test_partial_result_is_an_error_not_data(make_source, azure):
 
 @pytest.mark.parametrize("recording", ["logs/empty_table.json", "logs/no_requests.json"])
 def test_an_interval_without_requests_is_no_data_not_zero_errors(make_source, azure, recording):
+    from drillbook.rules import Evaluator
+    from drillbook.runbook import threshold
+
     azure.answer("logs", recording)
-    with pytest.raises(NoDataError, match="no requests recorded in Application Insights app-castiel-api-prod "
-                                          "for 2026-11-20 10:00:00-10:01:00 UTC"):
-        make_source().read(START, END)
+    reading = make_source().read(START, END)
+    assert reading.requests == 0 and reading.gauges["redis_memory"] == (22.7,)  # gauges are still read
+    assert any("no requests recorded in Application Insights app-castiel-api-prod for 2026-11-20 10:00:00-10:01:00 "
+               "UTC" in note for note in reading.notes)
+    rule = threshold("api_error_rate").to_rule(window_s=60, min_count=1)
+    evaluation = Evaluator(rule, run_start=START).add(reading.sample_for(threshold("api_error_rate")))
+    assert evaluation.state == "no_data"  # zero requests is never read as 0 % errors
 
 
 def test_missing_metric_points_are_no_data_not_zero(make_source, azure):

@@ -24,7 +24,7 @@ from azure.monitor.query import LogsQueryStatus
 from drillbook.metrics.azure._clients import CallOptions, build_clients, default_credential
 from drillbook.metrics.azure._failures import Call, explain, partial_error
 from drillbook.metrics.azure._gauges import MetricsQuery, plan_queries, read_points, run_query
-from drillbook.metrics.azure._kql import CLASSIC, WORKSPACE, RequestTotals, build_query, parse_table
+from drillbook.metrics.azure._kql import CLASSIC, WORKSPACE, RequestTotals, build_query, no_requests_note, parse_table
 from drillbook.metrics.azure._settings import AzureSettings, load_settings
 from drillbook.metrics.reading import NoDataError, Reading
 
@@ -59,7 +59,8 @@ class AzureMonitorSource:
         kql = build_query(t0, t1, self._schema)
         totals = self._read_requests(kql, t0, t1)
         gauges, notes = self._read_gauges(t0, t1)
-        notes = [*self._setup_notes, *notes, *_embedding_note(totals), *_lag_note(end)]
+        quiet = [no_requests_note(self._where(t0, t1))] if not totals.requests else []
+        notes = [*self._setup_notes, *quiet, *notes, *_embedding_note(totals), *_lag_note(end)]
         return _reading(start, end, self._evidence(kql), totals, gauges, notes)
 
     def close(self) -> None:
@@ -68,9 +69,12 @@ class AzureMonitorSource:
         if self._owns_credential:
             self._credential.close()
 
+    def _where(self, t0: datetime, t1: datetime) -> str:
+        return f"{self._settings.logs_description} for {_span(t0, t1)}"
+
     def _read_requests(self, kql: str, t0: datetime, t1: datetime) -> RequestTotals:
         target = self._settings
-        where = f"{target.logs_description} for {_span(t0, t1)}"
+        where = self._where(t0, t1)
         query = self._logs.query_workspace if target.by_workspace else self._logs.query_resource
         result = self._call(self._logs_call(), query, target.logs_target, kql, timespan=(t0, t1),
                             server_timeout=self._options.server_timeout, **self._options.per_call())

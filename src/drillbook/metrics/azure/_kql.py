@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from drillbook.metrics.reading import EndpointReading, MetricsError, NoDataError
+from drillbook.metrics.reading import EndpointReading, MetricsError
 
 BOUNDS_MS = (25, 50, 100, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000)
 COLUMNS = ("kind", "name", "le_ms", "requests", "status_4xx", "status_5xx")
@@ -88,7 +88,7 @@ def build_query(t0: datetime, t1: datetime, schema: Schema = CLASSIC) -> str:
 
 
 def parse_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], where: str) -> RequestTotals:
-    """Fold the rows into totals; no request row at all is NoDataError, never zero errors."""
+    """Fold the rows into totals; zero requests stays zero requests, which the rules judge as no data."""
     index = _column_index(columns, where)
     totals, per_endpoint = RequestTotals(), defaultdict(lambda: [0, 0, defaultdict(int)])
     for row in rows:
@@ -99,13 +99,15 @@ def parse_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], where: st
             continue
         bound = float("inf") if le_ms is None else float(le_ms)
         _add_row(totals, per_endpoint[name or "(unnamed)"], bound, _count(requests), _count(_4xx), _count(_5xx))
-    if not totals.requests:
-        raise NoDataError(f"azure-monitor: no requests recorded in {where} -> check that the app sends telemetry "
-                          "and allow for ingestion delay (read intervals that ended 3+ min ago)")
     totals.endpoints = {name: EndpointReading(n, errors, dict(buckets))
                         for name, (n, errors, buckets) in sorted(per_endpoint.items())}
     totals.buckets = dict(totals.buckets)
     return totals
+
+
+def no_requests_note(where: str) -> str:
+    return (f"azure-monitor: no requests recorded in {where} (request rules: no data; gauges still read) -> check "
+            "that the app sends telemetry and allow for ingestion delay (read intervals that ended 3+ min ago)")
 
 
 def _add_row(totals: RequestTotals, endpoint: list, bound: float, requests: int, c4xx: int, c5xx: int) -> None:
