@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 from sandbox.dependencies import StartError
@@ -34,6 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="write connection details here as JSON (mode 0600) once ready")
     parser.add_argument("--redis-maxmemory", default="64mb", help="Redis maxmemory (default: 64mb)")
     parser.add_argument("--cache-ttl", type=int, default=300, help="shard cache TTL in seconds (default: 300)")
+    parser.add_argument("--exit-with-pid", type=int, default=None, metavar="PID",
+                        help="shut down when process PID is gone (the launcher), so no sandbox outlives its run")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="directory for logs, removed on exit unless the start failed (default: a temp dir)")
     return parser.parse_args(argv)
@@ -48,6 +53,21 @@ def announce(sandbox: Sandbox, ready_file: Path | None) -> None:
     for name in sandbox.settings.generated:  # only tokens the user does not already hold
         print(f"export {name}={sandbox.settings.token_for(name)}")
     sys.stdout.flush()
+
+
+def exit_with(pid: int, every_s: float = 1.0) -> None:
+    """SIGTERM ourselves once ``pid`` has died: a killed pytest must not leave a sandbox behind."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    threading.Thread(target=watch, name="sandbox-exit-with", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    if options.exit_with_pid:
+        exit_with(options.exit_with_pid)
     sandbox = Sandbox(settings)
     try:
         sandbox.start()

@@ -71,8 +71,11 @@ class SandboxProcess:
 
 
 def start_sandbox(*, version: str = "1.4.2", env: dict | None = None, timeout: float = 30.0,
+                  exit_with_pid: int | None = None,
                   args: tuple[str, ...] = ()) -> SandboxProcess:
     """Launch `python -m sandbox` and wait until it is ready; args go to its command line.
+
+    The sandbox exits on its own once ``exit_with_pid`` (default: this process) is gone.
 
     >>> with start_sandbox(version="1.4.3", args=("--redis-maxmemory", "8mb")) as sandbox:
     ...     httpx.get(f"{sandbox.url}/health").json()["version"]
@@ -83,7 +86,7 @@ def start_sandbox(*, version: str = "1.4.2", env: dict | None = None, timeout: f
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "sandbox", "--ready-file", str(ready_file), "--workdir", str(workdir),
-             "--version", version, *args],
+             "--version", version, "--exit-with-pid", str(exit_with_pid or os.getpid()), *args],
             cwd=REPO_ROOT, env=_child_env(env), stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True)  # own group: stop() can reap it whole
     try:

@@ -24,6 +24,7 @@ from drillbook.errors import TargetError
 
 SANDBOX_URL_VAR = "DRILLBOOK_SANDBOX_URL"
 RUN_DIR_VAR = "DRILLBOOK_RUN_DIR"
+CONTROLLER_PID_VAR = "DRILLBOOK_CONTROLLER_PID"
 TOKEN_VARS = ("CASTIEL_ADMIN_TOKEN", "SANDBOX_FAULT_TOKEN")
 
 
@@ -31,6 +32,7 @@ def prepare_run_dir() -> Path:
     """Create the run directory and generate sandbox tokens; workers inherit both."""
     run_dir = Path(tempfile.mkdtemp(prefix="drillbook-run-"))
     os.environ[RUN_DIR_VAR] = str(run_dir)
+    os.environ[CONTROLLER_PID_VAR] = str(os.getpid())
     if not os.environ.get(SANDBOX_URL_VAR):
         for name in TOKEN_VARS:
             os.environ.setdefault(name, secrets.token_urlsafe(24))
@@ -63,7 +65,9 @@ def _start(version: str | None) -> dict:
     from sandbox.runner import SandboxError, start_sandbox  # imported on use: checks/ needs no sandbox code
 
     try:
-        process = start_sandbox(**({"version": version} if version else {}))
+        # It outlives the xdist worker that started it, but never the controller.
+        controller = int(os.environ.get(CONTROLLER_PID_VAR, os.getpid()))
+        process = start_sandbox(exit_with_pid=controller, **({"version": version} if version else {}))
     except SandboxError as exc:
         raise TargetError(f"the local sandbox did not start: {exc}") from None
     return {"url": process.url, "pid": process.pid}

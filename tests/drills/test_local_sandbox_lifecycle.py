@@ -34,3 +34,36 @@ def test_one_sandbox_is_shared_by_workers_and_stopped_after(pytester, url_probe,
     assert len(urls) == 3 and len(worker_urls) == 1, urls  # controller + 2 workers; one sandbox
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{worker_urls.pop()}/health/live", timeout=2)  # and it is gone after the run
+
+
+def test_a_killed_run_leaves_no_sandbox_behind(tmp_path):
+    """SIGKILL gives pytest no chance to clean up: the sandbox notices its launcher is gone and exits."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRILLBOOK_", "CASTIEL_", "SANDBOX_"))}
+    run = subprocess.Popen([sys.executable, "-m", "pytest", "-m", "watch", "--watch", "60s", "-p", "no:cacheprovider",
+                            f"--alluredir={tmp_path}", f"--journal-dir={tmp_path}"], cwd=REPO, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not (pids := _sandboxes_of(run.pid)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert pids, "the run never started its sandbox"
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{pid}") for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
+
+
+def _sandboxes_of(pid: int) -> list[str]:
+    import subprocess
+
+    found = subprocess.run(["pgrep", "-f", f"exit-with-pid {pid}"], capture_output=True, text=True)
+    return found.stdout.split()
