@@ -20,8 +20,9 @@ def test_api_answers_no_5xx_and_matches_its_openapi(openapi_document, contract_s
         fail("api-contract", f"{len(report.failures)} of {len(report.operations)} operations broke the contract:\n"
              f"{blocks}\n", source=source, window=window)
     if report.untested and not pytestconfig.option.allow_inconclusive:
-        fail("api-contract", f"inconclusive: the time budget ran out before {', '.join(report.untested)} got a "
-             f"single request -> raise [contract] max_seconds or lower max_examples", source=source, window=window)
+        fail("api-contract", f"inconclusive: the time budget ran out before {len(report.untested)} of "
+             f"{len(report.operations)} operations got a single request ({', '.join(report.untested)}) "
+             "-> raise [contract] max_seconds or lower max_examples", source=source, window=window)
     if not report.examples:
         fail("api-contract", "inconclusive: no request was sent (every operation excluded or refused)",
              source=source, window=window)

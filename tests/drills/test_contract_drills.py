@@ -44,7 +44,7 @@ def test_an_endpoint_that_500s_fails_with_the_operation_check_curl_and_remedy(ru
         "3 of 15 operations broke the contract:",
         "GET /api/shards/{id} (positive data, request 1): not_a_server_error: Server error - status 500; "
         "status_code_conformance: Undocumented status code - Received: 500 Documented: 200, 404, 503",
-        '  answer: 500 {"error":"Internal Server Error","details":["injected by sandbox fault *"]}',
+        '  answer: 500 {"error":"Internal Server Error","details":*"injected by sandbox fault *',  # * for [
         "  reproduce: curl -X GET http://127.0.0.1:*/api/shards/*",
         "PUT /api/shards/{id} (positive data, request 1): not_a_server_error*",
         "DELETE /api/shards/{id} (positive data, request 1): not_a_server_error*",
@@ -52,12 +52,12 @@ def test_an_endpoint_that_500s_fails_with_the_operation_check_curl_and_remedy(ru
         "reproduce the failing request with the curl line above; fix the handler*"])
 
 
-def test_a_server_error_on_some_inputs_only_is_still_caught(run_drill, faults, contract_env):
-    faults.inject("/api/shards", error_rate=0.25, status=503, body={"error": "database unavailable"})
-    faults.inject("/api/embeddings/jobs", error_rate=0.2, status=502)
+def test_a_server_error_on_one_request_in_five_is_still_caught(run_drill, faults, contract_env):
+    faults.inject("/api/embeddings/jobs", error_rate=0.2, status=502)  # the sandbox fails every 5th request
     result = run_drill(*CONTRACT, contract_env(max_examples=10), paths=("checks",))
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["POST /api/embeddings/jobs (positive data, request 5): not_a_server_error: "
+    result.stdout.fnmatch_lines(["1 of 15 operations broke the contract:",
+                                 "POST /api/embeddings/jobs (positive data, request 5): not_a_server_error: "
                                  "Server error - status 502; status_code_conformance: Undocumented status code*"])
 
 
@@ -67,14 +67,15 @@ def test_a_body_that_breaks_the_documented_schema_fails(run_drill, faults, contr
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["1 of 15 operations broke the contract:",
                                  "GET /health (positive data, request 1): response_schema_conformance: "
-                                 "Response violates schema - *'degraded' is not one of ['healthy']*"])
+                                 'Response violates schema - "degraded" is not one of "healthy"*'])
 
 
 def test_a_run_out_of_time_is_inconclusive_not_a_pass(run_drill, faults, contract_env):
     result = run_drill(*CONTRACT, contract_env(max_seconds=0.001), paths=("checks",))
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*inconclusive: the time budget ran out before GET /api/shards, * got a single "
-                                 "request -> raise [contract] max_seconds or lower max_examples*"])
+    result.stdout.fnmatch_lines(["inconclusive: the time budget ran out before 15 of 15 operations got a single "
+                                 "request (DELETE /api/shards/{id}, *) -> raise * max_seconds or lower "
+                                 "max_examples (over 0 requests in * s, source: *"])
 
 
 def test_smoke_and_security_runs_import_no_schemathesis(run_drill, faults, tmp_path, monkeypatch):
@@ -86,5 +87,5 @@ def test_smoke_and_security_runs_import_no_schemathesis(run_drill, faults, tmp_p
         "    print('CONTRACT-MODULES:', heavy)\n")
     monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     result = run_drill("-m", "smoke or security", "-p", "contract_import_probe", "-s")
-    result.stdout.fnmatch_lines(["CONTRACT-MODULES: []"])
+    result.stdout.fnmatch_lines(["*CONTRACT-MODULES: []"])
     assert result.parseoutcomes()["passed"] > 10

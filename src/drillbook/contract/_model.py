@@ -78,5 +78,5 @@ class ContractReport:
     @property
     def untested(self) -> list[str]:
         """Operations that got no example at all because the time budget ran out."""
-        tried = {run.operation for run in self.runs if run.examples or run.failure or run.note}
+        tried = {run.operation for run in self.runs if run.examples or run.failure}
         return sorted({run.operation for run in self.runs if run.out_of_time} - tried)

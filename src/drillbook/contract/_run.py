@@ -56,8 +56,11 @@ def run_contract(document: dict, settings: ContractSettings) -> ContractReport:
         for index, (op, mode) in enumerate(plan):
             if op.label in failed:  # one finding per operation; its other mode would repeat it
                 continue
-            share = (deadline - time.monotonic()) / (len(plan) - index)
-            run = _run_operation(op, mode, settings, session, time.monotonic() + max(share, 0))
+            left = deadline - time.monotonic()
+            if left <= 0:  # not even one draw: generating a first case can take a while
+                report.runs.append(OperationRun(op.label, mode.value, out_of_time=True))
+                continue
+            run = _run_operation(op, mode, settings, session, time.monotonic() + left / (len(plan) - index))
             report.runs.append(run)
             if run.failure is not None:
                 failed.add(op.label)
