@@ -107,3 +107,12 @@ def test_schemathesis_is_imported_without_assertion_rewriting():
     import schemathesis  # pytest would rewrite it on import (seconds per run) unless the contract plugin unmarks it
 
     assert type(schemathesis.__spec__.loader).__name__ != "AssertionRewritingHook"
+
+
+def test_an_operation_nobody_can_call_is_a_finding_not_a_crash(app):
+    doc = document("GET /stats")
+    doc["paths"]["/stats"]["get"]["parameters"] = [{"$ref": "#/components/parameters/Missing"}]
+    report = run_contract(doc, settings(app))
+    [failure] = report.failures
+    assert failure.operation == "GET /stats" and failure.breaches[0].check == "schema"
+    assert describe_failure(failure).startswith("GET /stats: schema: the operation's definition is invalid - ")

@@ -17,7 +17,8 @@ def describe_failure(failure: ContractFailure) -> str:
     """Three lines: what broke, what came back, and how to send the same request again."""
     checks = "; ".join(f"{b.check}: {b.title}" + (f" - {b.detail}" if b.detail else "") for b in failure.breaches)
     answer = f"{failure.status} {failure.response_excerpt}".strip() if failure.status else "none"
-    return (f"{failure.operation} ({failure.mode} data, request {failure.example}): {checks}\n"
+    when = f" ({failure.mode} data, request {failure.example})" if failure.example else ""
+    return (f"{failure.operation}{when}: {checks}\n"
             f"  answer: {answer}\n"
             f"  reproduce: {failure.curl}")
 

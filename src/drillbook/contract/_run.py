@@ -37,40 +37,50 @@ def settings_from_env(env: Environment, *, approval: str | None, admin_token: st
 def run_contract(document: dict, settings: ContractSettings) -> ContractReport:
     """Fuzz every selected operation of ``document`` against ``settings.base_url``."""
     import requests
-    import schemathesis
     from schemathesis.generation import GenerationMode
 
-    from schemathesis.config import CacheConfig
-
-    config = schemathesis.Config(cache=CacheConfig(enabled=False))  # no .schemathesis/ left in the cwd
-    schema = schemathesis.openapi.from_dict(document, config=config)
     report = ContractReport()
-    operations = _select(schema, settings, report)
+    operations = _select(_load_schema(document), settings, report)
     modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if settings.negative_data else [])
     started = time.monotonic()
-    deadline = started + settings.max_seconds
     with requests.Session() as session:
         session.headers["User-Agent"] = settings.user_agent
         plan = [(op, mode) for op in operations for mode in modes]
-        failed: set[str] = set()
-        for index, (op, mode) in enumerate(plan):
-            if op.label in failed:  # one finding per operation; its other mode would repeat it
-                continue
-            left = deadline - time.monotonic()
-            if left <= 0:  # not even one draw: generating a first case can take a while
-                report.runs.append(OperationRun(op.label, mode.value, out_of_time=True))
-                continue
-            run = _run_operation(op, mode, settings, session, time.monotonic() + left / (len(plan) - index))
-            report.runs.append(run)
-            if run.failure is not None:
-                failed.add(op.label)
+        _run_plan(plan, settings, session, started + settings.max_seconds, report)
     report.elapsed_s = time.monotonic() - started
     return report
+
+
+def _load_schema(document: dict):
+    import schemathesis
+    from schemathesis.config import CacheConfig
+
+    config = schemathesis.Config(cache=CacheConfig(enabled=False))  # no .schemathesis/ left in the cwd
+    return schemathesis.openapi.from_dict(document, config=config)
+
+
+def _run_plan(plan: list, settings: ContractSettings, session, deadline: float, report: ContractReport) -> None:
+    """Each run gets the time left divided by the runs left; an operation that failed is not run again."""
+    failed: set[str] = set()
+    for index, (op, mode) in enumerate(plan):
+        if op.label in failed:  # one finding per operation; its other mode would repeat it
+            continue
+        left = deadline - time.monotonic()
+        if left <= 0:  # not even one draw: generating a first case can take a while
+            report.runs.append(OperationRun(op.label, mode.value, out_of_time=True))
+            continue
+        run = _run_operation(op, mode, settings, session, time.monotonic() + left / (len(plan) - index))
+        report.runs.append(run)
+        if run.failure is not None:
+            failed.add(op.label)
 
 
 def _select(schema, settings: ContractSettings, report: ContractReport) -> list:
     selected = []
     for result in schema.get_all_operations():
+        if not hasattr(result, "ok"):  # an Err: the document describes this operation in a way nobody can call
+            report.runs.append(_invalid_operation(result.err()))
+            continue
         op = result.ok()
         if op.label in settings.exclude:
             report.excluded.append(op.label)
@@ -79,6 +89,14 @@ def _select(schema, settings: ContractSettings, report: ContractReport) -> list:
         else:
             selected.append(op)
     return selected
+
+
+def _invalid_operation(error: Exception) -> OperationRun:
+    label = f"{str(getattr(error, 'method', '') or '?').upper()} {getattr(error, 'path', None) or '?'}"
+    run = OperationRun(label, "definition")
+    breach = CheckBreach("schema", "the operation's definition is invalid", _short(error))
+    run.failure = _failure(run, (breach,), None, "", "(no request was built)")
+    return run
 
 
 def _run_operation(op, mode, settings: ContractSettings, session, until: float) -> OperationRun:
