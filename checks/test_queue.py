@@ -75,7 +75,7 @@ def test_work_queue_depth_below_limit(redis_target, work_queues, thresholds):
 
 @pytest.mark.destructive
 @pytest.mark.runbook(BACKLOG)
-def test_worker_drains_the_queue(redis_target, work_queues, http, redis_settings):
+def test_worker_drains_the_queue(redis_target, work_queues, http, redis_settings, exclusive_cache):
     queue, timeout_s = work_queues[0], redis_settings["drain_timeout_s"]
     before = llen(redis_target, queue)
     enqueue_jobs(http, DRAIN_PROBE_JOBS, section=BACKLOG)

@@ -1,4 +1,4 @@
-"""The cache checks pass on the healthy sandbox and fail, with value, limit, window, source and remedy, on each fault."""
+"""The cache checks pass on the healthy sandbox and fail on each fault with value, limit, window, source and remedy."""
 
 import sys
 from pathlib import Path

@@ -48,7 +48,8 @@ def test_dead_letters_fail_with_count_and_allowance(bus, run_servicebus):
     bus.answer(QUEUE, "dead_letters.http")
     result = run_servicebus()
     result.stdout.fnmatch_lines([f"*Service Bus queue {QUEUE}: 7 dead-lettered messages > 0 allowed "
-                                 f"([[]servicebus] max_dead_letters) (over 1 reading *{REMEDY}inspect the dead-letter*"])
+                                 f"([[]servicebus] max_dead_letters) (over 1 reading *{REMEDY}"
+                                 "inspect the dead-letter*"])
     result.assert_outcomes(passed=1, failed=1)
 
 

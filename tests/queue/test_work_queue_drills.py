@@ -38,7 +38,8 @@ def test_stalled_worker_leaves_the_embedding_rate_without_data(run_drill, faults
     finally:
         sandbox_redis.delete(JOBS)
     result.stdout.fnmatch_lines(["*embedding failure rate: no data, 0 of 20 enqueued jobs finished "
-                                 f"(embedding_jobs_total) (over 20 jobs enqueued, * s, source: http://127.0.0.1:*/metrics) "
+                                 "(embedding_jobs_total) (over 20 jobs enqueued, * s, "
+                                 "source: http://127.0.0.1:*/metrics) "
                                  f"{EMBEDDING}"])
     result.assert_outcomes(failed=1)
 

@@ -155,14 +155,27 @@ def scan_keys(target: RedisTarget, pattern: str, limit: int) -> list[str]:
 def sample_ttls(target: RedisTarget, prefixes: list[str], limit: int) -> TtlSample:
     """TTLs of a bounded sample of keys under each prefix; -1 means the key never expires."""
     keys = [key for prefix in prefixes for key in scan_keys(target, f"{prefix}*", limit)]
+    live = [(key, ttl) for key, ttl in zip(keys, pttls(target, keys)) if ttl != -2]  # -2: gone while we looked
+    return TtlSample(len(live), [key for key, ttl in live if ttl == -1])
+
+
+def pttls(target: RedisTarget, keys: list[str]) -> list[int]:
+    """PTTL of each key in one round trip: ms left, -1 for no TTL, -2 for no such key."""
     if not keys:
-        return TtlSample(0)
+        return []
     pipe = target.client.pipeline(transaction=False)
     for key in keys:
-        pipe.ttl(key)
-    ttls = _execute(target, pipe)
-    live = [(key, ttl) for key, ttl in zip(keys, ttls) if ttl != -2]  # -2: expired while we looked
-    return TtlSample(len(live), [key for key, ttl in live if ttl == -1])
+        pipe.pttl(key)
+    return [int(ttl) for ttl in _execute(target, pipe)]
+
+
+def keys_left_behind(keys: list[str], before: list[int], after: list[int]) -> list[str]:
+    """Keys a clear did not remove: still there and not written again since (a rewrite renews the TTL).
+
+    >>> keys_left_behind(["a", "b", "c"], before=[9000, 9000, -1], after=[-2, 299000, -1])
+    ['c']
+    """
+    return [key for key, old, new in zip(keys, before, after) if new != -2 and not (old >= 0 and new > old)]
 
 
 def ping_times_ms(target: RedisTarget, count: int = 5) -> list[float]:
@@ -192,7 +205,7 @@ def _execute(target: RedisTarget, pipe: Any) -> list[Any]:
     try:
         return pipe.execute()
     except redis.RedisError as exc:
-        raise TargetError(f"Redis TTL failed: {_short(exc)}") from None
+        raise TargetError(f"Redis PTTL failed: {_short(exc)}") from None
 
 
 def _register_password(params: dict[str, Any]) -> None:
