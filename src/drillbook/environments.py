@@ -95,6 +95,8 @@ def resolve_secrets(env: Environment) -> Environment:
     where = _show(env.path)
     values = {}
     for key, ref in env.section("auth").items():
+        if ref is None:  # not configured: checks that need it skip with a reason
+            continue
         value = resolve_secret(ref, where=f"{where}: [auth] {key}")
         if value is not None:
             values[key] = value

@@ -100,3 +100,8 @@ def test_unknown_environment_suggests_the_closest(snapshot):
 def test_missing_env_file_names_the_path(tmp_path):
     with pytest.raises(ConfigError, match="no such file"):
         load_environment(path=tmp_path / "nope.toml")
+
+
+def test_a_file_without_auth_resolves_with_no_secrets(tmp_path):
+    env = resolve_secrets(load_environment(path=write(tmp_path, GOOD)))
+    assert env.secret("admin_token") is None

@@ -12,6 +12,7 @@ timeouts per process, not one per check.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -103,7 +104,7 @@ def build_client(env: Environment, *, token: str | None = None, breaker: Breaker
     """An ``httpx.Client`` for the environment's target; ``token`` adds a bearer header."""
     http = env.section("http")
     timeout = httpx.Timeout(http["timeout_s"], connect=http["connect_timeout_s"])
-    verify = http["ca_bundle"] or http["verify_tls"]
+    verify = ssl.create_default_context(cafile=http["ca_bundle"]) if http["ca_bundle"] else http["verify_tls"]
     inner = httpx.HTTPTransport(verify=verify, retries=0)
     transport = GuardedTransport(inner, breaker or _SHARED_BREAKER, http["timeout_s"], on_exchange)
     headers = {"User-Agent": http["user_agent"] or f"drillbook/{__version__} (env={env.name})"}
