@@ -18,6 +18,7 @@ from drillbook.errors import TargetError
 pytestmark = pytest.mark.cache
 SECTION = "cache-issues"
 PINGS = 5
+MEMORY_FIELDS = ("used_memory", "maxmemory", "maxmemory_policy", "total_system_memory", "used_memory_peak")
 
 
 def measure(target, step, *args):
@@ -31,9 +32,10 @@ def measure(target, step, *args):
 
 
 @pytest.mark.runbook(SECTION)
-def test_redis_memory_below_limit(redis_target, thresholds):
+def test_redis_memory_below_limit(redis_target, thresholds, attach_figures):
     limit = thresholds("redis_memory")
     info = measure(redis_target, cache.read_info, "memory")
+    attach_figures("INFO memory", {k: info.get(k) for k in MEMORY_FIELDS})
     usage = cache.memory_usage(info)
     if usage is None:
         pytest.skip(f"not applicable: {redis_target.source} reports neither maxmemory nor total_system_memory")
@@ -55,15 +57,17 @@ def test_eviction_policy_is_set(redis_target):
 
 
 @pytest.mark.runbook(SECTION)
-def test_cache_hit_rate_above_limit(redis_target, cache_reads, http, thresholds, redis_settings, no_data,
-                                    exclusive_cache):
+def test_cache_hit_rate_above_limit(redis_target, cache_reads, quiet_http, thresholds, redis_settings, no_data,
+                                    exclusive_cache, attach_figures):
     limit = thresholds("cache_hit_rate")
-    cache_reads.read_all(http, section=SECTION)  # warm: the window measures reads the cache should serve
+    cache_reads.read_all(quiet_http, section=SECTION)  # warm: the window measures reads the cache should serve
     before, started = measure(redis_target, cache.keyspace_counts), time.monotonic()
-    window = _drive_window(cache_reads, http, redis_settings["hit_rate_window_s"])
+    window = _drive_window(cache_reads, quiet_http, redis_settings["hit_rate_window_s"])
     after = measure(redis_target, cache.keyspace_counts)
     hits, misses = after[0] - before[0], after[1] - before[1]
     window += f", {time.monotonic() - started:.1f} s"
+    attach_figures("keyspace counters", {"before": before, "after": after, "hits": hits, "misses": misses,
+                                         "window": window, "paths": cache_reads.paths})
     if hits + misses < redis_settings["min_lookups"]:
         no_data(SECTION, f"cache hit rate: no data, {hits + misses} lookups (INFO keyspace_hits + keyspace_misses) "
                 f"< {redis_settings['min_lookups']:g} needed", source=redis_target.source, window=window)
@@ -84,10 +88,12 @@ def _drive_window(reads, http, passive_s: float) -> str:
 
 
 @pytest.mark.runbook(SECTION)
-def test_cache_keys_carry_ttls(redis_target, redis_settings, cache_reads, http, no_data, exclusive_cache):
-    cache_reads.read_all(http, section=SECTION)  # so that the prefixes hold keys to sample
+def test_cache_keys_carry_ttls(redis_target, redis_settings, cache_reads, quiet_http, no_data, exclusive_cache,
+                               attach_figures):
+    cache_reads.read_all(quiet_http, section=SECTION)  # so that the prefixes hold keys to sample
     prefixes, limit = redis_settings["key_prefixes"], int(redis_settings["scan_sample"])
     sample = measure(redis_target, cache.sample_ttls, prefixes, limit)
+    attach_figures("TTL sample", {"prefixes": prefixes, "checked": sample.checked, "without_ttl": sample.without_ttl})
     window = f"SCAN sample of {sample.checked} keys under {', '.join(prefixes)}"
     if not sample.checked:
         no_data(SECTION, f"TTL hygiene: no data, no keys under {', '.join(prefixes)} to sample",
@@ -99,9 +105,10 @@ def test_cache_keys_carry_ttls(redis_target, redis_settings, cache_reads, http, 
 
 
 @pytest.mark.runbook(SECTION)
-def test_redis_ping_within_budget(redis_target, redis_settings):
+def test_redis_ping_within_budget(redis_target, redis_settings, attach_figures):
     budget = redis_settings["ping_budget_ms"]
     times = measure(redis_target, cache.ping_times_ms, PINGS)
+    attach_figures("PING round trips (ms)", {"times_ms": [round(t, 2) for t in times], "budget_ms": budget})
     median = statistics.median(times)
     if median > budget:
         shown = ", ".join(f"{t:.0f}" for t in times)
@@ -111,12 +118,12 @@ def test_redis_ping_within_budget(redis_target, redis_settings):
 
 @pytest.mark.destructive
 @pytest.mark.runbook(SECTION)
-def test_cache_clear_removes_only_the_pattern(redis_target, redis_settings, cache_reads, http, admin_http,
-                                              exclusive_cache):
+def test_cache_clear_removes_only_the_pattern(redis_target, redis_settings, cache_reads, http, quiet_http,
+                                              admin_http, exclusive_cache):
     if not cache_reads.paths:
         pytest.skip("no API reads to warm the cache with -> set [redis] read_paths to run the cache-clear drill")
     pattern = redis_settings["clear_pattern"]
-    cache_reads.read_all(http, section=SECTION)
+    cache_reads.read_all(quiet_http, section=SECTION)
     matching = measure(redis_target, cache.scan_keys, pattern, int(redis_settings["scan_sample"]))
     if not matching:
         fail(SECTION, f"cache-clear drill: no keys match {pattern} after reading {len(cache_reads.paths)} API paths, "

@@ -41,9 +41,10 @@ def llen(target, queue: str) -> int:
 
 
 @pytest.mark.runbook(BACKLOG)
-def test_servicebus_queue_depth_below_limit(servicebus_admin, servicebus_settings, thresholds):
+def test_servicebus_queue_depth_below_limit(servicebus_admin, servicebus_settings, thresholds, attach_figures):
     limit = thresholds("servicebus_queue")
     depths = read_depths(servicebus_admin, servicebus_settings["queues"])
+    attach_figures("queue runtime properties", {d.name: vars(d) for d in depths})
     over = [d for d in depths if limit.to_rule().breaches(d.active)]
     if over:
         listed = "; ".join(f"Service Bus queue {d.name}: {d.active} active messages > {limit.limit:g} messages"
@@ -52,9 +53,10 @@ def test_servicebus_queue_depth_below_limit(servicebus_admin, servicebus_setting
 
 
 @pytest.mark.runbook(BACKLOG)
-def test_servicebus_dead_letters_within_limit(servicebus_admin, servicebus_settings):
+def test_servicebus_dead_letters_within_limit(servicebus_admin, servicebus_settings, attach_figures):
     allowed = servicebus_settings["max_dead_letters"]
     depths = read_depths(servicebus_admin, servicebus_settings["queues"])
+    attach_figures("queue runtime properties", {d.name: vars(d) for d in depths})
     over = [d for d in depths if d.dead_letter > allowed]
     if over:
         listed = "; ".join(f"Service Bus queue {d.name}: {d.dead_letter} dead-lettered messages > {allowed:g} allowed"
@@ -64,9 +66,10 @@ def test_servicebus_dead_letters_within_limit(servicebus_admin, servicebus_setti
 
 
 @pytest.mark.runbook(BACKLOG)
-def test_work_queue_depth_below_limit(redis_target, work_queues, thresholds):
+def test_work_queue_depth_below_limit(redis_target, work_queues, thresholds, attach_figures):
     limit = thresholds("servicebus_queue")
     depths = {queue: llen(redis_target, queue) for queue in work_queues}
+    attach_figures("work queue depths (LLEN)", depths)
     over = {queue: depth for queue, depth in depths.items() if limit.to_rule().breaches(depth)}
     if over:
         listed = "; ".join(f"work queue {q}: {d} waiting jobs > {limit.limit:g} messages" for q, d in over.items())
@@ -75,13 +78,15 @@ def test_work_queue_depth_below_limit(redis_target, work_queues, thresholds):
 
 @pytest.mark.destructive
 @pytest.mark.runbook(BACKLOG)
-def test_worker_drains_the_queue(redis_target, work_queues, http, redis_settings, exclusive_cache):
+def test_worker_drains_the_queue(redis_target, work_queues, http, redis_settings, exclusive_cache, attach_figures):
     queue, timeout_s = work_queues[0], redis_settings["drain_timeout_s"]
     before = llen(redis_target, queue)
     enqueue_jobs(http, DRAIN_PROBE_JOBS, section=BACKLOG)
-    deadline = time.monotonic() + timeout_s
-    while (depth := llen(redis_target, queue)) > before and time.monotonic() < deadline:
+    started, series = time.monotonic(), []
+    while (depth := llen(redis_target, queue)) > before and time.monotonic() < started + timeout_s:
+        series.append((round(time.monotonic() - started, 2), depth))
         time.sleep(POLL_S)
+    attach_figures("depth while draining (s, jobs)", {"before": before, "series": [*series, ("end", depth)]})
     if depth > before:
         fail(BACKLOG, f"work queue {queue}: depth {before} -> {depth} after {DRAIN_PROBE_JOBS} jobs were enqueued; "
              f"the worker did not drain it within {timeout_s:g} s (stalled or down?)",
@@ -90,7 +95,7 @@ def test_worker_drains_the_queue(redis_target, work_queues, http, redis_settings
 
 @pytest.mark.destructive
 @pytest.mark.runbook(EMBEDDING)
-def test_embedding_failure_rate_below_limit(drill_env, http, redis_settings, thresholds, no_data):
+def test_embedding_failure_rate_below_limit(drill_env, http, redis_settings, thresholds, no_data, attach_figures):
     metrics = drill_env.section("metrics")
     if metrics["source"] != "scrape":
         pytest.skip(f"not applicable: {drill_env.name} is measured by [metrics] source = {metrics['source']}; "
@@ -102,6 +107,8 @@ def test_embedding_failure_rate_below_limit(drill_env, http, redis_settings, thr
     reading = wait_for_jobs(http, path, names, first, jobs, redis_settings["drain_timeout_s"])
     window = f"{jobs} jobs enqueued, {reading.end - reading.start:.1f} s"
     finished, failed = reading.embedding_jobs, reading.embedding_failures
+    attach_figures("embedding_jobs_total deltas", {"enqueued": jobs, "finished": finished, "failed": failed,
+                                                   "window": window, "source": reading.query})
     if finished < max(1, jobs // 2):
         no_data(EMBEDDING, f"embedding failure rate: no data, {finished} of {jobs} enqueued jobs finished "
                 f"(embedding_jobs_total)", source=reading.query, window=window)
