@@ -2,7 +2,10 @@
 
 Memory, policy and TTLs are read from INFO, SCAN and TTL (Azure Cache for Redis
 disables CONFIG). The hit rate is the delta of INFO's keyspace counters over
-this check's own window, never the lifetime totals.
+this check's own window, never the lifetime totals; a window with too few
+lookups is no data, never a pass. A Redis without maxmemory is judged against
+the host's memory (INFO total_system_memory), and fails the eviction-policy
+check instead: without a limit no policy ever applies.
 """
 
 import statistics
