@@ -14,7 +14,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from drillbook import environments, evidence, fixtures, runbook, safety, target, watch_options
+from drillbook import environments, evidence, fixtures, markers, runbook, safety, target, watch_options
 from drillbook.journal import Journal
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
@@ -26,22 +26,6 @@ WATCH_KEY = pytest.StashKey["watch_options.WatchSettings"]()
 DEFAULT_JOURNAL_DIR = "reports/journal"
 DEFAULT_ALLURE_DIR = "reports/allure-results"
 
-MARKERS = {
-    "smoke": "critical user flows after a deploy (seconds)",
-    "health": "health, readiness and liveness endpoints",
-    "gate": "pre-deploy gate: a hard pass/fail for the pipeline",
-    "watch": "post-deploy watch of error rate and latency (15 min by default)",
-    "cache": "Redis cache checks",
-    "database": "Cosmos DB checks",
-    "queue": "queue depth and worker checks",
-    "security": "auth, headers, TLS and leak checks",
-    "contract": "API contract against /openapi.json",
-    "load": "load drills (locust)",
-    "chaos": "fault-injection drills",
-    "dr": "backup/restore drills",
-    "destructive": "changes or loads the target; refused on production without --approve",
-    "runbook(section)": "the RUNBOOK.md section this test verifies, e.g. @pytest.mark.runbook('service-health')",
-}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,8 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    for name, text in MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: {text}")
+    markers.register_markers(config)
     for module in fixtures.MODULES:
         config.pluginmanager.import_plugin(module)
     if config.option.help or config.option.version:
@@ -99,6 +82,7 @@ def _load_target(config: pytest.Config) -> None:
     _refuse_lost_rootdir(config)
     is_controller = not hasattr(config, "workerinput")
     try:
+        markers.check_markexpr(config)
         env = environments.load_environment(config.option.env, path=config.option.env_file)
         if env.uses_sandbox and is_controller and not os.environ.get(target.RUN_DIR_VAR):
             config.stash[RUN_DIR_KEY] = target.prepare_run_dir()
