@@ -28,13 +28,19 @@ def render_series(title: str, rule: Rule, evaluations: Sequence[Evaluation], run
 
 
 def _draw(axes, rule: Rule, evaluations: Sequence[Evaluation], run_start: float) -> None:
-    judged = [(e.at - run_start, e.value) for e in evaluations if e.value is not None]
+    valued = [(e.at - run_start, e.value) for e in evaluations if e.value is not None]
+    if valued:
+        xs, ys = zip(*valued)
+        axes.plot(xs, ys, linewidth=1.2, label=f"{rule.name} over {rule.window_s:g} s")
+    judged = [(e.at - run_start, e.value) for e in evaluations if e.judged]
     if judged:
-        xs, ys = zip(*judged)
-        axes.plot(xs, ys, marker="o", markersize=3, linewidth=1.2, label=f"{rule.name} over {rule.window_s:g} s")
+        axes.plot(*zip(*judged), "o", markersize=3, color="C0")
+    warming = [(e.at - run_start, e.value) for e in evaluations if e.state == "warming" and e.value is not None]
+    if warming:
+        axes.plot(*zip(*warming), "o", markersize=3, color="lightgrey", label="window not complete (not judged)")
     empty = [e.at - run_start for e in evaluations if e.value is None]
     if empty:
-        axes.plot(empty, [rule.limit * 0] * len(empty), "x", color="grey", label="no data / warming")
+        axes.plot(empty, [0.0] * len(empty), "x", color="grey", label="no data")
     axes.axhline(rule.limit, color="red", linestyle="--", linewidth=1, label=f"limit {rule.op} {rule.limit:g} {rule.unit}")
     breaches = [e.at - run_start for e in evaluations if e.state == "breach"]
     if breaches:
