@@ -218,6 +218,8 @@ register_section("azure", {
     "location": Field(to_str, None, '"westeurope"'),
     "metrics_endpoint": Field(to_url, None, '"https://westeurope.metrics.monitor.azure.com"'),
     "logs_endpoint": Field(to_url, None, '"https://api.loganalytics.io"'),
+    # Application Insights ingests 1-3 min late: read each interval this much later, so counts are complete
+    "ingestion_lag_s": Field(to_number, 0.0, "150"),
 })
 
 # --- component checks: each block belongs to one feature; edit only your block ----------------

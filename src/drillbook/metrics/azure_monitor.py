@@ -55,6 +55,9 @@ class AzureMonitorSource:
                    transport=transport, owns_credential=owns)
 
     def read(self, start: float, end: float) -> Reading:
+        # The watch asks for the interval that just ended; Application Insights has not ingested all of it yet,
+        # so read the interval ingestion_lag_s earlier: a later verdict, but never one on half-counted data.
+        start, end = start - self._settings.ingestion_lag_s, end - self._settings.ingestion_lag_s
         t0, t1 = _utc(start), _utc(end)
         kql = build_query(t0, t1, self._schema)
         totals = self._read_requests(kql, t0, t1)

@@ -34,6 +34,7 @@ class AzureSettings:
     redis_name: str | None = None
     servicebus_namespace: str | None = None
     servicebus_queue: str | None = None
+    ingestion_lag_s: float = 0.0
 
     def resource_id(self, provider: str, name: str) -> str:
         return (f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
@@ -59,7 +60,7 @@ def load_settings(env: Any) -> AzureSettings:
         app_insights=shown,
         app_service_plan=azure["app_service_plan"], cosmos_account=azure["cosmos_account"],
         redis_name=azure["redis_name"], servicebus_namespace=azure["servicebus_namespace"],
-        servicebus_queue=azure["servicebus_queue"],
+        servicebus_queue=azure["servicebus_queue"], ingestion_lag_s=azure["ingestion_lag_s"],
     )
 
 
