@@ -11,35 +11,21 @@ Every request is forwarded to the sandbox unchanged, except
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import redis
+from loopback import LoopbackServer
 
 CLEAR_PATH = "/api/admin/cache/clear"
 HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
 
-class ClearProxy:
+class ClearProxy(LoopbackServer):
     def __init__(self, upstream: str, redis_client: redis.Redis, mode: str) -> None:
         self.upstream, self.redis, self.mode = upstream, redis_client, mode
         self.clears: list[dict] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> ClearProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_handler_for(self))
 
     def forward(self, method: str, path: str, headers: dict, body: bytes) -> httpx.Response:
         if method == "POST" and path == CLEAR_PATH:

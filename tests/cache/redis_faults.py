@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import threading
-import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import redis
 
@@ -52,20 +51,8 @@ def _fill(client: redis.Redis) -> float:
 @contextmanager
 def keys_vanishing(client: redis.Redis, pattern: str, period_s: float = 0.001) -> Iterator[None]:
     """A background deleter that removes matching keys as fast as they are written (the hit rate collapses)."""
-    stop = threading.Event()
-
-    def delete_forever() -> None:
-        while not stop.is_set():
-            _delete_matching(client, pattern)
-            stop.wait(period_s)
-
-    thread = threading.Thread(target=delete_forever, name="keys-vanishing", daemon=True)
-    thread.start()
-    try:
+    with _repeated("keys-vanishing", lambda: _delete_matching(client, pattern), period_s):
         yield
-    finally:
-        stop.set()
-        thread.join(5)
 
 
 @contextmanager
@@ -82,33 +69,34 @@ def keys_without_ttl(client: redis.Redis, prefix: str, count: int = 3) -> Iterat
 @contextmanager
 def clients_paused(client: redis.Redis, pause_ms: int = 300) -> Iterator[None]:
     """CLIENT PAUSE over and over: every command waits for the pause to end (a slow Redis, not a dead one)."""
+    try:
+        with _repeated("clients-paused", lambda: client.execute_command("CLIENT", "PAUSE", pause_ms, "ALL"),
+                       pause_ms / 1000):
+            yield
+    finally:
+        client.execute_command("CLIENT", "UNPAUSE")
+
+
+@contextmanager
+def _repeated(name: str, action: Callable[[], object], period_s: float) -> Iterator[None]:
+    """Run ``action`` every ``period_s`` on a daemon thread until the block ends (then wait for the thread)."""
     stop = threading.Event()
 
-    def pause_forever() -> None:
+    def repeat() -> None:
         while not stop.is_set():
-            client.execute_command("CLIENT", "PAUSE", pause_ms, "ALL")
-            stop.wait(pause_ms / 1000)
+            action()
+            stop.wait(period_s)
 
-    thread = threading.Thread(target=pause_forever, name="clients-paused", daemon=True)
+    thread = threading.Thread(target=repeat, name=name, daemon=True)
     thread.start()
     try:
         yield
     finally:
         stop.set()
         thread.join(5)
-        client.execute_command("CLIENT", "UNPAUSE")
 
 
 def _delete_matching(client: redis.Redis, pattern: str) -> None:
     keys = list(client.scan_iter(match=pattern, count=500))
     if keys:
         client.unlink(*keys)
-
-
-def wait_until(predicate, timeout_s: float = 5.0, step_s: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step_s)
-    return predicate()

@@ -7,7 +7,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from clear_proxy import ClearProxy  # noqa: E402
-from drill_harness import LOCAL_ENV  # noqa: E402
 from redis_faults import config_changed  # noqa: E402
 
 CLEAR = ("-m", "cache and destructive")
@@ -19,8 +18,7 @@ REMEDY = "-> runbook §Cache issues: *"
 def behind_proxy(sandbox, sandbox_redis, env_file):
     """An environment file whose target is a proxy with a misbehaving clear, in front of the real sandbox."""
     def build(proxy: ClearProxy) -> str:
-        base = LOCAL_ENV.replace('base_url = "sandbox"', f'base_url = "{proxy.url}"')
-        path = env_file(f'\n[redis]\nurl = "{sandbox.redis_url}"\n', base=base)
+        path = env_file(f'\n[redis]\nurl = "{sandbox.redis_url}"\n', base_url=proxy.url)
         return f"--env-file={path}"
     return build
 
@@ -64,9 +62,8 @@ def test_failing_clear_endpoint_fails_with_its_status(run_drill, faults):
 
 
 def test_clear_drill_is_refused_on_production_without_approval(run_drill, env_file):
-    base = LOCAL_ENV.replace('tier = "local"', 'tier = "production"').replace(
-        'base_url = "sandbox"', 'base_url = "https://api.castiel.invalid"')
-    path = env_file('\n[redis]\nurl = "redis://127.0.0.1:9/0"\nread_paths = ["/api/shards/x"]\n', base=base)
+    path = env_file('\n[redis]\nurl = "redis://127.0.0.1:9/0"\nread_paths = ["/api/shards/x"]\n',
+                    tier="production", base_url="https://api.castiel.invalid")
     result = run_drill(*CLEAR, f"--env-file={path}", paths=CHECKS)
     result.stdout.fnmatch_lines(["*refused: destructive drill on production*"])
     result.assert_outcomes(skipped=1)

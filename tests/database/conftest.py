@@ -1,8 +1,8 @@
-"""One real sandbox for the database tests; drills run against it in a fresh pytest subprocess.
+"""The sandbox's real Cosmos server for the database tests (the sandbox and ``run_drill`` are tests/conftest.py's).
 
-    def test_x(run_drill, faults):
-        faults.dependency("cosmos", "stop")
-        result = run_drill("-m", "database")          # a pytest.RunResult
+    def test_x(run_drill, cosmos_outage):
+        with cosmos_outage("stop"):
+            result = run_drill("-m", "database", paths=("checks",))
         result.stdout.fnmatch_lines([...])
 
 Every fault is undone after each test (``faults`` resets the sandbox), and the
@@ -11,33 +11,12 @@ helpers that change the real Cosmos server restore what they changed.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from sandbox.runner import FaultControl, start_sandbox
-
 REPO = Path(__file__).resolve().parents[2]
-DRILL_TIMEOUT_S = 240
-
-
-@pytest.fixture(scope="session")
-def sandbox():
-    with start_sandbox() as running:
-        yield running
-
-
-@pytest.fixture
-def faults(sandbox):
-    control = FaultControl(sandbox.url, sandbox.fault_token)
-    control.reset()
-    yield control
-    control.reset()
 
 
 @pytest.fixture
@@ -72,8 +51,8 @@ def indexing_policy(cosmos_db):
 
 
 @pytest.fixture
-def env_file(tmp_path):
-    """``env_file(extra)``: local.toml with ``extra`` appended (or put in place of its [cosmos] section)."""
+def local_variant(tmp_path):
+    """``local_variant(extra)``: ``--env-file=`` for local.toml with ``extra`` appended (or in place of [cosmos])."""
 
     def write(extra: str = "", *, replace_cosmos: bool = False) -> str:
         text = (REPO / "environments" / "local.toml").read_text()
@@ -84,26 +63,6 @@ def env_file(tmp_path):
         return f"--env-file={path}"
 
     return write
-
-
-@pytest.fixture
-def run_drill(sandbox, tmp_path):
-    """Run the repo's drills in a fresh interpreter against the session's sandbox."""
-    environ = {k: v for k, v in os.environ.items() if k != "DRILLBOOK_RUN_DIR"}
-    environ.update(DRILLBOOK_SANDBOX_URL=sandbox.url, CASTIEL_ADMIN_TOKEN=sandbox.admin_token,
-                   SANDBOX_FAULT_TOKEN=sandbox.fault_token)
-
-    def run(*args: str, paths: tuple[str, ...] = ("checks",), extra_env: dict | None = None) -> pytest.RunResult:
-        argv = [sys.executable, "-m", "pytest", f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml"),
-                "-p", "no:cacheprovider", f"--alluredir={tmp_path / 'allure-results'}", "-rfEs",
-                *args, *(str(REPO / p) for p in paths)]
-        started = time.monotonic()
-        done = subprocess.run(argv, cwd=tmp_path, env={**environ, **(extra_env or {})}, capture_output=True,
-                              text=True, timeout=DRILL_TIMEOUT_S)
-        return pytest.RunResult(done.returncode, done.stdout.splitlines(), done.stderr.splitlines(),
-                                time.monotonic() - started)
-
-    return run
 
 
 @pytest.fixture

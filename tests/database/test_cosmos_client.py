@@ -1,19 +1,15 @@
 """The Cosmos client against the sandbox's real Cosmos-protocol server: bounded calls, a breaker, a clean canary."""
 
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import azure.cosmos  # noqa: F401 - imported up front, so the timings below measure calls, not the import
 import pytest
+from loopback import FakeCredential, LoopbackTransport, NoIdentityCredential
 
 from drillbook.clients.cosmos import CosmosError, CosmosSettings, CosmosTarget
 from drillbook.clients.cosmos_canary import CanaryError, run_canary
 from drillbook.database_checks import check_canary, check_containers, check_read_latency
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "metrics"))  # the shared loopback Azure stand-in
-from recorded_azure import FakeCredential, LoopbackTransport, NoIdentityCredential  # noqa: E402
 
 TIMEOUT_S = 1.0
 SLACK_S = 0.6  # process scheduling; a retry would cost another whole timeout
@@ -116,7 +112,7 @@ def test_a_scratch_container_without_ttl_is_refused_before_any_write(settings, c
 @pytest.fixture
 def azure_account(faults):
     """An Azure-shaped account: the https endpoint and Entra ID, delivered by a real transport to the sandbox's
-    Cosmos-protocol server on loopback (the transport of tests/metrics/recorded_azure.py)."""
+    Cosmos-protocol server on loopback (the transport of tests/loopback.py)."""
     settings = CosmosSettings("https://cosmos-castiel-prod.documents.azure.com:443/", "castiel", timeout_s=TIMEOUT_S,
                               read_budget_ms=1000, containers={"shards": {"partition_key": "/tenantId",
                                                                           "index_paths": ("/createdAt/?",)}})

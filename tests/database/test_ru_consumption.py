@@ -1,19 +1,15 @@
 """RU consumption from the REAL azure-monitor source (real SDK clients) against recorded Azure answers on loopback."""
 
-import socket
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from loopback import FakeCredential, loopback_only  # noqa: F401 (autouse: guards each test)
 
 from drillbook.database_checks import check_ru, ru_not_applicable
 from drillbook.environments import load_environment
 from drillbook.metrics import create_source
 from drillbook.runbook import threshold
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "metrics"))  # the shared loopback Azure stand-in
-from recorded_azure import FakeCredential, RecordedAzure  # noqa: E402
 
 RECORDINGS = Path(__file__).parent / "recordings"
 COSMOS_ROUTE = "metrics/Microsoft.DocumentDB/databaseAccounts"
@@ -34,25 +30,6 @@ app_insights = "app-castiel-api-prod"
 cosmos_account = "cosmos-castiel-prod"
 location = "westeurope"
 """
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    """Refuse any name resolution off loopback: a misrouted request fails instead of reaching Azure."""
-    resolve = socket.getaddrinfo
-
-    def guarded(host, *args, **kwargs):
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise OSError(f"test network guard: {host} is not loopback")
-        return resolve(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
-
-
-@pytest.fixture
-def azure():
-    with RecordedAzure() as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,19 +1,15 @@
 """The azure-monitor source: the real SDK clients against recorded Azure answers on loopback."""
 
-import socket
 import subprocess
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
+from loopback import FakeCredential, NoIdentityCredential, loopback_only  # noqa: F401 (autouse: guards each test)
 
 from drillbook.environments import load_environment
 from drillbook.errors import ConfigError
 from drillbook.metrics import MetricsError, NoDataError, create_source
-
-sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make the sibling server importable
-from recorded_azure import FakeCredential, NoIdentityCredential, RecordedAzure  # noqa: E402
 
 START = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc).timestamp()
 END = START + 60
@@ -38,25 +34,6 @@ base_url = "https://api.castiel.com"
 [metrics]
 source = "azure-monitor"
 """
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    """Refuse any name resolution off loopback: a misrouted request fails instead of reaching Azure."""
-    resolve = socket.getaddrinfo
-
-    def guarded(host, *args, **kwargs):
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise OSError(f"test network guard: {host} is not loopback")
-        return resolve(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
-
-
-@pytest.fixture
-def azure():
-    with RecordedAzure() as server:
-        yield server
 
 
 @pytest.fixture
@@ -147,12 +124,9 @@ def test_every_request_went_to_loopback_with_the_fake_token(make_source, azure):
 ])
 def test_throttling_is_an_error_that_says_when_to_retry(make_source, azure, route, recording, wait):
     azure.answer(route, recording)
-    with pytest.raises(MetricsError) as caught:
-        make_source().read(START, END)
-    message = str(caught.value)
-    assert "throttled (429)" in message and f"retry after {wait} s or lower the watch frequency" in message
-    assert not isinstance(caught.value, NoDataError)
-    _assert_clean(message)
+    error = _read_failure(make_source)
+    assert "throttled (429)" in str(error) and f"retry after {wait} s or lower the watch frequency" in str(error)
+    assert not isinstance(error, NoDataError)
 
 
 def test_a_long_retry_after_is_reported_not_slept_through(make_source, azure):
@@ -171,43 +145,31 @@ def test_a_long_retry_after_is_reported_not_slept_through(make_source, azure):
 ])
 def test_permission_denied_names_the_missing_role(make_source, azure, route, recording, expected):
     azure.answer(route, recording)
-    with pytest.raises(MetricsError) as caught:
-        make_source().read(START, END)
-    message = str(caught.value)
+    message = str(_read_failure(make_source))
     assert expected in message
     assert "-> grant Monitoring Reader on rg-castiel-prod to the identity drillbook signs in as" in message
-    _assert_clean(message)
 
 
 def test_rejected_token_says_which_identity_to_sign_in(make_source, azure):
     azure.answer("logs", "logs/unauthorized.json")
-    with pytest.raises(MetricsError) as caught:
-        make_source().read(START, END)
-    message = str(caught.value)
+    message = str(_read_failure(make_source))
     assert "token refused (401 AuthorizationRequiredError) querying Log Analytics" in message
     assert "AZURE_TENANT_ID" in message
-    _assert_clean(message)
 
 
 def test_no_identity_at_all_is_an_error_before_any_request(make_source, azure):
-    with pytest.raises(MetricsError) as caught:
-        make_source(NoIdentityCredential()).read(START, END)
-    message = str(caught.value)
+    message = str(_read_failure(make_source, NoIdentityCredential()))
     assert "no Azure token for Log Analytics (CredentialUnavailableError)" in message
     assert "az login" in message and "the identity needs Monitoring Reader on rg-castiel-prod" in message
     assert azure.seen == []
-    _assert_clean(message)
 
 
 def test_partial_result_is_an_error_not_data(make_source, azure):
     azure.answer("logs", "logs/partial.json")
-    with pytest.raises(MetricsError) as caught:
-        make_source().read(START, END)
-    message = str(caught.value)
+    message = str(_read_failure(make_source))
     assert "partial result from Application Insights app-castiel-api-prod" in message
     assert "EngineError: Query result set has exceeded the internal data size limit" in message
     assert "the interval is incomplete" in message
-    _assert_clean(message)
 
 
 @pytest.mark.parametrize("recording", ["logs/empty_table.json", "logs/no_requests.json"])
@@ -278,10 +240,15 @@ def test_importing_drillbook_metrics_does_not_import_the_azure_sdk():
     assert out.stdout.strip() == "[]"
 
 
-def _assert_clean(message: str) -> None:
+def _read_failure(make_source, credential=None) -> MetricsError:
+    """The MetricsError that making a source and reading once raises, checked to show no token and no line break."""
     __tracebackhide__ = True
+    with pytest.raises(MetricsError) as caught:
+        make_source(credential).read(START, END)
+    message = str(caught.value)
     assert FakeCredential.TOKEN not in message and "Bearer" not in message
     assert "\n" not in message
+    return caught.value
 
 
 def test_missing_subscription_is_a_config_error_that_teaches(env_file):

@@ -1,7 +1,7 @@
 """A loopback stand-in for the Service Bus management endpoint, answering from recorded ATOM responses.
 
 The real ``ServiceBusAdministrationClient`` runs unchanged. In-process tests give
-it the metrics tests' ``LoopbackTransport`` (the cloud host moves to
+it the shared ``LoopbackTransport`` of tests/loopback.py (the cloud host moves to
 ``X-Cloud-Host``); drill runs in a subprocess reach the server over real TLS
 (``with_tls``) through a connection string whose endpoint is this server.
 
@@ -19,44 +19,29 @@ import base64
 import hashlib
 import hmac
 import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
+
+from loopback import FakeCredential, LoopbackServer
 
 RECORDINGS = Path(__file__).parent / "recordings"
 KEY_NAME = "RootManageSharedAccessKey"
 KEY = base64.b64encode(b"drillbook-test-servicebus-key-0001").decode()
-BEARER = "fake-token-do-not-leak-7f3c9a1e"  # the metrics tests' FakeCredential.TOKEN
+BEARER = FakeCredential.TOKEN
 
 
-class RecordedServiceBus:
+class RecordedServiceBus(LoopbackServer):
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.answers: dict[str, str] = {}
         self.seen: list[dict] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        if tls is not None:
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
+        super().__init__(_handler_for(self), tls)
 
     def answer(self, queue: str, recording: str) -> None:
         self.answers[queue] = recording
 
     def connection_string(self, key: str = KEY) -> str:
         return f"Endpoint=sb://127.0.0.1:{self.port}/;SharedAccessKeyName={KEY_NAME};SharedAccessKey={key}"
-
-    def __enter__(self) -> RecordedServiceBus:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def respond(self, path: str, authorization: str) -> bytes:
         queue = urlsplit(path).path.strip("/")

@@ -1,9 +1,7 @@
 """The Service Bus client: the real SDK against recorded management answers on loopback."""
 
-import socket
-
 import pytest
-from recorded_azure import FakeCredential, LoopbackTransport
+from loopback import FakeCredential, LoopbackTransport, loopback_only  # noqa: F401 (autouse: guards each test)
 from recorded_servicebus import BEARER, KEY, KEY_NAME, RecordedServiceBus
 
 from drillbook.clients.servicebus import (
@@ -14,19 +12,6 @@ from drillbook.secrets import SecretRef
 
 NAMESPACE = "sb-castiel-prod.servicebus.windows.net"
 QUEUE = "embedding-jobs"
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    """Refuse any name resolution off loopback: a misrouted request fails instead of reaching Azure."""
-    resolve = socket.getaddrinfo
-
-    def guarded(host, *args, **kwargs):
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise OSError(f"test network guard: {host} is not loopback")
-        return resolve(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
 
 
 @pytest.fixture

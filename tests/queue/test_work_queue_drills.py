@@ -2,12 +2,22 @@
 
 import json
 
+import pytest
+
 QUEUE_CHECKS = ("checks/test_queue.py",)
 WORK = ("-m", "queue")
 BACKLOG = "-> runbook §Queue backlog: check the queue workers' health and restart stuck workers*"
 EMBEDDING = "-> runbook §Embedding failures: check Azure OpenAI service status and quota*"
 JOBS = "queue:embedding_jobs"
 SHORT_DRAIN = '\n[redis]\nwork_queues = ["queue:embedding_jobs"]\ndrain_timeout_s = 2\n'
+
+
+@pytest.fixture
+def stalled_worker(faults, sandbox_redis):
+    """The sandbox's worker stalled; the jobs left waiting are deleted afterwards (``faults`` resumes the worker)."""
+    faults.stall_worker()
+    yield
+    sandbox_redis.delete(JOBS)
 
 
 def test_work_queue_checks_pass_on_a_healthy_sandbox(run_drill, faults):
@@ -17,26 +27,16 @@ def test_work_queue_checks_pass_on_a_healthy_sandbox(run_drill, faults):
     result.assert_outcomes(passed=3, skipped=2)  # no Service Bus on the sandbox
 
 
-def test_stalled_worker_fails_the_drain_with_the_depth(run_drill, faults, sandbox_redis, env_file):
-    faults.stall_worker()
-    path = env_file(SHORT_DRAIN)
-    try:
-        result = run_drill(*WORK, "-k", "drains", f"--env-file={path}", paths=QUEUE_CHECKS)
-    finally:
-        sandbox_redis.delete(JOBS)
+def test_stalled_worker_fails_the_drain_with_the_depth(run_drill, stalled_worker, env_file):
+    result = run_drill(*WORK, "-k", "drains", f"--env-file={env_file(SHORT_DRAIN)}", paths=QUEUE_CHECKS)
     result.stdout.fnmatch_lines([f"*work queue {JOBS}: depth 0 -> 5 after 5 jobs were enqueued; the worker did not "
                                  f"drain it within 2 s (stalled or down?) (over 2 s, source: redis://127.0.0.1:*/0 "
                                  f"{JOBS}) {BACKLOG}"])
     result.assert_outcomes(failed=1)
 
 
-def test_stalled_worker_leaves_the_embedding_rate_without_data(run_drill, faults, sandbox_redis, env_file):
-    faults.stall_worker()
-    path = env_file(SHORT_DRAIN)
-    try:
-        result = run_drill(*WORK, "-k", "embedding", f"--env-file={path}", paths=QUEUE_CHECKS)
-    finally:
-        sandbox_redis.delete(JOBS)
+def test_stalled_worker_leaves_the_embedding_rate_without_data(run_drill, stalled_worker, env_file):
+    result = run_drill(*WORK, "-k", "embedding", f"--env-file={env_file(SHORT_DRAIN)}", paths=QUEUE_CHECKS)
     result.stdout.fnmatch_lines(["*embedding failure rate: no data, 0 of 20 enqueued jobs finished "
                                  "(embedding_jobs_total) (over 20 jobs enqueued, * s, "
                                  "source: http://127.0.0.1:*/metrics) "
@@ -44,13 +44,9 @@ def test_stalled_worker_leaves_the_embedding_rate_without_data(run_drill, faults
     result.assert_outcomes(failed=1)
 
 
-def test_backlog_over_1000_jobs_fails_the_depth_check(run_drill, faults, sandbox_redis):
-    faults.stall_worker()
+def test_backlog_over_1000_jobs_fails_the_depth_check(run_drill, stalled_worker, sandbox_redis):
     sandbox_redis.lpush(JOBS, *(json.dumps({"id": f"backlog-{i}", "text": "waiting"}) for i in range(1001)))
-    try:
-        result = run_drill(*WORK, "-k", "work_queue_depth", paths=QUEUE_CHECKS)
-    finally:
-        sandbox_redis.delete(JOBS)
+    result = run_drill(*WORK, "-k", "work_queue_depth", paths=QUEUE_CHECKS)
     result.stdout.fnmatch_lines([f"*work queue {JOBS}: 1001 waiting jobs > 1000 messages (over 1 LLEN reading, "
                                  f"source: redis://127.0.0.1:*/0) {BACKLOG}"])
     result.assert_outcomes(failed=1)

@@ -1,26 +1,9 @@
-"""One real sandbox for the whole module set; every test leaves it as it found it."""
+"""HTTP clients for the shared sandbox (tests/conftest.py); every test leaves it as it found it."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
-
-from sandbox.runner import FaultControl, start_sandbox
-
-
-@pytest.fixture(scope="session")
-def sandbox():
-    with start_sandbox() as running:
-        yield running
-
-
-@pytest.fixture
-def faults(sandbox):
-    """Fault control, reset before and after each test, so a failed test cannot leak a fault."""
-    control = FaultControl(sandbox.url, sandbox.fault_token)
-    control.reset()
-    yield control
-    control.reset()
 
 
 @pytest.fixture

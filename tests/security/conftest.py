@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make the sibling helpers importable
 from security_certs import CertificateAuthority  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 120
 
 
@@ -28,8 +25,8 @@ def issue(authority, tmp_path):
 
 
 @pytest.fixture
-def run_checks(tmp_path, authority):
-    """Run checks/test_security.py in a fresh interpreter against ``url`` through a temporary env file."""
+def run_checks(run_drill, tmp_path, authority):
+    """Run checks/test_security.py (``run_drill``) against ``url`` through a temporary env file."""
     def run(url: str, *args: str, extra_toml: str = "") -> pytest.RunResult:
         env_file = tmp_path / "https-target.toml"
         env_file.write_text(
@@ -37,12 +34,7 @@ def run_checks(tmp_path, authority):
             f'[http]\ntimeout_s = 3.0\nconnect_timeout_s = 1.0\nca_bundle = "{authority.bundle}"\n\n'
             # an [auth] section left out makes resolve_secrets() trip over admin_token = None
             f'[auth]\nadmin_token = {{ env = "DRILLBOOK_TEST_NO_TOKEN", optional = true }}\n\n{extra_toml}\n')
-        command = [sys.executable, "-m", "pytest", f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml"),
-                   "-p", "no:cacheprovider", f"--env-file={env_file}", f"--alluredir={tmp_path / 'allure'}",
-                   "-rfEs", "-m", "security", *args, str(REPO / "checks" / "test_security.py")]
-        started = time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=tmp_path)
-        return pytest.RunResult(done.returncode, done.stdout.splitlines(), done.stderr.splitlines(),
-                                time.monotonic() - started)
+        return run_drill(f"--env-file={env_file}", "-m", "security", *args, paths=("checks/test_security.py",),
+                         timeout=RUN_TIMEOUT_S)
 
     return run

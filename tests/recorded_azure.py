@@ -1,35 +1,31 @@
 """A loopback stand-in for the Azure Monitor Logs and Metrics APIs, answering from recorded JSON.
 
-The real SDK clients run unchanged. :class:`LoopbackTransport` is a real azure-core
-``RequestsTransport`` that sends each request to this server instead of the cloud
-host (kept in ``X-Cloud-Host``), so the bearer-token policy still sees ``https``.
+The real SDK clients run unchanged, through the shared loopback transport
+(tests/loopback.py), which sends each request to this server instead of the cloud.
+Tests get one as the ``azure`` fixture (tests/conftest.py):
 
->>> with RecordedAzure() as azure:
-...     azure.answer("logs", "logs/throttled.json")
-...     source = AzureMonitorSource.from_environment(env, credential=FakeCredential(),
-...                                                  transport=azure.transport(), retry_total=0)
+>>> azure.answer("logs", "logs/throttled.json")
+>>> source = AzureMonitorSource.from_environment(env, credential=FakeCredential(),
+...                                              transport=azure.transport(), retry_total=0)
 
 Routes: ``logs`` is any ``POST .../query``; ``metrics/<namespace>`` is a
-``POST .../metrics:getBatch?metricnamespace=<namespace>``. A recording file holds
+``POST .../metrics:getBatch?metricnamespace=<namespace>``. A recording file, under
+tests/metrics/recordings unless its path is absolute, holds
 ``{"recorded": {...what was asked...}, "status": ..., "headers": {...}, "body": {...}}``.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 
-from azure.core.credentials import AccessToken
-from azure.core.pipeline.transport import RequestsTransport
-from azure.identity import CredentialUnavailableError
+from loopback import LoopbackServer, LoopbackTransport
 
-RECORDINGS = Path(__file__).parent / "recordings"
-LOOPBACK = "127.0.0.1"
+RECORDINGS = Path(__file__).parent / "metrics" / "recordings"
 HEALTHY = {
     "logs": "logs/healthy.json",
     "metrics/Microsoft.Web/serverfarms": "metrics/serverfarms.json",
@@ -53,20 +49,14 @@ class Seen:
     body: dict = field(default_factory=dict)
 
 
-class RecordedAzure:
+class RecordedAzure(LoopbackServer):
     """The server: answers each route from a recording and remembers every request."""
 
     def __init__(self) -> None:
         self.answers = dict(HEALTHY)
         self.seen: list[Seen] = []
         self.delay_s = 0.0
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
+        super().__init__(_handler_for(self))
 
     def answer(self, route: str, recording: str) -> None:
         self.answers[route] = recording
@@ -76,14 +66,6 @@ class RecordedAzure:
 
     def routes(self) -> list[str]:
         return [seen.route for seen in self.seen]
-
-    def __enter__(self) -> RecordedAzure:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def respond(self, route: str) -> tuple[int, dict, bytes]:
         name = self.answers.get(route)
@@ -125,42 +107,3 @@ def _handler_for(azure: RecordedAzure) -> type[BaseHTTPRequestHandler]:
 
     return Handler
 
-
-class LoopbackTransport(RequestsTransport):
-    """A real azure-core transport that delivers every request to the loopback server."""
-
-    def __init__(self, port: int) -> None:
-        super().__init__(use_env_settings=False)  # no proxy from the environment
-        self.port = port
-        self.sent: list[str] = []
-
-    def send(self, request, **kwargs):  # type: ignore[override]
-        parts = urlsplit(request.url)
-        if parts.hostname != LOOPBACK:
-            request.headers["X-Cloud-Host"] = parts.netloc
-            request.url = urlunsplit(("http", f"{LOOPBACK}:{self.port}", parts.path, parts.query, ""))
-        self.sent.append(request.url)
-        return super().send(request, **kwargs)
-
-
-class FakeCredential:
-    """A TokenCredential double of Entra ID: a fixed fake token, and the scopes asked for."""
-
-    TOKEN = "fake-token-do-not-leak-7f3c9a1e"
-
-    def __init__(self) -> None:
-        self.scopes: list[str] = []
-
-    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
-        self.scopes.extend(scopes)
-        return AccessToken(self.TOKEN, int(time.time()) + 3600)
-
-
-class NoIdentityCredential:
-    """What DefaultAzureCredential does on a runner with no identity at all."""
-
-    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
-        raise CredentialUnavailableError(
-            "DefaultAzureCredential failed to retrieve a token from the included credentials. "
-            "EnvironmentCredential: environment variables are not fully configured. "
-            "AzureCliCredential: Azure CLI not found on path.")

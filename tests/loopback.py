@@ -1,0 +1,112 @@
+"""Loopback stand-ins for the cloud: a threaded HTTP server, a real azure-core transport to it, a fake Entra ID.
+
+A recorded service subclasses :class:`LoopbackServer` with its own handler; the
+real SDK clients reach it through :class:`LoopbackTransport`, which keeps the
+cloud host in ``X-Cloud-Host`` so the bearer-token policy still sees ``https``:
+
+    with RecordedAzure() as azure:                   # a LoopbackServer
+        source = create_source(env, credential=FakeCredential(), transport=LoopbackTransport(azure.port))
+
+A test module that imports ``loopback_only`` refuses, in each of its tests, any
+name resolution off loopback.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from azure.core.credentials import AccessToken
+from azure.core.pipeline.transport import RequestsTransport
+
+LOOPBACK = "127.0.0.1"
+LOOPBACK_NAMES = (LOOPBACK, "localhost", "::1")
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    """Refuse any name resolution off loopback: a misrouted request fails instead of reaching Azure."""
+    resolve = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):
+        if host not in LOOPBACK_NAMES:
+            raise OSError(f"test network guard: {host} is not loopback")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+
+
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (over TLS when given a context), serving inside its ``with`` block."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> None:
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), handler)
+        self._server.daemon_threads = True
+        self.scheme = "http" if tls is None else "https"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{LOOPBACK}:{self.port}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class LoopbackTransport(RequestsTransport):
+    """A real azure-core transport that delivers every request to the loopback server."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(use_env_settings=False)  # no proxy from the environment
+        self.port = port
+        self.sent: list[str] = []
+
+    def send(self, request, **kwargs):  # type: ignore[override]
+        parts = urlsplit(request.url)
+        if parts.hostname != LOOPBACK:
+            request.headers["X-Cloud-Host"] = parts.netloc
+            request.url = urlunsplit(("http", f"{LOOPBACK}:{self.port}", parts.path, parts.query, ""))
+        self.sent.append(request.url)
+        return super().send(request, **kwargs)
+
+
+class FakeCredential:
+    """A TokenCredential double of Entra ID: a fixed fake token, and the scopes asked for."""
+
+    TOKEN = "fake-token-do-not-leak-7f3c9a1e"
+
+    def __init__(self) -> None:
+        self.scopes: list[str] = []
+
+    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        self.scopes.extend(scopes)
+        return AccessToken(self.TOKEN, int(time.time()) + 3600)
+
+
+class NoIdentityCredential:
+    """What DefaultAzureCredential does on a runner with no identity at all."""
+
+    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        from azure.identity import CredentialUnavailableError  # imported on use: azure.identity is slow to load
+
+        raise CredentialUnavailableError(
+            "DefaultAzureCredential failed to retrieve a token from the included credentials. "
+            "EnvironmentCredential: environment variables are not fully configured. "
+            "AzureCliCredential: Azure CLI not found on path.")
