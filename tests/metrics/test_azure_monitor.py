@@ -52,8 +52,8 @@ def env_file(tmp_path, monkeypatch):
 def make_source(azure, env_file):
     sources = []
 
-    def make(credential=None, **options):
-        env = load_environment(path=env_file())
+    def make(credential=None, extra='location = "westeurope"\n', **options):
+        env = load_environment(path=env_file(extra))
         options = {"retry_total": 0, "transport": azure.transport(), **options}
         source = create_source(env, credential=credential or FakeCredential(), **options)
         sources.append(source)
@@ -62,6 +62,13 @@ def make_source(azure, env_file):
     yield make
     for source in sources:
         source.close()
+
+
+def test_ingestion_lag_reads_the_interval_that_much_later(make_source, azure):
+    source = make_source(extra='location = "westeurope"\ningestion_lag_s = 150\n')
+    reading = source.read(START + 150, END + 150)  # the watch asks for the interval that just ended
+    assert (reading.start, reading.end) == (START, END)
+    assert "let t0 = datetime(2026-11-20T10:00:00" in reading.query
 
 
 def test_healthy_interval_reads_requests_histogram_endpoints_and_gauges(make_source):
