@@ -70,6 +70,19 @@ class LoopbackServer:
         self._server.server_close()
 
 
+def reply_with_recording(handler: BaseHTTPRequestHandler, raw: bytes) -> None:
+    """Send a recorded raw response: status line, headers, a blank line, the body."""
+    head, _, body = raw.partition(b"\n\n")
+    status_line, *header_lines = head.decode().splitlines()
+    handler.send_response(int(status_line.split()[1]))
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        handler.send_header(name.strip(), value.strip())
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class LoopbackTransport(RequestsTransport):
     """A real azure-core transport that delivers every request to the loopback server."""
 
@@ -79,12 +92,19 @@ class LoopbackTransport(RequestsTransport):
         self.sent: list[str] = []
 
     def send(self, request, **kwargs):  # type: ignore[override]
-        parts = urlsplit(request.url)
-        if parts.hostname != LOOPBACK:
-            request.headers["X-Cloud-Host"] = parts.netloc
-            request.url = urlunsplit(("http", f"{LOOPBACK}:{self.port}", parts.path, parts.query, ""))
+        cloud_url = request.url
+        parts = urlsplit(cloud_url)
+        if parts.hostname == LOOPBACK:
+            self.sent.append(cloud_url)
+            return super().send(request, **kwargs)
+        request.headers["X-Cloud-Host"] = parts.netloc
+        request.url = urlunsplit(("http", f"{LOOPBACK}:{self.port}", parts.path, parts.query, ""))
         self.sent.append(request.url)
-        return super().send(request, **kwargs)
+        try:
+            return super().send(request, **kwargs)
+        finally:  # the policies after the transport (e.g. Key Vault's challenge) see the cloud URL again
+            request.url = cloud_url
+            del request.headers["X-Cloud-Host"]
 
 
 class FakeCredential:

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from drillbook import redaction
 from drillbook.errors import ConfigError
+
+KEYVAULT_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -33,9 +37,13 @@ class SecretRef:
         return f"Key Vault secret {self.secret!r} in {self.keyvault}"
 
 
-def resolve_secret(ref: SecretRef, *, where: str) -> str | None:
-    """Return the secret's value (registered for redaction), or raise ConfigError."""
-    value = _read_env(ref, where) if ref.env else _read_keyvault(ref, where)
+def resolve_secret(ref: SecretRef, *, where: str, **client_options: Any) -> str | None:
+    """Return the secret's value (registered for redaction), or raise ConfigError.
+
+    ``client_options`` reach the Key Vault ``SecretClient`` (``credential``,
+    ``transport``, ``read_timeout``...); the defaults suit a real vault.
+    """
+    value = _read_env(ref, where) if ref.env else _read_keyvault(ref, where, client_options)
     if value:
         redaction.register_secret(value)
     return value
@@ -51,20 +59,54 @@ def _read_env(ref: SecretRef, where: str) -> str | None:
     )
 
 
-def _read_keyvault(ref: SecretRef, where: str) -> str | None:
+def _read_keyvault(ref: SecretRef, where: str, client_options: dict[str, Any]) -> str | None:
     # Imported on use: a local or smoke run must not pay for the Azure SDK.
     from azure.core.exceptions import AzureError
-    from azure.identity import DefaultAzureCredential
     from azure.keyvault.secrets import SecretClient
 
+    options = {"retry_total": 1, **client_options}
+    credential = options.pop("credential", None) or _default_credential()
+    # Per call, so that they bind whichever transport the client has.
+    timeouts = {"connection_timeout": options.pop("connection_timeout", KEYVAULT_TIMEOUT_S),
+                "read_timeout": options.pop("read_timeout", KEYVAULT_TIMEOUT_S)}
     try:
-        client = SecretClient(ref.keyvault, DefaultAzureCredential(), retry_total=1, connection_timeout=5)
-        return client.get_secret(ref.secret).value
+        return SecretClient(ref.keyvault, credential, **options).get_secret(ref.secret, **timeouts).value
     except AzureError as exc:
         if ref.optional:
             return None
-        reason = str(exc).splitlines()[0][:160]
-        raise ConfigError(
-            f"{where}: cannot read {ref.describe()}: {reason} "
-            "-> sign in (az login / managed identity) with get access to that vault"
-        ) from None
+        raise ConfigError(f"{where}: cannot read {ref.describe()}: {_why(exc, timeouts['read_timeout'])}") from None
+
+
+def _why(exc: Exception, timeout_s: float) -> str:
+    """One line: what Key Vault (or the sign-in) said, then the fix."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError, HttpResponseError, ResourceNotFoundError, ServiceRequestError,
+        ServiceResponseError,
+    )
+
+    said = _first_line(getattr(exc, "message", None) or str(exc))
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, ResourceNotFoundError):
+        return f"{said} -> check secret = \"...\" in the environment file, or create the secret in that vault"
+    if isinstance(exc, ClientAuthenticationError) and status is None:
+        return f"no Azure identity ({said}) -> sign in (az login, or a managed identity on the runner)"
+    if isinstance(exc, HttpResponseError) and status in (401, 403):
+        return (f"HTTP {status}, {said} -> grant the runner's identity the 'Key Vault Secrets User' role "
+                "(or a Get secret access policy) on that vault")
+    if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
+        return (f"no answer within {timeout_s:g} s ({said}) "
+                "-> check the vault URL and the runner's egress to *.vault.azure.net")
+    return f"{said} -> check the vault URL, the secret name and the runner's access"
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+@cache
+def _default_credential() -> Any:
+    """One DefaultAzureCredential per run: every vault reference then shares its token."""
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()

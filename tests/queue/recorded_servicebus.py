@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
 
-from loopback import FakeCredential, LoopbackServer
+from loopback import FakeCredential, LoopbackServer, reply_with_recording
 
 RECORDINGS = Path(__file__).parent / "recordings"
 KEY_NAME = "RootManageSharedAccessKey"
@@ -67,15 +67,7 @@ def _handler_for(bus: RecordedServiceBus) -> type[BaseHTTPRequestHandler]:
             authorization = self.headers.get("Authorization", "")
             bus.seen.append({"path": self.path, "cloud_host": self.headers.get("X-Cloud-Host", ""),
                              "authorization": authorization})
-            head, _, body = bus.respond(self.path, authorization).partition(b"\n\n")
-            status_line, *header_lines = head.decode().splitlines()
-            self.send_response(int(status_line.split()[1]))
-            for line in header_lines:
-                name, _, value = line.partition(":")
-                self.send_header(name.strip(), value.strip())
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            reply_with_recording(self, bus.respond(self.path, authorization))
 
         def log_message(self, *args: object) -> None:
             """Quiet: tests assert on ``bus.seen``."""

@@ -1,0 +1,6 @@
+"""Secret reference tests: the real Key Vault SecretClient against recorded answers on loopback."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make the sibling helpers importable
