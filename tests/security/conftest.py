@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make the sibling helpers importable
-from security_certs import CertificateAuthority  # noqa: E402
+from certificates import CertificateAuthority  # noqa: E402
 
 RUN_TIMEOUT_S = 120
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
-from security_certs import Leaf
+from certificates import Leaf
 
 GOOD_HEADERS = {
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
@@ -58,9 +58,7 @@ class _TLSServer(ThreadingHTTPServer):
 @contextmanager
 def serve_https(leaf: Leaf, *, headers: dict[str, str] | None = None) -> Iterator[str]:
     """Serve until the block ends; yields ``https://127.0.0.1:PORT``."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(leaf.certfile, leaf.keyfile)
-    server = _TLSServer(context, GOOD_HEADERS if headers is None else headers)
+    server = _TLSServer(leaf.server_context(), GOOD_HEADERS if headers is None else headers)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

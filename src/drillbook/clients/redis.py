@@ -215,5 +215,9 @@ def _register_password(params: dict[str, Any]) -> None:
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text.splitlines()[0][:160]}"
+    text = (str(exc) or type(exc).__name__).splitlines()[0]
+    if "CERTIFICATE_VERIFY_FAILED" in text:  # the fix is the runner's trust store, not the cache
+        reason = text.partition("certificate verify failed: ")[2].split(" (_ssl")[0] or "certificate verify failed"
+        return (f"TLS: the cache's certificate is not trusted ({reason}) -> check the host name in the "
+                "connection string, or point SSL_CERT_FILE at the CA bundle that signs it")
+    return f"{type(exc).__name__}: {text[:160]}"

@@ -3,11 +3,13 @@
 >>> authority = CertificateAuthority.create(tmp_path)
 >>> leaf = authority.issue(tmp_path / "short", valid_days=3)
 >>> leaf.certfile, leaf.keyfile, authority.bundle
+>>> context = leaf.server_context()                  # for a loopback server over real TLS
 """
 
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,6 +27,12 @@ class Leaf:
     certfile: Path
     keyfile: Path
     not_after: datetime
+
+    def server_context(self) -> ssl.SSLContext:
+        """A server-side TLS context presenting this leaf."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.certfile, self.keyfile)
+        return context
 
 
 @dataclass(frozen=True)

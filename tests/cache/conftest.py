@@ -1,0 +1,6 @@
+"""Cache tests: drill runs against the shared sandbox (tests/conftest.py) and an Azure-like redis-server."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make the sibling helpers importable
