@@ -94,7 +94,7 @@ def _why(exc: Exception, timeout_s: float) -> str:
         return (f"HTTP {status}, {said} -> grant the runner's identity the 'Key Vault Secrets User' role "
                 "(or a Get secret access policy) on that vault")
     if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
-        return (f"no answer within {timeout_s:g} s ({said}) "
+        return (f"no answer (timeout {timeout_s:g} s): {said} "
                 "-> check the vault URL and the runner's egress to *.vault.azure.net")
     return f"{said} -> check the vault URL, the secret name and the runner's access"
 
