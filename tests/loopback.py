@@ -27,6 +27,8 @@ from azure.core.pipeline.transport import RequestsTransport
 
 LOOPBACK = "127.0.0.1"
 LOOPBACK_NAMES = (LOOPBACK, "localhost", "::1")
+STALL_LIMIT_S = 30.0
+HANG = "hang"  # an answer a recorded service never gives: see LoopbackServer.stall
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +54,7 @@ class LoopbackServer:
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._released = threading.Event()
 
     @property
     def port(self) -> int:
@@ -66,8 +69,13 @@ class LoopbackServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._released.set()  # let stalled handlers go before the server shuts down
         self._server.shutdown()
         self._server.server_close()
+
+    def stall(self) -> None:
+        """Hold the calling handler, answering nothing, until the server closes: a hanging service."""
+        self._released.wait(STALL_LIMIT_S)
 
 
 def reply_with_recording(handler: BaseHTTPRequestHandler, raw: bytes) -> None:

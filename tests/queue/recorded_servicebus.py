@@ -7,6 +7,7 @@ it the shared ``LoopbackTransport`` of tests/loopback.py (the cloud host moves t
 
     with RecordedServiceBus() as bus:
         bus.answer("embedding-jobs", "backlog.http")
+        bus.hang("dead-letters")                # never answers: the client's timeout must end it
         conn = bus.connection_string()          # signs with the key the server checks
 
 A ``.http`` recording is a raw response: status line, headers, a blank line, the body.
@@ -23,7 +24,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
 
-from loopback import FakeCredential, LoopbackServer, reply_with_recording
+from loopback import HANG, FakeCredential, LoopbackServer, reply_with_recording
 
 RECORDINGS = Path(__file__).parent / "recordings"
 KEY_NAME = "RootManageSharedAccessKey"
@@ -40,13 +41,15 @@ class RecordedServiceBus(LoopbackServer):
     def answer(self, queue: str, recording: str) -> None:
         self.answers[queue] = recording
 
+    def hang(self, queue: str) -> None:
+        self.answers[queue] = HANG
+
     def connection_string(self, key: str = KEY) -> str:
         return f"Endpoint=sb://127.0.0.1:{self.port}/;SharedAccessKeyName={KEY_NAME};SharedAccessKey={key}"
 
-    def respond(self, path: str, authorization: str) -> bytes:
+    def recording_for(self, path: str, authorization: str) -> str:
         queue = urlsplit(path).path.strip("/")
-        name = self.answers.get(queue, "no_such_queue.http") if _authorized(authorization) else "unauthorized.http"
-        return (RECORDINGS / name).read_bytes()
+        return self.answers.get(queue, "no_such_queue.http") if _authorized(authorization) else "unauthorized.http"
 
 
 def _authorized(header: str) -> bool:
@@ -67,7 +70,11 @@ def _handler_for(bus: RecordedServiceBus) -> type[BaseHTTPRequestHandler]:
             authorization = self.headers.get("Authorization", "")
             bus.seen.append({"path": self.path, "cloud_host": self.headers.get("X-Cloud-Host", ""),
                              "authorization": authorization})
-            reply_with_recording(self, bus.respond(self.path, authorization))
+            recording = bus.recording_for(self.path, authorization)
+            if recording == HANG:
+                bus.stall()
+                return
+            reply_with_recording(self, (RECORDINGS / recording).read_bytes())
 
         def log_message(self, *args: object) -> None:
             """Quiet: tests assert on ``bus.seen``."""

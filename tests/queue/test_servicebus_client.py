@@ -1,5 +1,7 @@
 """The Service Bus client: the real SDK against recorded management answers on loopback."""
 
+import time
+
 import pytest
 from loopback import FakeCredential, LoopbackTransport, loopback_only  # noqa: F401 (autouse: guards each test)
 from recorded_servicebus import BEARER, KEY, KEY_NAME, RecordedServiceBus
@@ -96,3 +98,16 @@ def test_neither_namespace_nor_connection_string_is_a_config_error():
 def test_short_namespace_names_get_the_service_bus_domain():
     assert namespace_host("sb-castiel-prod") == NAMESPACE
     assert namespace_host(NAMESPACE) == NAMESPACE
+
+
+def test_a_hanging_namespace_ends_at_the_timeout_and_says_so(bus, admin_for):
+    bus.hang(QUEUE)
+    started = time.monotonic()
+    admin = admin_for()
+    admin.timeout_s = 0.5
+    with pytest.raises(ServiceBusError) as failure:
+        read_queue_depths(admin, [QUEUE])
+    assert time.monotonic() - started < 5
+    assert str(failure.value).startswith(f"Service Bus {NAMESPACE} gave no answer for queue {QUEUE} within 0.5 s (")
+    assert str(failure.value).endswith("-> check Azure status for the namespace's region and the runner's egress, "
+                                       "then run again")

@@ -12,22 +12,19 @@ challenge, and the client asks the credential for the vault's scope.
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from loopback import FakeCredential, LoopbackServer, reply_with_recording
+from loopback import HANG, FakeCredential, LoopbackServer, reply_with_recording
 
 RECORDINGS = Path(__file__).parent / "recordings"
-HANG = "hang"
 
 
 class RecordedKeyVault(LoopbackServer):
     def __init__(self) -> None:
         self.answers: dict[str, str] = {}
         self.seen: list[dict] = []
-        self.released = threading.Event()
         super().__init__(_handler_for(self))
 
     def answer(self, secret: str, recording: str) -> None:
@@ -35,10 +32,6 @@ class RecordedKeyVault(LoopbackServer):
 
     def hang(self, secret: str) -> None:
         self.answers[secret] = HANG
-
-    def __exit__(self, *exc: object) -> None:
-        self.released.set()  # let a hanging handler go before the server shuts down
-        super().__exit__(*exc)
 
     def recording_for(self, path: str, authorization: str) -> str:
         if authorization != f"Bearer {FakeCredential.TOKEN}":
@@ -55,7 +48,7 @@ def _handler_for(vault: RecordedKeyVault) -> type[BaseHTTPRequestHandler]:
                                "authorization": authorization})
             recording = vault.recording_for(self.path, authorization)
             if recording == HANG:
-                vault.released.wait(30)
+                vault.stall()
                 return
             reply_with_recording(self, (RECORDINGS / recording).read_bytes())
 

@@ -42,6 +42,7 @@ class AdminClient:
 
     client: Any
     namespace: str
+    timeout_s: float = TIMEOUT_S  # connect and read, per call: it binds whatever transport the client has
 
     def source(self, queue: str) -> str:
         return f"sb://{self.namespace}/{queue}"
@@ -60,8 +61,7 @@ def open_admin_client(settings: Mapping[str, Any], *, where: str, credential: An
     """A client from ``[servicebus] connection_string``, else from ``namespace`` and an Azure identity."""
     from azure.servicebus.management import ServiceBusAdministrationClient
 
-    options = {"retry_total": 1, "retry_backoff_factor": 0.5, "connection_timeout": TIMEOUT_S,
-               "read_timeout": TIMEOUT_S, **options}
+    options = {"retry_total": 1, "retry_backoff_factor": 0.5, **options}
     if settings.get("connection_string"):
         secret = resolve_secret(settings["connection_string"], where=f"{where}: [servicebus] connection_string")
         client = _from_connection_string(ServiceBusAdministrationClient, secret or "", where, options)
@@ -83,16 +83,18 @@ def _read_one(admin: AdminClient, queue: str) -> QueueDepth:
     from azure.core.exceptions import AzureError
 
     try:
-        props = admin.client.get_queue_runtime_properties(queue)
+        props = admin.client.get_queue_runtime_properties(
+            queue, connection_timeout=admin.timeout_s, read_timeout=admin.timeout_s)
     except AzureError as exc:
-        raise ServiceBusError(explain_failure(exc, admin.namespace, queue)) from None
+        raise ServiceBusError(explain_failure(exc, admin.namespace, queue, admin.timeout_s)) from None
     return QueueDepth(queue, int(props.active_message_count or 0), int(props.dead_letter_message_count or 0))
 
 
-def explain_failure(exc: Exception, namespace: str, queue: str) -> str:
+def explain_failure(exc: Exception, namespace: str, queue: str, timeout_s: float = TIMEOUT_S) -> str:
     """One line for a failed management call: what the namespace said, and the fix."""
     from azure.core.exceptions import (
         ClientAuthenticationError, HttpResponseError, ResourceNotFoundError, ServiceRequestError,
+        ServiceResponseError,
     )
 
     reason = _service_detail(exc) or _first_line(exc)
@@ -103,6 +105,9 @@ def explain_failure(exc: Exception, namespace: str, queue: str) -> str:
         return f"Service Bus {namespace} has no queue {queue} -> fix [servicebus] queues"
     if isinstance(exc, ServiceRequestError):
         return f"Service Bus {namespace} is unreachable: {reason} -> check the namespace name, DNS and the firewall"
+    if isinstance(exc, ServiceResponseError):
+        return (f"Service Bus {namespace} gave no answer for queue {queue} within {timeout_s:g} s ({reason}) "
+                "-> check Azure status for the namespace's region and the runner's egress, then run again")
     if isinstance(exc, HttpResponseError):
         return f"Service Bus {namespace} answered {exc.status_code} for queue {queue}: {reason}"
     return f"Service Bus {namespace}: {type(exc).__name__}: {reason}"
