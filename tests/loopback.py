@@ -18,6 +18,7 @@ import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit, urlunsplit
 
@@ -78,8 +79,51 @@ class LoopbackServer:
         self._released.wait(STALL_LIMIT_S)
 
 
-def reply_with_recording(handler: BaseHTTPRequestHandler, raw: bytes) -> None:
-    """Send a recorded raw response: status line, headers, a blank line, the body."""
+class RecordedService(LoopbackServer):
+    """A cloud endpoint answering GETs from recorded raw responses in ``recordings``.
+
+    A subclass says which recording answers a request (``recording_for``); a test
+    picks answers per resource name with ``answer`` or makes one hang with ``hang``.
+    Every request is kept in ``seen`` (path, the cloud host it was meant for, Authorization).
+    A recording is a raw response: status line, headers, a blank line, the body.
+    """
+
+    recordings: Path
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.answers: dict[str, str] = {}
+        self.seen: list[dict] = []
+        super().__init__(_recorded_handler(self), tls)
+
+    def answer(self, name: str, recording: str) -> None:
+        self.answers[name] = recording
+
+    def hang(self, name: str) -> None:
+        self.answers[name] = HANG
+
+    def recording_for(self, path: str, authorization: str) -> str:
+        raise NotImplementedError
+
+
+def _recorded_handler(service: RecordedService) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            authorization = self.headers.get("Authorization", "")
+            service.seen.append({"path": self.path, "cloud_host": self.headers.get("X-Cloud-Host", ""),
+                                 "authorization": authorization})
+            recording = service.recording_for(self.path, authorization)
+            if recording == HANG:
+                service.stall()
+                return
+            _reply(self, (service.recordings / recording).read_bytes())
+
+        def log_message(self, *args: object) -> None:
+            """Quiet: tests assert on ``service.seen``."""
+
+    return Handler
+
+
+def _reply(handler: BaseHTTPRequestHandler, raw: bytes) -> None:
     head, _, body = raw.partition(b"\n\n")
     status_line, *header_lines = head.decode().splitlines()
     handler.send_response(int(status_line.split()[1]))

@@ -3,7 +3,7 @@
 The real ``ServiceBusAdministrationClient`` runs unchanged. In-process tests give
 it the shared ``LoopbackTransport`` of tests/loopback.py (the cloud host moves to
 ``X-Cloud-Host``); drill runs in a subprocess reach the server over real TLS
-(``with_tls``) through a connection string whose endpoint is this server.
+(``RecordedServiceBus(tls=...)``) through a connection string whose endpoint is this server.
 
     with RecordedServiceBus() as bus:
         bus.answer("embedding-jobs", "backlog.http")
@@ -19,30 +19,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ssl
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
 
-from loopback import HANG, FakeCredential, LoopbackServer, reply_with_recording
+from loopback import FakeCredential, RecordedService
 
-RECORDINGS = Path(__file__).parent / "recordings"
 KEY_NAME = "RootManageSharedAccessKey"
 KEY = base64.b64encode(b"drillbook-test-servicebus-key-0001").decode()
 BEARER = FakeCredential.TOKEN
 
 
-class RecordedServiceBus(LoopbackServer):
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
-        self.answers: dict[str, str] = {}
-        self.seen: list[dict] = []
-        super().__init__(_handler_for(self), tls)
-
-    def answer(self, queue: str, recording: str) -> None:
-        self.answers[queue] = recording
-
-    def hang(self, queue: str) -> None:
-        self.answers[queue] = HANG
+class RecordedServiceBus(RecordedService):
+    recordings = Path(__file__).parent / "recordings"
 
     def connection_string(self, key: str = KEY) -> str:
         return f"Endpoint=sb://127.0.0.1:{self.port}/;SharedAccessKeyName={KEY_NAME};SharedAccessKey={key}"
@@ -62,21 +50,3 @@ def _authorized(header: str) -> bool:
     signed = f"{fields.get('sr', '')}\n{fields.get('se', '')}".encode()
     expected = base64.b64encode(hmac.new(KEY.encode(), signed, hashlib.sha256).digest()).decode()
     return fields.get("skn") == KEY_NAME and hmac.compare_digest(unquote_plus(fields.get("sig", "")), expected)
-
-
-def _handler_for(bus: RecordedServiceBus) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            authorization = self.headers.get("Authorization", "")
-            bus.seen.append({"path": self.path, "cloud_host": self.headers.get("X-Cloud-Host", ""),
-                             "authorization": authorization})
-            recording = bus.recording_for(self.path, authorization)
-            if recording == HANG:
-                bus.stall()
-                return
-            reply_with_recording(self, (RECORDINGS / recording).read_bytes())
-
-        def log_message(self, *args: object) -> None:
-            """Quiet: tests assert on ``bus.seen``."""
-
-    return Handler

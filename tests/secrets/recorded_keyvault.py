@@ -12,47 +12,17 @@ challenge, and the client asks the credential for the vault's scope.
 
 from __future__ import annotations
 
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from loopback import HANG, FakeCredential, LoopbackServer, reply_with_recording
-
-RECORDINGS = Path(__file__).parent / "recordings"
+from loopback import FakeCredential, RecordedService
 
 
-class RecordedKeyVault(LoopbackServer):
-    def __init__(self) -> None:
-        self.answers: dict[str, str] = {}
-        self.seen: list[dict] = []
-        super().__init__(_handler_for(self))
-
-    def answer(self, secret: str, recording: str) -> None:
-        self.answers[secret] = recording
-
-    def hang(self, secret: str) -> None:
-        self.answers[secret] = HANG
+class RecordedKeyVault(RecordedService):
+    recordings = Path(__file__).parent / "recordings"
 
     def recording_for(self, path: str, authorization: str) -> str:
         if authorization != f"Bearer {FakeCredential.TOKEN}":
             return "challenge.http"
         name = urlsplit(path).path.removeprefix("/secrets/").strip("/").split("/")[0]
         return self.answers.get(name, "not_found.http")
-
-
-def _handler_for(vault: RecordedKeyVault) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            authorization = self.headers.get("Authorization", "")
-            vault.seen.append({"path": self.path, "cloud_host": self.headers.get("X-Cloud-Host", ""),
-                               "authorization": authorization})
-            recording = vault.recording_for(self.path, authorization)
-            if recording == HANG:
-                vault.stall()
-                return
-            reply_with_recording(self, (RECORDINGS / recording).read_bytes())
-
-        def log_message(self, *args: object) -> None:
-            """Quiet: tests assert on ``vault.seen``."""
-
-    return Handler
