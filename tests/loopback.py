@@ -1,8 +1,10 @@
 """Loopback stand-ins for the cloud: a threaded HTTP server, a real azure-core transport to it, a fake Entra ID.
 
-A recorded service subclasses :class:`LoopbackServer` with its own handler; the
-real SDK clients reach it through :class:`LoopbackTransport`, which keeps the
-cloud host in ``X-Cloud-Host`` so the bearer-token policy still sees ``https``:
+A recorded service subclasses :class:`RecordedService` (raw ``.http`` answers per
+resource, or a hang) or :class:`LoopbackServer` with its own handler; the real SDK
+clients reach it through :class:`LoopbackTransport`, which moves the cloud host to
+``X-Cloud-Host`` while sending and puts the URL back afterwards, so every policy
+still sees ``https``:
 
     with RecordedAzure() as azure:                   # a LoopbackServer
         source = create_source(env, credential=FakeCredential(), transport=LoopbackTransport(azure.port))

@@ -57,9 +57,13 @@ class TlsFront:
         client.settimeout(HANDSHAKE_TIMEOUT_S)
         try:
             secure = self._context.wrap_socket(client, server_side=True)
-            backend = socket.create_connection((LOOPBACK, self._backend_port), timeout=HANDSHAKE_TIMEOUT_S)
         except (ssl.SSLError, OSError):  # e.g. the client refused our certificate: nothing to relay
             _close(client)
+            return
+        try:
+            backend = socket.create_connection((LOOPBACK, self._backend_port), timeout=HANDSHAKE_TIMEOUT_S)
+        except OSError:  # the redis-server is gone: the client sees the connection close
+            _close(secure)
             return
         for end in (secure, backend):
             end.settimeout(None)  # an idle pooled connection stays open, as on Azure
