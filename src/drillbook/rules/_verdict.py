@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal, cast
 
+from drillbook.rules._interval import undecided
 from drillbook.rules._model import Evaluation, Rule
 
 Status = Literal["pass", "fail", "inconclusive"]
@@ -79,8 +80,8 @@ def _describe_fail(v: Verdict) -> str:
     worst = "" if v.worst is first else f", worst {_value(rule, v.worst)}"
     return (
         f"{rule.name} {_value(rule, first)} {rule.op} {_quantity(rule, rule.limit)} over {_seconds(rule.window_s)}"
-        f" window ending {_time(first.window_end)} (first breach after {_seconds(first.at - v.run_start)}"
-        f"{worst}; {_counts(v)})"
+        f" window ending {_time(first.window_end)} ({_lead(rule, first)}first breach after "
+        f"{_seconds(first.at - v.run_start)}{worst}; {_counts(v)})"
     )
 
 
@@ -89,7 +90,8 @@ def _describe_pass(v: Verdict) -> str:
     worst, rule = cast(Evaluation, v.worst), v.rule
     return (
         f"{rule.name} pass{_so_far(v)}: worst {_value(rule, worst)} (breach {rule.op} {_quantity(rule, rule.limit)})"
-        f" over {_seconds(rule.window_s)} window ending {_time(worst.window_end)} ({_counts(v)})"
+        f" over {_seconds(rule.window_s)} window ending {_time(worst.window_end)} ({_lead(rule, worst)}"
+        f"{_counts(v)})"
     )
 
 
@@ -98,6 +100,9 @@ def _describe_inconclusive(v: Verdict) -> str:
     head, rule = f"{v.rule.name} inconclusive{_so_far(v)}", v.rule
     if not v.evaluations:
         return f"{head}: no samples"
+    blind = next((e for e in v.evaluations if e.state == "no_data" and undecided(rule, e.bucket)), None)
+    if blind is not None:
+        return f"{head}: {_bucket_note(rule, blind)} ({_counts(v)})"
     if not v.no_data:
         covered = _seconds(v.evaluations[-1].at - v.run_start)
         return f"{head}: no complete {_seconds(rule.window_s)} window yet, the run covered {covered} ({_counts(v)})"
@@ -130,9 +135,30 @@ def _so_far(v: Verdict) -> str:
 
 
 def _value(rule: Rule, evaluation: Evaluation | None) -> str:
-    """An evaluation's value with the rule's unit."""
+    """An evaluation's value with the rule's unit: ``1250 ms``, or ``> 1000 ms`` for a rank in +Inf."""
     value = evaluation.value if evaluation else None
-    return "no data" if value is None else _quantity(rule, value)
+    if value is None:
+        return "no data"
+    bucket = evaluation.bucket if evaluation else None
+    return f"> {_quantity(rule, bucket[0])}" if bucket and math.isinf(bucket[1]) else _quantity(rule, value)
+
+
+def _lead(rule: Rule, evaluation: Evaluation) -> str:
+    """The bucket note followed by ``; ``, or nothing for an exact value."""
+    return f"{_bucket_note(rule, evaluation)}; " if evaluation.bucket is not None else ""
+
+
+def _bucket_note(rule: Rule, evaluation: Evaluation) -> str:
+    """How coarse the bucket holding the rank was, and whether the value rests on interpolation."""
+    lower, upper = cast(tuple[float, float], evaluation.bucket)
+    if math.isinf(upper):
+        note = f"rank in +Inf bucket above {_quantity(rule, lower)}"
+        if undecided(rule, evaluation.bucket):
+            note += (f", which cannot tell the p{_number(100 * (rule.quantile or 1))} from the "
+                     f"{_quantity(rule, rule.limit)} limit -> expose bucket bounds at and above the limit")
+        return note
+    note = f"rank in the {_number(lower)}-{_quantity(rule, upper)} bucket"
+    return f"{note}, which holds the limit: interpolated" if lower < rule.limit < upper else note
 
 
 def _quantity(rule: Rule, number: float) -> str:
