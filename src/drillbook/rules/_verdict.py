@@ -78,11 +78,20 @@ def _describe_fail(v: Verdict) -> str:
     """``p95 1240 ms > 1000 ms over 600 s window ending ... (first breach after ...)``."""
     first, rule = cast(Evaluation, v.first_breach), v.rule
     worst = "" if v.worst is first else f", worst {_value(rule, v.worst)}"
+    limit = f"{rule.op} {_quantity(rule, rule.limit)}"
+    if _open(first):  # "> 1000 ms > 1000 ms" would read as a typo: say which is the value and which the limit
+        head, lead = f"{_value(rule, first)} ({_bucket_note(rule, first)}), breach {limit},", ""
+    else:
+        head, lead = f"{_value(rule, first)} {limit}", _lead(rule, first)
     return (
-        f"{rule.name} {_value(rule, first)} {rule.op} {_quantity(rule, rule.limit)} over {_seconds(rule.window_s)}"
-        f" window ending {_time(first.window_end)} ({_lead(rule, first)}first breach after "
-        f"{_seconds(first.at - v.run_start)}{worst}; {_counts(v)})"
+        f"{rule.name} {head} over {_seconds(rule.window_s)} window ending {_time(first.window_end)} "
+        f"({lead}first breach after {_seconds(first.at - v.run_start)}{worst}; {_counts(v)})"
     )
+
+
+def _open(evaluation: Evaluation | None) -> bool:
+    """Whether the value is only a lower bound: the rank fell in the +Inf bucket."""
+    return bool(evaluation and evaluation.bucket and math.isinf(evaluation.bucket[1]))
 
 
 def _describe_pass(v: Verdict) -> str:
@@ -120,7 +129,8 @@ _DESCRIBERS: dict[str, Callable[[Verdict], str]] = {
 def _counts(v: Verdict) -> str:
     """How many evaluations were judged, had no data, or were warming up."""
     total = len(v.evaluations)
-    parts = [f"{v.no_data} no data"] if v.no_data else []
+    blind = sum(e.state == "no_data" and undecided(v.rule, e.bucket) for e in v.evaluations)
+    parts = [f"{v.no_data} no data" + (f" ({blind} undecided by the buckets)" if blind else "")] if v.no_data else []
     parts += [f"{v.warming} warming up"] if v.warming else []
     if v.judged:
         return ", ".join([f"{v.judged} of {total} evaluations judged", *parts])
@@ -139,8 +149,7 @@ def _value(rule: Rule, evaluation: Evaluation | None) -> str:
     value = evaluation.value if evaluation else None
     if value is None:
         return "no data"
-    bucket = evaluation.bucket if evaluation else None
-    return f"> {_quantity(rule, bucket[0])}" if bucket and math.isinf(bucket[1]) else _quantity(rule, value)
+    return f"> {_quantity(rule, cast(tuple, evaluation.bucket)[0])}" if _open(evaluation) else _quantity(rule, value)
 
 
 def _lead(rule: Rule, evaluation: Evaluation) -> str:
