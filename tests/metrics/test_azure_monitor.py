@@ -75,16 +75,38 @@ def test_healthy_interval_reads_requests_histogram_endpoints_and_gauges(make_sou
     reading = make_source().read(START, END)
     assert (reading.source, reading.start, reading.end) == ("azure-monitor", START, END)
     assert (reading.requests, reading.status_4xx, reading.status_5xx) == (1150, 19, 5)
-    assert reading.latency_buckets == {25: 370, 50: 420, 100: 240, 200: 97, 500: 20, 1000: 2, float("inf"): 1}
+    assert reading.latency_buckets == every_bound({25: 370, 50: 420, 100: 240, 200: 97, 500: 20, 1000: 2,
+                                                   float("inf"): 1})
     shards = reading.endpoints["GET /api/shards/{id}"]
     assert (shards.requests, shards.errors) == (946, 3)
-    assert shards.latency_buckets == {25: 310, 50: 420, 100: 160, 200: 45, 500: 9, 1000: 2}
+    assert shards.latency_buckets == every_bound({25: 310, 50: 420, 100: 160, 200: 45, 500: 9, 1000: 2})
     assert reading.endpoints["POST /api/shards"].latency_buckets[float("inf")] == 1
     assert sum(reading.latency_buckets.values()) == reading.requests  # buckets are not cumulative
     assert reading.gauges == {"cpu": (41.5,), "memory": (63.0,), "cosmos_ru": (34.0,),
                               "redis_memory": (22.7,), "servicebus_queue": (12.0,)}
     assert (reading.embedding_jobs, reading.embedding_failures) == (40, 2)
     assert reading.notes == ()
+
+
+def every_bound(counts: dict[float, int]) -> dict[float, int]:
+    """The query's whole bucket layout (25 ms ... 30 s and +Inf), zeros where the table had no row."""
+    from drillbook.metrics.azure._kql import BOUNDS_MS
+
+    return {**dict.fromkeys((*BOUNDS_MS, float("inf")), 0), **counts}
+
+
+def test_empty_buckets_the_table_leaves_out_are_zeros_so_a_slow_tail_fails_p95(make_source, azure):
+    from drillbook.rules import evaluate
+    from drillbook.runbook import threshold
+
+    azure.answer("logs", "logs/slow_tail.json")  # 94 requests <= 25 ms, 6 at 1.2 s, no rows in between
+    reading = make_source().read(START, END)
+    shards = reading.endpoints["GET /api/shards"]
+    assert shards.latency_buckets == every_bound({25: 94, 1500: 6})
+    rule = threshold("api_p95").to_rule(window_s=60)
+    verdict = evaluate(rule, [reading.sample_for(threshold("api_p95"), endpoint="GET /api/shards")], run_start=START)
+    assert (verdict.status, verdict.first_breach.bucket) == ("fail", (1000.0, 1500.0))
+    assert verdict.describe().startswith("api_p95 1083 ms > 1000 ms over 60 s window")
 
 
 def test_reading_feeds_the_verdict_engine(make_source):
