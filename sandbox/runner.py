@@ -182,6 +182,11 @@ class FaultControl:
     def resume_worker(self) -> dict:
         return self._call("POST", "/_sandbox/worker/resume")
 
+    def metrics_shape(self, **shape) -> dict:
+        """Reshape /metrics: buckets ("sandbox", "prometheus", "fastapi") or bucket_bounds [s, ...],
+        split_by_status, status_classes, count_scrapes; reset() restores the sandbox's own."""
+        return self._call("POST", "/_sandbox/metrics-shape", shape)
+
     def embedding_failure_rate(self, rate: float) -> dict:
         return self._call("POST", "/_sandbox/embeddings/failure-rate", {"rate": rate})
 
