@@ -304,7 +304,8 @@ def test_finer_empty_buckets_only_narrow_the_interval_and_never_flip_a_decided_v
 
 
 @BOUNDED
-@given(rule=percentile_rules, durations=st.lists(st.sampled_from((*DURATIONS, 1500.0, 3000.0)), min_size=1, max_size=40))
+@given(rule=percentile_rules, durations=st.lists(st.sampled_from((*DURATIONS, 1500.0, 3000.0)), min_size=1,
+                                                max_size=40))
 def test_the_true_quantile_lies_in_the_rank_bucket_and_a_bucket_decided_verdict_agrees_with_it(rule, durations):
     histogram = dict.fromkeys(BOUNDS, 0)
     for d in durations:

@@ -9,7 +9,8 @@ import pytest
 
 import drillbook.rules
 
-MODULES = ["drillbook.rules", *(f"drillbook.rules._{name}" for name in ("model", "aggregate", "interval", "evaluate", "verdict"))]
+MODULES = ["drillbook.rules",
+           *(f"drillbook.rules._{name}" for name in ("model", "aggregate", "interval", "evaluate", "verdict"))]
 
 
 def test_the_public_api_is_pinned():

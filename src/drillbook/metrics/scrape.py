@@ -80,7 +80,7 @@ def _absorb(snapshot: Snapshot, name: str, labels: dict[str, str], value: float,
         series = (*key, labels.get(names.status, ""), _rest(labels, names.method, names.route, names.status))
         snapshot.requests[series] = snapshot.requests.get(series, 0.0) + value
     elif name == f"{names.duration}_bucket":
-        # Split by status, app or instance, a route has several histograms: each is kept, then summed after differencing.
+        # A route split by status, app or instance has several histograms: each is kept, summed after differencing.
         snapshot.buckets[(*key, _rest(labels, names.method, names.route, "le"))][float(labels["le"])] = value
     elif name == names.cpu:
         snapshot.counters["cpu"] = value
