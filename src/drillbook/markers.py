@@ -30,6 +30,8 @@ MARKERS = {
     "runbook(section)": "the RUNBOOK.md section this test verifies, e.g. @pytest.mark.runbook('service-health')",
 }
 _OPERATORS = {"and", "or", "not", "True", "False"}
+# Drills that take minutes (the watch's first verdict comes after a window): run only when -m names them.
+LONG_DRILLS = ("watch", "load", "chaos", "dr")
 
 
 def register_markers(config: pytest.Config) -> None:
@@ -40,7 +42,7 @@ def register_markers(config: pytest.Config) -> None:
 def check_markexpr(config: pytest.Config) -> None:
     """Refuse ``-m`` names that no registered marker has, with the closest one."""
     known = registered_markers(config)
-    for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", _without_arguments(config.option.markexpr or "")):
+    for name in _names(config.option.markexpr or ""):
         if name not in _OPERATORS and name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
@@ -55,3 +57,24 @@ def registered_markers(config: pytest.Config) -> set[str]:
 def _without_arguments(expression: str) -> str:
     """Drop marker arguments (``runbook(section="x")``): only marker names are checked."""
     return re.sub(r"\([^)]*\)", "", expression)
+
+
+def deselect_long_drills(config: pytest.Config, items: list[pytest.Item]) -> str | None:
+    """Drop long drills whose marker the ``-m`` expression does not name; return the line that says so."""
+    named = set(_names(config.option.markexpr or ""))
+    unnamed = [m for m in LONG_DRILLS if m not in named]
+    kept, dropped = [], []
+    for item in items:
+        (dropped if any(item.get_closest_marker(m) for m in unnamed) else kept).append(item)
+    if not dropped:
+        return None
+    items[:] = kept
+    config.hook.pytest_deselected(items=dropped)
+    kinds = [m for m in unnamed if any(item.get_closest_marker(m) for item in dropped)]
+    expression = kinds[0] if len(kinds) == 1 else '"' + " or ".join(kinds) + '"'
+    count = f"{len(dropped)} long drill{'s' if len(dropped) > 1 else ''}"
+    return f"drillbook: {count} ({', '.join(kinds)}) not selected; run {'it' if len(dropped) == 1 else 'them'} with -m {expression}"
+
+
+def _names(expression: str) -> list[str]:
+    return re.findall(r"[A-Za-z_][A-Za-z0-9_]*", _without_arguments(expression))
