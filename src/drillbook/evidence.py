@@ -105,6 +105,8 @@ def write_run_files(results_dir: Path, env: Environment, *, approval: str | None
         "approval": approval or "(none)", "operator": operator_name(), "host": platform.node(),
         "threshold_overrides": _overrides(env) or "(none)",
     }
+    if env.tier_note:  # production although the file says otherwise: say why
+        properties["tier_reason"] = env.tier_note
     text = "\n".join(f"{k}={_escape(v)}" for k, v in properties.items()) + "\n"
     (results_dir / "environment.properties").write_text(redaction.redact_text(text))
     executor = {"name": "drillbook", "type": "pytest", "buildName": f"drill on {env.name}",

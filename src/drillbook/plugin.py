@@ -100,9 +100,10 @@ def _load_target(config: pytest.Config) -> None:
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
+@pytest.hookimpl(wrapper=True)  # after the terminal's own header
+def pytest_sessionstart(session: pytest.Session) -> Iterator[None]:
     """One header line on every run: environment, tier, base URL, env file and approval."""
+    yield
     env, config = session.config.stash.get(ENV_KEY, None), session.config
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if env is not None and reporter is not None and not hasattr(config, "workerinput"):

@@ -82,7 +82,8 @@ class RefusalTally:
     def summary(self) -> str:
         reason = next(iter(self.refused.values()))
         if self.all_refused:
-            return f"drillbook: all {len(self.ran)} selected drills refused (exit status {EXIT_ALL_REFUSED}): {reason}"
+            return (f"drillbook: every selected drill was refused ({len(self.ran)} of {len(self.ran)}), "
+                    f"exit status {EXIT_ALL_REFUSED}: {reason}")
         return f"drillbook: {len(self.refused)} of {len(self.ran)} drills refused: {reason}"
 
 
