@@ -31,8 +31,8 @@ _ALLURE_SEVERITY = {"P0": "blocker", "P1": "critical", "P2": "normal", "P3": "mi
 _KINDS = {
     "refused": r"refused: destructive drill",
     "configuration": r"\.toml: \[[a-z_.]+\]|\[[a-z_.]+\] [a-z_]+: |environment variable \S+ is not set",
-    "unreachable": (r"unreachable|no answer (within|for)|gave no answer|\bhangs\b|failed: (ConnectionError|TimeoutError): "
-                    r"|httpx\.Connect(Error|Timeout)"),
+    "unreachable": (r"unreachable|no answer (within|for)|gave no answer|\bhangs\b"
+                    r"|failed: (ConnectionError|TimeoutError): |httpx\.Connect(Error|Timeout)"),
     "no data": r"no data|inconclusive",
     "threshold": r"-> runbook §",
 }

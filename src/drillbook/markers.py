@@ -1,7 +1,9 @@
-"""drillbook's markers, and the check that a ``-m`` expression only names markers that exist.
+"""drillbook's markers, the check that a ``-m`` expression only names markers that exist, and the long drills.
 
 pytest's ``--strict-markers`` refuses an unknown marker on a test, but ``-m smok``
-silently selects nothing: on a pipeline gate that reads as a green run.
+silently selects nothing: on a pipeline gate that reads as a green run. A bare
+``pytest`` must not start a 15-minute watch either, so the long drills run only
+when ``-m`` names them.
 """
 
 from __future__ import annotations
@@ -72,8 +74,8 @@ def deselect_long_drills(config: pytest.Config, items: list[pytest.Item]) -> str
     config.hook.pytest_deselected(items=dropped)
     kinds = [m for m in unnamed if any(item.get_closest_marker(m) for item in dropped)]
     expression = kinds[0] if len(kinds) == 1 else '"' + " or ".join(kinds) + '"'
-    count = f"{len(dropped)} long drill{'s' if len(dropped) > 1 else ''}"
-    return f"drillbook: {count} ({', '.join(kinds)}) not selected; run {'it' if len(dropped) == 1 else 'them'} with -m {expression}"
+    count, them = (f"{len(dropped)} long drill", "it") if len(dropped) == 1 else (f"{len(dropped)} long drills", "them")
+    return f"drillbook: {count} ({', '.join(kinds)}) not selected; run {them} with -m {expression}"
 
 
 def _names(expression: str) -> list[str]:

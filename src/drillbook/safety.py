@@ -28,7 +28,8 @@ def refusal_reason(env: Environment, approval: str | None) -> str | None:
                                      "false -> set it to true to run destructive drills there")
     where = f"production ({env.tier_note})" if env.tier_note else "production"
     if not allowed:
-        also = f" (approval {approval} is given)" if approval else " and pass --approve with the change id, e.g. CHG-123"
+        also = (f" (approval {approval} is given)" if approval
+                else " and pass --approve with the change id, e.g. CHG-123")
         return (f"{REFUSED} on {where}; {env.path.name} has [safety] allow_destructive = false "
                 f"-> set it to true for the drill window{also}")
     if not approval:

@@ -4,8 +4,7 @@ A file cannot talk its way around the destructive guard. ``tier = "local"`` with
 ``base_url = "https://api.castiel.com"`` is an error, and ``tier = "staging"``
 with ``[azure] resource_group = "rg-castiel-prod"`` is read as production:
 
->>> marks = production_marks(tomllib.loads(Path("environments/production.toml").read_text()))
->>> ("host", "api.castiel.com") in marks
+>>> ("host", "api.castiel.com") in production_marks({"target": {"base_url": "https://api.castiel.com"}})
 True
 """
 
@@ -18,8 +17,8 @@ from urllib.parse import urlsplit
 from drillbook.errors import ConfigError
 
 SANDBOX = "sandbox"
-AZURE_RESOURCES = ("resource_group", "app_service", "app_service_plan", "cosmos_account", "redis_name",
-                   "servicebus_namespace", "app_insights")
+AZURE_RESOURCES = ("resource_group", "app_service", "app_service_plan", "cosmos_account", "redis_name", "app_insights")
+NAMESPACES = (("azure", "servicebus_namespace"), ("servicebus", "namespace"))  # a name or its full host
 # Literal addresses a local-tier file may name besides its base URL; references resolve later and are the
 # operator's own, but what is written in the file must stay on this machine.
 LOCAL_ADDRESSES = (("cosmos", "endpoint"), ("redis", "url"), ("azure", "metrics_endpoint"), ("azure", "logs_endpoint"))
@@ -35,7 +34,7 @@ def apply_tier_rules(settings: dict[str, Any], where: str, production: Iterable[
         _require_loopback(settings, where, owner)
     if owner and target["tier"] != "production":
         (kind, value), path = owner
-        what = f"[target] base_url host {value}" if kind == "host" else f"{kind} = {value}"
+        what = f"host {value}" if kind == "host" else f"{kind} = {value}"
         target["tier_note"] = f'{where} says tier = "{target["tier"]}", but its {what} belongs to {path}'
         target["tier"] = "production"
     if settings["safety"]["allow_destructive"] is None:  # unset: the sandbox is yours, a remote target is not
@@ -50,9 +49,10 @@ def production_marks(raw: Mapping[str, Any]) -> set[Mark]:
         value = _get(raw, "azure", key)
         if isinstance(value, str) and value.strip():
             marks.add((f"[azure] {key}", value.strip().lower()))
-    namespace = _get(raw, "servicebus", "namespace")
-    if isinstance(namespace, str) and namespace.strip():
-        marks.add(("[azure] servicebus_namespace", namespace.strip().lower().split(".")[0]))
+    for section, key in NAMESPACES:
+        value = _get(raw, section, key)
+        if isinstance(value, str) and value.strip():
+            marks.add(("Service Bus namespace", value.strip().lower().split(".")[0]))
     return marks
 
 

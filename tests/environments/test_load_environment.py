@@ -126,7 +126,8 @@ def test_the_local_tier_may_reach_loopback(tmp_path, url):
 
 @pytest.mark.parametrize("section", [
     '[target]\ntier = "staging"\nbase_url = "https://API.castiel.com"\n',
-    '[target]\ntier = "staging"\nbase_url = "https://canary.example.com"\n[azure]\nresource_group = "rg-castiel-prod"\n',
+    '[target]\ntier = "staging"\nbase_url = "https://canary.example.com"\n'
+    '[azure]\nresource_group = "rg-castiel-prod"\n',
     '[target]\ntier = "local"\nbase_url = "sandbox"\n[azure]\ncosmos_account = "COSMOS-castiel-prod"\n',
     '[target]\ntier = "staging"\nbase_url = "https://canary.example.com"\n[servicebus]\nnamespace = '
     '"sb-castiel-prod.servicebus.windows.net"\n',
