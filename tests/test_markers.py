@@ -58,3 +58,9 @@ def test_a_bare_run_ends_without_starting_the_15_minute_watch(run_drill, faults)
     result.assert_outcomes(passed=1, deselected=6)  # -k leaves out the other five
     result.stdout.fnmatch_lines([WATCH_LEFT_OUT])
     assert result.duration < 120  # the watch alone would run 15 min
+
+
+def test_with_xdist_the_controller_says_it_once(run_drill, faults):
+    result = run_drill("-n", "2", "-k", "live or post_deploy", paths=("checks/test_health.py", "checks/test_watch.py"))
+    result.assert_outcomes(passed=1)
+    assert result.outlines.count(WATCH_LEFT_OUT) == 1
