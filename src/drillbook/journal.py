@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from drillbook import __version__, redaction
+from drillbook import __version__, redaction, safety
 from drillbook.environments import Environment
 from drillbook.evidence import operator_name
 from drillbook.target import SANDBOX_URL_VAR
@@ -42,7 +42,7 @@ class Journal:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
             return
         if report.when == "call" or report.outcome != "passed":
-            self.outcomes[report.nodeid] = report.outcome
+            self.outcomes[report.nodeid] = "refused" if safety.refusal_of(report) else report.outcome
         if report.failed:
             self.failures[report.nodeid] = _first_line(report)
 
@@ -56,9 +56,9 @@ class Journal:
             "failures": self.failures,
         }
 
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.outcomes:
-            self.append(int(exitstatus))
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.outcomes:  # session.exitstatus, not the hook's argument: an all-refused run changes it
+            self.append(int(session.exitstatus))
 
     def append(self, exit_status: int) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -69,8 +69,18 @@ class Journal:
         return path
 
 
+def describe_run(env: Environment, approval: str | None) -> str:
+    """The one header line of a run: what is drilled, on which tier, from which file, under which approval."""
+    tier = f"{env.tier} ({env.tier_note})" if env.tier_note else env.tier
+    return (f"drillbook: environment {env.name}, tier {tier}, base url {_target(env)}, env file {env.path}, "
+            f"approval {approval or 'none'}")
+
+
 def _target(env: Environment) -> str:
-    return f"embedded sandbox at {os.environ.get(SANDBOX_URL_VAR, '?')}" if env.uses_sandbox else env.base_url
+    if not env.uses_sandbox:
+        return env.base_url
+    url = os.environ.get(SANDBOX_URL_VAR)
+    return f"embedded sandbox at {url}" if url else "embedded sandbox (started on first use)"
 
 
 def _first_line(report: pytest.TestReport) -> str:

@@ -173,6 +173,7 @@ register_section("target", {
     "tier": Field(one_of("local", "staging", "production"), REQUIRED, '"staging"'),
     "base_url": Field(to_url, REQUIRED, '"https://api-staging.castiel.com"'),
     "description": Field(to_str, ""),
+    "name": Field(to_str, None, '"canary"'),  # the name in the record; default: the file's stem
 })
 register_section("http", {
     "timeout_s": Field(to_positive, 5.0, "5.0"),
@@ -183,7 +184,8 @@ register_section("http", {
 })
 register_section("auth", {"admin_token": Field(to_secret_ref, None, '{ env = "CASTIEL_ADMIN_TOKEN" }')})
 register_section("budgets", {"health_latency_ms": Field(to_positive, 800.0, "500")})
-register_section("safety", {"allow_destructive": Field(to_bool, False, "false")})
+# unset: true on the local tier, false elsewhere (drillbook.tiers)
+register_section("safety", {"allow_destructive": Field(to_bool, None, "false")})
 register_section("metrics", {
     "source": Field(one_of("scrape", "probe", "azure-monitor"), "probe", '"scrape"'),
     "interval_s": Field(to_positive, 60.0, "60"),
