@@ -103,6 +103,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         evidence.label_item(item)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # after -m has deselected: only a run that will start the watch is refused for its --watch value
+    watch_options.refuse_unfit_watch(session.config.stash.get(WATCH_KEY, None), session.items)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     env = item.config.stash.get(ENV_KEY, None)

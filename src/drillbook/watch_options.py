@@ -19,6 +19,8 @@ class WatchSettings:
     min_requests: int
     probe_rps: float
     allow_inconclusive: bool
+    min_points_share: float = 0.8
+    max_unreadable_share: float = 0.2
 
 
 def from_config(option: Any, env: Environment) -> WatchSettings:
@@ -30,7 +32,36 @@ def from_config(option: Any, env: Environment) -> WatchSettings:
     window = parse_duration(option.watch_window, option="--watch-window") if option.watch_window else None
     rps = metrics["probe_rps"] if option.watch_probe_rps is None else max(0.0, option.watch_probe_rps)
     min_requests = option.watch_min_requests if option.watch_min_requests is not None else metrics["min_requests"]
-    return WatchSettings(duration, interval, window, max(1, int(min_requests)), rps, option.allow_inconclusive)
+    return WatchSettings(duration, interval, window, max(1, int(min_requests)), rps, option.allow_inconclusive,
+                         metrics["min_points_share"], metrics["max_unreadable_share"])
+
+
+def refuse_unfit_watch(settings: WatchSettings | None, items: list[pytest.Item]) -> None:
+    """Refuse, before anything runs, a selected watch that is shorter than one of its rules' windows."""
+    if settings is None or not any(item.get_closest_marker("watch") for item in items):
+        return
+    problem = too_short(settings)
+    if problem:
+        raise pytest.UsageError(problem)
+
+
+def too_short(settings: WatchSettings) -> str | None:
+    """Why the watch could only end inconclusive, with the fix; None when every window fits."""
+    from drillbook.runbook import THRESHOLDS
+    from drillbook.watch import OPTIONAL, PER_ENDPOINT, REQUIRED
+
+    windows = {key: settings.window_s or THRESHOLDS[key].window_s for key in {*REQUIRED, *OPTIONAL, *PER_ENDPOINT}}
+    longest = max(windows.values())
+    if longest <= settings.duration_s + 1e-9:
+        return None
+    rules = ", ".join(f"{key} ({window:g} s)" for key, window in sorted(windows.items()) if window > settings.duration_s)
+    return (f"--watch {_duration(settings.duration_s)} is shorter than the window of {rules}, so the watch could only "
+            f"end inconclusive -> use --watch {_duration(longest)} or longer, or --watch-window "
+            f"{_duration(settings.duration_s)} to judge every rule over a shorter window")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"
 
 
 def show_line(config: pytest.Config, line: str) -> None:
