@@ -156,7 +156,8 @@ class WatchResult:
         unjudged = [t.label for t in self.trackers if t not in shown]
         if unjudged:
             lines.append(f"{'not judged':>12}  {', '.join(unjudged)} (the source reported no data for them)")
-        coverage = "; ".join([self.coverage.describe(), *self.coverage_problems])
+        said = [f"first unreadable: {self.coverage.errors[0]}"] if self.coverage.errors else []
+        coverage = "; ".join([self.coverage.describe(), *self.coverage_problems, *said])
         lines.append(f"{'coverage':>12}  {coverage}")
         lines.append(f"{'traffic':>12}  {self.figures().describe()} (whole watch)")
         lines.append(f"{'judged':>12}  {judged_span(self)}")
