@@ -16,7 +16,7 @@ from drillbook.runbook import Threshold
 from drillbook.traffic import ProbeTraffic
 from drillbook.watch import Watch, WatchPlan, WatchResult, failure_lines, judged_span, progress_line
 from drillbook.watch_figures import Figures, span_of
-from drillbook.watch_options import WatchSettings
+from drillbook.watch_options import WatchSettings, plan_for
 
 
 def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSettings,
@@ -44,13 +44,6 @@ def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSetting
     attach_charts(result)
     attach_record(result)
     return result
-
-
-def plan_for(settings: WatchSettings, lookup: Callable[[str], Threshold]) -> WatchPlan:
-    return WatchPlan.for_runbook(lookup, duration_s=settings.duration_s, interval_s=settings.interval_s,
-                                 min_requests=settings.min_requests, window_s=settings.window_s,
-                                 min_points_share=settings.min_points_share,
-                                 max_unreadable_share=settings.max_unreadable_share)
 
 
 def start_line(env: Environment, plan: WatchPlan, source, probe_rps: float) -> str:
@@ -101,6 +94,6 @@ def verdict_message(result: WatchResult, allow_inconclusive: bool) -> str | None
     if result.status == "inconclusive" and not allow_inconclusive:
         reasons = [t.verdict.describe() for t in result.inconclusive] + result.coverage_problems
         tail = [f"source said: {e}" for e in result.source_errors[:3]]
-        return "\n".join([f"watch inconclusive after {elapsed:.0f} s ({result.coverage.describe()}): no data is not "
-                          "a pass (use --allow-inconclusive to accept it)", *reasons, *tail])
+        return "\n".join([f"watch inconclusive after {elapsed:.0f} s: no data is not a pass (use --allow-inconclusive "
+                          f"to accept it); {result.coverage.describe()}", *reasons, *tail])
     return None

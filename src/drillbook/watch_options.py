@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
 from drillbook.durations import parse_duration
 from drillbook.environments import Environment
+
+if TYPE_CHECKING:
+    from drillbook.runbook import Threshold
+    from drillbook.watch import WatchPlan
 
 
 @dataclass(frozen=True)
@@ -19,8 +23,8 @@ class WatchSettings:
     min_requests: int
     probe_rps: float
     allow_inconclusive: bool
-    min_points_share: float = 0.8
-    max_unreadable_share: float = 0.2
+    min_points_share: float
+    max_unreadable_share: float
 
 
 def from_config(option: Any, env: Environment) -> WatchSettings:
@@ -47,17 +51,26 @@ def refuse_unfit_watch(settings: WatchSettings | None, items: list[pytest.Item])
 
 def too_short(settings: WatchSettings) -> str | None:
     """Why the watch could only end inconclusive, with the fix; None when every window fits."""
-    from drillbook.runbook import THRESHOLDS
-    from drillbook.watch import OPTIONAL, PER_ENDPOINT, REQUIRED
+    from drillbook.runbook import threshold
 
-    windows = {key: settings.window_s or THRESHOLDS[key].window_s for key in {*REQUIRED, *OPTIONAL, *PER_ENDPOINT}}
-    longest = max(windows.values())
-    if longest <= settings.duration_s + 1e-9:
+    plan = plan_for(settings, threshold)  # windows do not depend on an environment's limits
+    rules = plan.too_long_windows()
+    if not rules:
         return None
-    rules = ", ".join(f"{key} ({window:g} s)" for key, window in sorted(windows.items()) if window > settings.duration_s)
-    return (f"--watch {_duration(settings.duration_s)} is shorter than the window of {rules}, so the watch could only "
-            f"end inconclusive -> use --watch {_duration(longest)} or longer, or --watch-window "
+    longest = max(plan.window_of(key) for key in plan.thresholds)
+    return (f"--watch {_duration(settings.duration_s)} is shorter than the window of {', '.join(rules)}, so the "
+            f"watch could only end inconclusive -> use --watch {_duration(longest)} or longer, or --watch-window "
             f"{_duration(settings.duration_s)} to judge every rule over a shorter window")
+
+
+def plan_for(settings: WatchSettings, lookup: Callable[[str], Threshold]) -> WatchPlan:
+    """The watch's plan from its settings and the runbook's thresholds (with an environment's overrides)."""
+    from drillbook.watch import WatchPlan
+
+    return WatchPlan.for_runbook(lookup, duration_s=settings.duration_s, interval_s=settings.interval_s,
+                                 min_requests=settings.min_requests, window_s=settings.window_s,
+                                 min_points_share=settings.min_points_share,
+                                 max_unreadable_share=settings.max_unreadable_share)
 
 
 def _duration(seconds: float) -> str:
