@@ -134,16 +134,16 @@ def coverage_of(result) -> tuple[int, int, int]:
 
 def test_metrics_answering_503_mid_watch_is_inconclusive_not_a_pass(run_drill, faults, sandbox):
     thread = inject_mid_watch(sandbox, faults, 7, "/metrics", status=503)
-    result = run_drill(*SHORT, "--watch", "24s")
+    result = run_drill(*SHORT, "--watch", "20s")
     thread.join(timeout=5)
     result.assert_outcomes(failed=1)
     read, total, unread = coverage_of(result)
-    assert total == 12 and unread >= 6 and read + unread == total
+    assert total == 10 and unread >= 6 and read + unread == total
     result.stdout.fnmatch_lines([
-        f"*watch inconclusive after 24 s: no data is not a pass*; {read} of 12 intervals read, {unread} unreadable",
+        f"*watch inconclusive after 20 s: no data is not a pass*; {read} of 10 intervals read, {unread} unreadable",
         "*the source was unreadable for * s in a row, longer than the 10 s window of api_error_rate*",
         "*source said: scrape: http://127.0.0.1:*/metrics returned 503*"])
-    assert re.search(r"watch \d\d:\d\d/00:24 \|.*\| \d+ of \d+ intervals read, \d+ unreadable \| last interval "
+    assert re.search(r"watch \d\d:\d\d/00:20 \|.*\| \d+ of \d+ intervals read, \d+ unreadable \| last interval "
                      "unreadable", result.stdout.str())
 
 
