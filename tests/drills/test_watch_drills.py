@@ -53,6 +53,13 @@ def test_watch_attaches_a_chart_per_rule(run_drill, faults):
     charts = list(run_drill.results.glob("*-attachment.png"))
     assert len(charts) >= 2
     assert all(c.read_bytes().startswith(b"\x89PNG") for c in charts)
+    import json
+
+    records = [json.loads(p.read_text()) for p in run_drill.results.glob("*-attachment.json")]
+    record = next(r for r in records if "key_metrics" in r)
+    assert record["judged"].endswith("the 6 s after the deploy") and record["coverage"]["intervals"] == 6
+    assert set(record["key_metrics"]["whole_watch"]) >= {"p50_ms", "p99_ms", "status_4xx_per_min",
+                                                         "status_5xx_per_min", "rps"}
 
 
 def test_a_target_that_only_exposes_metrics_is_watched_from_its_own_traffic(run_drill, faults, sandbox):
