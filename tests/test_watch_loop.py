@@ -5,9 +5,10 @@ import pytest
 
 from drillbook import runbook
 from drillbook.metrics.reading import EndpointReading, MetricsError, NoDataError, Reading
-from drillbook.watch import Watch, WatchPlan, failure_lines, progress_line
+from drillbook.watch import Watch, WatchPlan
 from drillbook.watch_drill import verdict_message, watch_record
 from drillbook.watch_options import WatchSettings, too_short
+from drillbook.watch_report import failure_lines, progress_line, summary
 
 INTERVAL, WINDOW = 0.05, 0.15
 
@@ -118,7 +119,7 @@ def test_a_short_blip_is_counted_and_shown_but_the_watch_passes():
     result = Watch(plan(), source, on_progress=lambda e, r: lines.append(progress_line(e, r))).run()
     assert result.status == "pass"
     assert "| 9 of 10 intervals read, 1 unreadable | last interval unreadable" in lines[9]
-    assert "coverage  19 of 20 intervals read, 1 unreadable" in result.summary()
+    assert "coverage  19 of 20 intervals read, 1 unreadable" in summary(result)
     assert watch_record(result)["coverage"]["unreadable"] == 1
 
 
@@ -182,7 +183,7 @@ def test_embedding_failures_above_ten_percent_fail_the_watch():
 def test_a_source_without_embedding_calls_leaves_the_rule_unjudged_and_says_so():
     result = Watch(plan(0.3), ScriptedSource(lambda n: (100, 0, 50.0))).run()
     assert result.status == "pass"
-    assert "not judged  cpu, memory, embedding_failures, cosmos_ru, redis_memory, servicebus_queue" in result.summary()
+    assert "not judged  cpu, memory, embedding_failures, cosmos_ru, redis_memory, servicebus_queue" in summary(result)
 
 
 def test_key_metrics_are_in_the_progress_summary_and_record():
@@ -192,7 +193,7 @@ def test_key_metrics_are_in_the_progress_summary_and_record():
                    on_progress=lambda e, r: lines.append(progress_line(e, r))).run()
     figures = "p50 25 ms, p99 49.5 ms, 4xx 2400/min, 5xx 2400/min, 2000 rps"
     assert lines[-1].endswith(f"| 6 of 6 intervals read | {figures}")
-    assert f"traffic  {figures} (whole watch)" in result.summary()
+    assert f"traffic  {figures} (whole watch)" in summary(result)
     record = watch_record(result)["key_metrics"]
     assert record["whole_watch"]["requests"] == 600 and record["whole_watch"]["p99_ms"] == 49.5
     assert len(record["intervals"]) == 6 and record["intervals"][0]["status_5xx_per_min"] == pytest.approx(2400)

@@ -2,7 +2,7 @@
 
 >>> plan = WatchPlan.for_runbook(lookup, duration_s=900, interval_s=60, min_requests=20)
 >>> result = Watch(plan, source).run()
->>> result.status, result.summary()
+>>> result.status, summary(result)           # drillbook.watch_report says it in words
 
 Request rules (error rate, p95) are required: if they never see a complete
 window with data the watch is inconclusive. Gauges and the embedding failure
@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from drillbook import runbook
 from drillbook.metrics.reading import MetricsError, Reading
 from drillbook.rules import Evaluator, Verdict
 from drillbook.runbook import MIN_POINTS_SHARE, Threshold
@@ -118,6 +117,11 @@ class WatchResult:
     readings: list[Reading] = field(default_factory=list)
 
     @property
+    def overall(self) -> list[Tracker]:
+        """The rules over all traffic, in catalogue order; per-endpoint trackers follow them in ``trackers``."""
+        return self.trackers[: len(REQUIRED + OPTIONAL)]
+
+    @property
     def planned_s(self) -> float:
         return self.plan.duration_s
 
@@ -148,20 +152,6 @@ class WatchResult:
     def figures(self) -> Figures:
         """The key metrics over every interval read."""
         return Figures.of(self.readings, sum(span_of(r, self.plan.interval_s) for r in self.readings))
-
-    def summary(self) -> str:
-        """One line per rule judged, then the rules not judged, the coverage, the key metrics and the span."""
-        shown = [t for t in self.trackers if t.required or t.reported or t.verdict.status == "fail"]
-        lines = [f"{t.verdict.status:>12}  {_finding(t)}" for t in shown]
-        unjudged = [t.label for t in self.trackers if t not in shown]
-        if unjudged:
-            lines.append(f"{'not judged':>12}  {', '.join(unjudged)} (the source reported no data for them)")
-        said = [f"first unreadable: {self.coverage.errors[0]}"] if self.coverage.errors else []
-        coverage = "; ".join([self.coverage.describe(), *self.coverage_problems, *said])
-        lines.append(f"{'coverage':>12}  {coverage}")
-        lines.append(f"{'traffic':>12}  {self.figures().describe()} (whole watch)")
-        lines.append(f"{'judged':>12}  {judged_span(self)}")
-        return "\n".join(lines)
 
 
 class Watch:
@@ -222,7 +212,7 @@ class Watch:
 
     def _feed(self, result: WatchResult, endpoints: dict, reading: Reading, start: float, tick: float) -> None:
         # Samples are stamped with the tick, not the scrape's own clock, so windows line up with the schedule.
-        for tracker in result.trackers[: len(REQUIRED + OPTIONAL)]:
+        for tracker in result.overall:
             tracker.evaluator.add(replace(reading.sample_for(tracker.threshold), at=tick))
         for name in reading.endpoints:
             for key in PER_ENDPOINT:
@@ -231,44 +221,3 @@ class Watch:
                     result.trackers.append(endpoints[(key, name)])
         for (key, name), tracker in endpoints.items():
             tracker.evaluator.add(replace(reading.sample_for(tracker.threshold, endpoint=name), at=tick))
-
-
-def failure_lines(result: WatchResult) -> list[str]:
-    """A runbook failure message for each failed rule, with source and remedy."""
-    source = f"{result.source} {result.query}".strip()
-    return [runbook.failure_message(t.threshold.section, _finding(t), source=source) for t in result.failed]
-
-
-def judged_span(result: WatchResult) -> str:
-    """What traffic the verdicts cover: from the deploy, how long, and how far behind it was read."""
-    span = f"{_iso(result.started)} to {_iso(result.ended)}: the {result.ended - result.started:g} s after the deploy"
-    planned = "" if abs(result.ended - result.started - result.planned_s) < 1e-6 else f" (of {result.planned_s:g} s)"
-    lag = f", each interval read {result.lag_s:g} s after it ended (ingestion lag)" if result.lag_s else ""
-    return f"{span}{planned}{lag}"
-
-
-def _finding(tracker: Tracker) -> str:
-    text = tracker.verdict.describe()
-    return f"{text[: len(tracker.threshold.key)]} on {tracker.endpoint}{text[len(tracker.threshold.key):]}" \
-        if tracker.endpoint else text
-
-
-def progress_line(elapsed: float, result: WatchResult) -> str:
-    head = f"watch {_clock(elapsed)}/{_clock(result.planned_s)}"
-    core = [t.current() for t in result.trackers[: len(REQUIRED + OPTIONAL)] if t.required or t.reported]
-    return " | ".join([head, *core, result.coverage.describe(), _latest_figures(result)])
-
-
-def _latest_figures(result: WatchResult) -> str:
-    if not result.coverage.ticks or result.coverage.ticks[-1][1] is not None:
-        return "last interval unreadable"
-    reading = result.readings[-1]
-    return Figures.of([reading], span_of(reading, result.plan.interval_s)).describe()
-
-
-def _clock(seconds: float) -> str:
-    return f"{int(seconds) // 60:02d}:{int(seconds) % 60:02d}"
-
-
-def _iso(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

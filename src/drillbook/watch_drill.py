@@ -14,9 +14,10 @@ from drillbook.clients.http import Breaker, build_client
 from drillbook.environments import Environment
 from drillbook.runbook import Threshold
 from drillbook.traffic import ProbeTraffic
-from drillbook.watch import Watch, WatchPlan, WatchResult, failure_lines, judged_span, progress_line
+from drillbook.watch import Watch, WatchPlan, WatchResult
 from drillbook.watch_figures import Figures, span_of
 from drillbook.watch_options import WatchSettings, plan_for
+from drillbook.watch_report import failure_lines, judged_span, progress_line, summary
 
 
 def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSettings,
@@ -38,7 +39,7 @@ def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSetting
             result = Watch(plan, source, on_progress=lambda e, r: show(progress_line(e, r))).run()
         finally:
             source.close()
-    for line in result.summary().splitlines():
+    for line in summary(result).splitlines():
         show(f"watch: {line.strip()}")
     show(f"watch: verdict {result.status} at {time.time():.3f} (epoch s) after {result.ended - result.started:.0f} s")
     attach_charts(result)
@@ -61,7 +62,7 @@ def attach_charts(result: WatchResult) -> None:
                                        evaluations, result.started)
             allure.attach(png, name=f"{tracker.label} ({tracker.verdict.status})",
                           attachment_type=allure.attachment_type.PNG)
-    allure.attach(result.summary(), name="watch verdicts", attachment_type=allure.attachment_type.TEXT)
+    allure.attach(summary(result), name="watch verdicts", attachment_type=allure.attachment_type.TEXT)
 
 
 def watch_record(result: WatchResult) -> dict:

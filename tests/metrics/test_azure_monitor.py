@@ -93,6 +93,8 @@ def test_the_watch_judges_the_traffic_after_the_deploy_reading_each_interval_aft
     """Windows start at the deploy, the last interval is read too: the watch runs the lag longer."""
     import time
 
+    from drillbook.watch_report import summary
+
     source = make_source(extra='location = "westeurope"\ningestion_lag_s = 0.6\n')
     read_at = []
     result = azure_watch(source, duration=0.9, interval=0.3, window=0.3,
@@ -104,7 +106,7 @@ def test_the_watch_judges_the_traffic_after_the_deploy_reading_each_interval_aft
     assert spans[-1][1] == pytest.approx(deploy + 0.9, abs=1e-3)  # and no post-deploy interval is dropped
     assert all(at - end >= 0.6 - 0.01 for at, end in read_at), read_at  # each read once ingested
     assert result.status == "pass" and result.ended == pytest.approx(deploy + 0.9)
-    assert "the 0.9 s after the deploy, each interval read 0.6 s after it ended (ingestion lag)" in result.summary()
+    assert "the 0.9 s after the deploy, each interval read 0.6 s after it ended (ingestion lag)" in summary(result)
 
 
 def test_a_watch_whose_azure_reads_are_throttled_after_a_good_start_is_inconclusive(make_source, azure):
