@@ -133,6 +133,11 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         terminalreporter.write_line(note)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # after -m has deselected: only a run that will start the watch is refused for its --watch value
+    watch_options.refuse_unfit_watch(session.config.stash.get(WATCH_KEY, None), session.items)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     env = item.config.stash.get(ENV_KEY, None)

@@ -100,6 +100,13 @@ def to_positive(value: Any) -> float:
     return number
 
 
+def to_share(value: Any) -> float:
+    number = to_number(value)
+    if number > 1:
+        raise ValueError("expected a share between 0 and 1 (0.2 is 20 %)")
+    return number
+
+
 def to_bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError("expected true or false")
@@ -190,6 +197,9 @@ register_section("metrics", {
     "source": Field(one_of("scrape", "probe", "azure-monitor"), "probe", '"scrape"'),
     "interval_s": Field(to_positive, 60.0, "60"),
     "min_requests": Field(to_positive, 20.0, "20"),
+    # the watch: a gauge window with fewer of its expected points is no data; more unreadable ticks is inconclusive
+    "min_points_share": Field(to_share, 0.8, "0.8"),
+    "max_unreadable_share": Field(to_share, 0.2, "0.2"),
     # scrape: Prometheus names, defaulting to the common convention
     "path": Field(to_str, "/metrics", '"/metrics"'),
     "requests_metric": Field(to_str, "http_requests_total", '"http_requests_total"'),
