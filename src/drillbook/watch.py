@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from drillbook.metrics.reading import MetricsError, Reading
-from drillbook.rules import Evaluator, Verdict
+from drillbook.rules import Evaluator, Verdict, format_value
 from drillbook.runbook import MIN_POINTS_SHARE, Threshold
 from drillbook.watch_coverage import Coverage
 from drillbook.watch_figures import Figures, span_of
@@ -99,7 +99,7 @@ class Tracker:
         last = self.evaluator.evaluations[-1] if self.evaluator.evaluations else None
         if last is None or last.value is None:
             return f"{self.label} {'warming' if last and last.state == 'warming' else 'no data'}"
-        return f"{self.label} {last.value:.3g} {self.threshold.unit}"
+        return f"{self.label} {format_value(self.evaluator.rule, last)}"
 
 
 @dataclass

@@ -23,6 +23,7 @@ def test_the_public_api_is_pinned():
         "aggregate",
         "evaluate",
         "exact_quantile",
+        "format_value",
         "histogram_quantile",
         "infer_run_start",
         "merge_buckets",

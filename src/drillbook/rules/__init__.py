@@ -16,7 +16,7 @@ rank in +Inf above a 1000 ms bound breaches "p95 > 1000 ms".
 from drillbook.rules._aggregate import aggregate, exact_quantile, histogram_quantile, merge_buckets
 from drillbook.rules._evaluate import Evaluator, evaluate, infer_run_start
 from drillbook.rules._model import Evaluation, Rule, Sample
-from drillbook.rules._verdict import Verdict
+from drillbook.rules._verdict import Verdict, format_value
 
 __all__ = [
     "Evaluation",
@@ -27,6 +27,7 @@ __all__ = [
     "aggregate",
     "evaluate",
     "exact_quantile",
+    "format_value",
     "histogram_quantile",
     "infer_run_start",
     "merge_buckets",

@@ -77,12 +77,12 @@ def _worst(rule: Rule, judged: list[Evaluation]) -> Evaluation | None:
 def _describe_fail(v: Verdict) -> str:
     """``p95 1240 ms > 1000 ms over 600 s window ending ... (first breach after ...)``."""
     first, rule = cast(Evaluation, v.first_breach), v.rule
-    worst = "" if v.worst is first else f", worst {_value(rule, v.worst)}"
+    worst = "" if v.worst is first else f", worst {format_value(rule, v.worst)}"
     limit = f"{rule.op} {_quantity(rule, rule.limit)}"
     if _open(first):  # "> 1000 ms > 1000 ms" would read as a typo: say which is the value and which the limit
-        head, lead = f"{_value(rule, first)} ({_bucket_note(rule, first)}), breach {limit},", ""
+        head, lead = f"{format_value(rule, first)} ({_bucket_note(rule, first)}), breach {limit},", ""
     else:
-        head, lead = f"{_value(rule, first)} {limit}", _lead(rule, first)
+        head, lead = f"{format_value(rule, first)} {limit}", _lead(rule, first)
     return (
         f"{rule.name} {head} over {_seconds(rule.window_s)} window ending {_time(first.window_end)} "
         f"({lead}first breach after {_seconds(first.at - v.run_start)}{worst}; {_counts(v)})"
@@ -98,7 +98,8 @@ def _describe_pass(v: Verdict) -> str:
     """``api_error_rate pass: worst 3.1 % (breach > 5 %) over 300 s window ending ...``."""
     worst, rule = cast(Evaluation, v.worst), v.rule
     return (
-        f"{rule.name} pass{_so_far(v)}: worst {_value(rule, worst)} (breach {rule.op} {_quantity(rule, rule.limit)})"
+        f"{rule.name} pass{_so_far(v)}: worst {format_value(rule, worst)}"
+        f" (breach {rule.op} {_quantity(rule, rule.limit)})"
         f" over {_seconds(rule.window_s)} window ending {_time(worst.window_end)} ({_lead(rule, worst)}"
         f"{_counts(v)})"
     )
@@ -144,7 +145,7 @@ def _so_far(v: Verdict) -> str:
     return "" if v.final else " so far"
 
 
-def _value(rule: Rule, evaluation: Evaluation | None) -> str:
+def format_value(rule: Rule, evaluation: Evaluation | None) -> str:
     """An evaluation's value with the rule's unit: ``1250 ms``, or ``> 1000 ms`` for a rank in +Inf."""
     value = evaluation.value if evaluation else None
     if value is None:
