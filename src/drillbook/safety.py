@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from drillbook import redaction
 from drillbook.environments import Environment
 from drillbook.errors import ConfigError
 
@@ -35,15 +34,3 @@ def guard_destructive(env: Environment, approval: str | None, nodeid: str) -> No
     reason = refusal_reason(env, approval)
     if reason:
         pytest.skip(reason)
-
-
-def scrub_report(report: pytest.TestReport) -> None:
-    """Mask secret values in a report's failure text and captured output (terminal, JUnit, Allure)."""
-    if not redaction.known_secrets():
-        return
-    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
-        text = str(report.longrepr)
-        cleaned = redaction.redact_text(text)
-        if cleaned != text:
-            report.longrepr = cleaned
-    report.sections = [(title, redaction.redact_text(body)) for title, body in report.sections]
