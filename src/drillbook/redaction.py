@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "[REDACTED]"
 _MIN_SECRET_LEN = 6  # shorter values would mask ordinary words
+_MIN_FRAGMENT_LEN = 6  # pytest cuts long reprs to 'head...tail': a cut secret leaks its ends
+_ELLIPSIS = "..."
 
 _SENSITIVE_NAME = re.compile(
     r"(authorization|token|secret|password|passwd|pwd|api[-_]?key|access[-_]?key|"
@@ -29,7 +31,7 @@ _INLINE_PATTERNS = (
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?basic\s+)[A-Za-z0-9+/=]+"),
     re.compile(r"(?i)((?:AccountKey|SharedAccessKey|Password|pwd)=)[^;,&\s\"']+"),
     re.compile(r"(?i)([?&](?:sig|token|code|key|access_token|password|api[-_]?key)=)[^&\s\"']+"),
-    re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/@\s:\"']*:)[^/@\s\"']+(?=@)"),  # scheme://user:PASSWORD@host
+    re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^/@\s:\"']*:)[^/@\s\"']+(?=@)"),  # scheme://user:PASSWORD@host
 )
 _PART_SEPARATORS = re.compile(r"[;,&?]")
 
@@ -70,9 +72,28 @@ def redact_text(text: str) -> str:
     """Mask known secret values and credential-shaped fragments in free text."""
     for value in sorted(_known, key=len, reverse=True):
         text = text.replace(value, MASK)
+    if _ELLIPSIS in text:
+        text = _mask_cut_secrets(text)
     for pattern in _INLINE_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + MASK, text)
     return text
+
+
+def _mask_cut_secrets(text: str) -> str:
+    """Mask a secret that a shortened repr cut at an ellipsis: ``'tok-9f8e7d...'`` or ``'...7d6c5b4a'``."""
+    pieces = text.split(_ELLIPSIS)
+    for index in range(len(pieces) - 1):
+        pieces[index] = _mask_cut_end(pieces[index], lambda value, size: value[:size], str.endswith)
+        pieces[index + 1] = _mask_cut_end(pieces[index + 1], lambda value, size: value[-size:], str.startswith)
+    return _ELLIPSIS.join(pieces)
+
+
+def _mask_cut_end(piece: str, fragment: Callable[[str, int], str], touches: Callable[[str, str], bool]) -> str:
+    for value in _known:
+        for size in range(min(len(value) - 1, len(piece)), _MIN_FRAGMENT_LEN - 1, -1):
+            if touches(piece, fragment(value, size)):
+                return piece[:-size] + MASK if touches is str.endswith else MASK + piece[size:]
+    return piece
 
 
 def redact_bytes(data: bytes) -> bytes:
