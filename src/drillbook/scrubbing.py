@@ -29,14 +29,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(lambda: allure_commons.plugin_manager.unregister(allure))
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: the report is final (xfail reason set)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     report = yield
     scrub_report(report)
     return report
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: the report is final (xfail reason set)
 def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     report = yield
     scrub_report(report)
