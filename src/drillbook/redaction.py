@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 MASK = "[REDACTED]"
 _MIN_SECRET_LEN = 6  # shorter values would mask ordinary words
@@ -54,7 +54,8 @@ def _secret_parts(value: str) -> list[str]:
             parts.append(part)
     if "://" in value:
         try:
-            parts.append(urlsplit(value.strip()).password or "")
+            password = urlsplit(value.strip()).password or ""
+            parts += [password, unquote(password)]  # a client may show it decoded
         except ValueError:  # not a URL after all
             pass
     return parts

@@ -76,7 +76,7 @@ def _convert(convert: Callable[[Any], Any], value: Any, where: str, section: str
 
 def _shown(value: Any, section: str, key: str) -> str:
     """The value as an error message may show it: never the value of a secret key."""
-    if isinstance(value, dict) and {"env", "keyvault"} & set(value):
+    if _is_reference(value):
         return "(a secret reference)"
     return "(value not shown)" if _is_secret_key(section, key) else repr(value)
 
