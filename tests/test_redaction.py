@@ -134,3 +134,18 @@ def _failed_report(message: str):
     except RuntimeError:
         info = pytest.ExceptionInfo.from_current()
     return TestReport("t.py::t", ("t.py", 1, "t"), {}, "failed", info.getrepr(showlocals=True), "call")
+
+
+def test_a_plugins_own_failure_representation_becomes_its_cleaned_text():
+    from _pytest._code.code import TerminalRepr
+    from _pytest.reports import TestReport
+
+    from drillbook.scrubbing import scrub_report
+
+    class PluginRepr(TerminalRepr):  # not a dataclass: its fields cannot be walked
+        def toterminal(self, tw) -> None:
+            tw.line(f"schema check failed for token {TOKEN}")
+
+    report = TestReport("t.py::t", ("t.py", 1, "t"), {}, "failed", PluginRepr(), "call")
+    scrub_report(report)
+    assert report.longrepr == "schema check failed for token [REDACTED]"

@@ -132,12 +132,13 @@ def _redact_container(value: Any, done: dict[int, Any]) -> Any:
         return type(value)._make(items) if hasattr(value, "_make") else tuple(items)
     if isinstance(value, dict):
         return {key: redact_fields(item, done) for key, item in value.items()}
-    for name in _record_fields(value):
+    for name in record_fields(value):
         object.__setattr__(value, name, redact_fields(getattr(value, name), done))  # frozen records too
     return value
 
 
-def _record_fields(value: Any) -> list[str]:
+def record_fields(value: Any) -> list[str]:
+    """The field names of a dataclass or attrs instance; none for anything else."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return [field.name for field in dataclasses.fields(value)]
     return [field.name for field in getattr(type(value), "__attrs_attrs__", ())]

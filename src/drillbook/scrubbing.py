@@ -45,12 +45,21 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
 
 def scrub_report(report: pytest.TestReport | pytest.CollectReport) -> None:
     """Mask secrets in a report's failure or skip text, captured output, xfail reason and properties."""
-    report.longrepr = redaction.redact_fields(report.longrepr)
+    report.longrepr = _scrub_longrepr(report.longrepr)
     report.sections = redaction.redact_fields(list(report.sections))
     if hasattr(report, "user_properties"):
         report.user_properties = redaction.redact_fields(list(report.user_properties))
     if isinstance(getattr(report, "wasxfail", None), str):
         report.wasxfail = redaction.redact_text(report.wasxfail)
+
+
+def _scrub_longrepr(longrepr: Any) -> Any:
+    """pytest's own representations are cleaned field by field; a plugin's own kind becomes its cleaned text."""
+    cleaned = redaction.redact_fields(longrepr)
+    if cleaned is None or isinstance(cleaned, (str, tuple)) or redaction.record_fields(cleaned):
+        return cleaned
+    text = str(cleaned)
+    return cleaned if redaction.redact_text(text) == text else redaction.redact_text(text)
 
 
 class AllureRedaction:
