@@ -31,7 +31,8 @@ _INLINE_PATTERNS = (
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?basic\s+)[A-Za-z0-9+/=]+"),
     re.compile(r"(?i)((?:AccountKey|SharedAccessKey|Password|pwd)=)[^;,&\s\"']+"),
     re.compile(r"(?i)([?&](?:sig|token|code|key|access_token|password|api[-_]?key)=)[^&\s\"']+"),
-    re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^/@\s:\"']*:)[^/@\s\"']+(?=@)"),  # scheme://user:PASSWORD@host
+    # scheme://user:PASSWORD@host; the look-behind keeps a long word from being rescanned at every letter
+    re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^/@\s:\"']*:)[^/@\s\"']+(?=@)"),
 )
 _PART_SEPARATORS = re.compile(r"[;,&?]")
 

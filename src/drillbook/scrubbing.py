@@ -22,6 +22,7 @@ import pytest
 
 from drillbook import redaction
 
+
 def pytest_configure(config: pytest.Config) -> None:
     _redact_log_records(config)
     allure = AllureRedaction(config)
@@ -36,7 +37,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     return report
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: the report is final (xfail reason set)
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost, as for the test reports
 def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     report = yield
     scrub_report(report)

@@ -101,7 +101,7 @@ def test_a_teardown_error_carries_the_secrets(broken_teardown):
     pass
 
 
-def test_waits_for_the_interrupt(planted, tmp_path_factory):
+def test_waits_for_the_interrupt(planted):
     """Holds its worker, secrets in its output, until the run is interrupted (only when asked to)."""
     marker = os.environ.get("DRILL_WAITING_MARKER")
     if not marker:

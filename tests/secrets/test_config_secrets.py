@@ -45,8 +45,8 @@ def test_no_value_of_a_secret_key_is_echoed_whatever_its_type(tmp_path, value, s
 
 def test_admin_token_as_a_number_names_the_fix(tmp_path):
     message = error_of(tmp_path, TARGET + "[auth]\nadmin_token = 12345\n")
-    assert message.endswith('[auth] admin_token: a secret value is written in the file (value not shown) '
-                            '-> replace it with a reference: admin_token = { env = "VARIABLE" } or a Key Vault reference')
+    assert message.endswith('[auth] admin_token: a secret value is written in the file (value not shown) -> replace '
+                            'it with a reference: admin_token = { env = "VARIABLE" } or a Key Vault reference')
 
 
 @pytest.mark.parametrize("url", [
@@ -58,13 +58,15 @@ def test_admin_token_as_a_number_names_the_fix(tmp_path):
 def test_a_credential_in_base_url_is_refused_with_the_auth_reference(tmp_path, url):
     message = error_of(tmp_path, f'[target]\ntier = "staging"\nbase_url = "{url}"\n')
     assert PLANTED not in message
-    assert message.startswith(f"{tmp_path / 'target.toml'}: [target] base_url: the URL carries a credential (value not shown) ")
+    assert message.startswith(f"{tmp_path / 'target.toml'}: [target] base_url: "
+                              "the URL carries a credential (value not shown) ")
     assert message.endswith('-> remove it from the URL; credentials come from references, '
                             'e.g. [auth] admin_token = { env = "CASTIEL_ADMIN_TOKEN" }')
 
 
 def test_a_redis_url_with_a_password_is_refused_and_asked_for_as_a_reference(tmp_path):
-    message = error_of(tmp_path, TARGET + f'[redis]\nurl = "rediss://:{PLANTED}@castiel.redis.cache.windows.net:6380"\n')
+    url = f"rediss://:{PLANTED}@castiel.redis.cache.windows.net:6380"
+    message = error_of(tmp_path, TARGET + f'[redis]\nurl = "{url}"\n')
     assert PLANTED not in message
     assert message.endswith('[redis] url: the URL carries a credential (value not shown) '
                             '-> give the whole URL as a reference: url = { env = "VARIABLE" }')
