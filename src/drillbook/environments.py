@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 from drillbook import runbook, schema, tiers  # runbook registers the [thresholds] section
 from drillbook.errors import ConfigError
-from drillbook.secrets import SecretRef, resolve_secret
+from drillbook.secrets import SecretRef, register_env_references, resolve_secret
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parents[2] / "environments"
 TIERS = ("local", "staging", "production")
@@ -99,6 +99,7 @@ def load_environment(name: str | None = None, *, path: Path | None = None,
 def resolve_secrets(env: Environment) -> Environment:
     """Return ``env`` with every ``[auth]`` reference resolved (or raise ConfigError)."""
     where = _show(env.path)
+    register_env_references(env.settings)  # [redis], [cosmos], [servicebus] too: a worker may resolve them later
     values = {}
     for key, ref in env.section("auth").items():
         if ref is None:  # not configured: checks that need it skip with a reason

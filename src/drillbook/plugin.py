@@ -60,6 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     markers.register_markers(config)
+    config.pluginmanager.import_plugin("drillbook.scrubbing")  # redaction at the source, in every process
     for module in fixtures.MODULES:
         config.pluginmanager.import_plugin(module)
     if config.option.help or config.option.version:
@@ -143,13 +144,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     env = item.config.stash.get(ENV_KEY, None)
     if env is not None and item.get_closest_marker("destructive"):
         safety.guard_destructive(env, item.config.option.approve, item.nodeid)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-    report = yield
-    safety.scrub_report(report)
-    return report
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from drillbook import redaction
 from drillbook.environments import Environment
 from drillbook.errors import ConfigError
 
@@ -87,14 +86,3 @@ class RefusalTally:
                     f"exit status {EXIT_ALL_REFUSED}: {reason}")
         return f"drillbook: {len(self.refused)} of {len(self.ran)} drills refused: {reason}"
 
-
-def scrub_report(report: pytest.TestReport) -> None:
-    """Mask secret values in a report's failure text and captured output (terminal, JUnit, Allure)."""
-    if not redaction.known_secrets():
-        return
-    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
-        text = str(report.longrepr)
-        cleaned = redaction.redact_text(text)
-        if cleaned != text:
-            report.longrepr = cleaned
-    report.sections = [(title, redaction.redact_text(body)) for title, body in report.sections]

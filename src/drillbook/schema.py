@@ -10,7 +10,9 @@ import difflib
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import parse_qsl
 
+from drillbook import redaction
 from drillbook.errors import ConfigError
 from drillbook.secrets import SecretRef
 
@@ -68,9 +70,15 @@ def _convert(convert: Callable[[Any], Any], value: Any, where: str, section: str
     try:
         return convert(value)
     except (TypeError, ValueError) as exc:
-        shown = "(a secret reference)" if isinstance(value, dict) and {"env", "keyvault"} & set(value) else repr(value)
         fix = f"{exc}" + (f", e.g. {key} = {example}" if example else "")
-        raise ConfigError(f"{where}: [{section}] {key} = {shown} is invalid -> {fix}") from None
+        raise ConfigError(f"{where}: [{section}] {key} = {_shown(value, section, key)} is invalid -> {fix}") from None
+
+
+def _shown(value: Any, section: str, key: str) -> str:
+    """The value as an error message may show it: never the value of a secret key."""
+    if _is_reference(value):
+        return "(a secret reference)"
+    return "(value not shown)" if _is_secret_key(section, key) else repr(value)
 
 
 def _suggest(name: str, known: list[str]) -> str:
@@ -160,20 +168,59 @@ def to_str_or_ref(value: Any) -> str | SecretRef:
 _CREDENTIAL_SHAPES = re.compile(
     r"(?i)(bearer\s+\S{8,}|AccountKey=|SharedAccessKey=|password=|pwd=|sig=|-----BEGIN [A-Z ]*PRIVATE KEY)"
 )
-_SECRET_KEY_NAMES = re.compile(r"(?i)(token|password|secret|api_?key|access_?key|connection_?string)$")
+_URL_USERINFO = re.compile(r"(?i)^\s*[a-z][a-z0-9+.-]*://[^/?#\s]*@")
+_QUERY_CREDENTIALS = {"code", "key"}  # besides the names redaction already treats as sensitive
+
+
+def _is_secret_key(section: str, key: str) -> bool:
+    field = _SECTIONS.get(section, {}).get(key)
+    return redaction.is_sensitive_name(key) or (field is not None and field.convert is to_secret_ref)
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, dict) and bool({"env", "keyvault"} & set(value))
 
 
 def _refuse_inline_secrets(table: dict[str, Any], where: str, path: str) -> None:
     for key, value in table.items():
         dotted = f"{path}.{key}" if path else key
-        if isinstance(value, dict) and not {"env", "keyvault"} & set(value):
+        section, _, name = dotted.rpartition(".")
+        if isinstance(value, dict) and not _is_reference(value):
             _refuse_inline_secrets(value, where, dotted)
-        elif isinstance(value, str) and (_CREDENTIAL_SHAPES.search(value) or _SECRET_KEY_NAMES.search(key)):
-            section, _, name = dotted.rpartition(".")
-            raise ConfigError(
-                f"{where}: [{section}] {name}: a secret value is written in the file (value not shown) "
-                f'-> replace it with a reference: {name} = {{ env = "VARIABLE" }} or a Key Vault reference'
-            )
+        elif not isinstance(value, dict) and _is_secret_key(section, name):
+            raise _secret_written(where, section, name)
+        for text in (value if isinstance(value, list) else [value]):
+            if isinstance(text, str):
+                _refuse_credential_text(text, where, section, name)
+
+
+def _refuse_credential_text(text: str, where: str, section: str, name: str) -> None:
+    if _URL_USERINFO.match(text) or _query_has_credential(text):
+        raise ConfigError(f"{where}: [{section}] {name}: the URL carries a credential (value not shown) "
+                          f"-> {_url_fix(section, name)}")
+    if _CREDENTIAL_SHAPES.search(text):
+        raise _secret_written(where, section, name)
+
+
+def _query_has_credential(text: str) -> bool:
+    query = text.partition("?")[2].partition("#")[0]
+    names = [name.lower() for name, _ in parse_qsl(query, keep_blank_values=True)]
+    return any(redaction.is_sensitive_name(name) or name in _QUERY_CREDENTIALS for name in names)
+
+
+def _url_fix(section: str, name: str) -> str:
+    field = _SECTIONS.get(section, {}).get(name)
+    if field is not None and field.convert is to_str_or_ref:
+        return f'give the whole URL as a reference: {name} = {{ env = "VARIABLE" }}'
+    return ('remove it from the URL; credentials come from references, '
+            'e.g. [auth] admin_token = { env = "CASTIEL_ADMIN_TOKEN" }')
+
+
+def _secret_written(where: str, section: str, name: str) -> ConfigError:
+    return ConfigError(
+        f"{where}: [{section}] {name}: a secret value is written in the file (value not shown) "
+        f'-> replace it with a reference: {name} = {{ env = "VARIABLE" }} or a Key Vault reference'
+    )
 
 
 register_section("target", {
