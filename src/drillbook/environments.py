@@ -83,7 +83,7 @@ def find_environment_file(name: str, directory: Path = ENVIRONMENTS_DIR) -> Path
 
 def load_environment(name: str | None = None, *, path: Path | None = None) -> Environment:
     """Read, validate and return an environment; secrets are not resolved yet."""
-    path = Path(path) if path else find_environment_file(name or "local")
+    path = Path(path).expanduser() if path else find_environment_file(name or "local")  # "--env-file=~/x.toml"
     raw = _read_toml(path)
     settings = schema.validate(raw, where=_show(path))
     _check_tier_rules(settings, _show(path))

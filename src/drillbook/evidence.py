@@ -22,6 +22,7 @@ from drillbook import __version__, redaction, runbook
 from drillbook.clients.http import Exchange
 from drillbook.environments import Environment
 
+MAX_ATTACHED_BODY = 20000  # bytes of a body kept in the record; decoded only this far
 _ALLURE_SEVERITY = {"P0": "blocker", "P1": "critical", "P2": "normal", "P3": "minor"}
 
 CATEGORIES = [
@@ -30,7 +31,7 @@ CATEGORIES = [
     {"name": "No data (inconclusive)", "matchedStatuses": ["failed", "broken"],
      "messageRegex": r"(?s).*(no data|inconclusive).*"},
     {"name": "Target unreachable or hanging", "matchedStatuses": ["failed", "broken"],
-     "messageRegex": r"(?s).*(unreachable|no answer within|hangs).*"},
+     "messageRegex": r"(?s).*(unreachable|no (complete )?answer within|hangs).*"},
     {"name": "Refused by a safety rule", "matchedStatuses": ["skipped", "failed"],
      "messageRegex": r"(?s).*(refused|approval).*"},
     {"name": "Drill defect", "matchedStatuses": ["broken"]},
@@ -62,11 +63,11 @@ def format_exchange(exchange: Exchange) -> str:
     lines = [f"{request.method} {redaction.redact_url(str(request.url))}"]
     lines += [f"{k}: {v}" for k, v in redaction.redact_headers(request.headers.items())]
     if request.content:
-        lines += ["", redaction.redact_body(request.content.decode("utf-8", "replace"))]
+        lines += ["", redaction.redact_body(request.content[:MAX_ATTACHED_BODY].decode("utf-8", "replace"))]
     lines += ["", f"--- {_status(exchange)} in {exchange.elapsed_ms:.1f} ms"]
     if response is not None:
         lines += [f"{k}: {v}" for k, v in redaction.redact_headers(response.headers.items())]
-        lines += ["", redaction.redact_body(response.text[:20000])]
+        lines += ["", redaction.redact_body(response.content[:MAX_ATTACHED_BODY].decode("utf-8", "replace"))]
     return "\n".join(lines)
 
 

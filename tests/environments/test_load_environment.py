@@ -80,6 +80,9 @@ CASES = {
     "http_on_production": '[target]\ntier = "production"\nbase_url = "http://api.castiel.com"\n',
     "unknown_threshold": GOOD + "[thresholds]\napi_eror_rate = 3\n",
     "section_not_table": 'target = "staging"\n',
+    "nan_timeout": GOOD + "[http]\ntimeout_s = nan\n",
+    "inf_timeout": GOOD + "[http]\ntimeout_s = inf\n",
+    "inf_threshold": GOOD + "[thresholds]\napi_error_rate = +inf\n",
 }
 
 
@@ -100,6 +103,13 @@ def test_unknown_environment_suggests_the_closest(snapshot):
 def test_missing_env_file_names_the_path(tmp_path):
     with pytest.raises(ConfigError, match="no such file"):
         load_environment(path=tmp_path / "nope.toml")
+
+
+def test_env_file_under_home_is_found_with_a_tilde(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # README: --env-file=~/castiel-canary.toml
+    write(tmp_path, GOOD, name="castiel.toml")
+    env = load_environment(path="~/castiel.toml")
+    assert env.path == tmp_path / "castiel.toml" and env.tier == "staging"
 
 
 def test_a_file_without_auth_resolves_with_no_secrets(tmp_path):

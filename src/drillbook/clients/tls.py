@@ -7,7 +7,9 @@
 The handshake verifies the chain and the host name exactly as the drill's HTTP
 client does (the system store, or ``[http] ca_bundle``). A certificate that fails
 verification is read a second time without verification, so an expired one can
-still report its date; ``verify_error`` then says why it was not trusted.
+still report its date; ``verify_error`` then says why it was not trusted. With
+``verify=False`` (``[http] verify_tls = false``) trust is not checked at all:
+``trust_checked`` is False and only the dates mean anything.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class PeerCertificate:
     verified: bool
     verify_error: str | None = None
     verify_code: int | None = None
+    trust_checked: bool = True
 
     def days_left(self, now: datetime | None = None) -> float:
         now = now or datetime.now(timezone.utc)
@@ -51,7 +54,7 @@ def read_certificate(host: str, port: int = 443, *, timeout_s: float, ca_bundle:
                      verify: bool = True) -> PeerCertificate:
     """Connect, handshake and return the peer's leaf certificate; TargetError when no handshake happens."""
     if not verify:
-        return _read_unverified(host, port, timeout_s, error=None, code=None)
+        return _read_unverified(host, port, timeout_s, error=None, code=None, trust_checked=False)
     try:
         info = _handshake(host, port, timeout_s, _verifying_context(ca_bundle), binary=False)
     except ssl.SSLCertVerificationError as exc:
@@ -62,14 +65,14 @@ def read_certificate(host: str, port: int = 443, *, timeout_s: float, ca_bundle:
 
 
 def _read_unverified(host: str, port: int, timeout_s: float, *, error: str | None,
-                     code: int | None) -> PeerCertificate:
+                     code: int | None, trust_checked: bool = True) -> PeerCertificate:
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     der = _handshake(host, port, timeout_s, context, binary=True)
     not_after, subject, issuer = _decode_der(der)
     return PeerCertificate(host, port, not_after, subject, issuer, verified=False, verify_error=error,
-                           verify_code=code)
+                           verify_code=code, trust_checked=trust_checked)
 
 
 def _verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
