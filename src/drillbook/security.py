@@ -202,7 +202,8 @@ def unchecked_trust_note(cert: PeerCertificate, now: datetime | None = None) -> 
         return None
     until = cert.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
     return (f"certificate for {cert.host}: {TRUST_NOT_CHECKED}; only its expiry was judged "
-            f"({_days(cert.days_left(now))} left, until {until}) -> set verify_tls = true, or ca_bundle for a private CA")
+            f"({_days(cert.days_left(now))} left, until {until}) "
+            "-> set verify_tls = true, or ca_bundle for a private CA")
 
 
 def _days(days: float) -> str:

@@ -24,6 +24,10 @@ from drillbook.errors import TargetError
 SECONDS_PER_DAY = 86400.0
 
 
+class HandshakeFailed(TargetError):
+    """The server answered but no TLS session came of it (or the trust store would not load): a TLS finding."""
+
+
 @dataclass(frozen=True)
 class PeerCertificate:
     """The leaf certificate a server presented."""
@@ -79,7 +83,7 @@ def _verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
     except (OSError, ssl.SSLError) as exc:
-        raise TargetError(f"[http] ca_bundle {ca_bundle}: cannot load it ({exc}) -> point it at a PEM file") from None
+        raise HandshakeFailed(f"[http] ca_bundle {ca_bundle}: cannot load it ({exc}) -> point it at a PEM file") from None
 
 
 def _handshake(host: str, port: int, timeout_s: float, context: ssl.SSLContext, *, binary: bool):
@@ -93,7 +97,7 @@ def _handshake(host: str, port: int, timeout_s: float, context: ssl.SSLContext, 
     except (socket.timeout, TimeoutError):
         raise TargetError(f"tls://{host}:{port}: no TLS handshake within {timeout_s:g} s") from None
     except ssl.SSLError as exc:
-        raise TargetError(f"tls://{host}:{port}: TLS handshake failed: {exc.reason or exc}") from None
+        raise HandshakeFailed(f"tls://{host}:{port}: TLS handshake failed: {exc.reason or exc}") from None
     except OSError as exc:
         raise TargetError(f"tls://{host}:{port} unreachable: {exc.strerror or exc}") from None
 
