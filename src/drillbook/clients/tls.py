@@ -56,7 +56,10 @@ X509_V_ERR_CERT_HAS_EXPIRED = 10
 
 def read_certificate(host: str, port: int = 443, *, timeout_s: float, ca_bundle: str | None = None,
                      verify: bool = True) -> PeerCertificate:
-    """Connect, handshake and return the peer's leaf certificate; TargetError when no handshake happens."""
+    """Connect, handshake and return the peer's leaf certificate; TargetError when no handshake happens.
+
+    HandshakeFailed (a TargetError) when the server answered but TLS failed; plain TargetError when nothing answered.
+    """
     if not verify:
         return _read_unverified(host, port, timeout_s, error=None, code=None, trust_checked=False)
     try:
@@ -83,7 +86,8 @@ def _verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
     except (OSError, ssl.SSLError) as exc:
-        raise HandshakeFailed(f"[http] ca_bundle {ca_bundle}: cannot load it ({exc}) -> point it at a PEM file") from None
+        raise HandshakeFailed(f"[http] ca_bundle {ca_bundle}: cannot load it ({exc}) "
+                              "-> point it at a PEM file") from None
 
 
 def _handshake(host: str, port: int, timeout_s: float, context: ssl.SSLContext, *, binary: bool):
