@@ -89,7 +89,8 @@ def find_environment_file(name: str, directory: Path = ENVIRONMENTS_DIR) -> Path
 def load_environment(name: str | None = None, *, path: Path | None = None,
                      directory: Path = ENVIRONMENTS_DIR) -> Environment:
     """Read, validate and return an environment named by ``[target] name`` or its file; secrets are not resolved yet."""
-    path = Path(path) if path else find_environment_file(name or "local", directory)
+    # "--env-file=~/x.toml": the shell leaves a tilde after "=" unexpanded
+    path = Path(path).expanduser() if path else find_environment_file(name or "local", directory)
     raw = _read_toml(path)
     settings = schema.validate(raw, where=_show(path))
     _check_tier_rules(settings, _show(path), directory)

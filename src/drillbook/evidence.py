@@ -22,6 +22,7 @@ from drillbook import __version__, redaction, runbook
 from drillbook.clients.http import Exchange
 from drillbook.environments import Environment
 
+MAX_ATTACHED_BODY = 20000  # bytes of a body kept in the record; decoded only this far
 _ALLURE_SEVERITY = {"P0": "blocker", "P1": "critical", "P2": "normal", "P3": "minor"}
 
 # What each kind of outcome says. A message belongs to the first kind it matches, and each category's regex
@@ -31,7 +32,7 @@ _ALLURE_SEVERITY = {"P0": "blocker", "P1": "critical", "P2": "normal", "P3": "mi
 _KINDS = {
     "refused": r"refused: destructive drill",
     "configuration": r"\.toml: \[[a-z_.]+\]|\[[a-z_.]+\] [a-z_]+: |environment variable \S+ is not set",
-    "unreachable": (r"unreachable|no answer (within|for)|gave no answer|\bhangs\b"
+    "unreachable": (r"unreachable|no (complete )?answer (within|for)|gave no answer|\bhangs\b"
                     r"|failed: (ConnectionError|TimeoutError): |httpx\.Connect(Error|Timeout)"),
     "no data": r"no data|inconclusive",
     "threshold": r"-> runbook §",
@@ -84,11 +85,11 @@ def format_exchange(exchange: Exchange) -> str:
     lines = [f"{request.method} {redaction.redact_url(str(request.url))}"]
     lines += [f"{k}: {v}" for k, v in redaction.redact_headers(request.headers.items())]
     if request.content:
-        lines += ["", redaction.redact_body(request.content.decode("utf-8", "replace"))]
+        lines += ["", redaction.redact_body(request.content[:MAX_ATTACHED_BODY].decode("utf-8", "replace"))]
     lines += ["", f"--- {_status(exchange)} in {exchange.elapsed_ms:.1f} ms"]
     if response is not None:
         lines += [f"{k}: {v}" for k, v in redaction.redact_headers(response.headers.items())]
-        lines += ["", redaction.redact_body(response.text[:20000])]
+        lines += ["", redaction.redact_body(response.content[:MAX_ATTACHED_BODY].decode("utf-8", "replace"))]
     return "\n".join(lines)
 
 

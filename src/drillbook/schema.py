@@ -7,6 +7,7 @@ no section declares is an error with a "did you mean" hint.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -98,6 +99,8 @@ def to_str(value: Any) -> str:
 def to_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ValueError("expected a number >= 0")
+    if not math.isfinite(value):  # TOML writes nan and inf; neither is a limit or a duration
+        raise ValueError("expected a finite number (nan and inf are not limits)")
     return float(value)
 
 
@@ -230,8 +233,10 @@ register_section("target", {
     "name": Field(to_str, None, '"canary"'),  # the name in the record; default: the file's stem
 })
 register_section("http", {
-    "timeout_s": Field(to_positive, 5.0, "5.0"),
+    "timeout_s": Field(to_positive, 5.0, "5.0"),  # the whole exchange: connect, send and the complete answer
     "connect_timeout_s": Field(to_positive, 3.0, "3.0"),
+    "max_body_mib": Field(to_positive, 1.0, "1"),  # API and health answers; reading stops past it
+    "max_document_body_mib": Field(to_positive, 16.0, "16"),  # [metrics] path and [contract] openapi_path
     "verify_tls": Field(to_bool, True, "true"),
     "ca_bundle": Field(to_str, None, '"/etc/ssl/certs/corp-ca.pem"'),
     "user_agent": Field(to_str, None, '"drillbook (team-ops)"'),

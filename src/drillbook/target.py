@@ -14,11 +14,13 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlsplit
 
 from drillbook.errors import TargetError
 
@@ -42,7 +44,7 @@ def prepare_run_dir() -> Path:
 def sandbox_url(version: str | None = None) -> str:
     """The URL of this run's sandbox, starting it if nobody has yet."""
     if os.environ.get(SANDBOX_URL_VAR):
-        return os.environ[SANDBOX_URL_VAR]
+        return _answering(os.environ[SANDBOX_URL_VAR])
     run_dir = Path(os.environ[RUN_DIR_VAR])
     with _locked(run_dir / "sandbox.lock"):
         state = run_dir / "sandbox.json"
@@ -50,6 +52,17 @@ def sandbox_url(version: str | None = None) -> str:
             state.write_text(json.dumps(_start(version)))
         url = json.loads(state.read_text())["url"]
     os.environ[SANDBOX_URL_VAR] = url
+    return url
+
+
+def _answering(url: str, timeout_s: float = 2.0) -> str:
+    """The reused sandbox's URL, if something listens there; a stale variable is named, not nine failures."""
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=timeout_s).close()
+    except OSError as exc:
+        raise TargetError(f"{SANDBOX_URL_VAR}={url}: nothing answers there ({exc.strerror or exc}) -> unset "
+                          f"{SANDBOX_URL_VAR} to start a fresh sandbox, or start one with python -m sandbox") from None
     return url
 
 

@@ -84,6 +84,9 @@ CASES = {
     "local_tier_on_remote_url": '[target]\ntier = "local"\nbase_url = "https://canary.example.com"\n',
     "local_tier_on_remote_cosmos": ('[target]\ntier = "local"\nbase_url = "sandbox"\n'
                                     '[cosmos]\nendpoint = "https://cosmos-castiel-prod.documents.azure.com:443/"\n'),
+    "nan_timeout": GOOD + "[http]\ntimeout_s = nan\n",
+    "inf_timeout": GOOD + "[http]\ntimeout_s = inf\n",
+    "inf_threshold": GOOD + "[thresholds]\napi_error_rate = +inf\n",
 }
 
 
@@ -104,6 +107,13 @@ def test_unknown_environment_suggests_the_closest(snapshot):
 def test_missing_env_file_names_the_path(tmp_path):
     with pytest.raises(ConfigError, match="no such file"):
         load_environment(path=tmp_path / "nope.toml")
+
+
+def test_env_file_under_home_is_found_with_a_tilde(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # README: --env-file=~/castiel-canary.toml
+    write(tmp_path, GOOD, name="castiel.toml")
+    env = load_environment(path="~/castiel.toml")
+    assert env.path == tmp_path / "castiel.toml" and env.tier == "staging"
 
 
 def test_a_file_without_auth_resolves_with_no_secrets(tmp_path):
