@@ -12,5 +12,5 @@ test: install  ## drillbook's own test suite
 install:
 	@scripts/bootstrap.sh
 
-report:  ## render reports/allure-results into reports/html with Allure 3
-	npx --no-install allure generate reports/allure-results -o reports/html
+report: install  ## the latest run (reports/runs/latest) as one HTML file: reports/html/index.html; RESULTS=DIR for another
+	.venv/bin/python -m drillbook report $(if $(RESULTS),--results $(RESULTS))

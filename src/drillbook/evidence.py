@@ -143,9 +143,17 @@ def _overrides(env: Environment) -> str:
     return ", ".join(f"{k}={v:g} (runbook {runbook.THRESHOLDS[k].limit:g})" for k, v in items.items())
 
 
+# Who ran it: an explicit name, else the pipeline's identity (GitHub Actions, Azure Pipelines), else the user.
+_OPERATOR_VARS = (("DRILLBOOK_OPERATOR", "{}"), ("GITHUB_ACTOR", "{} (GitHub Actions)"),
+                  ("BUILD_REQUESTEDFOR", "{} (Azure Pipelines)"))
+
+
 def operator_name() -> str:
+    for variable, form in _OPERATOR_VARS:
+        if os.environ.get(variable):
+            return form.format(os.environ[variable])
     try:
-        return os.environ.get("DRILLBOOK_OPERATOR") or getpass.getuser()
+        return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
 

@@ -2,8 +2,11 @@
 
 It answers an auditor's questions without opening Allure: who ran which
 drills, against what, under which approval, when, and with what outcome.
+Each line is chained to the one before and lists its run's artifacts with
+their sha256 (drillbook.journal_chain), so an edit is found by ``journal verify``.
 
 >>> config.pluginmanager.register(Journal(env, approval="CHG-123", markexpr="smoke", directory=path))
+>>> journal.record(results_dir=Path("reports/runs/..."), junit=None)   # after the run's files are final
 
 Registered on the controller only; xdist forwards every worker's reports to it.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -19,14 +23,16 @@ from pathlib import Path
 
 import pytest
 
-from drillbook import __version__, redaction, safety
+from drillbook import __version__, journal_chain, redaction, run_record, safety
 from drillbook.environments import Environment
 from drillbook.evidence import operator_name
 from drillbook.target import SANDBOX_URL_VAR
 
 JOURNAL_FILE = "drills.jsonl"
 DRILL_MARKERS = {"smoke", "health", "gate", "watch", "cache", "database", "queue", "security", "contract",
-                 "load", "chaos", "dr", "destructive", "runbook"}
+                 "load", "chaos", "dr", "rollback", "destructive", "runbook"}
+# The kinds of drill whose cadence is tracked (``journal status``, the cadence gate).
+DRILL_KINDS = ("load", "chaos", "dr", "rollback", "smoke", "watch")
 
 
 class Journal:
@@ -37,35 +43,58 @@ class Journal:
         self.started = time.time()
         self.outcomes: dict[str, str] = {}
         self.failures: dict[str, str] = {}
+        self.kinds: dict[str, list[str]] = {}  # drill kind -> the outcomes of its drills
+        self.begun: set[str] = set()
+        self.ended: set[str] = set()
+        self.exit_status: int | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
             return
+        if report.when == "setup":  # a drill set up and never torn down was interrupted
+            self.begun.add(report.nodeid)
+        elif report.when == "teardown":
+            self.ended.add(report.nodeid)
         if report.when == "call" or report.outcome != "passed":
-            self.outcomes[report.nodeid] = "refused" if safety.refusal_of(report) else report.outcome
+            outcome = "refused" if safety.refusal_of(report) else report.outcome
+            self.outcomes[report.nodeid] = outcome
+            for kind in set(DRILL_KINDS) & set(report.keywords):
+                self.kinds.setdefault(kind, []).append(outcome)
         if report.failed:
             self.failures[report.nodeid] = _first_line(report)
 
     def entry(self, exit_status: int) -> dict:
+        finished = time.time()
         return {
-            "started": _iso(self.started), "finished": _iso(time.time()),
-            "operator": operator_name(), "drillbook": __version__,
+            "started": _iso(self.started), "finished": _iso(finished),
+            "duration_s": round(finished - self.started, 1), "run_id": run_record.run_id(),
+            "operator": operator_name(), "drillbook": __version__, "commit": drillbook_commit(),
             "environment": self.env.name, "tier": self.env.tier, "target": _target(self.env),
             "markers": self.markexpr or "(all)", "approval": self.approval,
+            "kinds": {kind: _kind_verdict(outcomes) for kind, outcomes in sorted(self.kinds.items())},
             "exit_status": exit_status, "counts": dict(Counter(self.outcomes.values())),
-            "failures": self.failures,
+            "interrupted": sorted(self.begun - self.ended), "failures": self.failures,
         }
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.outcomes:  # session.exitstatus, not the hook's argument: an all-refused run changes it
-            self.append(int(session.exitstatus))
+        # session.exitstatus, not the hook's argument: an all-refused run changes it
+        self.exit_status = int(session.exitstatus)
 
-    def append(self, exit_status: int) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
+    def record(self, results_dir: Path | None, junit: str | None) -> Path | None:
+        """Append this run's entry once its files are final (after the run files and the scrub)."""
+        if not self.outcomes or self.exit_status is None:
+            return None
+        artifacts = [p for p in results_dir.rglob("*") if p.is_file()] if results_dir and results_dir.is_dir() else []
+        artifacts += [Path(junit)] if junit and Path(junit).is_file() else []
+        return self.append(self.exit_status, artifacts, results_dir)
+
+    def append(self, exit_status: int, artifacts: list[Path] = (), results_dir: Path | None = None) -> Path:
         path = self.directory / JOURNAL_FILE
-        line = redaction.redact_text(json.dumps(self.entry(exit_status), ensure_ascii=False))
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        # redacted before it is hashed: the hash covers exactly what is written
+        entry = json.loads(redaction.redact_text(json.dumps(self.entry(exit_status), ensure_ascii=False)))
+        entry["results"] = os.path.relpath(results_dir.resolve(), self.directory.resolve()) if results_dir else None
+        entry[journal_chain.ARTIFACTS_KEY] = journal_chain.manifest(artifacts, self.directory)
+        journal_chain.append_chained(path, entry)
         return path
 
 
@@ -81,6 +110,24 @@ def _target(env: Environment) -> str:
         return env.base_url
     url = os.environ.get(SANDBOX_URL_VAR)
     return f"embedded sandbox at {url}" if url else "embedded sandbox (started on first use)"
+
+
+def drillbook_commit() -> str | None:
+    """The commit drillbook runs from (``+dirty`` with local changes), when it runs from a git checkout."""
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty=+dirty", "--abbrev=40"],
+                              cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (done.stdout.strip() or None) if done.returncode == 0 else None
+
+
+def _kind_verdict(outcomes: list[str]) -> str:
+    """failed when any drill of the kind failed, passed when any passed, else what they all were."""
+    for verdict in ("failed", "passed", "refused"):
+        if verdict in outcomes:
+            return verdict
+    return outcomes[0] if outcomes else "skipped"
 
 
 def _first_line(report: pytest.TestReport) -> str:

@@ -14,7 +14,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from drillbook import environments, evidence, fixtures, markers, runbook, safety, target, watch_options
+from drillbook import cadence, environments, evidence, fixtures, markers, run_record, runbook, safety, target, watch_options  # noqa: F401 (cadence: its [cadence] section)
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
@@ -25,7 +25,6 @@ RUN_DIR_KEY = pytest.StashKey[Path]()
 WATCH_KEY = pytest.StashKey["watch_options.WatchSettings"]()
 NOTES_KEY = pytest.StashKey[set]()  # lines from xdist workers, printed once by the controller
 DEFAULT_JOURNAL_DIR = "reports/journal"
-DEFAULT_ALLURE_DIR = "reports/allure-results"
 
 
 
@@ -65,9 +64,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.import_plugin(module)
     if config.option.help or config.option.version:
         return
-    if getattr(config.option, "allure_report_dir", "unset") is None:
-        config.option.allure_report_dir = DEFAULT_ALLURE_DIR
     _load_target(config)
+    if getattr(config.option, "allure_report_dir", "unset") is None:  # one run, one record; --alluredir wins
+        config.option.allure_report_dir = str(run_record.choose_results_dir(
+            config.stash[ENV_KEY].name, is_worker=hasattr(config, "workerinput")))
 
 
 def _refuse_lost_rootdir(config: pytest.Config) -> None:
@@ -156,6 +156,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         evidence.write_run_files(Path(results), env, approval=config.option.approve,
                                  markexpr=config.option.markexpr)
         evidence.scrub_directory(Path(results))
+    journal = config.pluginmanager.get_plugin("drillbook-journal")
+    if journal is not None:  # last: its manifest hashes the run's files as they stay
+        journal.record(Path(results) if results else None, getattr(config.option, "xmlpath", None))
 
 
 # --- fixtures -----------------------------------------------------------------------------
