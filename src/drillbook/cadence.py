@@ -19,6 +19,7 @@ from drillbook import schema
 from drillbook.journal import DRILL_KINDS
 
 schema.register_section("cadence", {
+    "enforce": schema.Field(schema.to_bool, None, "true"),  # unset: enforced on staging and production, not local
     "environment": schema.Field(schema.to_str, "staging", '"staging"'),  # where the quarterly drills must run
     "kinds": schema.Field(schema.to_str_list, ["load", "chaos", "dr", "rollback"], '["load", "chaos", "dr"]'),
     "max_age_days": schema.Field(schema.to_positive, 90.0, "90"),
@@ -96,6 +97,11 @@ def overdue(runs: list[KindRun], settings: dict, now: datetime) -> list[str]:
                             f"older than {limit:g} days -> run pytest -m {kind} --env {env} "
                             f"(the runbook's quarterly review; [cadence] max_age_days sets the limit)")
     return messages
+
+
+def enforced(settings: dict, tier: str) -> bool:
+    """Whether the cadence gate judges on this tier: as configured, else everywhere but the local sandbox."""
+    return settings["enforce"] if settings["enforce"] is not None else tier != "local"
 
 
 def _order(kind: str) -> int:

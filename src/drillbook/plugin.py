@@ -14,7 +14,8 @@ from typing import Iterator
 import httpx
 import pytest
 
-from drillbook import cadence, environments, evidence, fixtures, markers, run_record, runbook, safety, target, watch_options  # noqa: F401 (cadence: its [cadence] section)
+from drillbook import cadence  # noqa: F401  (registers the environment file's [cadence] section)
+from drillbook import environments, evidence, fixtures, markers, run_record, runbook, safety, target, watch_options
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment

@@ -1,0 +1,23 @@
+"""The quarterly cadence: every quarterly kind of drill passed on the cadence environment within the limit."""
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from drillbook import cadence
+from drillbook.journal import JOURNAL_FILE
+from drillbook.plugin import ENV_KEY
+
+pytestmark = [pytest.mark.gate]
+
+
+def test_quarterly_drills_are_not_overdue(pytestconfig):
+    env = pytestconfig.stash[ENV_KEY]
+    settings = env.section("cadence")
+    if not cadence.enforced(settings, env.tier):
+        pytest.skip(f"cadence is not enforced on the {env.tier} tier -> set [cadence] enforce = true to check it")
+    journal = Path(pytestconfig.option.journal_dir) / JOURNAL_FILE
+    overdue = cadence.overdue(cadence.read_runs(journal), settings, datetime.now(timezone.utc))
+    if overdue:
+        pytest.fail(f"cadence ({journal}): " + "; ".join(overdue), pytrace=False)
