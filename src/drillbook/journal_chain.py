@@ -113,9 +113,10 @@ def _check_entry(entry: dict, number: int, previous: str | None, base: Path) -> 
         return (f"{where}: previous_sha256 does not match entry {number - 1} -> an entry before it was removed, "
                 f"reordered or replaced")
     for name, digest in (entry.get(ARTIFACTS_KEY) or {}).items():
-        problem = _check_artifact(base / name, digest)
+        artifact = Path(os.path.normpath(base / name))
+        problem = _check_artifact(artifact, digest)
         if problem:
-            return f"{where}: artifact {base / name} {problem}"
+            return f"{where}: artifact {artifact} {problem}"
     return None
 
 
