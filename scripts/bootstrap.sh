@@ -19,3 +19,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
+
+# The report's browser test renders reports in headless Chromium from Debian's packages: CI (root) installs it.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing chromium (apt-get) for the report's browser test"
+    apt-get install -y --no-install-recommends chromium >/dev/null || { apt-get update -qq && apt-get install -y --no-install-recommends chromium >/dev/null; }
+  else
+    echo "bootstrap: chromium is missing; the report's browser test needs it -> sudo apt-get install chromium" >&2
+  fi
+fi
