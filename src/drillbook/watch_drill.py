@@ -9,7 +9,7 @@ from typing import Callable
 import allure
 import httpx
 
-from drillbook import charts, metrics
+from drillbook import charts, metrics, watch_series
 from drillbook.clients.http import Breaker, build_client
 from drillbook.environments import Environment
 from drillbook.runbook import Threshold
@@ -41,8 +41,10 @@ def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSetting
             source.close()
     for line in summary(result).splitlines():
         show(f"watch: {line.strip()}")
-    show(f"watch: verdict {result.status} at {time.time():.3f} (epoch s) after {result.ended - result.started:.0f} s")
-    attach_charts(result)
+    show(f"watch: verdict {result.status} at {watch_series.iso_utc(time.time())} "
+         f"after {result.ended - result.started:.0f} s")
+    attach_charts(result, target=env.base_url)
+    allure.attach(watch_series.series_csv(result), name="watch series (CSV)", attachment_type=allure.attachment_type.CSV)
     attach_record(result)
     return result
 
@@ -54,12 +56,12 @@ def start_line(env: Environment, plan: WatchPlan, source, probe_rps: float) -> s
             f"{plan.interval_s:g} s, probe {probe_rps:g} rps; fails at the first sustained breach{late}")
 
 
-def attach_charts(result: WatchResult) -> None:
+def attach_charts(result: WatchResult, target: str) -> None:
     for tracker in result.trackers:
         evaluations = tracker.evaluator.evaluations
         if any(e.value is not None for e in evaluations):
-            png = charts.render_series(f"{tracker.label}: {tracker.verdict.status}", tracker.evaluator.rule,
-                                       evaluations, result.started)
+            png = charts.render_series(f"{tracker.label} on {target}: {tracker.verdict.status}",
+                                       tracker.evaluator.rule, evaluations, result.started)
             allure.attach(png, name=f"{tracker.label} ({tracker.verdict.status})",
                           attachment_type=allure.attachment_type.PNG)
     allure.attach(summary(result), name="watch verdicts", attachment_type=allure.attachment_type.TEXT)
