@@ -35,7 +35,8 @@ def _draw(axes, rule: Rule, evaluations: Sequence[Evaluation], run_start: float)
     from matplotlib import dates
 
     _plot_series(axes, rule, evaluations)
-    axes.axhline(rule.limit, color="red", linestyle="--", linewidth=1, label=f"limit {rule.op} {rule.limit:g} {rule.unit}")
+    limit = f"limit {rule.op} {rule.limit:g} {rule.unit}"
+    axes.axhline(rule.limit, color="red", linestyle="--", linewidth=1, label=limit)
     breaches = [e.at for e in evaluations if e.state == "breach"]
     if breaches:
         axes.axvspan(_utc(min(breaches) - rule.window_s), _utc(max(breaches)), color="red", alpha=0.12,

@@ -24,7 +24,8 @@ HASH_KEY, PREVIOUS_KEY, ARTIFACTS_KEY = "sha256", "previous_sha256", "artifacts"
 def entry_digest(entry: dict) -> str:
     """The sha256 of an entry's canonical JSON, its own hash left out."""
     body = {k: v for k, v in entry.items() if k != HASH_KEY}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def file_digest(path: Path) -> str:

@@ -44,7 +44,8 @@ def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSetting
     show(f"watch: verdict {result.status} at {watch_series.iso_utc(time.time())} "
          f"after {result.ended - result.started:.0f} s")
     attach_charts(result, target=env.base_url)
-    allure.attach(watch_series.series_csv(result), name="watch series (CSV)", attachment_type=allure.attachment_type.CSV)
+    allure.attach(watch_series.series_csv(result), name="watch series (CSV)",
+                  attachment_type=allure.attachment_type.CSV)
     attach_record(result)
     return result
 

@@ -44,7 +44,8 @@ def test_an_89_day_old_load_drill_passes_the_gate(run_drill, env_file, tmp_path)
 def test_a_kind_never_drilled_fails_the_gate(run_drill, env_file, tmp_path):
     write_journal(tmp_path, (1, "smoke", "staging", "passed"))
     result = gate(run_drill, env_file, tmp_path)
-    result.stdout.fnmatch_lines(["*no passing load drill on staging in the journal -> run pytest -m load --env staging*"])
+    result.stdout.fnmatch_lines(["*no passing load drill on staging in the journal "
+                                 "-> run pytest -m load --env staging*"])
 
 
 def test_the_gate_is_not_enforced_on_the_local_tier_by_default(run_drill, env_file, tmp_path):
@@ -63,10 +64,12 @@ def test_status_prints_last_run_verdict_and_age_per_kind_and_environment(tmp_pat
     done = subprocess.run([sys.executable, "-m", "drillbook", "journal", "status", "--journal-dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
     lines = done.stdout.splitlines()
-    assert done.returncode == 0 and lines[0].split() == ["kind", "environment", "last", "run", "(UTC)", "verdict", "age"]
+    assert done.returncode == 0
+    assert lines[0].split() == ["kind", "environment", "last", "run", "(UTC)", "verdict", "age"]
     assert [line.split()[:2] for line in lines[1:]] == [["load", "staging"], ["chaos", "staging"],
                                                         ["dr", "staging"], ["smoke", "local"]]
-    assert lines[1].split()[3:6] == ["failed", "3", "days"] and "(last pass: " in lines[1] and "91 days ago)" in lines[1]
+    assert lines[1].split()[3:6] == ["failed", "3", "days"]
+    assert "(last pass: " in lines[1] and "91 days ago)" in lines[1]
     assert lines[2].split()[3:5] == ["passed", "10"]
 
 

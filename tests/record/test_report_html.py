@@ -59,5 +59,5 @@ def test_report_without_a_run_says_what_to_do(tmp_path):
     done = subprocess.run([sys.executable, "-m", "drillbook", "report", "--output", str(tmp_path / "html")],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 1
-    assert done.stderr.strip() == "report: no run under reports/runs -> run a drill first (pytest -m smoke) or name one " \
-                                  "with --results DIR"
+    assert done.stderr.strip() == ("report: no run under reports/runs -> run a drill first (pytest -m smoke) "
+                                   "or name one with --results DIR")

@@ -1,4 +1,4 @@
-"""One run, one record: each run its own results folder and latest pointer, and a journal entry whose manifest verifies."""
+"""One run, one record: a results folder per run, a latest pointer, and a journal entry whose manifest verifies."""
 
 import json
 import re
@@ -31,7 +31,8 @@ def test_two_consecutive_runs_give_two_separate_records(run_drill, faults):
     for folder in folders:  # each run's own results, xdist workers' included, and its own environment
         assert len(list(folder.glob("*-result.json"))) == 1 and (folder / "environment.properties").is_file()
     assert (runs / "latest").resolve() == folders[1].resolve()
-    entries = [json.loads(line) for line in (run_drill.workdir / "reports/journal/drills.jsonl").read_text().splitlines()]
+    journal = run_drill.workdir / "reports" / "journal" / "drills.jsonl"
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]
     assert [e["results"] for e in entries] == [f"../runs/{p.name}" for p in folders]
     assert [e["run_id"] for e in entries] == [p.name.rsplit("-", 1)[1] for p in folders]
     assert all(name.startswith(f"../runs/{folders[1].name}/") for name in entries[1]["artifacts"])
