@@ -44,7 +44,7 @@ class Journal:
         self.outcomes: dict[str, str] = {}
         self.failures: dict[str, str] = {}
         self.kinds: dict[str, list[str]] = {}  # drill kind -> the outcomes of its drills
-        self.begun: set[str] = set()
+        self.begun: dict[str, set[str]] = {}  # drill -> its kinds, from its setup report
         self.ended: set[str] = set()
         self.exit_status: int | None = None
 
@@ -52,7 +52,7 @@ class Journal:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
             return
         if report.when == "setup":  # a drill set up and never torn down was interrupted
-            self.begun.add(report.nodeid)
+            self.begun[report.nodeid] = set(DRILL_KINDS) & set(report.keywords)
         elif report.when == "teardown":
             self.ended.add(report.nodeid)
         if report.when == "call" or report.outcome != "passed":
@@ -65,15 +65,20 @@ class Journal:
 
     def entry(self, exit_status: int) -> dict:
         finished = time.time()
+        interrupted = sorted(self.begun.keys() - self.ended)
+        kinds = {kind: list(outcomes) for kind, outcomes in self.kinds.items()}
+        for nodeid in interrupted:
+            for kind in self.begun[nodeid]:
+                kinds.setdefault(kind, []).append("interrupted")
         return {
             "started": _iso(self.started), "finished": _iso(finished),
             "duration_s": round(finished - self.started, 1), "run_id": run_record.run_id(),
             "operator": operator_name(), "drillbook": __version__, "commit": drillbook_commit(),
             "environment": self.env.name, "tier": self.env.tier, "target": _target(self.env),
             "markers": self.markexpr or "(all)", "approval": self.approval,
-            "kinds": {kind: _kind_verdict(outcomes) for kind, outcomes in sorted(self.kinds.items())},
+            "kinds": {kind: _kind_verdict(outcomes) for kind, outcomes in sorted(kinds.items())},
             "exit_status": exit_status, "counts": dict(Counter(self.outcomes.values())),
-            "interrupted": sorted(self.begun - self.ended), "failures": self.failures,
+            "interrupted": interrupted, "failures": self.failures,
         }
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -82,7 +87,7 @@ class Journal:
 
     def record(self, results_dir: Path | None, junit: str | None) -> Path | None:
         """Append this run's entry once its files are final (after the run files and the scrub)."""
-        if not self.outcomes or self.exit_status is None:
+        if not (self.outcomes or self.begun) or self.exit_status is None:
             return None
         artifacts = [p for p in results_dir.rglob("*") if p.is_file()] if results_dir and results_dir.is_dir() else []
         artifacts += [Path(junit)] if junit and Path(junit).is_file() else []
@@ -123,8 +128,8 @@ def drillbook_commit() -> str | None:
 
 
 def _kind_verdict(outcomes: list[str]) -> str:
-    """failed when any drill of the kind failed, passed when any passed, else what they all were."""
-    for verdict in ("failed", "passed", "refused"):
+    """failed when any drill of the kind failed, then interrupted, passed, refused, else what they all were."""
+    for verdict in ("failed", "interrupted", "passed", "refused"):
         if verdict in outcomes:
             return verdict
     return outcomes[0] if outcomes else "skipped"

@@ -1,9 +1,12 @@
 """One run, one record: a results folder per run, a latest pointer, and a journal entry whose manifest verifies."""
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 from conftest import DRILL_TIMEOUT_S, run_pytest
 
@@ -73,3 +76,26 @@ def test_the_operator_is_the_pipeline_identity(run_drill, faults, tmp_path):
     entry = json.loads((tmp_path / "drills.jsonl").read_text())
     assert entry["operator"] == "octocat (GitHub Actions)"
     assert "operator=octocat (GitHub Actions)" in (run_drill.results / "environment.properties").read_text()
+
+
+def test_an_interrupted_watch_is_recorded_as_interrupted(run_drill, faults, tmp_path):
+    argv, env = run_drill.command("-m", "watch", "--watch", "60s", "--watch-window", "2s", "--watch-interval", "1s",
+                                  "--watch-probe-rps", "5", "-s", f"--journal-dir={tmp_path}")
+    env.pop("DRILLBOOK_RUN_DIR", None)
+    output = tmp_path / "terminal.txt"
+    with output.open("w") as terminal, subprocess.Popen(argv, cwd=run_drill.workdir, env=env, stdout=terminal,
+                                                        stderr=subprocess.STDOUT, start_new_session=True) as run:
+        try:
+            deadline = time.monotonic() + 120
+            while "watch: 60 s after the deploy" not in output.read_text():
+                assert run.poll() is None and time.monotonic() < deadline, output.read_text()
+                time.sleep(0.2)
+            time.sleep(2)
+            os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C does
+            run.wait(timeout=60)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+    entry = json.loads((tmp_path / "drills.jsonl").read_text())
+    assert entry["exit_status"] == 2 and entry["kinds"] == {"watch": "interrupted"}
+    assert [n.split("::")[-1] for n in entry["interrupted"]] == ["test_post_deploy_watch_holds_the_runbook_thresholds"]
