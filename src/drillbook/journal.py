@@ -47,6 +47,7 @@ class Journal:
         self.begun: dict[str, set[str]] = {}  # drill -> its kinds, from its setup report
         self.ended: set[str] = set()
         self.exit_status: int | None = None
+        self.recorded: dict | None = None  # the entry as written, for the notification
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
@@ -99,7 +100,7 @@ class Journal:
         entry = json.loads(redaction.redact_text(json.dumps(self.entry(exit_status), ensure_ascii=False)))
         entry["results"] = os.path.relpath(results_dir.resolve(), self.directory.resolve()) if results_dir else None
         entry[journal_chain.ARTIFACTS_KEY] = journal_chain.manifest(artifacts, self.directory)
-        journal_chain.append_chained(path, entry)
+        self.recorded = journal_chain.append_chained(path, entry)
         return path
 
 

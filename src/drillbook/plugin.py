@@ -14,7 +14,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from drillbook import cadence  # noqa: F401  (registers the environment file's [cadence] section)
+from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
 from drillbook import environments, evidence, fixtures, markers, run_record, runbook, safety, target, watch_options
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
@@ -65,6 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.import_plugin(module)
     if config.option.help or config.option.version:
         return
+    if not hasattr(config, "workerinput"):
+        run_record.begin_run()
     _load_target(config)
     if getattr(config.option, "allure_report_dir", "unset") is None:  # one run, one record; --alluredir wins
         config.option.allure_report_dir = str(run_record.choose_results_dir(
@@ -160,6 +162,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     journal = config.pluginmanager.get_plugin("drillbook-journal")
     if journal is not None:  # last: its manifest hashes the run's files as they stay
         journal.record(Path(results) if results else None, getattr(config.option, "xmlpath", None))
+        notify.send_summary(env, journal.recorded)
 
 
 # --- fixtures -----------------------------------------------------------------------------

@@ -21,20 +21,27 @@ RESULTS_VAR = "DRILLBOOK_RESULTS_DIR"  # the controller's choice, for its xdist 
 RUN_ID_VAR = "DRILLBOOK_RUN_ID"
 
 
+def begin_run() -> str:
+    """A fresh id for this run (controller only; xdist workers inherit it, a nested run makes its own)."""
+    os.environ[RUN_ID_VAR] = uuid.uuid4().hex[:8]
+    os.environ.pop(RESULTS_VAR, None)
+    return os.environ[RUN_ID_VAR]
+
+
 def choose_results_dir(env_name: str, *, base: Path = RUNS_DIR, is_worker: bool = False) -> Path:
     """This run's results folder: the controller makes and exports it, a worker takes the exported one."""
     if is_worker and os.environ.get(RESULTS_VAR):
         return Path(os.environ[RESULTS_VAR])
-    run_id = uuid.uuid4().hex[:8]
-    folder = base / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{_safe(env_name)}-{run_id}"
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    folder = base / f"{stamp}-{_safe(env_name)}-{run_id() or begin_run()}"
     folder.mkdir(parents=True, exist_ok=True)
     point_latest(folder)
-    os.environ[RESULTS_VAR], os.environ[RUN_ID_VAR] = str(folder.resolve()), run_id
+    os.environ[RESULTS_VAR] = str(folder.resolve())
     return folder
 
 
 def run_id() -> str | None:
-    """The id of this run when drillbook named its results folder."""
+    """This run's id, as the controller made it."""
     return os.environ.get(RUN_ID_VAR)
 
 
