@@ -9,7 +9,7 @@ from typing import Callable
 import allure
 import httpx
 
-from drillbook import charts, metrics, watch_series
+from drillbook import charts, metrics, troubleshooting, watch_series
 from drillbook.clients.http import Breaker, build_client
 from drillbook.environments import Environment
 from drillbook.runbook import Threshold
@@ -47,6 +47,8 @@ def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSetting
     allure.attach(watch_series.series_csv(result), name="watch series (CSV)",
                   attachment_type=allure.attachment_type.CSV)
     attach_record(result)
+    if result.failed:
+        attach_troubleshooting(result, env)
     return result
 
 
@@ -86,6 +88,16 @@ def watch_record(result: WatchResult) -> dict:
 
 def attach_record(result: WatchResult) -> None:
     allure.attach(json.dumps(watch_record(result), indent=2, default=str), name="watch record",
+                  attachment_type=allure.attachment_type.JSON)
+
+
+def attach_troubleshooting(result: WatchResult, env: Environment) -> None:
+    """The runbook's troubleshooting for the breached sections; whatever happens here, the verdict stands."""
+    try:
+        found = troubleshooting.findings(result, env)
+    except Exception as exc:  # noqa: BLE001  (a defect here must not hide the watch's verdict)
+        found = {"not run": f"{type(exc).__name__}: {exc}"}
+    allure.attach(json.dumps(found, indent=2, default=str), name="troubleshooting (runbook)",
                   attachment_type=allure.attachment_type.JSON)
 
 
