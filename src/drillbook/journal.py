@@ -38,8 +38,10 @@ DRILL_KINDS = ("load", "chaos", "dr", "rollback", "smoke", "watch")
 class Journal:
     """A plugin object: collects the outcome of every test, then appends one line for the run."""
 
-    def __init__(self, env: Environment, *, approval: str | None, markexpr: str, directory: Path) -> None:
+    def __init__(self, env: Environment, *, approval: str | None, markexpr: str, directory: Path,
+                 keyword: str = "", expected_version: str | None = None) -> None:
         self.env, self.approval, self.markexpr, self.directory = env, approval, markexpr, directory
+        self.keyword, self.expected_version = keyword, expected_version
         self.started = time.time()
         self.outcomes: dict[str, str] = {}
         self.failures: dict[str, str] = {}
@@ -76,7 +78,8 @@ class Journal:
             "duration_s": round(finished - self.started, 1), "run_id": run_record.run_id(),
             "operator": operator_name(), "drillbook": __version__, "commit": drillbook_commit(),
             "environment": self.env.name, "tier": self.env.tier, "target": _target(self.env),
-            "markers": self.markexpr or "(all)", "approval": self.approval,
+            "expected_version": self.expected_version,
+            "markers": self.markexpr or "(all)", "keyword": self.keyword or None, "approval": self.approval,
             "kinds": {kind: _kind_verdict(outcomes) for kind, outcomes in sorted(kinds.items())},
             "exit_status": exit_status, "counts": dict(Counter(self.outcomes.values())),
             "interrupted": interrupted, "failures": self.failures,

@@ -99,7 +99,8 @@ def _load_target(config: pytest.Config) -> None:
     config.stash[ENV_KEY] = env
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
-                          directory=Path(config.option.journal_dir))
+                          directory=Path(config.option.journal_dir), keyword=config.option.keyword,
+                          expected_version=config.option.expect_version)
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
 

@@ -61,3 +61,14 @@ def test_report_without_a_run_says_what_to_do(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip() == ("report: no run under reports/runs -> run a drill first (pytest -m smoke) "
                                    "or name one with --results DIR")
+
+
+def test_history_is_carried_from_run_to_run(run_drill, faults, tmp_path):
+    for n in (1, 2):  # two real runs, each in a folder of its own, each rendered
+        argv, env = run_drill.command("-m", "health", "-k", "live")
+        argv = [f"--alluredir={tmp_path / f'run-{n}'}" if a.startswith("--alluredir") else a for a in argv]
+        assert subprocess.run(argv, cwd=run_drill.workdir, env=env, capture_output=True, timeout=240).returncode == 0
+        assert render(tmp_path / f"run-{n}", tmp_path / "html").returncode == 0
+    assert len((tmp_path / "allure-history.jsonl").read_text().splitlines()) == 2
+    charts = rendered_text(tmp_path / "html" / "index.html", "#charts")
+    assert "Status dynamics" in charts and "No history information available" not in charts

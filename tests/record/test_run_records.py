@@ -31,14 +31,14 @@ def test_two_consecutive_runs_give_two_separate_records(run_drill, faults):
     first, second = run_without_alluredir(run_drill), run_without_alluredir(run_drill, "-n", "2")
     assert (first.returncode, second.returncode) == (0, 0)
     runs = run_drill.workdir / "reports" / "runs"
-    folders = sorted(p for p in runs.iterdir() if p.name != "latest")
+    journal = run_drill.workdir / "reports" / "journal" / "drills.jsonl"
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]  # in run order, one per run
+    folders = [runs / e["results"].removeprefix("../runs/") for e in entries]
+    assert sorted(p.name for p in runs.iterdir() if p.name != "latest") == sorted(p.name for p in folders)
     assert [bool(RUN_NAME.fullmatch(p.name)) for p in folders] == [True, True]
     for folder in folders:  # each run's own results, xdist workers' included, and its own environment
         assert len(list(folder.glob("*-result.json"))) == 1 and (folder / "environment.properties").is_file()
     assert (runs / "latest").resolve() == folders[1].resolve()
-    journal = run_drill.workdir / "reports" / "journal" / "drills.jsonl"
-    entries = [json.loads(line) for line in journal.read_text().splitlines()]
-    assert [e["results"] for e in entries] == [f"../runs/{p.name}" for p in folders]
     assert [e["run_id"] for e in entries] == [p.name.rsplit("-", 1)[1] for p in folders]
     assert all(name.startswith(f"../runs/{folders[1].name}/") for name in entries[1]["artifacts"])
 
@@ -59,6 +59,7 @@ def test_editing_a_real_run_s_journal_or_artifact_fails_verify_at_that_entry(run
     assert any(name.endswith("-result.json") for name in entries[0]["artifacts"])
     assert entries[0]["operator"] and entries[0]["duration_s"] > 0 and entries[0]["kinds"] == {"smoke": "passed"}
     assert entries[0]["commit"] and entries[0]["interrupted"] == []
+    assert (entries[0]["markers"], entries[0]["keyword"], entries[0]["expected_version"]) == ("health", "live", None)
 
     junit = (tmp_path / "junit-1.xml").read_text()
     (tmp_path / "junit-1.xml").write_text(junit.replace('failures="0"', 'failures="1"'))
