@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
 
 import pytest
 
@@ -97,7 +98,7 @@ class Journal:
         artifacts += [Path(junit)] if junit and Path(junit).is_file() else []
         return self.append(self.exit_status, artifacts, results_dir)
 
-    def append(self, exit_status: int, artifacts: list[Path] = (), results_dir: Path | None = None) -> Path:
+    def append(self, exit_status: int, artifacts: Sequence[Path] = (), results_dir: Path | None = None) -> Path:
         path = self.directory / JOURNAL_FILE
         # redacted before it is hashed: the hash covers exactly what is written
         entry = json.loads(redaction.redact_text(json.dumps(self.entry(exit_status), ensure_ascii=False)))

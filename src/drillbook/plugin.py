@@ -164,6 +164,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if journal is not None:  # last: its manifest hashes the run's files as they stay
         journal.record(Path(results) if results else None, getattr(config.option, "xmlpath", None))
         notify.send_summary(env, journal.recorded)
+        if journal.recorded and results:  # latest: the newest run of drills, not of drillbook's own tests
+            run_record.mark_latest(Path(results))
 
 
 # --- fixtures -----------------------------------------------------------------------------

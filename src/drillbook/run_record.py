@@ -3,8 +3,9 @@
 >>> results = choose_results_dir(env_name="staging")   # reports/runs/20261130T163000Z-staging-1a2b3c4d
 
 The folder is named by UTC start time, environment and a run id, so runs never
-mix; ``reports/runs/latest`` points at the newest. An explicit ``--alluredir``
-wins. The controller chooses and exports the folder; xdist workers inherit it.
+mix; ``reports/runs/latest`` points at the newest run that ran drills (a run of
+drillbook's own tests does not move it). An explicit ``--alluredir`` wins. The
+controller chooses and exports the folder; xdist workers inherit it.
 """
 
 from __future__ import annotations
@@ -35,9 +36,14 @@ def choose_results_dir(env_name: str, *, base: Path = RUNS_DIR, is_worker: bool 
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     folder = base / f"{stamp}-{_safe(env_name)}-{run_id() or begin_run()}"
     folder.mkdir(parents=True, exist_ok=True)
-    point_latest(folder)
     os.environ[RESULTS_VAR] = str(folder.resolve())
     return folder
+
+
+def mark_latest(results: Path) -> None:
+    """Point ``latest`` at this run's folder, when drillbook named it (an explicit --alluredir is left alone)."""
+    if os.environ.get(RESULTS_VAR) == str(results.resolve()):
+        point_latest(results)
 
 
 def run_id() -> str | None:

@@ -102,3 +102,13 @@ def test_an_interrupted_watch_is_recorded_as_interrupted(run_drill, faults, tmp_
     entry = json.loads((tmp_path / "drills.jsonl").read_text())
     assert entry["exit_status"] == 2 and entry["kinds"] == {"watch": "interrupted"}
     assert [n.split("::")[-1] for n in entry["interrupted"]] == ["test_post_deploy_watch_holds_the_runbook_thresholds"]
+
+
+def test_a_run_without_drills_leaves_latest_alone(run_drill, faults):
+    assert run_without_alluredir(run_drill).returncode == 0
+    runs = run_drill.workdir / "reports" / "runs"
+    drills = (runs / "latest").resolve()
+    argv, env = run_drill.command("-k", "nothing_matches_this")
+    argv = [arg for arg in argv if not arg.startswith("--alluredir")]
+    subprocess.run(argv, cwd=run_drill.workdir, env=env, capture_output=True, timeout=240)
+    assert len([p for p in runs.iterdir() if p.name != "latest"]) == 2 and (runs / "latest").resolve() == drills
