@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from sandbox import admin, control, health, jobs, openapi, shards
 from sandbox.dependencies import Dependencies
-from sandbox.faults import FaultBook, FaultMiddleware
+from sandbox.faults import FaultBook, FaultMiddleware, HiddenDependencies
 from sandbox.http import EXCEPTION_HANDLERS, route
 from sandbox.jobs import EmbeddingJobs
 from sandbox.settings import Settings
@@ -38,6 +38,7 @@ class Context:
     jobs: EmbeddingJobs
     shards: ShardStore
     faults: FaultBook = field(default_factory=FaultBook)
+    hidden: HiddenDependencies = field(default_factory=HiddenDependencies)
     started: float = field(default_factory=time.monotonic)
 
     @property

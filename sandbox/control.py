@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from sandbox.dependencies import ACTIONS, COSMOS_KEY, NAMES
+from sandbox.health import READY_CHECKS
 from sandbox.http import ApiError, check_token, read_json, route
-from sandbox.schemas import FAULT_INPUT, RATE_INPUT
+from sandbox.schemas import FAULT_INPUT, HIDE_INPUT, POISON_INPUT, RATE_INPUT
 
 TOKEN_HEADER = "x-fault-token"
 
@@ -67,6 +68,23 @@ async def control_worker(request: Request) -> JSONResponse:
     return JSONResponse(ctx.jobs.stall() if action == "stall" else ctx.jobs.resume())
 
 
+async def poison_worker(request: Request) -> JSONResponse:
+    """Queue jobs that crash the worker: its supervisor must log, report and restart it."""
+    ctx = authorize(request)
+    count = (await read_json(request, POISON_INPUT)).get("jobs", 1)
+    return JSONResponse(await anyio.to_thread.run_sync(ctx.jobs.poison, count))
+
+
+async def hide_dependency(request: Request) -> JSONResponse:
+    """Leave a dependency out of /health/ready's map, as a readiness endpoint that forgot it would."""
+    ctx = authorize(request)
+    spec = await read_json(request, HIDE_INPUT)
+    name = spec["dependency"]
+    if name not in READY_CHECKS:
+        raise ApiError(422, "unknown dependency", [f"use one of: {', '.join(READY_CHECKS)}"])
+    return JSONResponse({"hidden": ctx.hidden.hide(name, spec.get("ttl_s"))}, 201)
+
+
 async def embedding_failure_rate(request: Request) -> JSONResponse:
     ctx = authorize(request)
     rate = (await read_json(request, RATE_INPUT))["rate"]
@@ -74,13 +92,16 @@ async def embedding_failure_rate(request: Request) -> JSONResponse:
 
 
 async def reset(request: Request) -> JSONResponse:
-    """Undo everything: faults, dependency outages, worker stall, job failures."""
+    """Undo everything: faults, dependency outages, hidden readiness entries, worker stall and poison, job failures."""
     ctx = authorize(request)
     cleared = ctx.faults.clear()
+    ctx.hidden.clear()
     dependencies = await anyio.to_thread.run_sync(ctx.deps.restore)
+    poison = await anyio.to_thread.run_sync(ctx.jobs.clear_poison)
     ctx.jobs.resume()
     ctx.jobs.set_failure_rate(0.0)
-    return JSONResponse({"cleared_faults": cleared, "dependencies": dependencies, **ctx.jobs.worker_state()})
+    return JSONResponse({"cleared_faults": cleared, "dependencies": dependencies, "cleared_poison": poison,
+                         **ctx.jobs.worker_state()})
 
 
 async def info(request: Request) -> JSONResponse:
@@ -94,7 +115,9 @@ ROUTES = [
     route("/_sandbox/faults", GET=list_faults, POST=add_fault, DELETE=clear_faults),
     route("/_sandbox/faults/{id}", DELETE=remove_fault),
     route("/_sandbox/dependencies/{name}/{action}", POST=control_dependency),
+    route("/_sandbox/worker/poison", POST=poison_worker),
     route("/_sandbox/worker/{action}", POST=control_worker),
+    route("/_sandbox/ready/hide", POST=hide_dependency),
     route("/_sandbox/embeddings/failure-rate", POST=embedding_failure_rate),
     route("/_sandbox/reset", POST=reset),
     route("/_sandbox/info", GET=info),

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from sandbox.http import route
 
 PROBE_DEADLINE_S = 1.0
+READY_CHECKS = ("redis", "cosmos", "embedding_queue")  # the map's keys, in order
 
 
 async def probe(check: Callable[[], dict | None]) -> dict:
@@ -48,8 +49,9 @@ async def health(request: Request) -> JSONResponse:
 
 async def ready(request: Request) -> JSONResponse:
     ctx = request.app.state.ctx
-    checks = {"redis": ctx.stores.ping_redis, "cosmos": ctx.stores.ping_cosmos,
-              "embedding_queue": ctx.jobs.probe}
+    every = {"redis": ctx.stores.ping_redis, "cosmos": ctx.stores.ping_cosmos, "embedding_queue": ctx.jobs.probe}
+    hidden = ctx.hidden.names()  # a fault: an endpoint that forgot a dependency does not probe it either
+    checks = {name: every[name] for name in READY_CHECKS if name not in hidden}
     results: dict[str, dict] = {}
 
     async def run(name: str) -> None:

@@ -182,6 +182,14 @@ class FaultControl:
     def resume_worker(self) -> dict:
         return self._call("POST", "/_sandbox/worker/resume")
 
+    def poison_worker(self, jobs: int = 1) -> dict:
+        """Queue jobs that crash the embedding worker; its supervisor logs and restarts it."""
+        return self._call("POST", "/_sandbox/worker/poison", {"jobs": jobs})
+
+    def hide_dependency(self, name: str, ttl_s: float | None = None) -> dict:
+        """Leave redis|cosmos|embedding_queue out of /health/ready's map until reset (or ttl_s)."""
+        return self._call("POST", "/_sandbox/ready/hide", {"dependency": name, **({"ttl_s": ttl_s} if ttl_s else {})})
+
     def embedding_failure_rate(self, rate: float) -> dict:
         return self._call("POST", "/_sandbox/embeddings/failure-rate", {"rate": rate})
 

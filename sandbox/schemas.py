@@ -80,6 +80,9 @@ FAULT_INPUT = obj({
     "ttl_s": {"type": "number", "minimum": 0.1, "maximum": 3600},
 }, required=["route"])
 RATE_INPUT = obj({"rate": {"type": "number", "minimum": 0, "maximum": 1}})
+POISON_INPUT = obj({"jobs": {"type": "integer", "minimum": 1, "maximum": 10}})
+HIDE_INPUT = obj({"dependency": string(1, 64), "ttl_s": {"type": "number", "minimum": 0.1, "maximum": 3600}},
+                 required=["dependency"])
 
 _TYPES = {
     "object": lambda v: isinstance(v, dict),
