@@ -49,7 +49,8 @@ async def health(request: Request) -> JSONResponse:
 
 async def ready(request: Request) -> JSONResponse:
     ctx = request.app.state.ctx
-    every = {"redis": ctx.stores.ping_redis, "cosmos": ctx.stores.ping_cosmos, "embedding_queue": ctx.jobs.probe}
+    every = {"redis": lambda: ctx.deps.ping("redis"), "cosmos": lambda: ctx.deps.ping("cosmos"),
+             "embedding_queue": ctx.jobs.probe}
     hidden = ctx.hidden.names()  # a fault: an endpoint that forgot a dependency does not probe it either
     checks = {name: every[name] for name in READY_CHECKS if name not in hidden}
     results: dict[str, dict] = {}
