@@ -141,14 +141,14 @@ def _tail(log_path: Path) -> str:
 
 
 class FaultControl:
-    """A client for /_sandbox/*: every call has a timeout and raises SandboxError on refusal.
+    """A client for /_sandbox/*: every call has a timeout (a restart may take seconds) and raises SandboxError on refusal.
 
     >>> faults = FaultControl(sandbox.url, sandbox.fault_token)
     >>> faults.inject("/api/shards/{id}", latency_ms=1500, ttl_s=60)
     {'id': '3f2a9c0b1d4e', 'expires_at': 1764172800.0}
     """
 
-    def __init__(self, url: str, token: str, timeout: float = 5.0):
+    def __init__(self, url: str, token: str, timeout: float = 30.0):
         self.url, self.timeout = url.rstrip("/"), timeout
         self._headers = {"X-Fault-Token": token}
 

@@ -78,7 +78,7 @@ def test_paused_redis_fails_ping_at_the_timeout(run_drill, faults):
     result = run_drill(*CACHE, "-k", "ping", paths=CHECKS)
     result.stdout.fnmatch_lines([f"*Redis PING failed: TimeoutError: Timeout reading from *{REMEDY}"])
     result.assert_outcomes(failed=1)
-    assert result.duration < 30
+    assert result.duration < 90  # a busy machine's start, not minutes of retries
 
 
 def test_slow_redis_fails_ping_with_the_median(run_drill, faults, sandbox_redis):

@@ -27,7 +27,7 @@ def test_one_sandbox_is_shared_by_workers_and_stopped_after(pytester, url_probe,
     result = pytester.runpytest_subprocess(
         f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml"), "-p", "no:cacheprovider", "-p", url_probe,
         f"--alluredir={tmp_path / 'results'}", "-n", "2", "-s", "-m", "smoke", str(REPO / "checks"),
-        str(REPO / "smoke"), timeout=120)
+        str(REPO / "smoke"), timeout=240)
     result.assert_outcomes(passed=9)
     urls = [p.read_text() for p in tmp_path.glob("*.url")]
     worker_urls = set(urls) - {"None"}
@@ -49,14 +49,14 @@ def test_a_killed_run_leaves_no_sandbox_behind(tmp_path):
                             f"--alluredir={tmp_path}", f"--journal-dir={tmp_path}"], cwd=REPO, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while not (pids := _sandboxes_of(run.pid)) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert pids, "the run never started its sandbox"
     finally:
         run.send_signal(signal.SIGKILL)
         run.wait()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while any(os.path.exists(f"/proc/{pid}") for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
