@@ -224,6 +224,11 @@ register_section("azure", {
 
 # --- component checks: each block belongs to one feature; edit only your block ----------------
 
+register_section("health", {  # health checks
+    # the keys /health/ready must report: a dependency missing from its map fails, named
+    "dependencies": Field(to_str_list, ["cosmos", "redis", "embedding_queue"], '["cosmos", "redis", "embedding_queue"]'),
+})
+
 register_section("redis", {  # cache checks, and the work queues that live on Redis lists
     # a redis:// or rediss:// URL, or Azure's "host:6380,password=...,ssl=True" string, always as a reference
     "url": Field(to_str_or_ref, None, '{ env = "CASTIEL_REDIS_URL" }  (or "sandbox")'),

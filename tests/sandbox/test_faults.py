@@ -7,6 +7,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from sandbox.runner import SandboxError
+
 
 def test_fault_control_requires_the_token(sandbox):
     for headers in ({}, {"X-Fault-Token": "wrong"}):
@@ -100,3 +102,16 @@ def test_invalid_fault_is_refused_with_the_reason(sandbox):
     response = httpx.post(f"{sandbox.url}/_sandbox/faults", json={"route": "/health", "ttl_s": 99999},
                           headers={"X-Fault-Token": sandbox.fault_token}, timeout=5)
     assert response.status_code == 422 and "body.ttl_s: above the maximum 3600" in response.json()["details"]
+
+
+def test_a_hidden_dependency_leaves_the_ready_map_until_reset(api, faults):
+    assert faults.hide_dependency("cosmos") == {"hidden": ["cosmos"]}
+    response = api.get("/health/ready")
+    assert response.status_code == 200 and sorted(response.json()["dependencies"]) == ["embedding_queue", "redis"]
+    faults.reset()
+    assert sorted(api.get("/health/ready").json()["dependencies"]) == ["cosmos", "embedding_queue", "redis"]
+
+
+def test_hiding_an_unknown_dependency_is_refused(sandbox, faults):
+    with pytest.raises(SandboxError, match="422.*use one of: redis, cosmos, embedding_queue"):
+        faults.hide_dependency("search")
