@@ -105,3 +105,12 @@ def test_missing_env_file_names_the_path(tmp_path):
 def test_a_file_without_auth_resolves_with_no_secrets(tmp_path):
     env = resolve_secrets(load_environment(path=write(tmp_path, GOOD)))
     assert env.secret("admin_token") is None
+
+
+def test_health_dependencies_default_to_castiels(tmp_path):
+    for name in ("local", "staging", "production"):
+        assert load_environment(name).section("health")["dependencies"] == ["cosmos", "redis", "embedding_queue"]
+    path = tmp_path / "x.toml"
+    path.write_text('[target]\ntier = "local"\nbase_url = "sandbox"\n[health]\ndependencies = "cosmos"\n')
+    with pytest.raises(ConfigError, match=r"\[health\] dependencies = 'cosmos' is invalid -> expected a list of strings"):
+        load_environment(path=path)
