@@ -92,6 +92,7 @@ def _load_target(config: pytest.Config) -> None:
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
+    runbook.use_resources(runbook.Resources.of(env.tier, env.section("azure"), env.base_url))  # remedies name this target
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
                           directory=Path(config.option.journal_dir))

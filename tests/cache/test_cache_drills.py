@@ -6,7 +6,7 @@ from redis_faults import (
 
 CACHE = ("-m", "cache")
 CHECKS = ("checks/test_cache.py",)
-REMEDY = "-> runbook §Cache issues: check /api/admin/cache/stats and redis-castiel-prod memory*"
+REMEDY = "-> runbook §Cache issues: check /api/admin/cache/stats and the sandbox's redis memory*"  # never prod's
 
 
 def test_cache_checks_pass_on_a_healthy_sandbox(run_drill, faults):

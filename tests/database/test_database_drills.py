@@ -2,7 +2,8 @@
 
 CHECKS = ("checks",)
 DATABASE = ("-m", "database")  # fnmatch patterns below: "[[]" is a literal "["
-CONNECTION_REMEDY = "-> runbook §Database connection: check cosmos-castiel-prod status*"
+# A local run names the sandbox's parts, never production's.
+CONNECTION_REMEDY = "-> runbook §Database connection: check the sandbox's Cosmos server status*"
 SCHEMA_REMEDY = "-> runbook §Database containers and indexes: create a missing container*"
 CASTIEL_POLICY = {"indexingMode": "consistent", "includedPaths": [{"path": "/*"}],
                   "excludedPaths": [{"path": "/embedding/*"}, {"path": '/"_etag"/?'}]}
