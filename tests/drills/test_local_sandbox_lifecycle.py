@@ -1,5 +1,6 @@
 """`--env local` starts one sandbox per run, shares it with xdist workers, and stops it afterwards."""
 
+import os
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,8 @@ def url_probe(tmp_path, monkeypatch):
         "def pytest_sessionfinish(session):\n"
         "    out = pathlib.Path(os.environ['URL_PROBE_DIR']) / f'{os.getpid()}.url'\n"
         "    out.write_text(os.environ.get('DRILLBOOK_SANDBOX_URL', 'None'))\n")
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    # in front of the caller's path, not instead of it: a worktree's PYTHONPATH names its own src/
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("URL_PROBE_DIR", str(tmp_path))
     return "sandbox_url_probe"
 
