@@ -46,7 +46,10 @@ HEALTH = obj({"status": {"type": "string", "enum": ["healthy"]}, "version": {"ty
               "uptime_s": NUMBER})
 LIVE = obj({"status": {"type": "string", "enum": ["alive"]}})
 DEPENDENCY = obj({"status": {"type": "string", "enum": ["up", "down"]}, "latency_ms": NUMBER,
-                  "error": {"type": "string"}}, required=["status", "latency_ms"], closed=False)
+                  "error": {"type": "string"},
+                  # the embedding queue's worker: its crashes so far, restarted by its supervisor
+                  "crashes": INTEGER, "last_crash": {"type": "string"}},
+                 required=["status", "latency_ms"], closed=False)
 READY = obj({
     "status": {"type": "string", "enum": ["ready", "not_ready"]},
     "dependencies": obj({name: DEPENDENCY for name in ("redis", "cosmos", "embedding_queue")}),
