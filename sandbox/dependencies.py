@@ -143,13 +143,20 @@ class Dependencies:
 
     def ping(self, name: str) -> None:
         """Readiness for one dependency: a process that died on its own says so, not just 'refused'."""
+        self._raise_if_died(name)
+        try:
+            (self.stores.ping_redis if name == "redis" else self.stores.ping_cosmos)()
+        except Exception:
+            self._raise_if_died(name)  # it may have died while we asked
+            raise
+
+    def _raise_if_died(self, name: str) -> None:
         death = self._child(name).died()
         if death:
             if death not in self._deaths_logged:  # once per death, not once per probe
                 self._deaths_logged.add(death)
                 log.error("%s; POST /_sandbox/reset starts it again", death)
             raise RuntimeError(death)
-        (self.stores.ping_redis if name == "redis" else self.stores.ping_cosmos)()
 
     def state(self, name: str) -> dict:
         child = self._child(name)
