@@ -61,3 +61,22 @@ def test_a_dependency_that_dies_on_its_own_is_named_and_reset_starts_it(api, fau
     assert "redis exited on its own with code -9" in sandbox.log_path.read_text()
     assert faults.reset()["dependencies"]["redis"] == "running"
     assert ready(api)[0] == 200
+
+
+def test_a_redis_restart_drops_idle_sockets_but_leaves_one_in_use_to_its_thread(faults, sandbox):
+    """Closing the worker's socket under its BRPOP made redis-py raise ValueError, which killed the worker."""
+    from sandbox.stores import Stores
+
+    info = faults.info()
+    stores = Stores(sandbox.redis_url, info["cosmos_url"], info["cosmos_key"])
+    try:
+        pool = stores.queue.connection_pool
+        idle, busy = pool.get_connection(), pool.get_connection()
+        for connection in (idle, busy):
+            connection.connect()
+        pool.release(idle)
+        stores.drop_redis_connections()
+        assert idle._sock is None and busy._sock is not None
+        pool.release(busy)
+    finally:
+        stores.close()
