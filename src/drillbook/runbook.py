@@ -171,8 +171,7 @@ SECTIONS: dict[str, Section] = _sections(
         Step("check firewall rules and connection strings in Key Vault", cloud=True))),
     Section("deployment-verification", "Deployment verification", "P1", PRIMARY, (
         "confirm the slot swap finished and the expected build is live",
-        Step("if the wrong version serves, swap the slots back and redeploy", "az webapp deployment slot swap",
-             "-n {app_service} -g {resource_group} --slot staging"))),
+        "if the wrong version serves, swap the slots back and redeploy")),
     Section("critical-flows", "Critical user flows", "P1", PRIMARY, (
         "reproduce the failing flow by hand against the target",
         "check logs in {app_insights} for the failing route",
