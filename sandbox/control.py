@@ -7,6 +7,7 @@ and always undo what it did.
 from __future__ import annotations
 
 import anyio
+import redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -72,7 +73,10 @@ async def poison_worker(request: Request) -> JSONResponse:
     """Queue jobs that crash the worker: its supervisor must log, report and restart it."""
     ctx = authorize(request)
     count = (await read_json(request, POISON_INPUT)).get("jobs", 1)
-    return JSONResponse(await anyio.to_thread.run_sync(ctx.jobs.poison, count))
+    try:
+        return JSONResponse(await anyio.to_thread.run_sync(ctx.jobs.poison, count))
+    except redis.RedisError as err:
+        raise ApiError(503, "embedding queue unavailable", [f"{type(err).__name__}: start redis first"]) from None
 
 
 async def hide_dependency(request: Request) -> JSONResponse:
