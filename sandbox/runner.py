@@ -96,6 +96,10 @@ def start_sandbox(*, version: str = "1.4.2", env: dict | None = None, timeout: f
         tail = _tail(log_path)
         shutil.rmtree(workdir, ignore_errors=True)
         raise SandboxError(f"{err}; last log lines:\n{tail}") from None
+    except BaseException:  # Ctrl-C while it starts: nobody else knows its pid, so it goes now
+        _kill_group(proc)
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     return SandboxProcess(proc, record, workdir)
 
 
