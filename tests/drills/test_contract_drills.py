@@ -8,9 +8,7 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -115,3 +113,41 @@ def test_smoke_and_security_runs_import_no_schemathesis(drill_imports, faults):
     result, modules = drill_imports("-m", "smoke or security")
     assert sorted(m for m in modules if m.split(".")[0] in ("schemathesis", "hypothesis")) == []
     assert result.parseoutcomes()["passed"] > 10
+
+
+def test_ctrl_c_always_ends_the_contract_drill_as_interrupted_and_leaves_nothing(sandbox, faults, contract_env,
+                                                                                 tmp_path):
+    """Six Ctrl-Cs at spread-out moments of the drill: each ends it, none is recorded as a target failure."""
+    from interrupted_runs import InterruptibleRun
+
+    env_file, delays = contract_env(max_examples=30), random.Random(10).sample(range(0, 300), 6)
+    for attempt, delay_cs in enumerate(sorted(delays)):
+        workdir = tmp_path / f"run{attempt}"
+        (workdir / "tmp").mkdir(parents=True)
+        run = InterruptibleRun(_drill_argv(workdir, "-v", *CONTRACT, env_file), workdir,
+                               _drill_environ(sandbox, workdir))
+        run.wait_for_line("checks/test_contract.py::test_reads")
+        time.sleep(delay_cs / 100)
+        run.signal(signal.SIGINT)
+        rc, output = run.finish()
+        context = f"Ctrl-C {delay_cs / 100:.2f} s into the contract drill"
+        assert rc == 2, f"{context}: exit {rc} (expected 2, interrupted)\n{output[-3000:]}"
+        [entry] = [json.loads(line) for line in (workdir / "journal" / "drills.jsonl").read_text().splitlines()]
+        assert (entry["interrupted"], entry["exit_status"], entry["failures"]) == (True, 2, {}), context
+        assert entry["drill_writes_left"] == 0, context
+        assert "Traceback" not in output and "Exception ignored" not in output, context
+        assert list((workdir / "tmp").iterdir()) == [], context  # no drillbook-run-* directory
+        assert run.children() == [], context
+
+
+def _drill_argv(workdir: Path, *args: str) -> list[str]:
+    repo = Path(__file__).resolve().parents[2]
+    return [sys.executable, "-m", "pytest", f"--rootdir={repo}", "-c", str(repo / "pyproject.toml"),
+            "-p", "no:cacheprovider", f"--basetemp={workdir / 'basetemp'}", f"--alluredir={workdir / 'results'}",
+            f"--journal-dir={workdir / 'journal'}", *args, str(repo / "checks")]
+
+
+def _drill_environ(sandbox, workdir: Path) -> dict[str, str]:
+    return {**os.environ, "DRILLBOOK_SANDBOX_URL": sandbox.url, "CASTIEL_ADMIN_TOKEN": sandbox.admin_token,
+            "SANDBOX_FAULT_TOKEN": sandbox.fault_token, "NO_PROXY": "127.0.0.1,localhost", "PY_COLORS": "0",
+            "TMPDIR": str(workdir / "tmp")}
