@@ -6,7 +6,30 @@ HEAVY = ("azure", "locust", "schemathesis", "gevent", "redis", "matplotlib")
 
 def test_smoke_passes_on_a_healthy_sandbox(run_drill, faults):
     result = run_drill(*SMOKE)
+    result.assert_outcomes(passed=10)
+
+
+def test_smoke_without_destructive_drills_still_reads_shards(run_drill, faults):
+    """Production after a deploy runs no write; the data path is still exercised by the drill tenant's reads."""
+    result = run_drill("-m", "smoke and not destructive", "-v")
     result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines(["*test_drill_tenant_shards_list_and_read PASSED*"])
+    assert "round_trip" not in result.stdout.str()
+
+
+def test_a_failing_shard_read_fails_the_read_only_flow(run_drill, faults):
+    faults.inject("/api/shards/{id}", status=500, error_rate=1.0)
+    result = run_drill(*SMOKE, "-k", "drill_tenant")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*GET /api/shards/* returned 500 (expected 200)*-> runbook §Critical user flows*"])
+
+
+def test_a_drill_tenant_without_shards_says_how_to_seed_it(run_drill, faults, env_file):
+    path = env_file('\n[smoke]\ndrill_tenant = "drillbook-nobody"\n')
+    result = run_drill(*SMOKE, f"--env-file={path}", "-k", "drill_tenant")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*GET /api/shards lists no shard of the drill tenant 'drillbook-nobody' -> if the "
+                                 "data is intact, seed the tenant once (see README, ?smoke? drill_tenant)*"])
 
 
 def test_failing_shard_read_names_the_route_and_remedy(run_drill, faults):
