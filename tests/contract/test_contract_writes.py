@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from drillbook.contract import ContractSettings, WriteLedger, describe_report, pending_writes, run_contract, sweep_stale
-from drillbook.contract._interrupts import InterruptGuard
+from drillbook.interrupts import InterruptGuard
 
 
 @pytest.fixture

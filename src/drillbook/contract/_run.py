@@ -5,7 +5,7 @@ Each operation gets ``max_examples`` cases per generation mode, no shrinking
 sends the same requests, and the time that is left divided by the runs that are
 left. The first failure of an operation ends that operation. Writes carry the
 run's drill tenant and are removed afterwards (``_writes``), also after Ctrl-C,
-which always ends the run (``_interrupts``).
+which always ends the run (``drillbook.interrupts``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from drillbook import safety
-from drillbook.contract._interrupts import InterruptGuard
+from drillbook.interrupts import InterruptGuard, guarded
 from drillbook.contract._model import CheckBreach, ContractFailure, ContractReport, ContractSettings, OperationRun
 from drillbook.contract._report import curl_of, excerpt
 from drillbook.contract._writes import (WriteLedger, deletable_collections, drill_tenant_for_run, note_created,
@@ -62,7 +62,7 @@ def run_contract(document: dict, settings: ContractSettings) -> ContractReport:
     operations = _select(_load_schema(document), settings, report)
     modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if settings.negative_data else [])
     started = time.monotonic()
-    with InterruptGuard() as guard, requests.Session() as session:
+    with guarded() as guard, requests.Session() as session:
         session.headers["User-Agent"] = settings.user_agent
         ctx = _Context(settings, session, guard, _open_ledger(document, settings, operations, report))
         try:
