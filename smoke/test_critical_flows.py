@@ -3,8 +3,6 @@
 The read-only flow runs on every tier, production included; the round trip writes, so it is destructive.
 """
 
-import uuid
-
 import pytest
 
 from drillbook.check import call, expect_status, fail, json_body, source_of
@@ -33,12 +31,13 @@ def test_drill_tenant_shards_list_and_read(http, drill_tenant):
 
 @pytest.mark.destructive
 @pytest.mark.runbook("critical-flows")
-def test_shard_round_trip(http, drill_tenant):
-    tenant = f"{drill_tenant}-{uuid.uuid4().hex[:8]}"  # the drill prefix: a shard left by a crash is recognisable
+def test_shard_round_trip(http, drill_writes):
+    tenant = drill_writes.tenant  # drillbook-drill-<run id>: what a crash leaves is found and removed
     shard = {"tenantId": tenant, "name": "drillbook smoke shard", "content": "round trip"}
     created = call(http, "POST", "/api/shards", json=shard, section="critical-flows")
     expect_status(created, (200, 201), section="critical-flows")
     shard_id = json_body(created, section="critical-flows").get("id")
+    drill_writes.record(f"/api/shards/{shard_id}")
     try:
         fetched = call(http, "GET", f"/api/shards/{shard_id}", params={"tenantId": tenant}, section="critical-flows")
         expect_status(fetched, 200, section="critical-flows")

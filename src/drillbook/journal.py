@@ -58,6 +58,7 @@ class Journal:
             **self.interruption_and_leftovers(exit_status),
         }
 
+    @pytest.hookimpl(trylast=True)  # after session fixtures' teardown, which removes drill writes
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.outcomes or exitstatus == pytest.ExitCode.INTERRUPTED:
             self.append(int(exitstatus))

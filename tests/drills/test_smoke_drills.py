@@ -32,10 +32,16 @@ def test_a_drill_tenant_without_shards_says_how_to_seed_it(run_drill, faults, en
                                  "data is intact, seed the tenant once (see README, ?smoke? drill_tenant)*"])
 
 
-def test_failing_shard_read_names_the_route_and_remedy(run_drill, faults):
-    faults.inject("/api/shards/{id}", status=500, error_rate=1.0)
-    result = run_drill(*SMOKE, "-k", "round_trip")
+def test_failing_shard_read_names_the_route_and_remedy_and_what_was_left(run_drill, faults, tmp_path):
+    import json
+
+    faults.inject("/api/shards/{id}", status=500, error_rate=1.0)  # the read fails, and so does every delete
+    result = run_drill(*SMOKE, "-k", "round_trip", f"--journal-dir={tmp_path / 'journal'}")
     result.stdout.fnmatch_lines(["*GET /api/shards/* returned 500 (expected 200)*-> runbook §Critical user flows*"])
+    result.stdout.fnmatch_lines(["1 drill writes of tenant drillbook-drill-* are still on the target -> the next "
+                                 "drill removes them*"])  # an error at teardown: the test had failed already
+    entry = json.loads((tmp_path / "journal" / "drills.jsonl").read_text().splitlines()[-1])
+    assert entry["drill_writes_left"] == 1 and entry["interrupted"] is False
 
 
 def test_admin_route_opened_without_auth_is_a_security_failure(run_drill, faults):

@@ -16,7 +16,8 @@ when the run ends, by Ctrl-C too; a killed run's ledger is swept by the next.
 from drillbook.contract._model import ContractFailure, ContractReport, ContractSettings, OperationRun
 from drillbook.contract._report import describe_failure, describe_report
 from drillbook.contract._run import SAFE_METHODS, run_contract, settings_from_env
-from drillbook.contract._writes import LEDGER_DIR, WriteLedger, pending_writes, sweep_stale
+from drillbook.contract._writes import (LEDGER_DIR, WriteLedger, drill_tenant_for_run, pending_writes, remove_writes,
+                                        sweep_stale)
 
 __all__ = [
     "SAFE_METHODS",
@@ -28,7 +29,9 @@ __all__ = [
     "WriteLedger",
     "describe_failure",
     "describe_report",
+    "drill_tenant_for_run",
     "pending_writes",
+    "remove_writes",
     "run_contract",
     "settings_from_env",
     "sweep_stale",
