@@ -191,7 +191,10 @@ def _list(client, collection: str, tenant: str, deadline: float) -> list[str]:
     if time.monotonic() > deadline:
         return []
     response = client.get(collection, params={TAG_FIELD: tenant, "limit": LIST_LIMIT})
-    body = response.json() if response.status_code == 200 else {}
+    try:
+        body = response.json() if response.status_code == 200 else {}
+    except ValueError:  # not the list it documents: what the ledger names is all that can be removed
+        body = {}
     items = body.get("items") if isinstance(body, dict) else None
     return [str(i["id"]) for i in items or [] if isinstance(i, dict) and "id" in i]
 
