@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from drillbook import __version__, redaction, safety
+from drillbook.contract import LEDGER_DIR, pending_writes
 from drillbook.environments import Environment
 from drillbook.evidence import operator_name
 from drillbook.target import SANDBOX_URL_VAR
@@ -54,11 +55,20 @@ class Journal:
             "markers": self.markexpr or "(all)", "approval": self.approval,
             "exit_status": exit_status, "counts": dict(Counter(self.outcomes.values())),
             "failures": self.failures,
+            **self.interruption_and_leftovers(exit_status),
         }
 
+    @pytest.hookimpl(trylast=True)  # after session fixtures' teardown, which removes drill writes
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.outcomes:  # session.exitstatus, not the hook's argument: an all-refused run changes it
-            self.append(int(session.exitstatus))
+        status = int(session.exitstatus)  # not the hook's argument: an all-refused run changes it
+        if self.outcomes or status == pytest.ExitCode.INTERRUPTED:
+            self.append(status)
+
+    # Ctrl-C is its own outcome, never a failure of the target; drill writes left behind are counted.
+    def interruption_and_leftovers(self, exit_status: int) -> dict:
+        """``interrupted``, and how many drill writes are known to be left on this target (0: none)."""
+        return {"interrupted": exit_status == pytest.ExitCode.INTERRUPTED,
+                "drill_writes_left": pending_writes(self.directory / LEDGER_DIR, self.env.name)}
 
     def append(self, exit_status: int) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.import_plugin("drillbook.scrubbing")  # redaction at the source, in every process
     for module in fixtures.MODULES:
         config.pluginmanager.import_plugin(module)
+    from drillbook import interrupts  # imported already (the journal needs it): registered, not import_plugin'ed
+    config.pluginmanager.register(interrupts, "drillbook-interrupts")  # a swallowed Ctrl-C still ends the run
     if config.option.help or config.option.version:
         return
     if getattr(config.option, "allure_report_dir", "unset") is None:

@@ -367,3 +367,9 @@ register_section("contract", {  # contract checks
     "negative_data": Field(to_bool, True, "true"),  # also send what the schema forbids: 4xx expected, never 5xx
     "exclude": Field(to_route_list, [], '["POST /api/admin/cache/clear"]'),
 })
+
+register_section("smoke", {  # critical flows, and the tenant every drill's data lives under
+    # a tenant with a few long-lived shards the read-only flow lists and reads; drill writes go to
+    # "<drill_tenant>-<run id>" tenants and are removed afterwards
+    "drill_tenant": Field(to_str, "drillbook-drill", '"drillbook-drill"'),
+})
