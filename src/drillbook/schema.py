@@ -303,3 +303,7 @@ register_section("contract", {  # contract checks
     "negative_data": Field(to_bool, True, "true"),  # also send what the schema forbids: 4xx expected, never 5xx
     "exclude": Field(to_route_list, [], '["POST /api/admin/cache/clear"]'),
 })
+
+from drillbook.load._schema import LOAD_FIELDS  # noqa: E402 - the load block's own fields and converters
+
+register_section("load", LOAD_FIELDS)  # load drills: users, duration, stages (shapes as data), workers, windows

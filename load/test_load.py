@@ -1,0 +1,15 @@
+"""The quarterly load drill: Castiel's critical flows under load, judged by the runbook's alert rules."""
+
+import pytest
+
+from drillbook.load import run_load_drill, verdict_message
+
+pytestmark = [pytest.mark.load, pytest.mark.destructive]
+
+
+@pytest.mark.runbook("slow-response-times")
+def test_critical_flows_hold_the_runbook_thresholds_under_load(drill_env, load_settings, thresholds, show_progress):
+    run = run_load_drill(drill_env, load_settings, thresholds, show_progress)
+    message = verdict_message(run)
+    if message:
+        pytest.fail(message, pytrace=False)
