@@ -48,7 +48,8 @@ def verdict_message(run: LoadRun) -> str | None:
     if run.status == "fail":
         head = f"load drill failed after {elapsed:.0f} s of {run.settings.duration_s:g} s"
         head += f" ({run.aborted})" if run.aborted else ""
-        return "\n".join([head, *failure_lines(run.judge, source_of(run)), *_errors_seen(run)])
+        note = window_note(run.judge.thresholds, run.judge.windows)
+        return "\n".join([head, *failure_lines(run.judge, source_of(run)), *_errors_seen(run), f"judged over {note}"])
     if run.status == "inconclusive" and not run.settings.allow_inconclusive:
         reasons = [t.verdict.describe() for t in run.judge.inconclusive] if run.judge else \
             ["no interval reached drillbook: locust never reported a request"]
@@ -66,7 +67,8 @@ def _report(run: LoadRun, show: Callable[[str], None]) -> None:
     for line in route_table(run.judge).splitlines():
         show(f"load: {line}")
     late = f", {run.late_reports} late interval reports ignored" if run.late_reports else ""
-    show(f"load: verdict {run.status} at {time.time():.3f} (epoch s) after {run.ended - run.started:.0f} s{late}")
+    show(f"load: verdict {run.status} at {time.time():.3f} (epoch s) after {run.ended - run.started:.0f} s, "
+         f"{run.processes} locust process(es) reporting{late}")
 
 
 def _errors_seen(run: LoadRun, limit: int = 3) -> list[str]:

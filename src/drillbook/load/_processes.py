@@ -54,11 +54,11 @@ class ProcessGroup:
         return self.children[0].proc.pid if self.children else None
 
     def start(self, name: str, argv: list[str]) -> Child:
-        """The first child leads the group; later ones join it."""
-        group = {"process_group": self.pgid} if self.children else {"start_new_session": True}
+        """The first child leads a new group (out of the terminal's, so Ctrl-C reaches the drill only); later ones join it."""
+        group = self.pgid if self.children else 0
         with open(self.log_dir / f"{name}.log", "ab") as log:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    env=self.env, preexec_fn=_die_with(os.getpid()), **group)
+                                    env=self.env, preexec_fn=_die_with(os.getpid()), process_group=group)
         self.children.append(Child(name, proc))
         self._write_record()
         return self.children[-1]

@@ -52,6 +52,7 @@ class LoadRun:
     problems: list[str] = field(default_factory=list)
     exit_codes: dict[str, int | None] = field(default_factory=dict)
     late_reports: int = 0
+    processes: int = 0  # locust processes that reported intervals (1, or the workers)
     reaped: list[int] = field(default_factory=list)
 
     @property
@@ -115,7 +116,7 @@ def _follow(run: LoadRun, group: ProcessGroup, reader: StatsReader, lookup, show
         for interval in intervals:
             run.judge = run.judge or _judge_from(interval, settings, lookup, show)
             run.judge.add(interval)
-        run.late_reports = reader.late
+        run.late_reports, run.processes = reader.late, len(reader.pids)
         if intervals and time.time() - last_shown >= min(settings.interval_s, 5.0) - POLL_S:
             show(progress_line(run, intervals[-1], group))
             last_shown = time.time()
@@ -135,7 +136,9 @@ def _should_stop(run: LoadRun, group: ProcessGroup, done: bool, deadline: float,
     if done:
         _check_early_exit(run, group, now)
         return True
-    crashed = [c for c in group.children[1:] if c.exit_code is not None]
+    shape_over = run.judge is not None and now - run.started >= run.settings.duration_s - run.settings.interval_s
+    # A worker the master told to quit exits 0 at the end of the shape; any other exit is a crash.
+    crashed = [c for c in group.children[1:] if c.exit_code is not None and (c.exit_code != 0 or not shape_over)]
     if crashed:
         run.problems += [f"{c.name} (pid {c.proc.pid}) exited with code {c.exit_code} after "
                          f"{now - run.launched:.0f} s, so the load was not what was planned; "

@@ -1,0 +1,70 @@
+"""No locust process outlives its drill: not after Ctrl-C or SIGTERM, not after SIGKILL; a crashed worker is inconclusive."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from load_drill import LOAD, alive, wait_for_group, wait_gone
+
+from drillbook.load._processes import reap_leftovers
+
+LONG = (*LOAD, "--load-duration", "60s")
+
+
+def test_a_sigkilled_drill_leaves_no_locust_process(start_drill, registry, faults):
+    drill = start_drill(*LONG)
+    group = wait_for_group(registry, processes=1)
+    pids = [int(p) for p in group["pids"]]
+    time.sleep(2)  # the load is under way
+    assert all(alive(p) for p in pids), "locust should be running before the drill is killed"
+    drill.kill()
+    drill.wait(30)
+    assert wait_gone(pids) == [], "locust outlived the SIGKILLed drill"
+    assert reap_leftovers() == [], "the next drill finds nothing left to kill"
+    assert not list(registry.glob("group-*.json")), "the next drill drops the dead group's record"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_drill_stops_every_locust_process_itself(start_drill, registry, faults, signum):
+    drill = start_drill(*LONG, "--load-workers", "1")
+    group = wait_for_group(registry, processes=2)
+    pids = [int(p) for p in group["pids"]]
+    time.sleep(2)
+    drill.send_signal(signum)
+    output, _ = drill.communicate(timeout=60)
+    assert wait_gone(pids, timeout_s=5) == [], output
+    assert not list(registry.glob("group-*.json")), "the drill's finally forgets its group"
+
+
+def test_leftovers_of_a_killed_drill_are_reaped_by_the_next(registry):
+    """A group whose drill is gone (and had no death signal) is killed, checked by pid and start time."""
+    orphan = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        started = open(f"/proc/{orphan.pid}/stat").read().rsplit(")", 1)[1].split()[19]
+        registry.mkdir()
+        (registry / f"group-{orphan.pid}.json").write_text(json.dumps(
+            {"pgid": orphan.pid, "pids": {str(orphan.pid): started}, "drill": [2 ** 22 + 1, "0"]}))
+        (registry / "group-1.json").write_text(json.dumps(  # a recycled pid: the start time differs, so spared
+            {"pgid": 1, "pids": {"1": "12345"}, "drill": [2 ** 22 + 1, "0"]}))
+        assert reap_leftovers() == [orphan.pid]
+        assert orphan.wait(10) == -signal.SIGKILL
+        assert not list(registry.iterdir())
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
+        orphan.wait()
+
+
+def test_a_crashed_worker_makes_the_drill_inconclusive(start_drill, registry, faults):
+    drill = start_drill(*LOAD, "--load-duration", "60s", "--load-workers", "2")
+    group = wait_for_group(registry, processes=3)
+    worker = int(list(group["pids"])[-1])
+    time.sleep(6)  # the workers have joined and run users
+    os.kill(worker, signal.SIGKILL)
+    output, _ = drill.communicate(timeout=120)
+    assert drill.returncode == 1, output
+    assert "load drill inconclusive after" in output, output
+    assert f"worker-2 (pid {worker}) exited with code -9" in output, output
