@@ -16,9 +16,11 @@ def test_a_healthy_sandbox_passes_and_attaches_locusts_own_stats(run_drill, faul
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([
         "*windows compressed for a short drill: api_error_rate 300 s -> 6 s, api_p95 600 s -> 6 s*",
-        "load 00:*/00:12 | * users | * rps | p50 * ms | p95 * ms | errors * %",
+        "load 00:*/00:12 | * users | * rps | p50 * ms | p95 * ms (server * ms) | errors * %",
         "*pass  api_p95 pass: worst * ms (breach > 1000 ms) over 6 s window*",
+        "*pass  api_p95 server-side pass: worst * ms (breach > 1000 ms) over 6 s window*",
         "*GET /api/shards/{id} *",
+        "*p95 over the run: client * ms, server * ms*",
         "*verdict pass*",
     ])
     attached = "\n".join(p.read_text(errors="replace") for p in run_drill.results.glob("*-result.json"))
@@ -34,6 +36,8 @@ def test_latency_on_the_shard_route_fails_p95_and_names_the_route(run_drill, fau
     result.stdout.fnmatch_lines([
         "*slow_endpoint on GET /api/shards/{id} * ms > 500 ms over 6 s window ending *"
         "(source: locust client-side, 8 users on one locust process) -> runbook §Slow response times: *",
+        "*slow_endpoint on GET /api/shards/{id} server-side * ms > 500 ms over 6 s window ending *"
+        "(source: scrape http://127.0.0.1:*/metrics) -> runbook §Slow response times: *",
     ])
 
 

@@ -12,8 +12,11 @@ import allure
 
 from drillbook import charts
 from drillbook.environments import Environment
-from drillbook.load._judge import SOURCE, failure_lines, route_table, window_note
+from drillbook import runbook
+from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
 from drillbook.load._run import LoadRun, Target, run_load
+from drillbook.load._server import ServerSide, gap_line
+from drillbook.load._stats import RouteCounts
 from drillbook.load._settings import LoadSettings
 from drillbook.runbook import Threshold
 
@@ -27,12 +30,14 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
     target = Target(env.base_url, env.secret("admin_token"), env.section("http")["ca_bundle"])
     show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}; "
          "stops at the first rule that fails")
-    run_dir = Path(tempfile.mkdtemp(prefix="drillbook-load-run-"))
+    run_dir, server = Path(tempfile.mkdtemp(prefix="drillbook-load-run-")), ServerSide(env)
     try:
-        run = run_load(settings, target, lookup, run_dir, show)
+        server.open(time.time())
+        run = run_load(settings, target, lookup, run_dir, show, server)
         _report(run, show)
         _attach(run)
     finally:
+        server.close()
         shutil.rmtree(run_dir, ignore_errors=True)
     return run
 
@@ -49,7 +54,9 @@ def verdict_message(run: LoadRun) -> str | None:
         head = f"load drill failed after {elapsed:.0f} s of {run.settings.duration_s:g} s"
         head += f" ({run.aborted})" if run.aborted else ""
         note = window_note(run.judge.thresholds, run.judge.windows)
-        return "\n".join([head, *failure_lines(run.judge, source_of(run)), *_errors_seen(run), f"judged over {note}"])
+        failures = [runbook.failure_message(t.threshold.section, t.finding(), source=_source_for(run, t))
+                    for t in run.failed]
+        return "\n".join([head, *failures, *_errors_seen(run), f"judged over {note}"])
     if run.status == "inconclusive" and not run.settings.allow_inconclusive:
         reasons = [t.verdict.describe() for t in run.judge.inconclusive] if run.judge else \
             ["no interval reached drillbook: locust never reported a request"]
@@ -58,13 +65,37 @@ def verdict_message(run: LoadRun) -> str | None:
     return None
 
 
+def _source_for(run: LoadRun, tracker: Tracker) -> str:
+    return run.server.description if tracker.side == "server" and run.server else source_of(run)
+
+
+def _trackers(run: LoadRun) -> list[Tracker]:
+    server = run.server.judge.trackers if run.server and run.server.judge else []
+    return (run.judge.trackers if run.judge else []) + server
+
+
+def _server_lines(run: LoadRun) -> list[str]:
+    """Client p95 beside server p95, and what the server side could not read."""
+    if run.server is None or run.judge is None:
+        return []
+    gap = gap_line(_client_p95(run), run.server.p95())
+    return [*run.server.notes(), *([gap] if gap else [])]
+
+
+def _client_p95(run: LoadRun) -> float | None:
+    total = RouteCounts()
+    for interval in run.judge.intervals:
+        total.add(interval.total())
+    return total.percentile(0.95)
+
+
 def _report(run: LoadRun, show: Callable[[str], None]) -> None:
     if run.judge is None:
         show("load: no interval was reported")
         return
-    for tracker in run.judge.trackers:
+    for tracker in _trackers(run):
         show(f"load: {tracker.verdict.status:>12}  {tracker.finding()}")
-    for line in route_table(run.judge).splitlines():
+    for line in [*route_table(run.judge).splitlines(), *_server_lines(run)]:
         show(f"load: {line}")
     late = f", {run.late_reports} late interval reports ignored" if run.late_reports else ""
     show(f"load: verdict {run.status} at {time.time():.3f} (epoch s) after {run.ended - run.started:.0f} s, "
@@ -89,7 +120,7 @@ def _attach(run: LoadRun) -> None:
             kind = allure.attachment_type.JSON if name.endswith(".json") else allure.attachment_type.CSV
             allure.attach.file(str(path), name=name, attachment_type=kind)
     allure.attach(_record(run), name="load drill", attachment_type=allure.attachment_type.TEXT)
-    for tracker in run.judge.trackers if run.judge else []:
+    for tracker in _trackers(run):
         evaluations = tracker.evaluator.evaluations
         if any(e.value is not None for e in evaluations):
             png = charts.render_series(f"{tracker.label}: {tracker.verdict.status}", tracker.evaluator.rule,
@@ -105,6 +136,6 @@ def _record(run: LoadRun) -> str:
              *(f"problem: {p}" for p in run.problems), f"locust exit codes: {run.exit_codes}"]
     if run.judge:
         lines.append(window_note(run.judge.thresholds, run.judge.windows))
-        lines += [f"{t.verdict.status:>12}  {t.finding()}" for t in run.judge.trackers]
-        lines += ["", route_table(run.judge)]
+        lines += [f"{t.verdict.status:>12}  {t.finding()}" for t in _trackers(run)]
+        lines += ["", route_table(run.judge), *_server_lines(run)]
     return "\n".join(lines)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
-from drillbook import runbook
 from drillbook.load._stats import Interval, RouteCounts
-from drillbook.rules import Evaluator, Verdict
+from drillbook.rules import Evaluator, Sample, Verdict
 from drillbook.runbook import Threshold
 
 REQUIRED = ("api_error_rate", "api_p95")
@@ -40,24 +39,27 @@ def window_note(thresholds: dict[str, Threshold], windows: dict[str, float]) -> 
 
 @dataclass
 class Tracker:
-    """One rule's evaluator, and the route it judges (None: every request)."""
+    """One rule's evaluator, the route it judges (None: every request) and the side it was measured on."""
 
     threshold: Threshold
     evaluator: Evaluator
     route: str | None = None
+    side: str = "client"
 
     @property
     def label(self) -> str:
-        return f"{self.threshold.key} {self.route}" if self.route else self.threshold.key
+        parts = [self.threshold.key, self.route, "(server)" if self.side == "server" else None]
+        return " ".join(p for p in parts if p)
 
     @property
     def verdict(self) -> Verdict:
         return self.evaluator.verdict(final=True)
 
     def finding(self) -> str:
-        """The verdict line, with the route after the rule's name."""
+        """The verdict line, with the route and the side after the rule's name."""
         text, key = self.verdict.describe(), self.threshold.key
-        return f"{key} on {self.route}{text[len(key):]}" if self.route else text
+        where = (f" on {self.route}" if self.route else "") + (" server-side" if self.side == "server" else "")
+        return f"{key}{where}{text[len(key):]}"
 
 
 @dataclass
@@ -68,24 +70,31 @@ class LoadJudge:
     windows: dict[str, float]
     min_requests: int
     run_start: float
+    side: str = "client"
     trackers: list[Tracker] = field(default_factory=list)
     intervals: list[Interval] = field(default_factory=list)
 
     @classmethod
     def for_runbook(cls, lookup: Callable[[str], Threshold], *, duration_s: float, interval_s: float,
-                    window_s: float | None, min_requests: int, run_start: float) -> LoadJudge:
+                    window_s: float | None, min_requests: int, run_start: float, side: str = "client") -> LoadJudge:
         thresholds = {key: lookup(key) for key in set(REQUIRED + PER_ROUTE)}
-        judge = cls(thresholds, windows_for(thresholds, duration_s, interval_s, window_s), min_requests, run_start)
+        windows = windows_for(thresholds, duration_s, interval_s, window_s)
+        judge = cls(thresholds, windows, min_requests, run_start, side)
         judge.trackers = [judge._tracker(key) for key in REQUIRED]
         return judge
 
     def add(self, interval: Interval) -> None:
+        """One interval of locust's reports."""
         self.intervals.append(interval)
-        for name in sorted(interval.routes):
+        self.feed(interval.routes, lambda tracker: interval.sample(tracker.route))
+
+    def feed(self, routes: Iterable[str], sample_of: Callable[[Tracker], Sample]) -> None:
+        """One interval from any source: ``sample_of(tracker)`` is that rule's sample for the interval."""
+        for name in sorted(routes):
             if not any(t.route == name for t in self.trackers):
                 self.trackers += [self._tracker(key, name) for key in PER_ROUTE]
         for tracker in self.trackers:
-            tracker.evaluator.add(interval.sample(tracker.route))
+            tracker.evaluator.add(sample_of(tracker))
 
     @property
     def failed(self) -> list[Tracker]:
@@ -98,12 +107,7 @@ class LoadJudge:
     def _tracker(self, key: str, route: str | None = None) -> Tracker:
         threshold = self.thresholds[key]
         rule = threshold.to_rule(window_s=self.windows[key], min_count=self.min_requests)
-        return Tracker(threshold, Evaluator(rule, self.run_start), route)
-
-
-def failure_lines(judge: LoadJudge, source: str) -> list[str]:
-    """A runbook failure message for each failed rule: the value, the limit, the window, the source, the fix."""
-    return [runbook.failure_message(t.threshold.section, t.finding(), source=source) for t in judge.failed]
+        return Tracker(threshold, Evaluator(rule, self.run_start), route, self.side)
 
 
 def route_table(judge: LoadJudge) -> str:

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from drillbook.load._judge import LoadJudge, window_note
+from drillbook.load._judge import LoadJudge, Tracker, window_note
 from drillbook.load._processes import ProcessGroup, reap_leftovers, terminate_on_signals
+from drillbook.load._server import ServerSide
 from drillbook.load._settings import LoadSettings
 from drillbook.load._stats import Interval, StatsReader
+from drillbook.rules import histogram_quantile
 from drillbook.runbook import Threshold
 
 HOOKS = Path(__file__).with_name("_locust_hooks.py")
@@ -54,27 +56,34 @@ class LoadRun:
     late_reports: int = 0
     processes: int = 0  # locust processes that reported intervals (1, or the workers)
     reaped: list[int] = field(default_factory=list)
+    server: ServerSide | None = None
 
     @property
     def started(self) -> float:
         return self.judge.run_start if self.judge else self.launched
 
     @property
+    def failed(self) -> list[Tracker]:
+        """Failed rules, client side first, then the server's."""
+        server = self.server.judge.failed if self.server and self.server.judge else []
+        return (self.judge.failed if self.judge else []) + server
+
+    @property
     def status(self) -> str:
-        if self.judge and self.judge.failed:
+        if self.failed:
             return "fail"
         return "inconclusive" if self.problems or not self.judge or self.judge.inconclusive else "pass"
 
 
 def run_load(settings: LoadSettings, target: Target, lookup: Callable[[str], Threshold], run_dir: Path,
-             show: Callable[[str], None]) -> LoadRun:
+             show: Callable[[str], None], server: ServerSide | None = None) -> LoadRun:
     """Launch locust, judge every interval, stop at the first definite failure; always leaves no process behind."""
     (run_dir / "stats").mkdir(parents=True, exist_ok=True)
     reaped = reap_leftovers()
     if reaped:
         show(f"load: killed {len(reaped)} locust process(es) left by an earlier drill that was killed: {reaped}")
     group = ProcessGroup(run_dir, _child_env(settings, target, run_dir))
-    run = LoadRun(settings, None, time.time(), time.time(), run_dir, reaped=reaped)
+    run = LoadRun(settings, None, time.time(), time.time(), run_dir, reaped=reaped, server=server)
     with terminate_on_signals():
         try:
             _launch(group, settings, target, run_dir)
@@ -114,8 +123,14 @@ def _follow(run: LoadRun, group: ProcessGroup, reader: StatsReader, lookup, show
         done = leader.exit_code is not None
         intervals = reader.drain() if done else reader.complete(time.time())
         for interval in intervals:
-            run.judge = run.judge or _judge_from(interval, settings, lookup, show)
+            if run.judge is None:
+                run.judge = _judge_from(interval, settings, lookup, show)
+                if run.server:
+                    run.server.start_judging(lookup, run.judge, settings.interval_s, settings.duration_s,
+                                             settings.window_s)
             run.judge.add(interval)
+            if run.server:
+                run.server.read(interval.at)
         run.late_reports, run.processes = reader.late, len(reader.pids)
         if intervals and time.time() - last_shown >= min(settings.interval_s, 5.0) - POLL_S:
             show(progress_line(run, intervals[-1], group))
@@ -127,8 +142,8 @@ def _follow(run: LoadRun, group: ProcessGroup, reader: StatsReader, lookup, show
 
 def _should_stop(run: LoadRun, group: ProcessGroup, done: bool, deadline: float, show) -> bool:
     judge, now = run.judge, time.time()
-    if judge and judge.failed:
-        first = min(judge.failed, key=lambda t: t.verdict.first_breach.at)
+    if judge and run.failed:
+        first = min(run.failed, key=lambda t: t.verdict.first_breach.at)
         run.aborted = (f"stopped the load after {now - judge.run_start:.0f} s of {run.settings.duration_s:g} s: "
                        f"{first.label} failed at its first complete window, so the verdict cannot change")
         show(f"load: {run.aborted}")
@@ -175,12 +190,20 @@ def progress_line(run: LoadRun, interval: Interval, group: ProcessGroup) -> str:
     total = interval.total()
     p50, p95 = total.percentile(0.5), total.percentile(0.95)
     parts = [f"load {_clock(interval.at - run.started)}/{_clock(run.settings.duration_s)}", f"{interval.users} users",
-             f"{total.count / interval.length_s:.1f} rps", f"p50 {_ms(p50)}", f"p95 {_ms(p95)}",
+             f"{total.count / interval.length_s:.1f} rps", f"p50 {_ms(p50)}", f"p95 {_ms(p95)}{_server_p95(run)}",
              f"errors {'-' if total.error_pct is None else f'{total.error_pct:.1f} %'}"]
     if run.settings.workers:
         running = sum(c.exit_code is None for c in group.children[1:])
         parts.append(f"workers {running}/{run.settings.workers} running")
     return " | ".join(parts)
+
+
+def _server_p95(run: LoadRun) -> str:
+    """`` (server 19 ms)``: the latest server reading's p95, beside the client's."""
+    readings = run.server.readings if run.server else []
+    if not readings:
+        return ""
+    return f" (server {_ms(histogram_quantile(0.95, readings[-1].latency_buckets))})"
 
 
 def _child_env(settings: LoadSettings, target: Target, run_dir: Path) -> dict[str, str]:
