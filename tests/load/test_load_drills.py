@@ -73,3 +73,14 @@ def test_two_workers_share_the_load_and_are_judged_as_one(run_drill, faults):
     result.stdout.fnmatch_lines(["*1 stage (8 users 14 s) on 2 locust workers*",
                                  "load 00:* | * users | * rps | *| workers 2/2 running",
                                  "*verdict pass * 2 locust process(es) reporting*"])
+
+
+def test_a_locustfile_that_crashes_is_inconclusive_with_its_error(run_drill, env_file, tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("from locust import HttpUser\nraise RuntimeError('the locustfile is broken')\n")
+    path = env_file(f'\n[load]\nlocustfile = "{broken}"\n')
+    result = run_drill(*LOAD, "--load-duration", "10s", f"--env-file={path}", paths=PATHS)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*load drill inconclusive after * s: no data is not a pass*",
+                                 "*locust exited with code * after * s of a 10 s shape; its log: *"
+                                 "RuntimeError: the locustfile is broken*"])

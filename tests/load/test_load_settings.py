@@ -49,3 +49,18 @@ def test_too_many_workers_are_refused_with_the_range(run_drill):
     result = run_drill("-m", "load", "--load-workers", "500", paths=PATHS)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--load-workers 500: must be 0 to 64*"])
+
+
+def test_a_missing_locustfile_is_one_line_with_the_fix(run_drill, env_file):
+    path = env_file('\n[load]\nlocustfile = "load/nowhere.py"\n')
+    result = run_drill("-m", "load", f"--env-file={path}", paths=PATHS)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*drill-env.toml: [[]load[]] locustfile = 'load/nowhere.py': no such file (*) "
+                                 '-> name a locustfile, e.g. locustfile = "load/castiel.py"*'])
+
+
+def test_the_load_drill_is_refused_on_production_without_approval(run_drill, env_file):
+    path = env_file("", tier="production", base_url="https://api.castiel.invalid")
+    result = run_drill("-m", "load", f"--env-file={path}", paths=PATHS)
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*refused: destructive drill on production without approval*"])

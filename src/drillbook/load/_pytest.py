@@ -22,5 +22,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def load_settings(pytestconfig: pytest.Config, drill_env) -> LoadSettings:
     """Stages, workers, interval, window and minimum requests: the command line over ``[load]``."""
-    return settings_from(pytestconfig.stash[OPTIONS_KEY], drill_env.section("load"),
-                         allow_inconclusive=pytestconfig.option.allow_inconclusive)
+    try:
+        return settings_from(pytestconfig.stash[OPTIONS_KEY], drill_env.section("load"),
+                             allow_inconclusive=pytestconfig.option.allow_inconclusive)
+    except ConfigError as exc:
+        pytest.fail(f"{drill_env.path.name}: {exc}", pytrace=False)

@@ -113,13 +113,17 @@ def settings_from(options: LoadOptions, section: Mapping[str, Any], *, allow_inc
         users = options.users if options.users is not None else int(section["users"])
         stages = (_steady(users, options.duration_s or section["duration_s"], section["spawn_rate"]),)
     locustfile = Path(section["locustfile"])
+    locustfile = locustfile if locustfile.is_absolute() else REPO_ROOT / locustfile
+    if not locustfile.is_file():
+        raise ConfigError(f"[load] locustfile = {section['locustfile']!r}: no such file ({locustfile}) "
+                          f"-> name a locustfile, e.g. locustfile = \"{DEFAULT_LOCUSTFILE}\"")
     return LoadSettings(
         stages=stages,
         workers=int(section["workers"]) if options.workers is None else options.workers,
         interval_s=options.interval_s or section["interval_s"],
         window_s=options.window_s or section["window_s"],
         min_requests=int(options.min_requests or section["min_requests"]),
-        locustfile=locustfile if locustfile.is_absolute() else REPO_ROOT / locustfile,
+        locustfile=locustfile,
         allow_inconclusive=allow_inconclusive,
     )
 
