@@ -3,8 +3,11 @@
 import json
 import os
 import signal
+import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from load_drill import LOAD, alive, wait_for_group, wait_gone
@@ -68,3 +71,33 @@ def test_a_crashed_worker_makes_the_drill_inconclusive(start_drill, registry, fa
     assert drill.returncode == 1, output
     assert "load drill inconclusive after" in output, output
     assert f"worker-2 (pid {worker}) exited with code -9" in output, output
+
+
+def test_a_worker_on_another_machine_joins_and_is_judged_with_the_local_one(start_drill, env_file, sandbox, faults,
+                                                                            tmp_path):
+    """The "remote" worker is started by hand without the stats directory, as on another machine: it ships its intervals."""
+    port = free_port()
+    path = env_file(f"\n[load]\nworkers = 1\nremote_workers = 1\nmaster_port = {port}\n")
+    drill = start_drill(*LOAD, "--load-duration", "14s", f"--env-file={path}")
+    repo = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRILLBOOK_LOAD_")}
+    env.update(DRILLBOOK_LOAD_INTERVAL_S="2.0", CASTIEL_ADMIN_TOKEN=sandbox.admin_token)
+    with open(tmp_path / "remote-worker.log", "wb") as log:
+        remote = subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", "load/castiel.py,src/drillbook/load/_locust_hooks.py", "--worker",
+             "--master-host", "127.0.0.1", "--master-port", str(port), "--host", sandbox.url],
+            cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        output, _ = drill.communicate(timeout=180)
+    finally:
+        remote.kill()
+        remote.wait()
+    assert drill.returncode == 0, output
+    assert "on 1 local and 1 remote locust workers" in output, output
+    assert "verdict pass" in output and "2 locust process(es) reporting" in output, output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

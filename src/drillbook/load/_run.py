@@ -29,6 +29,8 @@ HOOKS = Path(__file__).with_name("_locust_hooks.py")
 STARTUP_S = 90.0  # locust's start on a busy 2-core machine, workers included, before the load must have begun
 STOP_GRACE_S = 15.0  # for locust to stop its users and write its JSON and CSV
 POLL_S = 0.25
+SETTLE_S = 3.0  # how long an interval waits for a process that has not reported it
+REMOTE_REPORT_S = 4.0  # locust workers report to their master every 3 s
 LOG_TAIL_LINES = 12
 
 
@@ -86,8 +88,10 @@ def run_load(settings: LoadSettings, target: Target, lookup: Callable[[str], Thr
     run = LoadRun(settings, None, time.time(), time.time(), run_dir, reaped=reaped, server=server)
     with terminate_on_signals():
         try:
-            _launch(group, settings, target, run_dir)
-            _follow(run, group, StatsReader(run_dir / "stats"), lookup, show)
+            _launch(group, settings, target, run_dir, show)
+            # Remote workers ship their intervals with their reports to the master, every 3 s: wait for them longer.
+            settle_s = SETTLE_S + (REMOTE_REPORT_S if settings.remote_workers else 0.0)
+            _follow(run, group, StatsReader(run_dir / "stats", settle_s=settle_s), lookup, show)
         except KeyboardInterrupt:
             run.problems.append("interrupted (Ctrl-C or SIGTERM): the load was stopped")
             group.terminate(grace_s=3.0)
@@ -99,17 +103,22 @@ def run_load(settings: LoadSettings, target: Target, lookup: Callable[[str], Thr
     return run
 
 
-def _launch(group: ProcessGroup, settings: LoadSettings, target: Target, run_dir: Path) -> None:
+def _launch(group: ProcessGroup, settings: LoadSettings, target: Target, run_dir: Path, show) -> None:
     base = [sys.executable, "-m", "locust", "-f", f"{settings.locustfile},{HOOKS}", "--headless",
             "--only-summary", "--host", target.base_url]
     outputs = ["--json-file", str(run_dir / "locust"), "--csv", str(run_dir / "locust"), "--exit-code-on-error", "1"]
-    if not settings.workers:
+    if not settings.distributed:
         group.start("locust", [*base, *outputs])
         return
-    port = _free_port()
-    group.start("master", [*base, *outputs, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port",
-                           str(port), "--expect-workers", str(settings.workers), "--expect-workers-max-wait",
-                           str(int(STARTUP_S))])
+    port = settings.master_port or _free_port()
+    expected = settings.workers + settings.remote_workers
+    group.start("master", [*base, *outputs, "--master", "--master-bind-host", settings.master_bind_host,
+                           "--master-bind-port", str(port), "--expect-workers", str(expected),
+                           "--expect-workers-max-wait", str(int(STARTUP_S))])
+    if settings.remote_workers:
+        show(f"load: waiting up to {STARTUP_S:g} s for {settings.remote_workers} remote worker(s); on each machine run "
+             f"DRILLBOOK_LOAD_INTERVAL_S={settings.interval_s!r} locust -f {settings.locustfile.name},{HOOKS.name} "
+             f"--worker --master-host <this machine> --master-port {port} (paths as on that machine)")
     for n in range(1, settings.workers + 1):
         group.start(f"worker-{n}", [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)])
 
@@ -131,7 +140,7 @@ def _follow(run: LoadRun, group: ProcessGroup, reader: StatsReader, lookup, show
             run.judge.add(interval)
             if run.server:
                 run.server.read(interval.at)
-        run.late_reports, run.processes = reader.late, len(reader.pids)
+        run.late_reports, run.processes = reader.late, len(reader.processes)
         if intervals and time.time() - last_shown >= min(settings.interval_s, 5.0) - POLL_S:
             show(progress_line(run, intervals[-1], group))
             last_shown = time.time()
@@ -195,6 +204,8 @@ def progress_line(run: LoadRun, interval: Interval, group: ProcessGroup) -> str:
     if run.settings.workers:
         running = sum(c.exit_code is None for c in group.children[1:])
         parts.append(f"workers {running}/{run.settings.workers} running")
+    if run.settings.remote_workers:
+        parts.append(f"{run.processes} processes reporting")
     return " | ".join(parts)
 
 

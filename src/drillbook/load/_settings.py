@@ -46,6 +46,13 @@ class LoadSettings:
     min_requests: int
     locustfile: Path
     allow_inconclusive: bool = False
+    remote_workers: int = 0  # workers started by hand on other machines, joining this drill's master
+    master_bind_host: str = "127.0.0.1"
+    master_port: int = 0  # 0: a free port
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.workers or self.remote_workers)
 
     @property
     def duration_s(self) -> float:
@@ -59,6 +66,8 @@ class LoadSettings:
         """``3 stages (10 users 30 s, ...) on 2 workers``."""
         stages = ", ".join(f"{s.users} users {s.duration_s:g} s" for s in self.stages)
         engine = f"{self.workers} locust workers" if self.workers else "one locust process"
+        if self.remote_workers:
+            engine = f"{self.workers} local and {self.remote_workers} remote locust workers"
         return f"{len(self.stages)} stage{'s' if len(self.stages) > 1 else ''} ({stages}) on {engine}"
 
 
@@ -125,6 +134,9 @@ def settings_from(options: LoadOptions, section: Mapping[str, Any], *, allow_inc
         min_requests=int(options.min_requests or section["min_requests"]),
         locustfile=locustfile,
         allow_inconclusive=allow_inconclusive,
+        remote_workers=int(section["remote_workers"]),
+        master_bind_host=section["master_bind_host"],
+        master_port=int(section["master_port"]),
     )
 
 
@@ -153,7 +165,15 @@ def _stage(number: int, spec: dict) -> Stage:
 
 
 def to_workers(value: Any) -> int:
-    workers = int(value)
-    if workers != value or not 0 <= workers <= MAX_WORKERS:
-        raise ValueError(f"must be a whole number from 0 to {MAX_WORKERS}")
-    return workers
+    return _whole(value, 0, MAX_WORKERS)
+
+
+def to_port(value: Any) -> int:
+    return _whole(value, 0, 65535)
+
+
+def _whole(value: Any, low: int, high: int) -> int:
+    number = int(value)
+    if isinstance(value, bool) or number != value or not low <= number <= high:
+        raise ValueError(f"must be a whole number from {low} to {high}")
+    return number

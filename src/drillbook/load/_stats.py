@@ -58,12 +58,12 @@ class Interval:
     at: float
     length_s: float
     users: int = 0
-    pids: set[int] = field(default_factory=set)
+    processes: set[str] = field(default_factory=set)
     routes: dict[str, RouteCounts] = field(default_factory=dict)
 
     def add_record(self, record: dict) -> None:
         self.users += int(record.get("users", 0))
-        self.pids.add(int(record["pid"]))
+        self.processes.add(process_of(record))
         for name, raw in record["routes"].items():
             self.routes.setdefault(name, RouteCounts()).add(RouteCounts.from_record(record["bounds"], raw))
 
@@ -79,13 +79,18 @@ class Interval:
         return Sample(self.at, count=counts.count, hits=counts.failures, buckets=counts.buckets)
 
 
+def process_of(record: dict) -> str:
+    """The reporting process: ``host:pid`` (workers on several machines may share a pid)."""
+    return str(record.get("process", record["pid"]))
+
+
 class StatsReader:
     """Follows every ``stats-*.jsonl`` in a directory and hands out intervals once they are complete."""
 
     def __init__(self, directory: Path, settle_s: float = 3.0) -> None:
         self.directory, self.settle_s = directory, settle_s
         self.pending: dict[float, Interval] = {}
-        self.pids: set[int] = set()
+        self.processes: set[str] = set()
         self.late = 0
         self.unreadable = 0
         self._offsets: dict[Path, int] = {}
@@ -103,7 +108,7 @@ class StatsReader:
         ready = []
         for at in sorted(self.pending):
             interval = self.pending[at]
-            if at > now or (interval.pids < self.pids and now < at + self.settle_s):
+            if at > now or (interval.processes < self.processes and now < at + self.settle_s):
                 break
             ready.append(self.pending.pop(at))
         if ready:
@@ -125,7 +130,7 @@ class StatsReader:
         except (ValueError, KeyError, TypeError):
             self.unreadable += 1
             return
-        self.pids.add(int(record["pid"]))
+        self.processes.add(process_of(record))
         if at <= self._judged_until:
             self.late += 1
             return
