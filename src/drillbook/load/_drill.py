@@ -10,14 +10,13 @@ from typing import Callable
 
 import allure
 
-from drillbook import charts
+from drillbook import charts, runbook
 from drillbook.environments import Environment
-from drillbook import runbook
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
 from drillbook.load._run import LoadRun, Target, run_load
 from drillbook.load._server import ServerSide, gap_line
-from drillbook.load._stats import RouteCounts
 from drillbook.load._settings import LoadSettings
+from drillbook.load._stats import RouteCounts
 from drillbook.runbook import Threshold
 
 OUTPUTS = ("locust.json", "locust_stats.csv", "locust_failures.csv", "locust_exceptions.csv",
@@ -44,7 +43,7 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
 
 def source_of(run: LoadRun) -> str:
     """``locust client-side, 10 users, one locust process``: where the figures were measured."""
-    return f"{SOURCE}, {run.settings.peak_users} users on {run.settings.describe().split(' on ', 1)[1]}"
+    return f"{SOURCE}, {run.settings.peak_users} users on {run.settings.engine}"
 
 
 def verdict_message(run: LoadRun) -> str | None:
@@ -131,7 +130,7 @@ def _attach(run: LoadRun) -> None:
 
 def _record(run: LoadRun) -> str:
     """The shape, the engine, the windows, every verdict and the per-route table, for the audit record."""
-    lines = [f"shape: {run.settings.describe()}", f"engine: locust (local{', distributed' if run.settings.workers else ''})",
+    lines = [f"shape: {run.settings.describe()}", f"engine: locust, {run.settings.engine}",
              f"source: {source_of(run)}", f"status: {run.status}", f"stopped early: {run.aborted or 'no'}",
              *(f"problem: {p}" for p in run.problems), f"locust exit codes: {run.exit_codes}"]
     if run.judge:

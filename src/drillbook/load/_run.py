@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Callable
 
 from drillbook.load._judge import LoadJudge, Tracker, window_note
+from drillbook.load._progress import progress_line
 from drillbook.load._processes import ProcessGroup, reap_leftovers, terminate_on_signals
 from drillbook.load._server import ServerSide
 from drillbook.load._settings import LoadSettings
 from drillbook.load._stats import Interval, StatsReader
-from drillbook.rules import histogram_quantile
 from drillbook.runbook import Threshold
 
 HOOKS = Path(__file__).with_name("_locust_hooks.py")
@@ -194,29 +194,6 @@ def _judge_from(first: Interval, settings: LoadSettings, lookup, show) -> LoadJu
     return judge
 
 
-def progress_line(run: LoadRun, interval: Interval, group: ProcessGroup) -> str:
-    """``load 00:12/01:00 | 10 users | 8.5 rps | p50 23 ms | p95 61 ms | errors 0.0 % | workers 2/2 running``."""
-    total = interval.total()
-    p50, p95 = total.percentile(0.5), total.percentile(0.95)
-    parts = [f"load {_clock(interval.at - run.started)}/{_clock(run.settings.duration_s)}", f"{interval.users} users",
-             f"{total.count / interval.length_s:.1f} rps", f"p50 {_ms(p50)}", f"p95 {_ms(p95)}{_server_p95(run)}",
-             f"errors {'-' if total.error_pct is None else f'{total.error_pct:.1f} %'}"]
-    if run.settings.workers:
-        running = sum(c.exit_code is None for c in group.children[1:])
-        parts.append(f"workers {running}/{run.settings.workers} running")
-    if run.settings.remote_workers:
-        parts.append(f"{run.processes} processes reporting")
-    return " | ".join(parts)
-
-
-def _server_p95(run: LoadRun) -> str:
-    """`` (server 19 ms)``: the latest server reading's p95, beside the client's."""
-    readings = run.server.readings if run.server else []
-    if not readings:
-        return ""
-    return f" (server {_ms(histogram_quantile(0.95, readings[-1].latency_buckets))})"
-
-
 def _child_env(settings: LoadSettings, target: Target, run_dir: Path) -> dict[str, str]:
     env = {**os.environ, "DRILLBOOK_LOAD_STATS": str(run_dir / "stats"),
            "DRILLBOOK_LOAD_INTERVAL_S": repr(settings.interval_s),
@@ -241,12 +218,3 @@ def _tail(path: Path) -> str:
     except OSError:
         return "(no log)"
     return " | ".join(line.strip() for line in lines if line.strip()) or "(empty)"
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f} ms"
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"

@@ -65,10 +65,14 @@ class LoadSettings:
     def describe(self) -> str:
         """``3 stages (10 users 30 s, ...) on 2 workers``."""
         stages = ", ".join(f"{s.users} users {s.duration_s:g} s" for s in self.stages)
-        engine = f"{self.workers} locust workers" if self.workers else "one locust process"
+        return f"{len(self.stages)} stage{'s' if len(self.stages) > 1 else ''} ({stages}) on {self.engine}"
+
+    @property
+    def engine(self) -> str:
+        """``one locust process``, ``2 locust workers`` or ``1 local and 2 remote locust workers``."""
         if self.remote_workers:
-            engine = f"{self.workers} local and {self.remote_workers} remote locust workers"
-        return f"{len(self.stages)} stage{'s' if len(self.stages) > 1 else ''} ({stages}) on {engine}"
+            return f"{self.workers} local and {self.remote_workers} remote locust workers"
+        return f"{self.workers} locust workers" if self.workers else "one locust process"
 
 
 @dataclass(frozen=True)
