@@ -52,6 +52,8 @@ def test_errors_fail_the_error_rule_and_stop_the_load_early(run_drill, faults):
         "*errors seen: * x * /api/shards/{id}: *500*",
     ])
     assert failed_after(result) <= 6 + 2 + 3 + 6  # window + interval + settle, and slack for a busy machine; not 60
+    attached = "\n".join(p.read_text(errors="replace") for p in run_drill.results.glob("*-result.json"))
+    assert '"name": "locust.json"' in attached, "locust writes its stats when stopped early too"
 
 
 def test_too_few_requests_are_inconclusive_and_fail(run_drill, faults):

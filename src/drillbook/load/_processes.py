@@ -64,10 +64,12 @@ class ProcessGroup:
         return self.children[-1]
 
     def terminate(self, grace_s: float) -> None:
-        """Ask the leader to stop (locust writes its stats on SIGTERM), then kill the rest after ``grace_s``."""
+        """Ask the leader to stop and write its stats, then kill the rest after ``grace_s``."""
         leader = self.children[0].proc if self.children else None
         if leader is not None and leader.poll() is None:
-            leader.send_signal(signal.SIGTERM)
+            # SIGINT, not SIGTERM: a headless shape run installs locust's SIGTERM handler only once the shape has
+            # ended, so SIGTERM would kill it without its JSON; Ctrl-C stops the shape and writes everything.
+            leader.send_signal(signal.SIGINT)
             _wait(leader, grace_s)
         self.close()
 
@@ -130,6 +132,7 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 def _die_with(parent_pid: int):
     """A preexec_fn: the kernel SIGKILLs the child when the drill dies, even by SIGKILL."""
     def preexec() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a drill started in the background has SIGINT ignored
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent_pid:  # the drill died before prctl took effect
             os._exit(1)
