@@ -57,24 +57,16 @@ def test_errors_fail_the_error_rule_and_stop_the_load_early(run_drill, faults):
 
 
 def test_too_few_requests_are_inconclusive_and_fail(run_drill, faults):
-    result = run_drill(*LOAD, "--load-duration", "8s", "--load-min-requests", "100000", paths=PATHS)
+    result = run_drill(*LOAD, "--load-duration", "6s", "--load-min-requests", "100000", paths=PATHS)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*load drill inconclusive after * s: no data is not a pass*",
                                  "*api_error_rate inconclusive: no complete 6 s window had ≥ 100000 requests*"])
 
 
 def test_inconclusive_may_be_allowed_explicitly(run_drill, faults):
-    result = run_drill(*LOAD, "--load-duration", "8s", "--load-min-requests", "100000", "--allow-inconclusive",
+    result = run_drill(*LOAD, "--load-duration", "6s", "--load-min-requests", "100000", "--allow-inconclusive",
                        paths=PATHS)
     result.assert_outcomes(passed=1)
-
-
-def test_two_workers_share_the_load_and_are_judged_as_one(run_drill, faults):
-    result = run_drill(*LOAD, "--load-duration", "14s", "--load-workers", "2", paths=PATHS)
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*1 stage (8 users 14 s) on 2 locust workers*",
-                                 "load 00:* | * users | * rps | *| workers 2/2 running",
-                                 "*verdict pass * 2 locust process(es) reporting*"])
 
 
 def test_a_locustfile_that_crashes_is_inconclusive_with_its_error(run_drill, env_file, tmp_path):

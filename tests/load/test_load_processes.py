@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -73,8 +74,8 @@ def test_a_crashed_worker_makes_the_drill_inconclusive(start_drill, registry, fa
     assert f"worker-2 (pid {worker}) exited with code -9" in output, output
 
 
-def test_a_worker_on_another_machine_joins_and_is_judged_with_the_local_one(start_drill, env_file, sandbox, faults,
-                                                                            tmp_path):
+def test_a_local_and_a_remote_worker_share_the_load_and_are_judged_as_one(start_drill, env_file, sandbox, faults,
+                                                                           tmp_path):
     """The "remote" worker is started by hand without the stats directory, as on another machine: it ships its intervals."""
     port = free_port()
     path = env_file(f"\n[load]\nworkers = 1\nremote_workers = 1\nmaster_port = {port}\n")
@@ -94,6 +95,7 @@ def test_a_worker_on_another_machine_joins_and_is_judged_with_the_local_one(star
         remote.wait()
     assert drill.returncode == 0, output
     assert "on 1 local and 1 remote locust workers" in output, output
+    assert re.search(r"load 00:\d\d/00:14 \| \d+ users \| .* \| workers 1/1 running \| 2 processes reporting", output), output
     assert "verdict pass" in output and "2 locust process(es) reporting" in output, output
 
 
