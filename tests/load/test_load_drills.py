@@ -1,5 +1,6 @@
 """The load drill against the sandbox: a healthy run passes, a slow route and errors fail, and early."""
 
+import json
 import re
 
 from load_drill import LOAD, PATHS
@@ -41,9 +42,9 @@ def test_latency_on_the_shard_route_fails_p95_and_names_the_route(run_drill, fau
     ])
 
 
-def test_errors_fail_the_error_rule_and_stop_the_load_early(run_drill, faults):
+def test_errors_fail_the_error_rule_and_stop_the_load_early(run_drill, faults, tmp_path):
     faults.inject("/api/shards/{id}", error_rate=0.25, status=500)
-    result = run_drill(*LOAD, "--load-duration", "60s", paths=PATHS)
+    result = run_drill(*LOAD, "--load-duration", "60s", f"--journal-dir={tmp_path / 'journal'}", paths=PATHS)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*stopped the load after * s of 60 s: * failed at its first complete window*",
@@ -54,6 +55,11 @@ def test_errors_fail_the_error_rule_and_stop_the_load_early(run_drill, faults):
     assert failed_after(result) <= 6 + 2 + 3 + 6  # window + interval + settle, and slack for a busy machine; not 60
     attached = "\n".join(p.read_text(errors="replace") for p in run_drill.results.glob("*-result.json"))
     assert '"name": "locust.json"' in attached, "locust writes its stats when stopped early too"
+    entry = json.loads((tmp_path / "journal" / "drills.jsonl").read_text().splitlines()[-1])
+    [record] = entry["records"].values()
+    assert record.startswith("load fail: 1 stage (8 users 60 s) on one locust process; windows compressed for a "
+                             "short drill: api_error_rate 300 s -> 6 s, "), record
+    assert "; stopped the load after " in record, record
 
 
 def test_too_few_requests_are_inconclusive_and_fail(run_drill, faults):

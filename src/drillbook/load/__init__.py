@@ -10,7 +10,7 @@ in its own processes (see DESIGN.md), and charts are drawn after the run.
 
 from drillbook.load._settings import LoadSettings, Stage, add_options
 
-__all__ = ["LoadSettings", "Stage", "add_options", "run_load_drill", "verdict_message"]
+__all__ = ["LoadSettings", "Stage", "add_options", "journal_line", "run_load_drill", "verdict_message"]
 
 
 def run_load_drill(*args, **kwargs):
@@ -18,6 +18,13 @@ def run_load_drill(*args, **kwargs):
     from drillbook.load._drill import run_load_drill as run
 
     return run(*args, **kwargs)
+
+
+def journal_line(run):
+    """The drill's one-line record for the journal (see :func:`drillbook.load._drill.journal_line`)."""
+    from drillbook.load._drill import journal_line as line
+
+    return line(run)
 
 
 def verdict_message(run):

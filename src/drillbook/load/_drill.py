@@ -46,6 +46,13 @@ def source_of(run: LoadRun) -> str:
     return f"{SOURCE}, {run.settings.peak_users} users on {run.settings.engine}"
 
 
+def journal_line(run: LoadRun) -> str:
+    """The drill in one line for the journal: verdict, shape, engine, windows, and whether it stopped early."""
+    windows = window_note(run.judge.thresholds, run.judge.windows) if run.judge else "no window judged"
+    stopped = run.aborted or f"ran {run.ended - run.started:.0f} s"
+    return f"load {run.status}: {run.settings.describe()}; {windows}; {stopped}"
+
+
 def verdict_message(run: LoadRun) -> str | None:
     """The failure text, or None when the drill passed (or was allowed to be inconclusive)."""
     elapsed = run.ended - run.started

@@ -93,6 +93,10 @@ class ServerSide:
     def notes(self) -> list[str]:
         """What the server side could not do: not read at all, or unreadable for some intervals."""
         lines = [f"server side: {self.unavailable}"] if self.unavailable else []
+        lag = self.env.section("azure").get("ingestion_lag_s") if self.name == "azure-monitor" else 0
+        if lag:
+            lines.append(f"server side: read {lag:g} s late ([azure] ingestion_lag_s), so its windows trail the "
+                         "client's and a short drill's last intervals are judged on the client side only")
         if self.errors:
             lines.append(f"server side: {len(self.errors)} interval(s) unreadable, e.g. {self.errors[0]}")
         return lines
