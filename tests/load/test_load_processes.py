@@ -74,29 +74,45 @@ def test_a_crashed_worker_makes_the_drill_inconclusive(start_drill, registry, fa
     assert f"worker-2 (pid {worker}) exited with code -9" in output, output
 
 
-def test_a_local_and_a_remote_worker_share_the_load_and_are_judged_as_one(start_drill, env_file, sandbox, faults,
-                                                                           tmp_path):
-    """The "remote" worker is started by hand without the stats directory, as on another machine: it ships its intervals."""
+def run_with_a_remote_worker(start_drill, env_file, sandbox, tmp_path, locustfiles: str) -> tuple[int, str]:
+    """A drill with one local worker and one "remote" worker started by hand, as on another machine."""
     port = free_port()
     path = env_file(f"\n[load]\nworkers = 1\nremote_workers = 1\nmaster_port = {port}\n")
     drill = start_drill(*LOAD, "--load-duration", "14s", f"--env-file={path}")
     repo = Path(__file__).resolve().parents[2]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DRILLBOOK_LOAD_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRILLBOOK_LOAD_")}  # no stats directory there
     env.update(DRILLBOOK_LOAD_INTERVAL_S="2.0", CASTIEL_ADMIN_TOKEN=sandbox.admin_token)
     with open(tmp_path / "remote-worker.log", "wb") as log:
         remote = subprocess.Popen(
-            [sys.executable, "-m", "locust", "-f", "load/castiel.py,src/drillbook/load/_locust_hooks.py", "--worker",
-             "--master-host", "127.0.0.1", "--master-port", str(port), "--host", sandbox.url],
+            [sys.executable, "-m", "locust", "-f", locustfiles, "--worker", "--master-host", "127.0.0.1",
+             "--master-port", str(port), "--host", sandbox.url],
             cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         output, _ = drill.communicate(timeout=180)
     finally:
         remote.kill()
         remote.wait()
-    assert drill.returncode == 0, output
+    return drill.returncode, output
+
+
+def test_a_local_and_a_remote_worker_share_the_load_and_are_judged_as_one(start_drill, env_file, sandbox, faults,
+                                                                           tmp_path):
+    """The remote worker ships its intervals with its reports to the master."""
+    code, output = run_with_a_remote_worker(start_drill, env_file, sandbox, tmp_path,
+                                            "load/castiel.py,src/drillbook/load/_locust_hooks.py")
+    assert code == 0, output
     assert "on 1 local and 1 remote locust workers" in output, output
     assert re.search(r"load 00:\d\d/00:14 \| \d+ users \| .* \| workers 1/1 running \| 2 processes reporting", output), output
     assert "verdict pass" in output and "2 locust process(es) reporting" in output, output
+
+
+def test_a_worker_without_the_hooks_is_not_a_silent_pass(start_drill, env_file, sandbox, faults, tmp_path):
+    """Its requests reach locust's totals but not drillbook's intervals: the drill says so and is inconclusive."""
+    code, output = run_with_a_remote_worker(start_drill, env_file, sandbox, tmp_path, "load/castiel.py")
+    assert code == 1, output
+    assert "load drill inconclusive after" in output, output
+    assert re.search(r"locust counted (\d+) requests but only (\d+) reached drillbook's intervals: a worker without "
+                     r"drillbook's hooks\? -> start every worker with -f <locustfile>,_locust_hooks.py", output), output
 
 
 def free_port() -> int:

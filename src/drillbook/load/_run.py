@@ -32,6 +32,7 @@ POLL_S = 0.25
 SETTLE_S = 3.0  # how long an interval waits for a process that has not reported it
 REMOTE_REPORT_S = 4.0  # locust workers report to their master every 3 s
 LOG_TAIL_LINES = 12
+COUNT_TOLERANCE, COUNT_SLACK = 0.10, 10  # a last partial interval may miss locust's total by a little
 
 
 @dataclass
@@ -100,6 +101,7 @@ def run_load(settings: LoadSettings, target: Target, lookup: Callable[[str], Thr
             group.terminate(grace_s=STOP_GRACE_S)
             run.exit_codes = {c.name: c.exit_code for c in group.children}
             run.ended = time.time()
+    _check_counts(run)
     return run
 
 
@@ -182,6 +184,20 @@ def _check_early_exit(run: LoadRun, group: ProcessGroup, now: float) -> None:
         leader = group.children[0]
         run.problems.append(f"locust exited with code {leader.exit_code} after {ran:.0f} s of a "
                             f"{run.settings.duration_s:g} s shape; its log: {_tail(run.run_dir / f'{leader.name}.log')}")
+
+
+def _check_counts(run: LoadRun) -> None:
+    """Locust's own total against the requests drillbook judged: a worker without the hooks must not go unseen."""
+    try:
+        entries = json.loads((run.run_dir / "locust.json").read_text())
+    except (OSError, ValueError):
+        return  # stopped before it wrote its stats: the problems already say why
+    counted = sum(int(e.get("num_requests", 0)) for e in entries)
+    judged = sum(i.total().count for i in run.judge.intervals) if run.judge else 0
+    if not run.aborted and judged < counted * (1 - COUNT_TOLERANCE) - COUNT_SLACK:
+        run.problems.append(f"locust counted {counted} requests but only {judged} reached drillbook's intervals: "
+                            "a worker without drillbook's hooks? -> start every worker with "
+                            f"-f <locustfile>,{HOOKS.name}")
 
 
 def _judge_from(first: Interval, settings: LoadSettings, lookup, show) -> LoadJudge:
