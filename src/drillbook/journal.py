@@ -26,6 +26,7 @@ from drillbook.evidence import operator_name
 from drillbook.target import SANDBOX_URL_VAR
 
 JOURNAL_FILE = "drills.jsonl"
+RECORD_PROPERTY = "drill_record"  # a drill's one-line record (record_property), kept in the journal entry
 DRILL_MARKERS = {"smoke", "health", "gate", "watch", "cache", "database", "queue", "security", "contract",
                  "load", "chaos", "dr", "destructive", "runbook"}
 
@@ -38,6 +39,7 @@ class Journal:
         self.started = time.time()
         self.outcomes: dict[str, str] = {}
         self.failures: dict[str, str] = {}
+        self.records: dict[str, str] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
@@ -46,6 +48,9 @@ class Journal:
             self.outcomes[report.nodeid] = "refused" if safety.refusal_of(report) else report.outcome
         if report.failed:
             self.failures[report.nodeid] = _first_line(report)
+        for name, value in report.user_properties:
+            if name == RECORD_PROPERTY:
+                self.records[report.nodeid] = str(value)
 
     def entry(self, exit_status: int) -> dict:
         return {
@@ -54,7 +59,7 @@ class Journal:
             "environment": self.env.name, "tier": self.env.tier, "target": _target(self.env),
             "markers": self.markexpr or "(all)", "approval": self.approval,
             "exit_status": exit_status, "counts": dict(Counter(self.outcomes.values())),
-            "failures": self.failures,
+            "failures": self.failures, **({"records": self.records} if self.records else {}),
             **self.interruption_and_leftovers(exit_status),
         }
 

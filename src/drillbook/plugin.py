@@ -14,7 +14,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from drillbook import environments, evidence, fixtures, markers, runbook, safety, target, watch_options
+from drillbook import environments, evidence, fixtures, load, markers, runbook, safety, target, watch_options
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
@@ -55,6 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="requests a window needs to count as data (default: [metrics] min_requests)")
     watch.addoption("--watch-probe-rps", default=None, type=float, metavar="RPS",
                     help="synthetic probe traffic during the watch (default: [metrics] probe_rps; 0 = none)")
+    load.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -373,3 +373,7 @@ register_section("smoke", {  # critical flows, and the tenant every drill's data
     # "<drill_tenant>-<run id>" tenants and are removed afterwards
     "drill_tenant": Field(to_str, "drillbook-drill", '"drillbook-drill"'),
 })
+
+from drillbook.load._schema import LOAD_FIELDS  # noqa: E402 - the load block's own fields and converters
+
+register_section("load", LOAD_FIELDS)  # load drills: users, duration, stages (shapes as data), workers, windows
