@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -42,3 +43,31 @@ def time_pytest(args: list[str], env: dict[str, str]) -> tuple[float, int]:
 def report(name: str, samples: list[float], unit: str = "s") -> None:
     shown = ", ".join(f"{s:.2f}" for s in samples)
     print(f"{name}: median {statistics.median(samples):.2f} {unit} over {len(samples)} runs ({shown})")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One pytest run: wall time, exit code, the peak resident memory of its process, and whether it was cut."""
+
+    wall_s: float
+    returncode: int
+    peak_rss_mib: float
+    killed: bool
+
+
+def measure_pytest(args: list[str], env: dict[str, str], timeout_s: float = 300) -> Measured:
+    """Like ``time_pytest``, plus the run's own peak RSS (``wait4``: this child only, not earlier ones)."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed = False
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() - started > timeout_s and not killed:
+            process.kill()  # a run past the timeout is reported as cut, with its time so far
+            killed = True
+        time.sleep(0.05)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Measured(time.perf_counter() - started, process.returncode, usage.ru_maxrss / 1024, killed)

@@ -99,7 +99,7 @@ def test_embedding_failure_rate_below_limit(drill_env, http, redis_settings, thr
     metrics = drill_env.section("metrics")
     if metrics["source"] != "scrape":
         pytest.skip(f"not applicable: {drill_env.name} is measured by [metrics] source = {metrics['source']}; "
-                    "its embedding failure rate is judged by the watch (-m watch)")
+                    "its embedding failure rate is judged by the watch's embedding_failures rule (-m watch)")
     limit, jobs = thresholds("embedding_failures"), int(redis_settings["probe_jobs"])
     names, path = Names.from_settings(metrics), metrics["path"]
     first = scrape(http, path, names)

@@ -1,12 +1,13 @@
 """Security: admin routes refuse strangers, errors leak no internals, HTTPS carries its headers and a live certificate."""
 
 import uuid
+import warnings
 
 import pytest
 
 from drillbook import security
-from drillbook.check import call, fail, source_of
-from drillbook.clients.tls import read_certificate
+from drillbook.check import NO_ANSWER_SECTION, call, fail, source_of
+from drillbook.clients.tls import HandshakeFailed, read_certificate
 from drillbook.errors import TargetError
 
 pytestmark = pytest.mark.security
@@ -53,15 +54,21 @@ def test_https_answers_carry_security_headers(http, https_target, security_setti
 @pytest.mark.runbook("tls-certificates")
 def test_certificate_stays_valid_for_the_minimum_days(drill_env, https_target, security_settings):
     settings = drill_env.section("http")
+    section = "tls-certificates"
     try:
         cert = read_certificate(https_target.host, https_target.port, timeout_s=settings["timeout_s"],
                                 ca_bundle=settings["ca_bundle"], verify=settings["verify_tls"])
-    except TargetError as exc:
+    except HandshakeFailed as exc:
         problem = str(exc)
+    except TargetError as exc:  # no answer at all: not a certificate finding
+        section, problem = NO_ANSWER_SECTION, str(exc)
     else:
         problem = security.certificate_finding(cert, security_settings["tls_min_days"])
     if problem:
-        fail("tls-certificates", problem, source=str(https_target))
+        fail(section, problem, source=str(https_target))
+    note = security.unchecked_trust_note(cert)
+    if note:  # the expiry passed, but the run must not read as "the certificate is fine"
+        warnings.warn(UserWarning(note))
 
 
 def _knock(http, route, *, headers):

@@ -1,4 +1,4 @@
-"""The post-deploy watch: error rate and latency against the runbook's thresholds for 15 minutes."""
+"""The post-deploy watch: the runbook's alerts over the 15 minutes after a deploy, and its key metrics."""
 
 import pytest
 

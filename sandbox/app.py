@@ -70,6 +70,7 @@ def create_app(ctx: Context) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        await anyio.to_thread.run_sync(ctx.shards.seed_drill_tenant)  # before the port reports ready
         ctx.jobs.start()
         try:
             yield

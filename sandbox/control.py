@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse
 from sandbox.dependencies import ACTIONS, COSMOS_KEY, NAMES
 from sandbox.health import READY_CHECKS
 from sandbox.http import ApiError, check_token, read_json, route
-from sandbox.schemas import FAULT_INPUT, HIDE_INPUT, POISON_INPUT, RATE_INPUT
+from sandbox.schemas import FAULT_INPUT, HIDE_INPUT, METRICS_SHAPE_INPUT, POISON_INPUT, RATE_INPUT
+from sandbox.telemetry import MetricsShape
 
 TOKEN_HEADER = "x-fault-token"
 
@@ -95,11 +96,22 @@ async def embedding_failure_rate(request: Request) -> JSONResponse:
     return JSONResponse(ctx.jobs.set_failure_rate(rate))
 
 
+async def metrics_shape(request: Request) -> JSONResponse:
+    """Expose /metrics like another exporter: bucket layout, status split and classes, scrapes as traffic."""
+    ctx = authorize(request)
+    if request.method == "GET":
+        return JSONResponse(ctx.telemetry.shape.public())
+    shape = MetricsShape.from_spec(await read_json(request, METRICS_SHAPE_INPUT))
+    return JSONResponse(ctx.telemetry.reshape(shape).public())
+
+
 async def reset(request: Request) -> JSONResponse:
-    """Undo everything: faults, dependency outages, hidden readiness entries, worker stall and poison, job failures."""
+    """Undo everything: faults, dependency outages, hidden readiness entries, worker stall and poison, job failures,
+    the metrics shape."""
     ctx = authorize(request)
     cleared = ctx.faults.clear()
     ctx.hidden.clear()
+    ctx.telemetry.reshape(MetricsShape())
     dependencies = await anyio.to_thread.run_sync(ctx.deps.restore)
     poison = await anyio.to_thread.run_sync(ctx.jobs.clear_poison)
     ctx.jobs.resume()
@@ -123,6 +135,7 @@ ROUTES = [
     route("/_sandbox/worker/{action}", POST=control_worker),
     route("/_sandbox/ready/hide", POST=hide_dependency),
     route("/_sandbox/embeddings/failure-rate", POST=embedding_failure_rate),
+    route("/_sandbox/metrics-shape", GET=metrics_shape, POST=metrics_shape),
     route("/_sandbox/reset", POST=reset),
     route("/_sandbox/info", GET=info),
 ]

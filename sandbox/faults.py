@@ -2,7 +2,8 @@
 
 A fault names a route template (`/api/shards/{id}`), a literal path, or `*`
 for every public route. Error rates are counted, not random: a rate of 0.1
-fails exactly the 10th, 20th, ... matching request, so tests stay exact.
+fails exactly the 10th, 20th, ... matching request, so tests stay exact. So is
+``latency_rate``: 0.06 slows exactly 6 of every 100 matching requests.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class RateGate:
 class Fault:
     route: str
     latency_ms: int = 0
+    latency_rate: float = 1.0
     error_rate: float = 0.0
     status: int = 500
     body: Any = None
@@ -53,6 +55,7 @@ class Fault:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     expires_at: float = 0.0  # wall clock, seconds since the epoch
     gate: RateGate = field(default=None, repr=False)
+    latency_gate: RateGate = field(default=None, repr=False)
 
     @classmethod
     def from_spec(cls, spec: dict) -> Fault:
@@ -63,6 +66,7 @@ class Fault:
         fault = cls(**spec)
         fault.expires_at = time.time() + fault.ttl_s
         fault.gate = RateGate(fault.error_rate)
+        fault.latency_gate = RateGate(fault.latency_rate)
         return fault
 
     def expired(self, now: float | None = None) -> bool:
@@ -74,7 +78,7 @@ class Fault:
         return self.route in (template, path)
 
     def public(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "gate"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("gate", "latency_gate")}
 
 
 class FaultBook:
@@ -140,7 +144,7 @@ class FaultMiddleware:
             return await self.app(scope, receive, send)
         faults = self.book.matching(route_template(self.routes, scope), scope["path"])
         for fault in faults:
-            if fault.latency_ms:
+            if fault.latency_ms and fault.latency_gate.fire():
                 await anyio.sleep(fault.latency_ms / 1000)
         for fault in faults:
             if fault.hang:

@@ -14,7 +14,8 @@ def string(min_length: int = 0, max_length: int = 256, **extra) -> dict:
 
 
 def obj(properties: dict, required: list[str] | None = None, closed: bool = True) -> dict:
-    schema = {"type": "object", "properties": properties, "required": required or list(properties)}
+    schema = {"type": "object", "properties": properties,
+              "required": list(properties) if required is None else required}
     if closed:
         schema["additionalProperties"] = False
     return schema
@@ -76,6 +77,7 @@ EMBEDDING_STATS = obj({"queue_depth": INTEGER, "processed": INTEGER, "failed": I
 FAULT_INPUT = obj({
     "route": string(1, 256),
     "latency_ms": {"type": "integer", "minimum": 0, "maximum": 600000},
+    "latency_rate": {"type": "number", "minimum": 0, "maximum": 1},
     "error_rate": {"type": "number", "minimum": 0, "maximum": 1},
     "status": {"type": "integer", "minimum": 200, "maximum": 599},
     "body": {},
@@ -86,6 +88,15 @@ RATE_INPUT = obj({"rate": {"type": "number", "minimum": 0, "maximum": 1}})
 POISON_INPUT = obj({"jobs": {"type": "integer", "minimum": 1, "maximum": 10}})
 HIDE_INPUT = obj({"dependency": string(1, 64), "ttl_s": {"type": "number", "minimum": 0.1, "maximum": 3600}},
                  required=["dependency"])
+METRICS_SHAPE_INPUT = obj({
+    "buckets": {"type": "string", "enum": ["sandbox", "prometheus", "fastapi"]},
+    "bucket_bounds": {"type": "array", "maxItems": 40, "items": {"type": "number", "minimum": 0.0001}},
+    "split_by_status": {"type": "boolean"},
+    "status_classes": {"type": "boolean"},
+    "count_scrapes": {"type": "boolean"},
+}, required=[])
+METRICS_SHAPE = obj({"buckets": {"type": "array", "items": NUMBER}, "split_by_status": {"type": "boolean"},
+                     "status_classes": {"type": "boolean"}, "count_scrapes": {"type": "boolean"}})
 
 _TYPES = {
     "object": lambda v: isinstance(v, dict),

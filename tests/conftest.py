@@ -116,14 +116,20 @@ def run_drill(sandbox, tmp_path, tmp_path_factory):
     shared = {"DRILLBOOK_SANDBOX_URL": sandbox.url, "CASTIEL_ADMIN_TOKEN": sandbox.admin_token,
               "SANDBOX_FAULT_TOKEN": sandbox.fault_token, "NO_PROXY": "127.0.0.1,localhost", "PY_COLORS": "0"}
 
-    def run(*args: str, paths: tuple[str, ...] = DRILL_PATHS, environ: dict[str, str] | None = None,
-            timeout: float = DRILL_TIMEOUT_S) -> pytest.RunResult:
+    def command(*args: str, paths: tuple[str, ...] = DRILL_PATHS,
+                environ: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+        """The argv and environment of a drill run, for a test that starts (and interrupts) it itself."""
         argv = [sys.executable, "-m", "pytest", f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml"),
                 "-p", "no:cacheprovider", f"--basetemp={workdir / 'basetemp'}", f"--alluredir={results}", "-rfEs",
                 *args, *(str(REPO / p) for p in paths)]
-        return run_pytest(argv, workdir, {**os.environ, **shared, **(environ or {})}, timeout)
+        return argv, {**os.environ, **shared, **(environ or {})}
 
-    run.results, run.repo = results, REPO
+    def run(*args: str, paths: tuple[str, ...] = DRILL_PATHS, environ: dict[str, str] | None = None,
+            timeout: float = DRILL_TIMEOUT_S) -> pytest.RunResult:
+        argv, env = command(*args, paths=paths, environ=environ)
+        return run_pytest(argv, workdir, env, timeout)
+
+    run.results, run.repo, run.workdir, run.command = results, REPO, workdir, command
     return run
 
 

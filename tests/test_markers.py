@@ -26,3 +26,41 @@ def test_an_unknown_marker_on_a_test_is_an_error(pytester):
     result = pytester.runpytest_subprocess(f"--rootdir={REPO}", "-c", str(REPO / "pyproject.toml"),
                                            "-p", "no:cacheprovider", str(pytester.path / "test_typo.py"))
     result.stdout.fnmatch_lines(["*'smokee' not found in `markers` configuration option*"])
+
+
+WATCH_LEFT_OUT = "drillbook: 1 long drill (watch) not selected; run it with -m watch"
+
+
+def test_a_run_without_m_leaves_the_watch_out_and_says_so(pytester):
+    result = run(pytester)
+    result.stdout.fnmatch_lines([WATCH_LEFT_OUT])
+    assert "test_post_deploy_watch" not in result.stdout.str()
+
+
+def test_an_expression_that_does_not_name_the_watch_leaves_it_out(pytester):
+    result = run(pytester, "-m", "not smoke")
+    result.stdout.fnmatch_lines([WATCH_LEFT_OUT])
+    assert "test_post_deploy_watch" not in result.stdout.str()
+
+
+def test_naming_the_watch_selects_it(pytester):
+    result = run(pytester, "-m", "watch or smoke")
+    result.stdout.fnmatch_lines(["*test_post_deploy_watch_holds_the_runbook_thresholds*"])
+    assert "not selected" not in result.stdout.str()
+
+
+def test_an_expression_that_excludes_the_watch_says_nothing_of_it(pytester):
+    assert "not selected" not in run(pytester, "-m", "smoke").stdout.str()
+
+
+def test_a_bare_run_ends_without_starting_the_15_minute_watch(run_drill, faults):
+    result = run_drill("-k", "live or post_deploy", paths=("checks/test_health.py", "checks/test_watch.py"))
+    result.assert_outcomes(passed=1, deselected=6)  # -k leaves out the other five
+    result.stdout.fnmatch_lines([WATCH_LEFT_OUT])
+    assert result.duration < 120  # the watch alone would run 15 min
+
+
+def test_with_xdist_the_controller_says_it_once(run_drill, faults):
+    result = run_drill("-n", "2", "-k", "live or post_deploy", paths=("checks/test_health.py", "checks/test_watch.py"))
+    result.assert_outcomes(passed=1)
+    assert result.outlines.count(WATCH_LEFT_OUT) == 1

@@ -26,14 +26,23 @@ def source_of(response: httpx.Response) -> str:
     return str(response.request.url.copy_with(query=None))
 
 
+# A target that gives no usable answer is its own finding, whatever the check was about: an unreachable
+# admin route is not an open one, so it gets the remedy for a service that does not answer.
+NO_ANSWER_SECTION = "service-health"
+
+
 def call(client: httpx.Client, method: str, path: str, *, section: str, **kwargs: Any) -> httpx.Response:
-    """Send a request; an unreachable or hanging target fails the test with the section's remedy."""
+    """Send a request; an unreachable, hanging or oversized answer fails the test with §Service health's remedy.
+
+    ``section`` is the check's own section, for the findings it makes on the answer.
+    """
     __tracebackhide__ = True
     try:
         return client.request(method, path, **kwargs)
     except TargetError as exc:
         problem = str(exc)
-    fail(section, f"{method} {path}: {problem}", source=f"{client.base_url}{path}")  # outside except: no chained trace
+    # outside except: no chained trace
+    fail(NO_ANSWER_SECTION, f"{method} {path}: {problem}", source=f"{client.base_url}{path}")
     raise AssertionError("unreachable")
 
 
@@ -83,5 +92,5 @@ def _line(response: httpx.Response) -> str:
 
 
 def _detail(response: httpx.Response) -> str:
-    text = response.text.strip().replace("\n", " ")
+    text = response.content[:400].decode("utf-8", "replace").strip().replace("\n", " ")
     return f": {text[:120]}" if text else ""

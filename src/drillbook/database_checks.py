@@ -81,7 +81,8 @@ def check_ru(source: Any, threshold: Threshold, *, now: float, account: str | No
     """RU consumption (% of provisioned) averaged over the threshold's window; no data is not a pass."""
     __tracebackhide__ = True
     window = f"{threshold.window_s / 60:g} min"
-    reading = _read_metrics(source, now - threshold.window_s, now, allow_inconclusive)
+    end = now - getattr(source, "lag_s", 0.0)  # the latest window the source has fully ingested
+    reading = _read_metrics(source, end - threshold.window_s, end, allow_inconclusive)
     rule, sample = threshold.to_rule(), reading.sample_for(threshold)
     value = aggregate(rule, [sample])
     attach("RU consumption", {"source": source.name, "points": sample.points, "mean": value,

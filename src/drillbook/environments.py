@@ -18,9 +18,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from drillbook import runbook, schema  # runbook registers the [thresholds] section
+from drillbook import runbook, schema, tiers  # runbook registers the [thresholds] section
 from drillbook.errors import ConfigError
-from drillbook.secrets import SecretRef, resolve_secret
+from drillbook.secrets import SecretRef, register_env_references, resolve_secret
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parents[2] / "environments"
 TIERS = ("local", "staging", "production")
@@ -43,6 +43,11 @@ class Environment:
     @property
     def base_url(self) -> str:
         return self.settings["target"]["base_url"]
+
+    @property
+    def tier_note(self) -> str | None:
+        """Why the tier is production although the file says otherwise (None when it says so itself)."""
+        return self.settings["target"].get("tier_note")
 
     @property
     def uses_sandbox(self) -> bool:
@@ -81,18 +86,21 @@ def find_environment_file(name: str, directory: Path = ENVIRONMENTS_DIR) -> Path
     )
 
 
-def load_environment(name: str | None = None, *, path: Path | None = None) -> Environment:
-    """Read, validate and return an environment; secrets are not resolved yet."""
-    path = Path(path) if path else find_environment_file(name or "local")
+def load_environment(name: str | None = None, *, path: Path | None = None,
+                     directory: Path = ENVIRONMENTS_DIR) -> Environment:
+    """Read, validate and return an environment named by ``[target] name`` or its file; secrets are not resolved yet."""
+    # "--env-file=~/x.toml": the shell leaves a tilde after "=" unexpanded
+    path = Path(path).expanduser() if path else find_environment_file(name or "local", directory)
     raw = _read_toml(path)
     settings = schema.validate(raw, where=_show(path))
-    _check_tier_rules(settings, _show(path))
-    return Environment(name=name or path.stem, path=path, settings=_freeze(settings))
+    _check_tier_rules(settings, _show(path), directory)
+    return Environment(name=settings["target"]["name"] or path.stem, path=path, settings=_freeze(settings))
 
 
 def resolve_secrets(env: Environment) -> Environment:
     """Return ``env`` with every ``[auth]`` reference resolved (or raise ConfigError)."""
     where = _show(env.path)
+    register_env_references(env.settings)  # [redis], [cosmos], [servicebus] too: a worker may resolve them later
     values = {}
     for key, ref in env.section("auth").items():
         if ref is None:  # not configured: checks that need it skip with a reason
@@ -115,7 +123,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{_show(path)}: cannot read: {exc.strerror} -> check the file") from None
 
 
-def _check_tier_rules(settings: dict[str, Any], where: str) -> None:
+def _check_tier_rules(settings: dict[str, Any], where: str, directory: Path = ENVIRONMENTS_DIR) -> None:
     target = settings["target"]
     if target["base_url"] == SANDBOX and target["tier"] != "local":
         raise ConfigError(
@@ -127,6 +135,13 @@ def _check_tier_rules(settings: dict[str, Any], where: str) -> None:
             f'{where}: [target] base_url = "{target["base_url"]}" on tier {target["tier"]} '
             "-> staging and production are reached over https://"
         )
+    tiers.apply_tier_rules(settings, where, _production_files(directory))
+
+
+def _production_files(directory: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Every environment file in ``directory`` whose tier is production, read as plain TOML."""
+    files = [(f"{directory.name}/{path.name}", _read_toml(path)) for path in sorted(directory.glob("*.toml"))]
+    return [(shown, raw) for shown, raw in files if tiers.declared_tier(raw) == "production"]
 
 
 def _freeze(settings: dict[str, Any]) -> Mapping[str, Mapping[str, Any]]:

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from drillbook import __version__, redaction
+from drillbook import __version__, redaction, safety
+from drillbook.contract import LEDGER_DIR, pending_writes
 from drillbook.environments import Environment
 from drillbook.evidence import operator_name
 from drillbook.target import SANDBOX_URL_VAR
 
 JOURNAL_FILE = "drills.jsonl"
+RECORD_PROPERTY = "drill_record"  # a drill's one-line record (record_property), kept in the journal entry
 DRILL_MARKERS = {"smoke", "health", "gate", "watch", "cache", "database", "queue", "security", "contract",
                  "load", "chaos", "dr", "destructive", "runbook"}
 
@@ -37,14 +39,18 @@ class Journal:
         self.started = time.time()
         self.outcomes: dict[str, str] = {}
         self.failures: dict[str, str] = {}
+        self.records: dict[str, str] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
             return
         if report.when == "call" or report.outcome != "passed":
-            self.outcomes[report.nodeid] = report.outcome
+            self.outcomes[report.nodeid] = "refused" if safety.refusal_of(report) else report.outcome
         if report.failed:
             self.failures[report.nodeid] = _first_line(report)
+        for name, value in report.user_properties:
+            if name == RECORD_PROPERTY:
+                self.records[report.nodeid] = str(value)
 
     def entry(self, exit_status: int) -> dict:
         return {
@@ -53,12 +59,21 @@ class Journal:
             "environment": self.env.name, "tier": self.env.tier, "target": _target(self.env),
             "markers": self.markexpr or "(all)", "approval": self.approval,
             "exit_status": exit_status, "counts": dict(Counter(self.outcomes.values())),
-            "failures": self.failures,
+            "failures": self.failures, **({"records": self.records} if self.records else {}),
+            **self.interruption_and_leftovers(exit_status),
         }
 
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.outcomes:
-            self.append(int(exitstatus))
+    @pytest.hookimpl(trylast=True)  # after session fixtures' teardown, which removes drill writes
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        status = int(session.exitstatus)  # not the hook's argument: an all-refused run changes it
+        if self.outcomes or status == pytest.ExitCode.INTERRUPTED:
+            self.append(status)
+
+    # Ctrl-C is its own outcome, never a failure of the target; drill writes left behind are counted.
+    def interruption_and_leftovers(self, exit_status: int) -> dict:
+        """``interrupted``, and how many drill writes are known to be left on this target (0: none)."""
+        return {"interrupted": exit_status == pytest.ExitCode.INTERRUPTED,
+                "drill_writes_left": pending_writes(self.directory / LEDGER_DIR, self.env.name)}
 
     def append(self, exit_status: int) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -69,8 +84,18 @@ class Journal:
         return path
 
 
+def describe_run(env: Environment, approval: str | None) -> str:
+    """The one header line of a run: what is drilled, on which tier, from which file, under which approval."""
+    tier = f"{env.tier} ({env.tier_note})" if env.tier_note else env.tier
+    return (f"drillbook: environment {env.name}, tier {tier}, base url {_target(env)}, env file {env.path}, "
+            f"approval {approval or 'none'}")
+
+
 def _target(env: Environment) -> str:
-    return f"embedded sandbox at {os.environ.get(SANDBOX_URL_VAR, '?')}" if env.uses_sandbox else env.base_url
+    if not env.uses_sandbox:
+        return env.base_url
+    url = os.environ.get(SANDBOX_URL_VAR)
+    return f"embedded sandbox at {url}" if url else "embedded sandbox (started on first use)"
 
 
 def _first_line(report: pytest.TestReport) -> str:

@@ -14,8 +14,8 @@ from typing import Iterator
 import httpx
 import pytest
 
-from drillbook import environments, evidence, fixtures, markers, runbook, safety, target, watch_options
-from drillbook.journal import Journal
+from drillbook import environments, evidence, fixtures, load, markers, runbook, safety, target, watch_options
+from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
 from drillbook.errors import DrillbookError
@@ -23,6 +23,7 @@ from drillbook.errors import DrillbookError
 ENV_KEY = pytest.StashKey[Environment]()
 RUN_DIR_KEY = pytest.StashKey[Path]()
 WATCH_KEY = pytest.StashKey["watch_options.WatchSettings"]()
+NOTES_KEY = pytest.StashKey[set]()  # lines from xdist workers, printed once by the controller
 DEFAULT_JOURNAL_DIR = "reports/journal"
 DEFAULT_ALLURE_DIR = "reports/allure-results"
 
@@ -54,13 +55,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="requests a window needs to count as data (default: [metrics] min_requests)")
     watch.addoption("--watch-probe-rps", default=None, type=float, metavar="RPS",
                     help="synthetic probe traffic during the watch (default: [metrics] probe_rps; 0 = none)")
+    load.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     markers.register_markers(config)
+    config.pluginmanager.import_plugin("drillbook.scrubbing")  # redaction at the source, in every process
     for module in fixtures.MODULES:
         config.pluginmanager.import_plugin(module)
+    from drillbook import interrupts  # imported already (the journal needs it): registered, not import_plugin'ed
+    config.pluginmanager.register(interrupts, "drillbook-interrupts")  # a swallowed Ctrl-C still ends the run
     if config.option.help or config.option.version:
         return
     if getattr(config.option, "allure_report_dir", "unset") is None:
@@ -97,11 +102,45 @@ def _load_target(config: pytest.Config) -> None:
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
                           directory=Path(config.option.journal_dir))
         config.pluginmanager.register(journal, "drillbook-journal")
+        config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
 
 
+@pytest.hookimpl(wrapper=True)  # after the terminal's own header
+def pytest_sessionstart(session: pytest.Session) -> Iterator[None]:
+    """One header line on every run: environment, tier, base URL, env file and approval."""
+    yield
+    env, config = session.config.stash.get(ENV_KEY, None), session.config
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if env is not None and reporter is not None and not hasattr(config, "workerinput"):
+        reporter.write_line(describe_run(env, config.option.approve))
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k: only long drills they kept are counted
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         evidence.label_item(item)
+    note = markers.deselect_long_drills(config, items)
+    if note and hasattr(config, "workerinput"):
+        config.workeroutput["drillbook_notes"] = [note]
+    elif note and config.pluginmanager.get_plugin("terminalreporter"):
+        config.pluginmanager.get_plugin("terminalreporter").write_line(note)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """xdist: keep a worker's notes (each worker collects the same items, so they repeat)."""
+    notes = node.config.stash.setdefault(NOTES_KEY, set())
+    notes.update(getattr(node, "workeroutput", {}).get("drillbook_notes", []))
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    for note in sorted(config.stash.get(NOTES_KEY, set())):
+        terminalreporter.write_line(note)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # after -m has deselected: only a run that will start the watch is refused for its --watch value
+    watch_options.refuse_unfit_watch(session.config.stash.get(WATCH_KEY, None), session.items)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -109,13 +148,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     env = item.config.stash.get(ENV_KEY, None)
     if env is not None and item.get_closest_marker("destructive"):
         safety.guard_destructive(env, item.config.option.approve, item.nodeid)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-    report = yield
-    safety.scrub_report(report)
-    return report
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -13,6 +13,7 @@ here; ``tests/test_runbook_md.py`` keeps RUNBOOK.md's alert table in step with i
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ Severity = Literal["P0", "P1", "P2", "P3"]
 PRIMARY = "primary on-call (backend engineer)"
 SECONDARY = "secondary on-call (DevOps engineer)"
 RUNBOOK_FILE = "RUNBOOK.md"
+MIN_POINTS_SHARE = 0.8  # a gauge window with fewer of its expected points is no data
 
 
 # How a remedy names each resource: with its [azure] name, on a local run without one, and elsewhere.
@@ -148,10 +150,20 @@ class Threshold:
         sustained = f" for {_minutes(self.window_s)}" if self.window_s else ""
         return f"{self.title} {self.op} {_num(self.limit)} {self.unit}{sustained} ({self.severity})"
 
-    def to_rule(self, *, window_s: float | None = None, min_count: int = 1, min_points: int = 1) -> Rule:
+    def to_rule(self, *, window_s: float | None = None, min_count: int = 1, min_points: int = 1,
+                point_every_s: float | None = None, min_points_share: float = MIN_POINTS_SHARE) -> Rule:
+        """The verdict engine's rule; with ``point_every_s`` a gauge window needs ``min_points_share`` of its points.
+
+        >>> threshold("cpu").to_rule(point_every_s=60).min_points   # 4 of the 5 points of a 5-minute window
+        4
+        """
         from drillbook.rules import Rule
 
-        return Rule(name=self.key, kind=self.kind, op=self.op, limit=self.limit, window_s=window_s or self.window_s,
+        window = window_s or self.window_s
+        if point_every_s:
+            expected = window / point_every_s
+            min_points = max(min_points, math.ceil(min_points_share * expected - 1e-9))
+        return Rule(name=self.key, kind=self.kind, op=self.op, limit=self.limit, window_s=window,
                     quantile=self.quantile, min_count=min_count, min_points=min_points, unit=self.unit)
 
 

@@ -1,4 +1,4 @@
-"""Safety rules: destructive drills need approval on production, and reports carry no secrets."""
+"""Safety rules: destructive drills need approval on production, refusals are counted, reports carry no secrets."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from drillbook import redaction
 from drillbook.environments import Environment
 from drillbook.errors import ConfigError
 
 _APPROVAL_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
+REFUSED = "refused: destructive drill"  # every refusal starts so: the tally and the journal count them by it
+EXIT_ALL_REFUSED = 6  # pytest uses 0-5; README "Exit codes"
 
 
 def check_approval_id(approval: str | None) -> None:
@@ -19,15 +20,19 @@ def check_approval_id(approval: str | None) -> None:
 
 
 def refusal_reason(env: Environment, approval: str | None) -> str | None:
-    """Why a destructive drill may not run here, or None when it may."""
+    """Why a destructive drill may not run here (what is missing for this run), or None when it may."""
+    allowed = env.section("safety")["allow_destructive"]
     if not env.is_production:
-        return None if env.section("safety")["allow_destructive"] or env.tier == "local" else (
-            f"refused: destructive drill on {env.tier} but {env.path.name} has [safety] allow_destructive = false")
-    if not env.section("safety")["allow_destructive"]:
-        return (f"refused: destructive drill on production; {env.path.name} has [safety] allow_destructive = false "
-                "-> set it to true for the drill window and pass --approve CHG-123")
+        return None if allowed else (f"{REFUSED} on {env.tier} but {env.path.name} has [safety] allow_destructive = "
+                                     "false -> set it to true to run destructive drills there")
+    where = f"production ({env.tier_note})" if env.tier_note else "production"
+    if not allowed:
+        also = (f" (approval {approval} is given)" if approval
+                else " and pass --approve with the change id, e.g. CHG-123")
+        return (f"{REFUSED} on {where}; {env.path.name} has [safety] allow_destructive = false "
+                f"-> set it to true for the drill window{also}")
     if not approval:
-        return "refused: destructive drill on production without approval -> pass --approve CHG-123 (the change id)"
+        return f"{REFUSED} on {where} without approval -> pass --approve CHG-123 (the change id)"
     return None
 
 
@@ -37,13 +42,47 @@ def guard_destructive(env: Environment, approval: str | None, nodeid: str) -> No
         pytest.skip(reason)
 
 
-def scrub_report(report: pytest.TestReport) -> None:
-    """Mask secret values in a report's failure text and captured output (terminal, JUnit, Allure)."""
-    if not redaction.known_secrets():
-        return
-    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
-        text = str(report.longrepr)
-        cleaned = redaction.redact_text(text)
-        if cleaned != text:
-            report.longrepr = cleaned
-    report.sections = [(title, redaction.redact_text(body)) for title, body in report.sections]
+def refusal_of(report: pytest.TestReport) -> str | None:
+    """The guard's reason when ``report`` is a drill it refused, else None."""
+    if not report.skipped or not isinstance(report.longrepr, (tuple, list)):  # xdist sends the tuple as a list
+        return None
+    reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+    return reason if reason.startswith(REFUSED) else None
+
+
+class RefusalTally:
+    """Counts refused drills for the terminal summary; a run whose every drill was refused exits non-zero.
+
+    A pipeline that gates on the exit code must not read "all refused" as success.
+    """
+
+    def __init__(self) -> None:
+        self.ran: set[str] = set()
+        self.refused: dict[str, str] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.ran.add(report.nodeid)
+        reason = refusal_of(report)
+        if reason:
+            self.refused[report.nodeid] = reason
+
+    @property
+    def all_refused(self) -> bool:
+        return bool(self.ran) and self.ran == self.refused.keys()
+
+    @pytest.hookimpl(tryfirst=True)  # before the journal, which records the exit status
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.all_refused and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = EXIT_ALL_REFUSED
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.refused:
+            terminalreporter.write_line(self.summary())
+
+    def summary(self) -> str:
+        reason = next(iter(self.refused.values()))
+        if self.all_refused:
+            return (f"drillbook: every selected drill was refused ({len(self.ran)} of {len(self.ran)}), "
+                    f"exit status {EXIT_ALL_REFUSED}: {reason}")
+        return f"drillbook: {len(self.refused)} of {len(self.ran)} drills refused: {reason}"
+

@@ -7,10 +7,13 @@ no section declares is an error with a "did you mean" hint.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import parse_qsl
 
+from drillbook import redaction
 from drillbook.errors import ConfigError
 from drillbook.secrets import SecretRef
 
@@ -68,9 +71,15 @@ def _convert(convert: Callable[[Any], Any], value: Any, where: str, section: str
     try:
         return convert(value)
     except (TypeError, ValueError) as exc:
-        shown = "(a secret reference)" if isinstance(value, dict) and {"env", "keyvault"} & set(value) else repr(value)
         fix = f"{exc}" + (f", e.g. {key} = {example}" if example else "")
-        raise ConfigError(f"{where}: [{section}] {key} = {shown} is invalid -> {fix}") from None
+        raise ConfigError(f"{where}: [{section}] {key} = {_shown(value, section, key)} is invalid -> {fix}") from None
+
+
+def _shown(value: Any, section: str, key: str) -> str:
+    """The value as an error message may show it: never the value of a secret key."""
+    if _is_reference(value):
+        return "(a secret reference)"
+    return "(value not shown)" if _is_secret_key(section, key) else repr(value)
 
 
 def _suggest(name: str, known: list[str]) -> str:
@@ -90,6 +99,8 @@ def to_str(value: Any) -> str:
 def to_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ValueError("expected a number >= 0")
+    if not math.isfinite(value):  # TOML writes nan and inf; neither is a limit or a duration
+        raise ValueError("expected a finite number (nan and inf are not limits)")
     return float(value)
 
 
@@ -97,6 +108,13 @@ def to_positive(value: Any) -> float:
     number = to_number(value)
     if number <= 0:
         raise ValueError("expected a number > 0")
+    return number
+
+
+def to_share(value: Any) -> float:
+    number = to_number(value)
+    if number > 1:
+        raise ValueError("expected a share between 0 and 1 (0.2 is 20 %)")
     return number
 
 
@@ -153,41 +171,87 @@ def to_str_or_ref(value: Any) -> str | SecretRef:
 _CREDENTIAL_SHAPES = re.compile(
     r"(?i)(bearer\s+\S{8,}|AccountKey=|SharedAccessKey=|password=|pwd=|sig=|-----BEGIN [A-Z ]*PRIVATE KEY)"
 )
-_SECRET_KEY_NAMES = re.compile(r"(?i)(token|password|secret|api_?key|access_?key|connection_?string)$")
+_URL_USERINFO = re.compile(r"(?i)^\s*[a-z][a-z0-9+.-]*://[^/?#\s]*@")
+_QUERY_CREDENTIALS = {"code", "key"}  # besides the names redaction already treats as sensitive
+
+
+def _is_secret_key(section: str, key: str) -> bool:
+    field = _SECTIONS.get(section, {}).get(key)
+    return redaction.is_sensitive_name(key) or (field is not None and field.convert is to_secret_ref)
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, dict) and bool({"env", "keyvault"} & set(value))
 
 
 def _refuse_inline_secrets(table: dict[str, Any], where: str, path: str) -> None:
     for key, value in table.items():
         dotted = f"{path}.{key}" if path else key
-        if isinstance(value, dict) and not {"env", "keyvault"} & set(value):
+        section, _, name = dotted.rpartition(".")
+        if isinstance(value, dict) and not _is_reference(value):
             _refuse_inline_secrets(value, where, dotted)
-        elif isinstance(value, str) and (_CREDENTIAL_SHAPES.search(value) or _SECRET_KEY_NAMES.search(key)):
-            section, _, name = dotted.rpartition(".")
-            raise ConfigError(
-                f"{where}: [{section}] {name}: a secret value is written in the file (value not shown) "
-                f'-> replace it with a reference: {name} = {{ env = "VARIABLE" }} or a Key Vault reference'
-            )
+        elif not isinstance(value, dict) and _is_secret_key(section, name):
+            raise _secret_written(where, section, name)
+        for text in (value if isinstance(value, list) else [value]):
+            if isinstance(text, str):
+                _refuse_credential_text(text, where, section, name)
+
+
+def _refuse_credential_text(text: str, where: str, section: str, name: str) -> None:
+    if _URL_USERINFO.match(text) or _query_has_credential(text):
+        raise ConfigError(f"{where}: [{section}] {name}: the URL carries a credential (value not shown) "
+                          f"-> {_url_fix(section, name)}")
+    if _CREDENTIAL_SHAPES.search(text):
+        raise _secret_written(where, section, name)
+
+
+def _query_has_credential(text: str) -> bool:
+    query = text.partition("?")[2].partition("#")[0]
+    names = [name.lower() for name, _ in parse_qsl(query, keep_blank_values=True)]
+    return any(redaction.is_sensitive_name(name) or name in _QUERY_CREDENTIALS for name in names)
+
+
+def _url_fix(section: str, name: str) -> str:
+    field = _SECTIONS.get(section, {}).get(name)
+    if field is not None and field.convert is to_str_or_ref:
+        return f'give the whole URL as a reference: {name} = {{ env = "VARIABLE" }}'
+    return ('remove it from the URL; credentials come from references, '
+            'e.g. [auth] admin_token = { env = "CASTIEL_ADMIN_TOKEN" }')
+
+
+def _secret_written(where: str, section: str, name: str) -> ConfigError:
+    return ConfigError(
+        f"{where}: [{section}] {name}: a secret value is written in the file (value not shown) "
+        f'-> replace it with a reference: {name} = {{ env = "VARIABLE" }} or a Key Vault reference'
+    )
 
 
 register_section("target", {
     "tier": Field(one_of("local", "staging", "production"), REQUIRED, '"staging"'),
     "base_url": Field(to_url, REQUIRED, '"https://api-staging.castiel.com"'),
     "description": Field(to_str, ""),
+    "name": Field(to_str, None, '"canary"'),  # the name in the record; default: the file's stem
 })
 register_section("http", {
-    "timeout_s": Field(to_positive, 5.0, "5.0"),
+    "timeout_s": Field(to_positive, 5.0, "5.0"),  # the whole exchange: connect, send and the complete answer
     "connect_timeout_s": Field(to_positive, 3.0, "3.0"),
+    "max_body_mib": Field(to_positive, 1.0, "1"),  # API and health answers; reading stops past it
+    "max_document_body_mib": Field(to_positive, 16.0, "16"),  # [metrics] path and [contract] openapi_path
     "verify_tls": Field(to_bool, True, "true"),
     "ca_bundle": Field(to_str, None, '"/etc/ssl/certs/corp-ca.pem"'),
     "user_agent": Field(to_str, None, '"drillbook (team-ops)"'),
 })
 register_section("auth", {"admin_token": Field(to_secret_ref, None, '{ env = "CASTIEL_ADMIN_TOKEN" }')})
 register_section("budgets", {"health_latency_ms": Field(to_positive, 800.0, "500")})
-register_section("safety", {"allow_destructive": Field(to_bool, False, "false")})
+# unset: true on the local tier, false elsewhere (drillbook.tiers)
+register_section("safety", {"allow_destructive": Field(to_bool, None, "false")})
 register_section("metrics", {
     "source": Field(one_of("scrape", "probe", "azure-monitor"), "probe", '"scrape"'),
     "interval_s": Field(to_positive, 60.0, "60"),
     "min_requests": Field(to_positive, 20.0, "20"),
+    # the watch: a gauge window with fewer of its expected points is no data; more unreadable ticks is inconclusive
+    "min_points_share": Field(to_share, 0.8, "0.8"),
+    "max_unreadable_share": Field(to_share, 0.2, "0.2"),
     # scrape: Prometheus names, defaulting to the common convention
     "path": Field(to_str, "/metrics", '"/metrics"'),
     "requests_metric": Field(to_str, "http_requests_total", '"http_requests_total"'),
@@ -308,3 +372,13 @@ register_section("contract", {  # contract checks
     "negative_data": Field(to_bool, True, "true"),  # also send what the schema forbids: 4xx expected, never 5xx
     "exclude": Field(to_route_list, [], '["POST /api/admin/cache/clear"]'),
 })
+
+register_section("smoke", {  # critical flows, and the tenant every drill's data lives under
+    # a tenant with a few long-lived shards the read-only flow lists and reads; drill writes go to
+    # "<drill_tenant>-<run id>" tenants and are removed afterwards
+    "drill_tenant": Field(to_str, "drillbook-drill", '"drillbook-drill"'),
+})
+
+from drillbook.load._schema import LOAD_FIELDS  # noqa: E402 - the load block's own fields and converters
+
+register_section("load", LOAD_FIELDS)  # load drills: users, duration, stages (shapes as data), workers, windows

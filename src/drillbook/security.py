@@ -179,18 +179,31 @@ def _has_frame_policy(headers: Mapping[str, str]) -> bool:
 
 # --- certificate lifetime -------------------------------------------------------------------
 
+TRUST_NOT_CHECKED = "trust not checked: [http] verify_tls = false"
+
 
 def certificate_finding(cert: PeerCertificate, min_days: float, now: datetime | None = None) -> str | None:
     """Why the certificate is not good for another ``min_days`` days, or None when it is."""
     days = cert.days_left(now)
     until = cert.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+    unchecked = "" if cert.trust_checked else f" ({TRUST_NOT_CHECKED})"
     if days < 0:
-        return f"certificate for {cert.host} expired {_days(-days)} ago ({until}) < {min_days:g} days"
-    if not cert.verified:
+        return f"certificate for {cert.host} expired {_days(-days)} ago ({until}) < {min_days:g} days{unchecked}"
+    if cert.trust_checked and not cert.verified:
         return f"certificate for {cert.host} is not trusted: {cert.verify_error} (expires {until}, {cert.subject})"
     if days < min_days:
-        return f"certificate for {cert.host} expires in {_days(days)} ({until}) < {min_days:g} days"
+        return f"certificate for {cert.host} expires in {_days(days)} ({until}) < {min_days:g} days{unchecked}"
     return None
+
+
+def unchecked_trust_note(cert: PeerCertificate, now: datetime | None = None) -> str | None:
+    """What a passing check did not judge: the chain and host name, when verification is off."""
+    if cert.trust_checked:
+        return None
+    until = cert.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (f"certificate for {cert.host}: {TRUST_NOT_CHECKED}; only its expiry was judged "
+            f"({_days(cert.days_left(now))} left, until {until}) "
+            "-> set verify_tls = true, or ca_bundle for a private CA")
 
 
 def _days(days: float) -> str:

@@ -1,7 +1,8 @@
-"""The watch as a drill: probe traffic, the metrics source, live progress, charts and the verdict text."""
+"""The watch as a drill: probe traffic, the metrics source, live progress, charts, the record and the verdict."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Callable
 
@@ -13,41 +14,44 @@ from drillbook.clients.http import Breaker, build_client
 from drillbook.environments import Environment
 from drillbook.runbook import Threshold
 from drillbook.traffic import ProbeTraffic
-from drillbook.watch import Watch, WatchPlan, WatchResult, failure_lines, progress_line
-from drillbook.watch_options import WatchSettings
+from drillbook.watch import Watch, WatchPlan, WatchResult
+from drillbook.watch_figures import Figures, span_of
+from drillbook.watch_options import WatchSettings, plan_for
+from drillbook.watch_report import failure_lines, judged_span, progress_line, summary
 
 
 def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSettings,
                     lookup: Callable[[str], Threshold], show: Callable[[str], None]) -> WatchResult:
-    """Run the watch with probe traffic (if any) and attach one chart per rule."""
-    plan = WatchPlan.for_runbook(lookup, duration_s=settings.duration_s, interval_s=settings.interval_s,
-                                 min_requests=settings.min_requests, window_s=settings.window_s)
+    """Run the watch with probe traffic (if any) and attach one chart per rule and the watch record.
+
+    ``http`` is not used for the metrics: the source gets a client of its own without the run's shared
+    breaker, so one slow /metrics answer cannot silence the rest of the watch.
+    """
+    plan = plan_for(settings, lookup)
     max_requests = int(settings.probe_rps * plan.duration_s) + 1
     with build_client(env, breaker=Breaker(enabled=False)) as probe_client, \
+            build_client(env, breaker=Breaker(enabled=False)) as metrics_client, \
             ProbeTraffic(probe_client, env.section("metrics")["probe_routes"], rps=settings.probe_rps,
                          max_requests=max_requests, duration_s=plan.duration_s) as traffic:
-        source = metrics.create_source(env, http, traffic=traffic)
-        show(f"watch: {plan.duration_s:g} s on {env.name} ({source.name}), every {plan.interval_s:g} s, "
-             f"probe {settings.probe_rps:g} rps; fails at the first sustained breach")
-        for warning in too_short_for(plan):
-            show(f"watch: warning: {warning}")
+        source = metrics.create_source(env, metrics_client, traffic=traffic)
+        show(start_line(env, plan, source, settings.probe_rps))
         try:
             result = Watch(plan, source, on_progress=lambda e, r: show(progress_line(e, r))).run()
         finally:
             source.close()
-    for line in result.summary().splitlines():
+    for line in summary(result).splitlines():
         show(f"watch: {line.strip()}")
     show(f"watch: verdict {result.status} at {time.time():.3f} (epoch s) after {result.ended - result.started:.0f} s")
     attach_charts(result)
+    attach_record(result)
     return result
 
 
-def too_short_for(plan: WatchPlan) -> list[str]:
-    """Rules whose window cannot complete within the watch: they can only end inconclusive."""
-    long = [f"{key} ({plan.window_s or t.window_s:g} s)" for key, t in sorted(plan.thresholds.items())
-            if (plan.window_s or t.window_s) > plan.duration_s]
-    return [f"the windows of {', '.join(long)} are longer than the {plan.duration_s:g} s watch, so they can only "
-            "end inconclusive -> use a longer --watch or a shorter --watch-window"] if long else []
+def start_line(env: Environment, plan: WatchPlan, source, probe_rps: float) -> str:
+    lag = getattr(source, "lag_s", 0.0) or 0.0
+    late = f"; each interval is read {lag:g} s after it ends (ingestion lag), so it ends {lag:g} s later" if lag else ""
+    return (f"watch: {plan.duration_s:g} s after the deploy on {env.name} ({source.name}), every "
+            f"{plan.interval_s:g} s, probe {probe_rps:g} rps; fails at the first sustained breach{late}")
 
 
 def attach_charts(result: WatchResult) -> None:
@@ -58,7 +62,28 @@ def attach_charts(result: WatchResult) -> None:
                                        evaluations, result.started)
             allure.attach(png, name=f"{tracker.label} ({tracker.verdict.status})",
                           attachment_type=allure.attachment_type.PNG)
-    allure.attach(result.summary(), name="watch verdicts", attachment_type=allure.attachment_type.TEXT)
+    allure.attach(summary(result), name="watch verdicts", attachment_type=allure.attachment_type.TEXT)
+
+
+def watch_record(result: WatchResult) -> dict:
+    """What the watch judged, over which traffic, how much of it could be read, and the key metrics."""
+    interval = result.plan.interval_s
+    return {
+        "status": result.status, "source": result.source, "judged": judged_span(result),
+        "deployed_at": result.started, "judged_until": result.ended, "planned_s": result.planned_s,
+        "interval_s": interval, "ingestion_lag_s": result.lag_s,
+        "coverage": {**result.coverage.as_record(), "problems": result.coverage_problems,
+                     "max_unreadable_share": result.plan.max_unreadable_share},
+        "key_metrics": {"whole_watch": result.figures().as_record(),
+                        "intervals": [{"end": r.end, **Figures.of([r], span_of(r, interval)).as_record()}
+                                      for r in result.readings]},
+        "verdicts": {t.label: t.verdict.describe() for t in result.trackers},
+    }
+
+
+def attach_record(result: WatchResult) -> None:
+    allure.attach(json.dumps(watch_record(result), indent=2, default=str), name="watch record",
+                  attachment_type=allure.attachment_type.JSON)
 
 
 def verdict_message(result: WatchResult, allow_inconclusive: bool) -> str | None:
@@ -67,10 +92,9 @@ def verdict_message(result: WatchResult, allow_inconclusive: bool) -> str | None
     if result.failed:
         head = f"watch failed after {elapsed:.0f} s of {result.planned_s:g} s (stopped at the first sustained breach)"
         return "\n".join([head, *failure_lines(result)])
-    if result.inconclusive and not allow_inconclusive:
-        reasons = [t.verdict.describe() for t in result.inconclusive]
-        errors = sorted(set(result.source_errors))[:3]
-        tail = [f"source said: {e}" for e in errors]
-        return "\n".join([f"watch inconclusive after {elapsed:.0f} s: no data is not a pass "
-                          "(use --allow-inconclusive to accept it)", *reasons, *tail])
+    if result.status == "inconclusive" and not allow_inconclusive:
+        reasons = [t.verdict.describe() for t in result.inconclusive] + result.coverage_problems
+        tail = [f"source said: {e}" for e in result.source_errors[:3]]
+        return "\n".join([f"watch inconclusive after {elapsed:.0f} s: no data is not a pass (use --allow-inconclusive "
+                          f"to accept it); {result.coverage.describe()}", *reasons, *tail])
     return None

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
 from drillbook.durations import parse_duration
 from drillbook.environments import Environment
+
+if TYPE_CHECKING:
+    from drillbook.runbook import Threshold
+    from drillbook.watch import WatchPlan
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,8 @@ class WatchSettings:
     min_requests: int
     probe_rps: float
     allow_inconclusive: bool
+    min_points_share: float
+    max_unreadable_share: float
 
 
 def from_config(option: Any, env: Environment) -> WatchSettings:
@@ -30,7 +36,45 @@ def from_config(option: Any, env: Environment) -> WatchSettings:
     window = parse_duration(option.watch_window, option="--watch-window") if option.watch_window else None
     rps = metrics["probe_rps"] if option.watch_probe_rps is None else max(0.0, option.watch_probe_rps)
     min_requests = option.watch_min_requests if option.watch_min_requests is not None else metrics["min_requests"]
-    return WatchSettings(duration, interval, window, max(1, int(min_requests)), rps, option.allow_inconclusive)
+    return WatchSettings(duration, interval, window, max(1, int(min_requests)), rps, option.allow_inconclusive,
+                         metrics["min_points_share"], metrics["max_unreadable_share"])
+
+
+def refuse_unfit_watch(settings: WatchSettings | None, items: list[pytest.Item]) -> None:
+    """Refuse, before anything runs, a selected watch that is shorter than one of its rules' windows."""
+    if settings is None or not any(item.get_closest_marker("watch") for item in items):
+        return
+    problem = too_short(settings)
+    if problem:
+        raise pytest.UsageError(problem)
+
+
+def too_short(settings: WatchSettings) -> str | None:
+    """Why the watch could only end inconclusive, with the fix; None when every window fits."""
+    from drillbook.runbook import threshold
+
+    plan = plan_for(settings, threshold)  # windows do not depend on an environment's limits
+    rules = plan.too_long_windows()
+    if not rules:
+        return None
+    longest = max(plan.window_of(key) for key in plan.thresholds)
+    return (f"--watch {_duration(settings.duration_s)} is shorter than the window of {', '.join(rules)}, so the "
+            f"watch could only end inconclusive -> use --watch {_duration(longest)} or longer, or --watch-window "
+            f"{_duration(settings.duration_s)} to judge every rule over a shorter window")
+
+
+def plan_for(settings: WatchSettings, lookup: Callable[[str], Threshold]) -> WatchPlan:
+    """The watch's plan from its settings and the runbook's thresholds (with an environment's overrides)."""
+    from drillbook.watch import WatchPlan
+
+    return WatchPlan.for_runbook(lookup, duration_s=settings.duration_s, interval_s=settings.interval_s,
+                                 min_requests=settings.min_requests, window_s=settings.window_s,
+                                 min_points_share=settings.min_points_share,
+                                 max_unreadable_share=settings.max_unreadable_share)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"
 
 
 def show_line(config: pytest.Config, line: str) -> None:

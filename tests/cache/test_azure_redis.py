@@ -87,8 +87,10 @@ def test_unset_connection_string_variable_fails_with_the_fix(run_drill, azure_en
 def test_password_written_in_the_url_is_refused(run_drill, env_file):
     path = env_file('\n[redis]\nurl = "redis://:written-in-the-file@127.0.0.1:6379/0"\n')
     result = run_drill(*CACHE, f"--env-file={path}", paths=CHECKS)
-    result.stdout.fnmatch_lines(["*[[]redis] url carries a password (not shown) -> replace it with a reference*"])
-    assert "written-in-the-file" not in "\n".join(result.outlines)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR  # refused with the file, before any check runs
+    result.stderr.fnmatch_lines(["*[[]redis] url: the URL carries a credential (value not shown) "
+                                 "-> give the whole URL as a reference: url = { env = *"])
+    assert "written-in-the-file" not in "\n".join(result.outlines + result.errlines)
 
 
 @pytest.fixture(scope="module")

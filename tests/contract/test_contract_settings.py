@@ -15,7 +15,8 @@ def _env(tmp_path, tier: str, allow: bool, extra: str = ""):
 
 
 @pytest.mark.parametrize(("tier", "allow", "approval", "writes"), [
-    ("local", False, None, True),
+    ("local", False, None, False),  # allow_destructive = false holds on every tier (issue 10.2)
+    ("local", True, None, True),
     ("staging", True, None, True),
     ("staging", False, None, False),
     ("production", False, "CHG-123", False),

@@ -80,6 +80,13 @@ CASES = {
     "http_on_production": '[target]\ntier = "production"\nbase_url = "http://api.castiel.com"\n',
     "unknown_threshold": GOOD + "[thresholds]\napi_eror_rate = 3\n",
     "section_not_table": 'target = "staging"\n',
+    "local_tier_on_production_url": '[target]\ntier = "local"\nbase_url = "https://api.castiel.com"\n',
+    "local_tier_on_remote_url": '[target]\ntier = "local"\nbase_url = "https://canary.example.com"\n',
+    "local_tier_on_remote_cosmos": ('[target]\ntier = "local"\nbase_url = "sandbox"\n'
+                                    '[cosmos]\nendpoint = "https://cosmos-castiel-prod.documents.azure.com:443/"\n'),
+    "nan_timeout": GOOD + "[http]\ntimeout_s = nan\n",
+    "inf_timeout": GOOD + "[http]\ntimeout_s = inf\n",
+    "inf_threshold": GOOD + "[thresholds]\napi_error_rate = +inf\n",
 }
 
 
@@ -102,6 +109,13 @@ def test_missing_env_file_names_the_path(tmp_path):
         load_environment(path=tmp_path / "nope.toml")
 
 
+def test_env_file_under_home_is_found_with_a_tilde(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # README: --env-file=~/castiel-canary.toml
+    write(tmp_path, GOOD, name="castiel.toml")
+    env = load_environment(path="~/castiel.toml")
+    assert env.path == tmp_path / "castiel.toml" and env.tier == "staging"
+
+
 def test_a_file_without_auth_resolves_with_no_secrets(tmp_path):
     env = resolve_secrets(load_environment(path=write(tmp_path, GOOD)))
     assert env.secret("admin_token") is None
@@ -114,3 +128,37 @@ def test_health_dependencies_default_to_castiels(tmp_path):
     path.write_text('[target]\ntier = "local"\nbase_url = "sandbox"\n[health]\ndependencies = "cosmos"\n')
     with pytest.raises(ConfigError, match=r"\[health\] dependencies = 'cosmos' is invalid -> expected a list of strings"):
         load_environment(path=path)
+
+
+def test_an_env_file_is_named_by_its_stem_or_its_target_name(tmp_path):
+    assert load_environment(path=write(tmp_path, GOOD, name="canary.toml")).name == "canary"
+    named = GOOD.replace('tier = "staging"', 'tier = "staging"\nname = "canary-eu"')
+    assert load_environment(path=write(tmp_path, named, name="x.toml")).name == "canary-eu"
+
+
+@pytest.mark.parametrize("url", ["sandbox", "http://127.0.0.1:8080", "http://127.0.0.2", "http://localhost:3000",
+                                 "http://[::1]:8080", "https://api.localhost"])
+def test_the_local_tier_may_reach_loopback(tmp_path, url):
+    env = load_environment(path=write(tmp_path, f'[target]\ntier = "local"\nbase_url = "{url}"\n'))
+    assert env.tier == "local" and env.tier_note is None
+
+
+@pytest.mark.parametrize("section", [
+    '[target]\ntier = "staging"\nbase_url = "https://API.castiel.com"\n',
+    '[target]\ntier = "staging"\nbase_url = "https://canary.example.com"\n'
+    '[azure]\nresource_group = "rg-castiel-prod"\n',
+    '[target]\ntier = "local"\nbase_url = "sandbox"\n[azure]\ncosmos_account = "COSMOS-castiel-prod"\n',
+    '[target]\ntier = "staging"\nbase_url = "https://canary.example.com"\n[servicebus]\nnamespace = '
+    '"sb-castiel-prod.servicebus.windows.net"\n',
+])
+def test_a_production_host_or_resource_is_production_whatever_the_tier_line_says(tmp_path, section):
+    env = load_environment(path=write(tmp_path, section))
+    assert env.tier == "production" and env.is_production
+    assert "belongs to environments/production.toml" in env.tier_note
+    assert env.section("safety")["allow_destructive"] is False
+
+
+def test_allow_destructive_defaults_to_true_only_on_the_local_tier(tmp_path):
+    local = load_environment(path=write(tmp_path, '[target]\ntier = "local"\nbase_url = "sandbox"\n'))
+    assert local.section("safety")["allow_destructive"] is True
+    assert load_environment(path=write(tmp_path, GOOD)).section("safety")["allow_destructive"] is False

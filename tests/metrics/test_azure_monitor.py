@@ -64,27 +64,101 @@ def make_source(azure, env_file):
         source.close()
 
 
-def test_ingestion_lag_reads_the_interval_that_much_later(make_source, azure):
+def test_the_source_reads_exactly_the_interval_asked_and_tells_its_ingestion_lag(make_source, azure):
     source = make_source(extra='location = "westeurope"\ningestion_lag_s = 150\n')
-    reading = source.read(START + 150, END + 150)  # the watch asks for the interval that just ended
-    assert (reading.start, reading.end) == (START, END)
+    reading = source.read(START, END)  # the watch waits for the lag; the source never shifts the interval
+    assert (reading.start, reading.end) == (START, END) and source.lag_s == 150
     assert "let t0 = datetime(2026-11-20T10:00:00" in reading.query
+
+
+# --- the watch on the azure-monitor source (issue 9, items 2 and 4) ---------------------------
+
+def azure_watch(source, *, duration, interval, window, on_progress=None):
+    from drillbook import runbook
+    from drillbook.watch import Watch, WatchPlan
+
+    plan = WatchPlan.for_runbook(runbook.threshold, duration_s=duration, interval_s=interval, min_requests=20,
+                                 window_s=window)
+    return Watch(plan, source, on_progress=on_progress).run()
+
+
+def _timespans(azure) -> list[tuple[float, float]]:
+    def epoch(text):
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+
+    return [tuple(epoch(t) for t in seen.body["timespan"].split("/")) for seen in azure.seen if seen.route == "logs"]
+
+
+def test_the_watch_judges_the_traffic_after_the_deploy_reading_each_interval_after_the_lag(make_source, azure):
+    """Windows start at the deploy, the last interval is read too: the watch runs the lag longer."""
+    import time
+
+    from drillbook.watch_report import summary
+
+    source = make_source(extra='location = "westeurope"\ningestion_lag_s = 0.6\n')
+    read_at = []
+    result = azure_watch(source, duration=0.9, interval=0.3, window=0.3,
+                         on_progress=lambda elapsed, r: read_at.append((time.time(), r.readings[-1].end)))
+    deploy = result.started
+    spans = _timespans(azure)
+    assert len(spans) == 3
+    assert spans[0][0] == pytest.approx(deploy, abs=1e-3)  # the first window holds no pre-deploy traffic
+    assert spans[-1][1] == pytest.approx(deploy + 0.9, abs=1e-3)  # and no post-deploy interval is dropped
+    assert all(at - end >= 0.6 - 0.01 for at, end in read_at), read_at  # each read once ingested
+    assert result.status == "pass" and result.ended == pytest.approx(deploy + 0.9)
+    assert "the 0.9 s after the deploy, each interval read 0.6 s after it ended (ingestion lag)" in summary(result)
+
+
+def test_a_watch_whose_azure_reads_are_throttled_after_a_good_start_is_inconclusive(make_source, azure):
+    """4 reads answer, the next 11 are throttled: the windows judged at the start do not make a pass."""
+    def throttle_after_four(elapsed, result):
+        if result.coverage.total == 4:
+            azure.answer("logs", "logs/throttled.json")
+
+    result = azure_watch(make_source(), duration=3.0, interval=0.2, window=0.6, on_progress=throttle_after_four)
+    assert result.status == "inconclusive"
+    assert result.coverage.describe() == "4 of 15 intervals read, 11 unreadable"
+    assert len(_timespans(azure)) == 15  # asked again at every tick
+    assert "throttled (429)" in result.source_errors[0]
+    assert any("11 of 15 intervals unreadable" in problem for problem in result.coverage_problems)
 
 
 def test_healthy_interval_reads_requests_histogram_endpoints_and_gauges(make_source):
     reading = make_source().read(START, END)
     assert (reading.source, reading.start, reading.end) == ("azure-monitor", START, END)
     assert (reading.requests, reading.status_4xx, reading.status_5xx) == (1150, 19, 5)
-    assert reading.latency_buckets == {25: 370, 50: 420, 100: 240, 200: 97, 500: 20, 1000: 2, float("inf"): 1}
+    assert reading.latency_buckets == every_bound({25: 370, 50: 420, 100: 240, 200: 97, 500: 20, 1000: 2,
+                                                   float("inf"): 1})
     shards = reading.endpoints["GET /api/shards/{id}"]
     assert (shards.requests, shards.errors) == (946, 3)
-    assert shards.latency_buckets == {25: 310, 50: 420, 100: 160, 200: 45, 500: 9, 1000: 2}
+    assert shards.latency_buckets == every_bound({25: 310, 50: 420, 100: 160, 200: 45, 500: 9, 1000: 2})
     assert reading.endpoints["POST /api/shards"].latency_buckets[float("inf")] == 1
     assert sum(reading.latency_buckets.values()) == reading.requests  # buckets are not cumulative
     assert reading.gauges == {"cpu": (41.5,), "memory": (63.0,), "cosmos_ru": (34.0,),
                               "redis_memory": (22.7,), "servicebus_queue": (12.0,)}
     assert (reading.embedding_jobs, reading.embedding_failures) == (40, 2)
     assert reading.notes == ()
+
+
+def every_bound(counts: dict[float, int]) -> dict[float, int]:
+    """The query's whole bucket layout (25 ms ... 30 s and +Inf), zeros where the table had no row."""
+    from drillbook.metrics.azure._kql import BOUNDS_MS
+
+    return {**dict.fromkeys((*BOUNDS_MS, float("inf")), 0), **counts}
+
+
+def test_empty_buckets_the_table_leaves_out_are_zeros_so_a_slow_tail_fails_p95(make_source, azure):
+    from drillbook.rules import evaluate
+    from drillbook.runbook import threshold
+
+    azure.answer("logs", "logs/slow_tail.json")  # 94 requests <= 25 ms, 6 at 1.2 s, no rows in between
+    reading = make_source().read(START, END)
+    shards = reading.endpoints["GET /api/shards"]
+    assert shards.latency_buckets == every_bound({25: 94, 1500: 6})
+    rule = threshold("api_p95").to_rule(window_s=60)
+    verdict = evaluate(rule, [reading.sample_for(threshold("api_p95"), endpoint="GET /api/shards")], run_start=START)
+    assert (verdict.status, verdict.first_breach.bucket) == ("fail", (1000.0, 1500.0))
+    assert verdict.describe().startswith("api_p95 1083 ms > 1000 ms over 60 s window")
 
 
 def test_reading_feeds_the_verdict_engine(make_source):

@@ -77,15 +77,42 @@ def oracle(rule: Rule, samples: list[Sample], run_start: float) -> list[tuple[fl
     """Brute force: (time, state, value) at every distinct sample time."""
     rows = []
     for t in sorted({s.at for s in samples}):
-        value = window_value(rule, [s for s in samples if max(t - rule.window_s, run_start) < s.at <= t])
+        window = [s for s in samples if max(t - rule.window_s, run_start) < s.at <= t]
+        value = window_value(rule, window)
         if t - run_start < rule.window_s:
             state = "warming"
         elif value is None:
             state = "no_data"
         else:
-            state = "breach" if OPS[rule.op](value, rule.limit) else "ok"
+            state = judged_state(rule, value, window_histogram(rule, window))
         rows.append((t, state, value))
     return rows
+
+
+def judged_state(rule: Rule, value: float, histogram: dict[float, int] | None) -> str:
+    """Brute force: the state every value in the rank's bucket agrees on; else the interpolated value's."""
+    if histogram is None:
+        return "breach" if OPS[rule.op](value, rule.limit) else "ok"
+    lower, upper = brute_rank_bucket(rule.quantile, histogram)
+    probes = [math.nextafter(lower, math.inf), upper, rule.limit, math.nextafter(rule.limit, math.inf),
+              math.nextafter(rule.limit, -math.inf)]
+    verdicts = {OPS[rule.op](x, rule.limit) for x in probes if lower < x <= upper}
+    if len(verdicts) == 1:
+        return "breach" if verdicts.pop() else "ok"
+    if math.isinf(upper):
+        return "no_data"  # above a highest bound short of the limit: the buckets cannot tell
+    return "breach" if OPS[rule.op](value, rule.limit) else "ok"
+
+
+def brute_rank_bucket(q: float, histogram: dict[float, int]) -> tuple[float, float]:
+    """The (lower, upper] of the first non-empty bucket whose cumulative count reaches q of all (q in whole percent)."""
+    total, percent, below, previous = sum(histogram.values()), round(q * 100), 0, 0.0
+    for bound in sorted(histogram):
+        below += histogram[bound]
+        if histogram[bound] and 100 * below >= percent * total:
+            return previous, bound
+        previous = bound
+    raise AssertionError("no bucket holds the rank")
 
 
 def window_value(rule: Rule, window: list[Sample]) -> float | None:
@@ -98,12 +125,20 @@ def window_value(rule: Rule, window: list[Sample]) -> float | None:
         points = [p for s in window for p in s.points]
         return sum(points) / len(points) if len(points) >= need else None
     durations = [d for s in window for d in s.durations]
-    if not any(s.buckets for s in window):
+    histogram = window_histogram(rule, window)
+    if histogram is None:
         return nearest_rank(rule.quantile, durations) if len(durations) >= need else None
-    histogram = {b: sum(s.buckets.get(b, 0) for s in window) for s in window for b in s.buckets}
-    for d in durations:
-        histogram[min(b for b in histogram if d <= b)] += 1
     return histogram_quantile(rule.quantile, histogram) if sum(histogram.values()) >= need else None
+
+
+def window_histogram(rule: Rule, window: list[Sample]) -> dict[float, int] | None:
+    """Brute force: the window's merged histogram with raw durations binned in, or None without buckets."""
+    if rule.kind != "percentile" or not any(s.buckets for s in window):
+        return None
+    histogram = {b: sum(s.buckets.get(b, 0) for s in window) for s in window for b in s.buckets}
+    for d in (d for s in window for d in s.durations):
+        histogram[min(b for b in histogram if d <= b)] += 1
+    return histogram
 
 
 def nearest_rank(q: float, values: list[float]) -> float:
@@ -223,3 +258,63 @@ def test_samples_after_a_failure_never_change_the_first_breach(data, case, run_s
     extended = watch.verdict(final=True)
     assert extended.first_breach == first or (first is None and extended.first_breach.at > cutoff)
     assert [e for e in extended.evaluations if e.at <= cutoff] == [e for e in verdict.evaluations if e.at <= cutoff]
+
+
+percentile_cases = cases().filter(lambda case: case[0].kind == "percentile")
+percentile_rules = rules().filter(lambda r: r.kind == "percentile").map(lambda r: dataclasses.replace(r, min_count=0))
+
+
+def judge_one(rule: Rule, histogram: dict[float, int]):
+    """The evaluation of one complete window holding ``histogram``."""
+    return evaluate(rule, [Sample(rule.window_s, buckets=histogram)], run_start=0).evaluations[0]
+
+
+def bucket_decides(rule: Rule, bucket: tuple[float, float]) -> bool:
+    """Whether every value in the bucket falls on the same side of the limit."""
+    lower, upper = bucket
+    probes = [math.nextafter(lower, math.inf), upper, rule.limit, math.nextafter(rule.limit, math.inf),
+              math.nextafter(rule.limit, -math.inf)]
+    return len({OPS[rule.op](x, rule.limit) for x in probes if lower < x <= upper}) == 1
+
+
+@BOUNDED
+@given(case=percentile_cases)
+def test_adding_or_removing_empty_buckets_never_changes_a_quantile(case):
+    """Whether a sample lists a bound with zero requests or leaves it out, the window's bounds give the same verdict."""
+    rule, samples = case
+    full = [dataclasses.replace(s, buckets={**dict.fromkeys(BOUNDS, 0), **s.buckets}) for s in samples]
+    sparse = [dataclasses.replace(s, buckets={b: n for b, n in s.buckets.items() if n}) for s in samples]
+    layout = [Sample(s.at, buckets=dict.fromkeys(BOUNDS, 0)) for s in samples]  # the bounds the source knows
+    assert summary(evaluate(rule, sparse + layout)) == summary(evaluate(rule, full))
+
+
+@BOUNDED
+@given(rule=percentile_rules, counts=st.tuples(*[st.integers(0, 6)] * len(BOUNDS)),
+       finer=st.sets(st.sampled_from((50.0, 175.0, 400.0, 750.0, 1001.0, 2000.0)), min_size=1))
+def test_finer_empty_buckets_only_narrow_the_interval_and_never_flip_a_decided_verdict(rule, counts, finer):
+    coarse_histogram = dict(zip(BOUNDS, counts))
+    coarse = judge_one(rule, coarse_histogram)
+    fine = judge_one(rule, {**dict.fromkeys(finer, 0), **coarse_histogram})
+    if coarse.bucket is None:
+        assert (coarse.value, fine.value, fine.bucket) == (None, None, None)
+        return
+    assert coarse.bucket[0] <= fine.bucket[0] < fine.bucket[1] <= coarse.bucket[1]
+    if bucket_decides(rule, coarse.bucket):
+        assert fine.state == coarse.state
+
+
+@BOUNDED
+@given(rule=percentile_rules, durations=st.lists(st.sampled_from((*DURATIONS, 1500.0, 3000.0)), min_size=1,
+                                                max_size=40))
+def test_the_true_quantile_lies_in_the_rank_bucket_and_a_bucket_decided_verdict_agrees_with_it(rule, durations):
+    histogram = dict.fromkeys(BOUNDS, 0)
+    for d in durations:
+        histogram[min(b for b in BOUNDS if d <= b)] += 1
+    evaluation = judge_one(rule, histogram)
+    exact = nearest_rank(rule.quantile, durations)
+    lower, upper = evaluation.bucket
+    assert lower < exact <= upper
+    if bucket_decides(rule, evaluation.bucket):
+        assert evaluation.state == ("breach" if OPS[rule.op](exact, rule.limit) else "ok")
+    elif math.isinf(upper):
+        assert evaluation.state == "no_data"  # the buckets cannot tell: never a pass

@@ -9,7 +9,8 @@ import pytest
 
 import drillbook.rules
 
-MODULES = ["drillbook.rules", *(f"drillbook.rules._{name}" for name in ("model", "aggregate", "evaluate", "verdict"))]
+MODULES = ["drillbook.rules",
+           *(f"drillbook.rules._{name}" for name in ("model", "aggregate", "interval", "evaluate", "verdict"))]
 
 
 def test_the_public_api_is_pinned():
@@ -22,6 +23,7 @@ def test_the_public_api_is_pinned():
         "aggregate",
         "evaluate",
         "exact_quantile",
+        "format_value",
         "histogram_quantile",
         "infer_run_start",
         "merge_buckets",

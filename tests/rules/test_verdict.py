@@ -94,3 +94,58 @@ def test_the_description_carries_no_remedy():
     verdict = evaluate(ERROR_RATE, [Sample(300, count=100, hits=100)], run_start=0)
     assert "->" not in verdict.describe()
     assert "runbook" not in verdict.describe()
+
+
+P95 = Rule("api_p95", "percentile", ">", 1000, window_s=600, quantile=0.95, unit="ms")
+PROMETHEUS_DEFAULT_MS = (5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000, float("inf"))
+
+
+def histogram(bounds, **counts) -> dict[float, int]:
+    """Every bound of the layout, zeros included, with ``ms_<bound>=n`` counts (``ms_inf`` for +Inf)."""
+    layout = dict.fromkeys(map(float, bounds), 0)
+    layout.update({float(key.removeprefix("ms_")): n for key, n in counts.items()})
+    return layout
+
+
+def test_six_percent_at_1200_ms_on_prometheus_default_buckets_fails_on_p95():
+    window = histogram(PROMETHEUS_DEFAULT_MS, ms_25=94, ms_2500=6)
+    assert evaluate(P95, [Sample(600, buckets=window)], run_start=0).describe() == (
+        "api_p95 1250 ms > 1000 ms over 600 s window ending +600 s "
+        "(rank in the 1000-2500 ms bucket; first breach after 600 s; 1 of 1 evaluations judged)"
+    )
+
+
+def test_a_rank_in_inf_above_a_bound_at_the_limit_is_a_breach_not_1000_equals_1000():
+    fastapi = histogram((100, 500, 1000, float("inf")), ms_100=90, ms_inf=10)  # p95 really 1.5 s
+    verdict = evaluate(P95, [Sample(600, buckets=fastapi)], run_start=0)
+    assert (verdict.status, verdict.first_breach.value) == ("fail", 1000.0)  # histogram_quantile's answer
+    assert verdict.describe() == (
+        "api_p95 > 1000 ms (rank in +Inf bucket above 1000 ms), breach > 1000 ms, over 600 s window ending +600 s "
+        "(first breach after 600 s; 1 of 1 evaluations judged)"
+    )
+
+
+def test_a_limit_inside_the_bucket_is_judged_on_the_interpolation_and_says_so():
+    coarse = histogram((100, 2500, float("inf")), ms_100=90, ms_2500=10)
+    assert evaluate(P95, [Sample(600, buckets=coarse)], run_start=0).describe() == (
+        "api_p95 1300 ms > 1000 ms over 600 s window ending +600 s (rank in the 100-2500 ms bucket, which holds the "
+        "limit: interpolated; first breach after 600 s; 1 of 1 evaluations judged)"
+    )
+
+
+def test_a_rank_in_inf_above_a_bound_short_of_the_limit_is_no_data_never_a_pass():
+    short = histogram((100, 500, float("inf")), ms_100=90, ms_inf=10)
+    verdict = evaluate(P95, [Sample(600, buckets=short)], run_start=0)
+    assert verdict.status == "inconclusive"
+    assert verdict.describe() == (
+        "api_p95 inconclusive: rank in +Inf bucket above 500 ms, which cannot tell the p95 from the 1000 ms limit "
+        "-> expose bucket bounds at and above the limit (1 evaluation, all no data)"
+    )
+
+
+def test_a_pass_on_buckets_says_how_coarse_they_were():
+    window = histogram(PROMETHEUS_DEFAULT_MS, ms_100=94, ms_750=6)
+    assert evaluate(P95, [Sample(600, buckets=window)], run_start=0).describe() == (
+        "api_p95 pass: worst 542 ms (breach > 1000 ms) over 600 s window ending +600 s "
+        "(rank in the 500-750 ms bucket; 1 of 1 evaluations judged)"
+    )

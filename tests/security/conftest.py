@@ -27,11 +27,11 @@ def issue(authority, tmp_path):
 @pytest.fixture
 def run_checks(run_drill, tmp_path, authority):
     """Run checks/test_security.py (``run_drill``) against ``url`` through a temporary env file."""
-    def run(url: str, *args: str, extra_toml: str = "") -> pytest.RunResult:
+    def run(url: str, *args: str, extra_toml: str = "", http_toml: str = "") -> pytest.RunResult:
         env_file = tmp_path / "https-target.toml"
         env_file.write_text(
             f'[target]\ntier = "local"\nbase_url = "{url}"\n\n'
-            f'[http]\ntimeout_s = 3.0\nconnect_timeout_s = 1.0\nca_bundle = "{authority.bundle}"\n\n'
+            f'[http]\ntimeout_s = 3.0\nconnect_timeout_s = 1.0\nca_bundle = "{authority.bundle}"\n{http_toml}\n\n'
             # an [auth] section left out makes resolve_secrets() trip over admin_token = None
             f'[auth]\nadmin_token = {{ env = "DRILLBOOK_TEST_NO_TOKEN", optional = true }}\n\n{extra_toml}\n')
         return run_drill(f"--env-file={env_file}", "-m", "security", *args, paths=("checks/test_security.py",),

@@ -54,3 +54,20 @@ def test_a_csp_frame_ancestors_counts_as_a_frame_policy(issue, run_checks):
     with serve_https(issue(90), headers=headers) as url:
         result = run_checks(url, "-k", "headers")
     result.assert_outcomes(passed=1)
+
+
+def test_verification_off_still_judges_the_expiry_and_says_trust_was_not_checked(issue, run_checks):
+    with serve_https(issue(3)) as url:
+        result = run_checks(url, "-k", "certificate", http_toml="verify_tls = false")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*certificate for 127.0.0.1 expires in 2 days (*Z) < 21 days (trust not checked: "
+                                 "[[]http] verify_tls = false) (source: tls://127.0.0.1:*) -> runbook §TLS*"])
+    assert "not trusted" not in result.stdout.str()
+
+
+def test_verification_off_passes_a_live_certificate_and_warns_that_trust_was_not_checked(issue, run_checks):
+    with serve_https(issue(90)) as url:
+        result = run_checks(url, "-k", "certificate", http_toml="verify_tls = false")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*certificate for 127.0.0.1: trust not checked: [[]http] verify_tls = false; "
+                                 "only its expiry was judged (89 days left, until *"])

@@ -5,7 +5,7 @@ import time
 import pytest
 from security_https import serve_https, silent_listener
 
-from drillbook.clients.tls import read_certificate
+from drillbook.clients.tls import HandshakeFailed, read_certificate
 from drillbook.errors import TargetError
 
 
@@ -69,7 +69,7 @@ def test_a_plain_http_server_fails_the_handshake():
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        with pytest.raises(TargetError, match="TLS handshake failed"):
+        with pytest.raises(HandshakeFailed, match="TLS handshake failed"):
             read_certificate("127.0.0.1", server.server_address[1], timeout_s=2)
     finally:
         server.shutdown()

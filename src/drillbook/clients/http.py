@@ -1,8 +1,12 @@
-"""The HTTP client every check uses: timeouts, TLS, auth, a user agent, evidence, and a breaker.
+"""The HTTP client every check uses: bounded exchanges, TLS, auth, a user agent, evidence, and a breaker.
 
 >>> client = build_client(env, token=None)
 >>> client.get("/health").status_code
 200
+
+Every exchange ends within ``[http] timeout_s`` (connect, send and the whole
+answer) and reads at most ``[http] max_body_mib`` of body (``max_document_body_mib``
+for ``/metrics`` and the OpenAPI document); see ``drillbook.clients.bounds``.
 
 The breaker makes a dead target cheap: after the first connection failure every
 later request to that host fails at once with the same reason, and a route that
@@ -19,9 +23,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from drillbook import __version__
+from drillbook.clients.bounds import MIB, BodyTooLarge, BoundedTransport, received_bytes
 from drillbook.environments import Environment
 from drillbook.errors import TargetError
 
@@ -55,18 +61,16 @@ class Breaker:
         if reason:
             raise TargetError(f"{reason} (earlier in this run; not retried)")
 
-    def record(self, request: httpx.Request, exc: Exception, timeout_s: float) -> str:
+    def record(self, request: httpx.Request, reason: str, *, host_down: bool) -> None:
+        """Remember a failure: the whole host when it is unreachable, else the route (two routes: the host)."""
         host = _host(request)
         with self.lock:
-            if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-                reason = f"target {host} unreachable: {_short(exc)}"
+            if host_down:
                 self.host_failure[host] = reason
-                return reason
-            reason = f"{request.method} {request.url.path} gave no answer within {timeout_s:g} s"
+                return
             self.route_failure[(host, request.url.path)] = reason
             if sum(1 for h, _ in self.route_failure if h == host) >= HANG_TRIP_ROUTES:
                 self.host_failure[host] = f"target {host} hangs: {HANG_TRIP_ROUTES} routes timed out"
-            return reason
 
 
 class GuardedTransport(httpx.BaseTransport):
@@ -83,14 +87,31 @@ class GuardedTransport(httpx.BaseTransport):
         try:
             response = self._inner.handle_request(request)
             response.read()
-        except (httpx.TimeoutException, httpx.NetworkError) as exc:
-            reason = self._breaker.record(request, exc, self._timeout_s)
-            self._on_exchange(Exchange(request, None, _ms_since(started), reason))
-            raise TargetError(reason) from None
+        except BodyTooLarge as exc:  # an answer, only too big: the next request may be fine, so no breaker
+            self._fail(request, started, str(exc))
+        except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+            self._fail(request, started, f"target {_host(request)} unreachable: {_short(exc)}", host_down=True)
+        except httpcore.TimeoutException:
+            self._fail(request, started, self._no_answer(), host_down=False)
+        except (httpcore.NetworkError, httpcore.ProtocolError, httpx.DecodingError) as exc:
+            self._fail(request, started, f"the answer broke off ({_bytes(received_bytes())} received): {_short(exc)}")
         elapsed = _ms_since(started)
         response.extensions["drillbook_elapsed_ms"] = elapsed
         self._on_exchange(Exchange(request, response, elapsed))
         return response
+
+    def _no_answer(self) -> str:
+        received = received_bytes()
+        if not received:
+            return f"no answer within {self._timeout_s:g} s"
+        return f"no complete answer within {self._timeout_s:g} s ({_bytes(received)} received)"
+
+    def _fail(self, request: httpx.Request, started: float, reason: str, *, host_down: bool | None = None):
+        """Record the failed exchange (and, for a dead host or route, the breaker) and raise TargetError."""
+        if host_down is not None:
+            self._breaker.record(request, reason, host_down=host_down)
+        self._on_exchange(Exchange(request, None, _ms_since(started), reason))
+        raise TargetError(reason) from None
 
     def close(self) -> None:
         self._inner.close()
@@ -105,13 +126,21 @@ def build_client(env: Environment, *, token: str | None = None, breaker: Breaker
     http = env.section("http")
     timeout = httpx.Timeout(http["timeout_s"], connect=http["connect_timeout_s"])
     verify = ssl.create_default_context(cafile=http["ca_bundle"]) if http["ca_bundle"] else http["verify_tls"]
-    inner = httpx.HTTPTransport(verify=verify, retries=0)
+    inner = BoundedTransport(verify=verify, deadline_s=http["timeout_s"], body_cap=body_cap_for(env))
     transport = GuardedTransport(inner, breaker or _SHARED_BREAKER, http["timeout_s"], on_exchange)
     headers = {"User-Agent": http["user_agent"] or f"drillbook/{__version__} (env={env.name})"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return httpx.Client(base_url=env.base_url, timeout=timeout, headers=headers, transport=transport,
                         follow_redirects=False)
+
+
+def body_cap_for(env: Environment) -> Callable[[str], int]:
+    """The body cap of a path: documents (/metrics, the OpenAPI document) get the larger one."""
+    http = env.section("http")
+    documents = {env.section("metrics").get("path", "/metrics"), env.section("contract").get("openapi_path")}
+    small, large = int(http["max_body_mib"] * MIB), int(http["max_document_body_mib"] * MIB)
+    return lambda path: large if path in documents else small
 
 
 def elapsed_ms(response: httpx.Response) -> float:
@@ -126,6 +155,10 @@ def _host(request: httpx.Request) -> str:
 def _short(exc: Exception) -> str:
     text = str(exc) or type(exc).__name__
     return text.splitlines()[0][:160]
+
+
+def _bytes(count: int) -> str:
+    return f"{count} byte{'s' if count != 1 else ''}"
 
 
 def _ms_since(started: float) -> float:

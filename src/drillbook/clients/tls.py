@@ -7,7 +7,9 @@
 The handshake verifies the chain and the host name exactly as the drill's HTTP
 client does (the system store, or ``[http] ca_bundle``). A certificate that fails
 verification is read a second time without verification, so an expired one can
-still report its date; ``verify_error`` then says why it was not trusted.
+still report its date; ``verify_error`` then says why it was not trusted. With
+``verify=False`` (``[http] verify_tls = false``) trust is not checked at all:
+``trust_checked`` is False and only the dates mean anything.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from drillbook.errors import TargetError
 SECONDS_PER_DAY = 86400.0
 
 
+class HandshakeFailed(TargetError):
+    """The server answered but no TLS session came of it (or the trust store would not load): a TLS finding."""
+
+
 @dataclass(frozen=True)
 class PeerCertificate:
     """The leaf certificate a server presented."""
@@ -34,6 +40,7 @@ class PeerCertificate:
     verified: bool
     verify_error: str | None = None
     verify_code: int | None = None
+    trust_checked: bool = True
 
     def days_left(self, now: datetime | None = None) -> float:
         now = now or datetime.now(timezone.utc)
@@ -49,9 +56,12 @@ X509_V_ERR_CERT_HAS_EXPIRED = 10
 
 def read_certificate(host: str, port: int = 443, *, timeout_s: float, ca_bundle: str | None = None,
                      verify: bool = True) -> PeerCertificate:
-    """Connect, handshake and return the peer's leaf certificate; TargetError when no handshake happens."""
+    """Connect, handshake and return the peer's leaf certificate; TargetError when no handshake happens.
+
+    HandshakeFailed (a TargetError) when the server answered but TLS failed; plain TargetError when nothing answered.
+    """
     if not verify:
-        return _read_unverified(host, port, timeout_s, error=None, code=None)
+        return _read_unverified(host, port, timeout_s, error=None, code=None, trust_checked=False)
     try:
         info = _handshake(host, port, timeout_s, _verifying_context(ca_bundle), binary=False)
     except ssl.SSLCertVerificationError as exc:
@@ -62,21 +72,22 @@ def read_certificate(host: str, port: int = 443, *, timeout_s: float, ca_bundle:
 
 
 def _read_unverified(host: str, port: int, timeout_s: float, *, error: str | None,
-                     code: int | None) -> PeerCertificate:
+                     code: int | None, trust_checked: bool = True) -> PeerCertificate:
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     der = _handshake(host, port, timeout_s, context, binary=True)
     not_after, subject, issuer = _decode_der(der)
     return PeerCertificate(host, port, not_after, subject, issuer, verified=False, verify_error=error,
-                           verify_code=code)
+                           verify_code=code, trust_checked=trust_checked)
 
 
 def _verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
     except (OSError, ssl.SSLError) as exc:
-        raise TargetError(f"[http] ca_bundle {ca_bundle}: cannot load it ({exc}) -> point it at a PEM file") from None
+        raise HandshakeFailed(f"[http] ca_bundle {ca_bundle}: cannot load it ({exc}) "
+                              "-> point it at a PEM file") from None
 
 
 def _handshake(host: str, port: int, timeout_s: float, context: ssl.SSLContext, *, binary: bool):
@@ -90,7 +101,7 @@ def _handshake(host: str, port: int, timeout_s: float, context: ssl.SSLContext, 
     except (socket.timeout, TimeoutError):
         raise TargetError(f"tls://{host}:{port}: no TLS handshake within {timeout_s:g} s") from None
     except ssl.SSLError as exc:
-        raise TargetError(f"tls://{host}:{port}: TLS handshake failed: {exc.reason or exc}") from None
+        raise HandshakeFailed(f"tls://{host}:{port}: TLS handshake failed: {exc.reason or exc}") from None
     except OSError as exc:
         raise TargetError(f"tls://{host}:{port} unreachable: {exc.strerror or exc}") from None
 

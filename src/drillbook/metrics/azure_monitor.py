@@ -23,7 +23,7 @@ from azure.monitor.query import LogsQueryStatus
 
 from drillbook.metrics.azure._clients import CallOptions, build_clients, default_credential
 from drillbook.metrics.azure._failures import Call, explain, partial_error
-from drillbook.metrics.azure._gauges import MetricsQuery, plan_queries, read_points, run_query
+from drillbook.metrics.azure._gauges import GRANULARITY_S, MetricsQuery, plan_queries, read_points, run_query
 from drillbook.metrics.azure._kql import CLASSIC, WORKSPACE, RequestTotals, build_query, no_requests_note, parse_table
 from drillbook.metrics.azure._settings import AzureSettings, load_settings
 from drillbook.metrics.reading import NoDataError, Reading
@@ -35,6 +35,7 @@ class AzureMonitorSource:
     """Reads one interval from Azure Monitor; see the module docstring for the queries."""
 
     name = "azure-monitor"
+    gauge_step_s = GRANULARITY_S  # one gauge point per minute, however often the watch reads
 
     def __init__(self, settings: AzureSettings, credential: Any, options: CallOptions = CallOptions(),
                  *, transport: Any = None, owns_credential: bool = False) -> None:
@@ -54,16 +55,22 @@ class AzureMonitorSource:
         return cls(load_settings(env), default_credential() if owns else credential, call_options,
                    transport=transport, owns_credential=owns)
 
+    @property
+    def lag_s(self) -> float:
+        """How long after an interval ends it should be read: Application Insights ingests 1-3 min late.
+
+        The source reads exactly the interval it is asked for; the watch waits ``lag_s`` before asking,
+        so its windows still start at the deploy and every interval is judged on complete counts.
+        """
+        return self._settings.ingestion_lag_s
+
     def read(self, start: float, end: float) -> Reading:
-        # The watch asks for the interval that just ended; Application Insights has not ingested all of it yet,
-        # so read the interval ingestion_lag_s earlier: a later verdict, but never one on half-counted data.
-        start, end = start - self._settings.ingestion_lag_s, end - self._settings.ingestion_lag_s
         t0, t1 = _utc(start), _utc(end)
         kql = build_query(t0, t1, self._schema)
         totals = self._read_requests(kql, t0, t1)
         gauges, notes = self._read_gauges(t0, t1)
         quiet = [no_requests_note(self._where(t0, t1))] if not totals.requests else []
-        notes = [*self._setup_notes, *quiet, *notes, *_embedding_note(totals), *_lag_note(end)]
+        notes = [*self._setup_notes, *quiet, *notes, *_embedding_note(totals), *self._lag_note(end)]
         return _reading(start, end, self._evidence(kql), totals, gauges, notes)
 
     def close(self) -> None:
@@ -71,6 +78,13 @@ class AzureMonitorSource:
         self._metrics.close()
         if self._owns_credential:
             self._credential.close()
+
+    def _lag_note(self, end: float) -> list[str]:
+        age, lag = time.time() - end, self.lag_s or INGESTION_LAG_S
+        if age >= lag - 1e-3:
+            return []
+        return [f"azure-monitor: the interval ended {max(age, 0):.0f} s ago; Application Insights ingestion lags "
+                f"1-3 min, so its counts may still grow -> set [azure] ingestion_lag_s (now {self.lag_s:g} s)"]
 
     def _where(self, t0: datetime, t1: datetime) -> str:
         return f"{self._settings.logs_description} for {_span(t0, t1)}"
@@ -142,12 +156,6 @@ def _embedding_note(totals: RequestTotals) -> list[str]:
             "-> the embedding failure rate counts as no data"]
 
 
-def _lag_note(end: float) -> list[str]:
-    age = time.time() - end
-    if age >= INGESTION_LAG_S:
-        return []
-    return [f"azure-monitor: the interval ended {max(age, 0):.0f} s ago; Application Insights ingestion lags "
-            f"1-3 min, so its counts may still grow -> read intervals that ended {INGESTION_LAG_S} s ago"]
 
 
 def _utc(epoch: float) -> datetime:

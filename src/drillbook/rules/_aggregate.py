@@ -9,7 +9,9 @@ exact nearest-rank quantile of the pooled raw durations (an observed latency).
 When any sample has buckets, the bucket bounds of the window are the union of all
 bucket keys (zero counts included), raw durations are binned into those bounds
 (``d`` goes to the smallest bound >= d, as Prometheus' ``le`` does) and the value is
-:func:`histogram_quantile` of the merged histogram.
+:func:`histogram_quantile` of the merged histogram. A bucket only says the quantile
+lies in an interval, so the tally also carries :func:`rank_bucket`, the ``(lower,
+upper]`` that holds the rank, for the judgement to use (``_interval``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Tally:
     count: int = 0
     hits: int = 0
     points: int = 0
+    bucket: tuple[float, float] | None = None  # (lower, upper] ms holding a histogram quantile's rank
 
 
 def aggregate(rule: Rule, samples: Iterable[Sample]) -> float | None:
@@ -76,7 +79,9 @@ def _tally_percentile(rule: Rule, samples: Sequence[Sample]) -> Tally:
         return Tally(None, count=count)
     if not merged:
         return Tally(exact_quantile(rule.quantile, durations), count=count)
-    return Tally(histogram_quantile(rule.quantile, _bin(durations, merged)), count=count)
+    histogram = _bin(durations, merged)
+    return Tally(histogram_quantile(rule.quantile, histogram), count=count,
+                 bucket=rank_bucket(rule.quantile, histogram))
 
 
 _TALLIES: dict[str, Callable[[Rule, Sequence[Sample]], Tally]] = {
@@ -135,20 +140,44 @@ def histogram_quantile(q: float, buckets: Mapping[float, int]) -> float | None:
     Interpolates linearly inside the bucket holding rank q * n (the first bucket
     starts at 0). A rank in the +Inf bucket returns the highest finite bound; a
     histogram with no finite bound returns inf. The +Inf bucket may be omitted.
+    Every bound counts, empty ones included: dropping an empty bucket moves the
+    lower end of the interpolation.
 
     >>> histogram_quantile(0.75, {100: 10, 200: 10})
     150.0
     >>> histogram_quantile(0.99, {100: 10, float("inf"): 1})
     100.0
     """
+    found = _locate(q, buckets)
+    return None if found is None else _interpolate(*found)
+
+
+def rank_bucket(q: float, buckets: Mapping[float, int]) -> tuple[float, float] | None:
+    """The bucket ``(lower, upper]`` holding rank q * n: the true q-quantile lies inside it.
+
+    >>> rank_bucket(0.95, {100: 90, 1000: 0, 2500: 10})
+    (1000.0, 2500.0)
+    >>> rank_bucket(0.95, {100: 90, 1000: 0, float("inf"): 10})
+    (1000.0, inf)
+    """
+    found = _locate(q, buckets)
+    if found is None:
+        return None
+    ordered, i, _ = found
+    upper = float(ordered[i][0])
+    return (float(ordered[i - 1][0]) if i > 0 else min(0.0, upper)), upper
+
+
+def _locate(q: float, buckets: Mapping[float, int]) -> tuple[list[tuple[float, int]], int, Fraction] | None:
+    """The sorted buckets, the index of the one holding rank q * n, and how far into it the rank is."""
     ordered = sorted(buckets.items())
     total = sum(n for _, n in ordered)
     if total <= 0:
         return None
     rank, below = _rank(q, total), 0
-    for i, (bound, n) in enumerate(ordered):
+    for i, (_, n) in enumerate(ordered):
         if n > 0 and below + n >= rank:
-            return _interpolate(ordered, i, (rank - below) / n)
+            return ordered, i, (rank - below) / n
         below += n
     raise AssertionError("rank beyond the histogram's total")  # q <= 1 makes this unreachable
 

@@ -12,7 +12,8 @@ import math
 from collections import deque
 from collections.abc import Iterable
 
-from drillbook.rules._aggregate import tally
+from drillbook.rules._aggregate import Tally, tally
+from drillbook.rules._interval import judge
 from drillbook.rules._model import Evaluation, Rule, Sample, State
 from drillbook.rules._verdict import Verdict
 
@@ -105,16 +106,16 @@ class Evaluator:
         start = max(at - self.rule.window_s, self.run_start)
         inside = [s for t, s in self._window if t > start]
         result = tally(self.rule, inside)
-        state = self._state(at, result.value)
-        return Evaluation(at, state, result.value, start, at, result.count, result.hits, result.points, len(inside))
+        return Evaluation(at, self._state(at, result), result.value, start, at, result.count, result.hits,
+                          result.points, len(inside), result.bucket)
 
-    def _state(self, at: float, value: float | None) -> State:
-        """Warming until the window is complete, then no data, ok or breach."""
+    def _state(self, at: float, result: Tally) -> State:
+        """Warming until the window is complete, then no data, ok or breach (judged on the whole bucket)."""
         if at - self.run_start < self.rule.window_s:
             return "warming"
-        if value is None:
+        if result.value is None:
             return "no_data"
-        return "breach" if self.rule.breaches(value) else "ok"
+        return judge(self.rule, result.value, result.bucket)
 
 
 def infer_run_start(samples: Iterable[Sample], every_s: float | None = None) -> float:

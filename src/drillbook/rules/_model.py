@@ -153,6 +153,8 @@ class Evaluation:
     ``value`` is None when the window had too little data. ``count`` is the number
     of requests the value stands on (rate and percentile rules), ``hits`` the
     numerator of a rate, ``points`` the gauge readings, ``samples`` the samples.
+    ``bucket`` is the ``(lower, upper]`` (ms) of the histogram bucket that held a
+    percentile's rank: the true value lies inside it (None for exact values).
     """
 
     at: float
@@ -164,6 +166,7 @@ class Evaluation:
     hits: int = 0
     points: int = 0
     samples: int = 0
+    bucket: tuple[float, float] | None = None
 
     @property
     def judged(self) -> bool:

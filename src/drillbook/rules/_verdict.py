@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal, cast
 
+from drillbook.rules._interval import undecided
 from drillbook.rules._model import Evaluation, Rule
 
 Status = Literal["pass", "fail", "inconclusive"]
@@ -76,20 +77,31 @@ def _worst(rule: Rule, judged: list[Evaluation]) -> Evaluation | None:
 def _describe_fail(v: Verdict) -> str:
     """``p95 1240 ms > 1000 ms over 600 s window ending ... (first breach after ...)``."""
     first, rule = cast(Evaluation, v.first_breach), v.rule
-    worst = "" if v.worst is first else f", worst {_value(rule, v.worst)}"
+    worst = "" if v.worst is first else f", worst {format_value(rule, v.worst)}"
+    limit = f"{rule.op} {_quantity(rule, rule.limit)}"
+    if _open(first):  # "> 1000 ms > 1000 ms" would read as a typo: say which is the value and which the limit
+        head, lead = f"{format_value(rule, first)} ({_bucket_note(rule, first)}), breach {limit},", ""
+    else:
+        head, lead = f"{format_value(rule, first)} {limit}", _lead(rule, first)
     return (
-        f"{rule.name} {_value(rule, first)} {rule.op} {_quantity(rule, rule.limit)} over {_seconds(rule.window_s)}"
-        f" window ending {_time(first.window_end)} (first breach after {_seconds(first.at - v.run_start)}"
-        f"{worst}; {_counts(v)})"
+        f"{rule.name} {head} over {_seconds(rule.window_s)} window ending {_time(first.window_end)} "
+        f"({lead}first breach after {_seconds(first.at - v.run_start)}{worst}; {_counts(v)})"
     )
+
+
+def _open(evaluation: Evaluation | None) -> bool:
+    """Whether the value is only a lower bound: the rank fell in the +Inf bucket."""
+    return bool(evaluation and evaluation.bucket and math.isinf(evaluation.bucket[1]))
 
 
 def _describe_pass(v: Verdict) -> str:
     """``api_error_rate pass: worst 3.1 % (breach > 5 %) over 300 s window ending ...``."""
     worst, rule = cast(Evaluation, v.worst), v.rule
     return (
-        f"{rule.name} pass{_so_far(v)}: worst {_value(rule, worst)} (breach {rule.op} {_quantity(rule, rule.limit)})"
-        f" over {_seconds(rule.window_s)} window ending {_time(worst.window_end)} ({_counts(v)})"
+        f"{rule.name} pass{_so_far(v)}: worst {format_value(rule, worst)}"
+        f" (breach {rule.op} {_quantity(rule, rule.limit)})"
+        f" over {_seconds(rule.window_s)} window ending {_time(worst.window_end)} ({_lead(rule, worst)}"
+        f"{_counts(v)})"
     )
 
 
@@ -98,6 +110,9 @@ def _describe_inconclusive(v: Verdict) -> str:
     head, rule = f"{v.rule.name} inconclusive{_so_far(v)}", v.rule
     if not v.evaluations:
         return f"{head}: no samples"
+    blind = next((e for e in v.evaluations if e.state == "no_data" and undecided(rule, e.bucket)), None)
+    if blind is not None:
+        return f"{head}: {_bucket_note(rule, blind)} ({_counts(v)})"
     if not v.no_data:
         covered = _seconds(v.evaluations[-1].at - v.run_start)
         return f"{head}: no complete {_seconds(rule.window_s)} window yet, the run covered {covered} ({_counts(v)})"
@@ -115,7 +130,8 @@ _DESCRIBERS: dict[str, Callable[[Verdict], str]] = {
 def _counts(v: Verdict) -> str:
     """How many evaluations were judged, had no data, or were warming up."""
     total = len(v.evaluations)
-    parts = [f"{v.no_data} no data"] if v.no_data else []
+    blind = sum(e.state == "no_data" and undecided(v.rule, e.bucket) for e in v.evaluations)
+    parts = [f"{v.no_data} no data" + (f" ({blind} undecided by the buckets)" if blind else "")] if v.no_data else []
     parts += [f"{v.warming} warming up"] if v.warming else []
     if v.judged:
         return ", ".join([f"{v.judged} of {total} evaluations judged", *parts])
@@ -129,10 +145,30 @@ def _so_far(v: Verdict) -> str:
     return "" if v.final else " so far"
 
 
-def _value(rule: Rule, evaluation: Evaluation | None) -> str:
-    """An evaluation's value with the rule's unit."""
+def format_value(rule: Rule, evaluation: Evaluation | None) -> str:
+    """An evaluation's value with the rule's unit: ``1250 ms``, or ``> 1000 ms`` for a rank in +Inf."""
     value = evaluation.value if evaluation else None
-    return "no data" if value is None else _quantity(rule, value)
+    if value is None:
+        return "no data"
+    return f"> {_quantity(rule, cast(tuple, evaluation.bucket)[0])}" if _open(evaluation) else _quantity(rule, value)
+
+
+def _lead(rule: Rule, evaluation: Evaluation) -> str:
+    """The bucket note followed by ``; ``, or nothing for an exact value."""
+    return f"{_bucket_note(rule, evaluation)}; " if evaluation.bucket is not None else ""
+
+
+def _bucket_note(rule: Rule, evaluation: Evaluation) -> str:
+    """How coarse the bucket holding the rank was, and whether the value rests on interpolation."""
+    lower, upper = cast(tuple[float, float], evaluation.bucket)
+    if math.isinf(upper):
+        note = f"rank in +Inf bucket above {_quantity(rule, lower)}"
+        if undecided(rule, evaluation.bucket):
+            note += (f", which cannot tell the p{_number(100 * (rule.quantile or 1))} from the "
+                     f"{_quantity(rule, rule.limit)} limit -> expose bucket bounds at and above the limit")
+        return note
+    note = f"rank in the {_number(lower)}-{_quantity(rule, upper)} bucket"
+    return f"{note}, which holds the limit: interpolated" if lower < rule.limit < upper else note
 
 
 def _quantity(rule: Rule, number: float) -> str:

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 from drillbook.metrics.azure._settings import AzureSettings
 
 GRANULARITY = timedelta(minutes=1)
+GRANULARITY_S = GRANULARITY.total_seconds()
 
 
 @dataclass(frozen=True)

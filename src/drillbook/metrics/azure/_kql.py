@@ -12,6 +12,9 @@ Why it is written this way:
 - Each request lands in exactly one ``case()`` bucket, so buckets are not cumulative.
 - The interval is half-open (``>= t0 and < t1``) inside the query as well as in the
   API's timespan, so adjacent intervals never count a request twice.
+- The table has rows only for buckets that had requests; the parser fills in every
+  other bound of ``BOUNDS_MS`` with zero, because a percentile interpolates from the
+  bound below and a missing empty bucket would move it down (a breach read as a pass).
 - Embedding jobs are the app's dependency calls to an Azure OpenAI ``/embeddings``
   route (auto-collected, no custom event needed); a failed call is a failed job.
 """
@@ -99,10 +102,19 @@ def parse_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], where: st
             continue
         bound = float("inf") if le_ms is None else float(le_ms)
         _add_row(totals, per_endpoint[name or "(unnamed)"], bound, _count(requests), _count(_4xx), _count(_5xx))
-    totals.endpoints = {name: EndpointReading(n, errors, dict(buckets))
+    totals.endpoints = {name: EndpointReading(n, errors, with_every_bound(buckets))
                         for name, (n, errors, buckets) in sorted(per_endpoint.items())}
-    totals.buckets = dict(totals.buckets)
+    totals.buckets = with_every_bound(totals.buckets)
     return totals
+
+
+def with_every_bound(buckets: dict[float, int]) -> dict[float, int]:
+    """The query's bucket layout with the counts it returned: empty buckets are zeros, not missing.
+
+    >>> with_every_bound({25.0: 9, float("inf"): 1})[50.0]
+    0
+    """
+    return {**dict.fromkeys((*map(float, BOUNDS_MS), float("inf")), 0), **buckets}
 
 
 def no_requests_note(where: str) -> str:
