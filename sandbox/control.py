@@ -6,6 +6,8 @@ and always undo what it did.
 
 from __future__ import annotations
 
+import logging
+
 import anyio
 import redis
 from starlette.requests import Request
@@ -18,6 +20,7 @@ from sandbox.schemas import FAULT_INPUT, HIDE_INPUT, METRICS_SHAPE_INPUT, POISON
 from sandbox.telemetry import MetricsShape
 
 TOKEN_HEADER = "x-fault-token"
+log = logging.getLogger("sandbox")
 
 
 def authorize(request: Request):
@@ -59,7 +62,17 @@ async def control_dependency(request: Request) -> JSONResponse:
         raise ApiError(404, "unknown dependency or action",
                        [f"use /_sandbox/dependencies/{{{'|'.join(NAMES)}}}/{{{'|'.join(ACTIONS)}}}"])
     state = await anyio.to_thread.run_sync(ctx.deps.control, name, action)
+    if name == "cosmos" and action == "start":
+        await _reseed(ctx)  # the Cosmos server restarts empty
     return JSONResponse(state)
+
+
+async def _reseed(ctx) -> None:
+    """Give the drill tenant its shards back; a Cosmos that is still down only leaves a log line."""
+    try:
+        await anyio.to_thread.run_sync(ctx.shards.seed_drill_tenant)
+    except Exception as exc:  # the reset or start itself succeeded; readiness reports Cosmos
+        log.warning("sandbox: could not seed the drill tenant: %s", exc)
 
 
 async def control_worker(request: Request) -> JSONResponse:
@@ -113,6 +126,7 @@ async def reset(request: Request) -> JSONResponse:
     ctx.hidden.clear()
     ctx.telemetry.reshape(MetricsShape())
     dependencies = await anyio.to_thread.run_sync(ctx.deps.restore)
+    await _reseed(ctx)  # a Cosmos restart lost the drill tenant's shards, or a drill deleted them
     poison = await anyio.to_thread.run_sync(ctx.jobs.clear_poison)
     ctx.jobs.resume()
     ctx.jobs.set_failure_rate(0.0)

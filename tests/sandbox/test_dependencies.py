@@ -51,6 +51,14 @@ def test_stopped_cosmos_gives_503_and_reset_brings_it_back(api, faults):
     assert api.post("/api/shards", json={"tenantId": "t", "name": "n"}).status_code == 201
 
 
+def test_the_drill_tenant_outlives_a_cosmos_restart(api, faults):
+    """The Cosmos server keeps data in memory; the read-only smoke flow's tenant must not vanish with it."""
+    faults.dependency("cosmos", "stop")
+    faults.dependency("cosmos", "start")
+    listed = api.get("/api/shards", params={"tenantId": "drillbook-drill"}).json()
+    assert len(listed["items"] if isinstance(listed, dict) else listed) == 3
+
+
 def test_a_dependency_that_dies_on_its_own_is_named_and_reset_starts_it(api, faults, sandbox):
     found = subprocess.run(["pgrep", "-P", str(sandbox.pid), "redis-server"], capture_output=True, text=True)
     os.kill(int(found.stdout.split()[0]), signal.SIGKILL)  # a crash, not a drill's stop
