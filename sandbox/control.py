@@ -84,20 +84,21 @@ async def metrics_shape(request: Request) -> JSONResponse:
 
 
 async def reset(request: Request) -> JSONResponse:
-    """Undo everything: faults, dependency outages, worker stall, job failures, the metrics shape."""
+    """Undo everything: faults, dependency outages, worker stall, job failures, the metrics shape, slots, settings."""
     ctx = authorize(request)
     cleared = ctx.faults.clear()
     ctx.telemetry.reshape(MetricsShape())
     dependencies = await anyio.to_thread.run_sync(ctx.deps.restore)
     ctx.jobs.resume()
     ctx.jobs.set_failure_rate(0.0)
+    ctx.deployment.reset()
     return JSONResponse({"cleared_faults": cleared, "dependencies": dependencies, **ctx.jobs.worker_state()})
 
 
 async def info(request: Request) -> JSONResponse:
     ctx = authorize(request)
     return JSONResponse({"redis_url": ctx.deps.redis_url, "cosmos_url": ctx.deps.cosmos_url,
-                         "cosmos_key": COSMOS_KEY, "version": ctx.settings.version,
+                         "cosmos_key": COSMOS_KEY, "version": ctx.deployment.serving(),
                          "dependencies": ctx.deps.states(), **ctx.jobs.worker_state()})
 
 

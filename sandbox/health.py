@@ -42,7 +42,7 @@ def _ms_since(started: float) -> float:
 
 async def health(request: Request) -> JSONResponse:
     ctx = request.app.state.ctx
-    return JSONResponse({"status": "healthy", "version": ctx.settings.version,
+    return JSONResponse({"status": "healthy", "version": ctx.deployment.serving(),
                          "uptime_s": round(time.monotonic() - ctx.started, 3)})
 
 

@@ -81,6 +81,12 @@ FAULT_INPUT = obj({
     "hang": {"type": "boolean"},
     "ttl_s": {"type": "number", "minimum": 0.1, "maximum": 3600},
 }, required=["route"])
+SLOT_FAULT_INPUT = obj({
+    "stuck": {"type": "boolean"},
+    "delay_ms": {"type": "integer", "minimum": 0, "maximum": 600000},
+    "after_swaps": {"type": "integer", "minimum": 0, "maximum": 100},
+    "unhealthy": {"type": "boolean"},
+}, required=[])
 RATE_INPUT = obj({"rate": {"type": "number", "minimum": 0, "maximum": 1}})
 METRICS_SHAPE_INPUT = obj({
     "buckets": {"type": "string", "enum": ["sandbox", "prometheus", "fastapi"]},
