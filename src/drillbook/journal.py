@@ -26,7 +26,7 @@ from drillbook.target import SANDBOX_URL_VAR
 
 JOURNAL_FILE = "drills.jsonl"
 DRILL_MARKERS = {"smoke", "health", "gate", "watch", "cache", "database", "queue", "security", "contract",
-                 "load", "chaos", "dr", "destructive", "runbook"}
+                 "load", "chaos", "dr", "rollback", "destructive", "runbook"}
 
 
 class Journal:

@@ -28,12 +28,13 @@ MARKERS = {
     "load": "load drills (locust)",
     "chaos": "fault-injection drills",
     "dr": "backup/restore drills",
+    "rollback": "slot swap and swap back, each timed against the objective (destructive)",
     "destructive": "changes or loads the target; refused on production without --approve",
     "runbook(section)": "the RUNBOOK.md section this test verifies, e.g. @pytest.mark.runbook('service-health')",
 }
 _OPERATORS = {"and", "or", "not", "True", "False"}
 # Drills that take minutes (the watch's first verdict comes after a window): run only when -m names them.
-LONG_DRILLS = ("watch", "load", "chaos", "dr")
+LONG_DRILLS = ("watch", "load", "chaos", "dr", "rollback")
 
 
 def register_markers(config: pytest.Config) -> None:
@@ -76,6 +77,11 @@ def deselect_long_drills(config: pytest.Config, items: list[pytest.Item]) -> str
     expression = kinds[0] if len(kinds) == 1 else '"' + " or ".join(kinds) + '"'
     count, them = (f"{len(dropped)} long drill", "it") if len(dropped) == 1 else (f"{len(dropped)} long drills", "them")
     return f"drillbook: {count} ({', '.join(kinds)}) not selected; run {them} with -m {expression}"
+
+
+def named_markers(expression: str) -> set[str]:
+    """The marker names a ``-m`` expression mentions (operators apart)."""
+    return set(_names(expression)) - _OPERATORS
 
 
 def _names(expression: str) -> list[str]:

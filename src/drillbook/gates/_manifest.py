@@ -44,7 +44,7 @@ def to_setting_names(value: Any) -> list[str]:
     names = schema.to_str_list(value)
     bad = [name for name in names if not re.match(r"^[A-Za-z_][A-Za-z0-9_.:-]*$", name)]
     if bad:
-        raise ValueError(f"{bad[0]!r} is not a setting name; list names only, never values")
+        raise ValueError(f"{bad[0]!r} is not a setting name (letters, digits, _ . : -)")
     return names
 
 
@@ -59,6 +59,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "junit": Field(schema.to_str_list, REQUIRED, '["reports/junit/unit.xml"]'),
         "review": Field(schema.to_str, REQUIRED, '"reports/review.json"'),  # gh pr view --json reviewDecision,reviews
         "journal": Field(schema.to_str, "reports/journal/drills.jsonl", '"reports/journal/drills.jsonl"'),
+        "migration_environment": Field(schema.to_str, "staging", '"staging"'),  # where the DR drill must have passed
     },
     "settings": {"required": Field(to_setting_names, [], '["COSMOS_ENDPOINT", "REDIS_URL"]')},
     "notice": {
@@ -66,7 +67,6 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "ticket": Field(schema.to_str, None, '"OPS-4411"'),
         "notified": Field(schema.to_str_list, [], '["#castiel-releases", "support@castiel.com"]'),
     },
-    "rollback": {"slot": Field(schema.to_str, "staging", '"staging"')},  # the slot that swaps with production
 }
 
 
@@ -102,12 +102,12 @@ class Release:
         return self._path(self.settings["evidence"]["journal"])
 
     @property
-    def required_settings(self) -> list[str]:
-        return list(self.settings["settings"]["required"])
+    def migration_environment(self) -> str:
+        return self.settings["evidence"]["migration_environment"]
 
     @property
-    def rollback_slot(self) -> str:
-        return self.settings["rollback"]["slot"]
+    def required_settings(self) -> list[str]:
+        return list(self.settings["settings"]["required"])
 
     def section(self, name: str) -> Mapping[str, Any]:
         return self.settings[name]
@@ -121,9 +121,20 @@ def load_release(path: Path) -> Release:
     """Read and validate a manifest, or raise a one-line ConfigError."""
     path = Path(path).expanduser()
     where = _show(path)
-    settings = schema.validate(_read_toml(path, where), where=where, sections=SECTIONS)
+    raw = _read_toml(path, where)
+    _refuse_setting_values(raw, where)
+    settings = schema.validate(raw, where=where, sections=SECTIONS)
     _check_notice(settings, where)
     return Release(path, settings)
+
+
+def _refuse_setting_values(raw: dict[str, Any], where: str) -> None:
+    """A ``NAME=value`` entry may carry a secret: refuse it before any message could repeat it."""
+    required = raw.get("settings", {}).get("required") if isinstance(raw.get("settings"), dict) else None
+    for number, entry in enumerate(required if isinstance(required, list) else [], start=1):
+        if isinstance(entry, str) and "=" in entry:
+            raise ConfigError(f"{where}: [settings] required: entry {number} holds a value (not shown) "
+                              f"-> list setting names only, e.g. required = [\"COSMOS_ENDPOINT\", \"REDIS_URL\"]")
 
 
 def _check_notice(settings: dict[str, Any], where: str) -> None:

@@ -1,0 +1,69 @@
+"""The runbook's pre-deployment checklist as gates: each item reads the evidence the release manifest names.
+
+    pytest -m gate --env staging --release release.toml
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from drillbook import gates
+from drillbook.check import fail
+from drillbook.errors import DrillbookError
+
+SECTION = "pre-deployment-checklist"
+pytestmark = [pytest.mark.gate, pytest.mark.runbook(SECTION)]
+
+
+def test_all_tests_passed(release):
+    findings = [finding for finding in map(gates.junit_finding, release.junit_files) if finding]
+    if findings:
+        more = f" (and {len(findings) - 1} more files)" if len(findings) > 1 else ""
+        fail(SECTION, f"all tests passing: {findings[0]}{more}", source=", ".join(map(str, release.junit_files)))
+
+
+def test_code_review_approved(release):
+    finding = gates.review_finding(release.review_file)
+    if finding:
+        fail(SECTION, f"code review approved: {finding}", source=str(release.review_file))
+
+
+def test_database_migrations_tested(release):
+    finding = gates.migration_finding(release.journal_file, version=release.version,
+                                      environment=release.migration_environment)
+    if finding:
+        fail(SECTION, f"database migrations tested: {finding}", source=str(release.journal_file))
+
+
+def test_environment_variables_documented(release, slots):
+    if not release.required_settings:
+        fail(SECTION, "environment variables documented: [settings] required lists no setting; "
+                      "name every setting the release needs", source=str(release.path))
+    try:
+        present = set(slots.setting_names())
+    except DrillbookError as exc:
+        fail(SECTION, f"environment variables documented: cannot list the app settings: {exc}", source=slots.source)
+    missing = [name for name in release.required_settings if name not in present]
+    if missing:
+        fail(SECTION, f"environment variables documented: {len(missing)} setting(s) the release needs are missing: "
+                      f"{', '.join(missing)} ({len(present)} settings present, names only); add them to the app "
+                      "settings before the swap", source=slots.source)
+
+
+def test_rollback_plan_prepared(release, http, slot_http, slot_settings):
+    slot = slot_settings["slot"]
+    live = gates.live_version(http)
+    standby, seen = gates.read_health(slot_http)
+    if standby is None:
+        fail("rollback", f"rollback plan prepared: slot {slot} is not healthy: its /health gave {seen}",
+             source=f"{slot_http.base_url}health")
+    if release.previous_version not in (live, standby):
+        fail("rollback", f"rollback plan prepared: the previous version {release.previous_version} is served by "
+                         f"neither production ({live}) nor slot {slot} ({standby}); nothing to swap back to",
+             source=f"{http.base_url}health, {slot_http.base_url}health")
+
+
+def test_stakeholders_notified(release, pytestconfig):
+    finding = gates.notice_finding(dict(release.section("notice")), release.change_id, pytestconfig.option.approve)
+    if finding:
+        fail(SECTION, f"stakeholders notified: {finding}", source=str(release.path))
