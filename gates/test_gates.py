@@ -42,12 +42,12 @@ def test_environment_variables_documented(release, slots):
     try:
         present = set(slots.setting_names())
     except DrillbookError as exc:
-        fail(SECTION, f"environment variables documented: cannot list the app settings: {exc}", source=slots.source)
+        fail(SECTION, f"environment variables documented: cannot list the app settings: {exc}", source=slots.settings_source)
     missing = [name for name in release.required_settings if name not in present]
     if missing:
         fail(SECTION, f"environment variables documented: {len(missing)} setting(s) the release needs are missing: "
                       f"{', '.join(missing)} ({len(present)} settings present, names only); add them to the app "
-                      "settings before the swap", source=slots.source)
+                      "settings before the swap", source=slots.settings_source)
 
 
 def test_rollback_plan_prepared(release, http, slot_http, slot_settings):
@@ -55,10 +55,10 @@ def test_rollback_plan_prepared(release, http, slot_http, slot_settings):
     live = gates.live_version(http)
     standby, seen = gates.read_health(slot_http)
     if standby is None:
-        fail("rollback", f"rollback plan prepared: slot {slot} is not healthy: its /health gave {seen}",
+        fail(SECTION, f"rollback plan prepared: slot {slot} is not healthy: its /health gave {seen}",
              source=f"{slot_http.base_url}health")
     if release.previous_version not in (live, standby):
-        fail("rollback", f"rollback plan prepared: the previous version {release.previous_version} is served by "
+        fail(SECTION, f"rollback plan prepared: the previous version {release.previous_version} is served by "
                          f"neither production ({live}) nor slot {slot} ({standby}); nothing to swap back to",
              source=f"{http.base_url}health, {slot_http.base_url}health")
 

@@ -32,9 +32,9 @@ def test_each_gate_fails_on_its_own_bad_evidence(run_drill, env_file, faults, tm
         "*code review approved: *review.json: review decision REVIEW_REQUIRED (0 approving reviews*",
         "*database migrations tested: *no passing migration or DR drill of 1.4.3 on staging*versions seen: 1.4.2*",
         "*environment variables documented: 1 setting(s) the release needs are missing: COSMOS_ENDPOINT*"
-        "(source: http://127.0.0.1:*/_sandbox/slots)*",
+        "(source: http://127.0.0.1:*/_sandbox/settings)*",
         "*rollback plan prepared: slot staging is not healthy: its /health gave HTTP 503, status unhealthy*"
-        "-> runbook §Rollback: swap the slots back*",
+        "-> runbook §Pre-deployment checklist*",
         "*stakeholders notified: --approve CHG-9 is not the release's change CHG-123*",
     ])
 

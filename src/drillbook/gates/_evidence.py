@@ -124,7 +124,7 @@ def _passed(entry: dict) -> bool:
 def notice_finding(notice: dict, change_id: str, approval: str | None) -> str | None:
     """The manifest carries the notice; an approval given on the command line must be the manifest's change."""
     if approval and approval != change_id:
-        return (f"--approve {approval} is not the release's change {change_id} "
+        return (f"--approve {approval} is not the release's change {change_id}"
                 "; approve the change this release belongs to, or fix [release] change_id")
     if not (notice.get("link") or notice.get("ticket")):
         return "[notice] names no notice; add the stakeholder notice (link or ticket) to the manifest"

@@ -21,7 +21,7 @@ SWAP_MARGIN_S = 30.0  # the control call may take the objective and this much mo
 
 
 class Slots(Protocol):
-    source: str
+    settings_source: str
 
     def swap(self) -> None: ...
 
@@ -52,7 +52,7 @@ class SandboxSlots:
 
     def __init__(self, base_url: str, token: str, *, timeout_s: float) -> None:
         self.base_url, self.timeout_s = base_url.rstrip("/"), timeout_s
-        self.source = f"{self.base_url}/_sandbox/slots"
+        self.settings_source = f"{self.base_url}/_sandbox/settings"
         self._headers = {"X-Fault-Token": token}
 
     def swap(self) -> None:
@@ -82,7 +82,7 @@ class AppServiceSlots:
                               "for slot swaps and app settings -> add them")
         self.resource_group, self.app, self.slot = azure["resource_group"], azure["app_service"], slots["slot"]
         self.timeout_s = slots["swap_objective_s"] + SWAP_MARGIN_S
-        self.source = f"App Service {self.app} ({self.resource_group})"
+        self.settings_source = f"App Service {self.app} ({self.resource_group}) application settings"
         self._client = _web_client(env, client_options)
 
     def swap(self) -> None:

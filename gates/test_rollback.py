@@ -1,0 +1,59 @@
+"""The rollback drill: swap the slot into production and back, each flip of /health timed against the objective.
+
+    pytest -m rollback --env staging                      # [safety] allow_destructive = true on staging
+    pytest -m rollback --env production --approve CHG-123
+
+Whatever happens, the drill leaves production serving the version it found:
+if production serves another one at the end, it swaps once more and says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from drillbook import gates
+from drillbook.check import fail
+
+SECTION = "rollback"
+pytestmark = [pytest.mark.rollback, pytest.mark.destructive, pytest.mark.runbook(SECTION)]
+
+
+def test_swap_and_swap_back_each_flip_the_version_within_the_objective(http, slot_http, slots, slot_settings):
+    before, standby = gates.live_version(http), _standby_version(slot_http, slot_settings["slot"])
+    if before == standby:
+        fail(SECTION, f"production and slot {slot_settings['slot']} both serve {before}; a swap would show nothing",
+             source=f"{http.base_url}health")
+    timing = {"objective_s": slot_settings["swap_objective_s"], "poll_s": slot_settings["poll_interval_s"]}
+    with _restored(http, slots, before, timing):
+        _judge(gates.swap_and_watch(slots, http, expect=standby, **timing), "swap", http)
+        _judge(gates.swap_and_watch(slots, http, expect=before, **timing), "swap back", http)
+
+
+def _standby_version(slot_http, slot: str) -> str:
+    version, seen = gates.read_health(slot_http)
+    if version is None:
+        fail(SECTION, f"slot {slot} is not healthy before the swap: its /health gave {seen}",
+             source=f"{slot_http.base_url}health")
+    return version
+
+
+def _judge(flip: gates.Flip, step: str, http) -> None:
+    finding = flip.finding(step)
+    if finding:
+        fail(SECTION, finding, source=f"{http.base_url}health", window=f"{flip.took_s:.1f} s after the {step} call")
+
+
+@contextlib.contextmanager
+def _restored(http, slots, version: str, timing: dict):
+    """On the way out, swap once more if production does not serve ``version``; print whether it had to."""
+    try:
+        yield
+    finally:
+        serving = gates.live_version(http)
+        if serving == version:
+            print(f"rollback drill: production serves {version} again; no undo needed")
+        else:
+            flip = gates.swap_and_watch(slots, http, expect=version, **timing)
+            print(f"rollback drill: production served {serving}; undo swap ran, now {flip.seen}")

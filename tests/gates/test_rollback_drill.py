@@ -1,0 +1,43 @@
+"""The rollback drill against the sandbox's slots: it passes, and fails on a stuck swap and a slow swap back."""
+
+from __future__ import annotations
+
+import httpx
+
+GATES = ("gates",)
+FAST = '\n[slots]\nswap_objective_s = 1.5\npoll_interval_s = 0.1\n'
+
+
+def rollback_run(run_drill, env_file, *args):
+    return run_drill("-m", "rollback", f"--env-file={env_file(FAST)}", "-s", *args, paths=GATES)
+
+
+def test_the_swap_and_the_swap_back_pass_and_leave_production_as_found(run_drill, env_file, faults, sandbox):
+    result = rollback_run(run_drill, env_file)
+    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    result.stdout.fnmatch_lines(["*production serves 1.4.2 again; no undo needed*"])
+    assert faults.info()["version"] == "1.4.2"
+    assert httpx.get(f"{sandbox.url}/_sandbox/slots", headers={"X-Fault-Token": sandbox.fault_token}).json()["swaps"] == 2
+
+
+def test_a_swap_that_leaves_the_old_version_serving_fails(run_drill, env_file, faults):
+    faults.slot_fault(stuck=True)
+    result = rollback_run(run_drill, env_file)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*after the swap, /health still reports 1.4.2 (expected 1.4.1) * s later; "
+                                 "objective 1.5 s*-> runbook §Rollback*"])
+
+
+def test_a_swap_back_slower_than_the_objective_fails_and_production_is_restored(run_drill, env_file, faults):
+    faults.slot_fault(delay_ms=2500, after_swaps=1)
+    result = rollback_run(run_drill, env_file)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*the swap back to 1.4.2 took 2.* s > objective 1.5 s*"])
+    assert faults.info()["version"] == "1.4.2"
+
+
+def test_the_drill_is_refused_on_production_without_approval(run_drill, env_file, tmp_path):
+    path = env_file(FAST, tier="production", base_url="https://api.castiel.example")
+    result = run_drill("-m", "rollback", f"--env-file={path}", paths=GATES)
+    assert result.ret == 6
+    result.stdout.fnmatch_lines(["*refused: destructive drill*"])
