@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from drillbook import gates
+from drillbook import gates, runbook
 from drillbook.check import fail
 from drillbook.errors import DrillbookError
 
@@ -61,6 +61,33 @@ def test_rollback_plan_prepared(release, http, slot_http, slot_settings):
         fail(SECTION, f"rollback plan prepared: the previous version {release.previous_version} is served by "
                          f"neither production ({live}) nor slot {slot} ({standby}); nothing to swap back to",
              source=f"{http.base_url}health, {slot_http.base_url}health")
+
+
+def test_monitoring_alert_rules_match_the_runbook(drill_env, thresholds):
+    if drill_env.tier == "local":
+        pytest.skip("the sandbox has no Azure Monitor alert rules; this gate judges staging and production")
+    azure = drill_env.section("azure")
+    source = f"Azure Monitor metric alerts in {azure['resource_group']}"
+    if not (azure["subscription_id"] and azure["resource_group"]):
+        fail(SECTION, f"monitoring alert rules: {drill_env.path.name} [azure] needs subscription_id and "
+                      "resource_group to read them", source=source)
+    try:
+        rules = gates.read_alert_rules(_subscription(drill_env), azure["resource_group"])
+    except DrillbookError as exc:
+        fail(SECTION, f"monitoring alert rules: cannot read them: {exc}", source=source)
+    keys = [key for key, entry in runbook.THRESHOLDS.items() if entry.alert]
+    findings = gates.alert_rule_findings(rules, {key: thresholds(key) for key in keys})
+    if findings:
+        fail(SECTION, f"monitoring alert rules: {len(findings)} differ from the runbook: {'; '.join(findings)}",
+             source=source)
+
+
+def _subscription(env) -> str:
+    from drillbook.secrets import SecretRef, resolve_secret
+
+    value = env.section("azure")["subscription_id"]
+    return resolve_secret(value, where=f"{env.path.name}: [azure] subscription_id") if isinstance(value, SecretRef) \
+        else value
 
 
 def test_stakeholders_notified(release, pytestconfig):

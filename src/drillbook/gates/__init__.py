@@ -7,6 +7,7 @@
 >>> junit_finding(release.junit_files[0])            # None: every case passed
 """
 
+from drillbook.gates._alerts import alert_rule_findings, read_alert_rules
 from drillbook.gates._evidence import junit_finding, migration_finding, notice_finding, review_finding
 from drillbook.gates._manifest import Release, load_release
 from drillbook.gates._options import release_for_run
@@ -14,6 +15,7 @@ from drillbook.gates._rollback import Flip, live_version, read_health, swap_and_
 from drillbook.gates._slots import open_slots, slot_url
 
 __all__ = [
+    "alert_rule_findings",
     "Flip",
     "Release",
     "junit_finding",
@@ -22,6 +24,7 @@ __all__ = [
     "migration_finding",
     "notice_finding",
     "open_slots",
+    "read_alert_rules",
     "read_health",
     "release_for_run",
     "review_finding",

@@ -1,0 +1,84 @@
+"""The "monitoring dashboards updated" gate: Azure Monitor metric alert rules against the runbook's thresholds.
+
+Rules are read in their wire shape (what ``GET .../providers/Microsoft.Insights/metricAlerts``
+answers, and what the SDK's ``serialize()`` gives): a rule belongs to a runbook
+threshold by its ``runbook`` tag (``api_error_rate``), else by its name ending
+in the key with dashes (``castiel-api-error-rate``).
+
+>>> alert_rule_findings(rules, {"api_error_rate": threshold("api_error_rate")})
+['alert rule castiel-api-error-rate (api_error_rate): threshold 10 % (runbook: 5 %)']
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping
+
+from drillbook.runbook import Threshold
+
+_OPERATORS = {"GreaterThan": ">", "GreaterThanOrEqual": ">", "LessThan": "<", "LessThanOrEqual": "<"}
+_DURATION = re.compile(r"^P(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)$")
+
+
+def alert_rule_findings(rules: Iterable[Mapping[str, Any]], thresholds: Mapping[str, Threshold]) -> list[str]:
+    """One line per runbook alert that has no rule, or whose rule is off or drifted (both values shown)."""
+    rules = list(rules)
+    findings = []
+    for key, entry in thresholds.items():
+        if not entry.alert:
+            continue
+        rule = _rule_for(key, rules)
+        if rule is None:
+            findings.append(f"no alert rule for {key} ({entry.describe()}); create it, tagged runbook={key}")
+        else:
+            findings.extend(_drift(rule, key, entry))
+    return findings
+
+
+def _rule_for(key: str, rules: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    tagged = [r for r in rules if (r.get("tags") or {}).get("runbook") == key]
+    named = [r for r in rules if str(r.get("name", "")).endswith(key.replace("_", "-"))]
+    return (tagged or named or [None])[0]
+
+
+def _drift(rule: Mapping[str, Any], key: str, entry: Threshold) -> list[str]:
+    props, name = rule.get("properties") or {}, f"alert rule {rule.get('name')} ({key})"
+    criteria = ((props.get("criteria") or {}).get("allOf") or [{}])[0]
+    found = []
+    if props.get("enabled") is False:
+        found.append(f"{name}: disabled; enable it")
+    if criteria.get("threshold") != entry.limit:
+        found.append(f"{name}: threshold {criteria.get('threshold'):g} {entry.unit} (runbook: {entry.limit:g} {entry.unit})"
+                     if isinstance(criteria.get("threshold"), (int, float)) else f"{name}: no static threshold")
+    if _OPERATORS.get(criteria.get("operator")) != entry.op:
+        found.append(f"{name}: operator {criteria.get('operator')} (runbook: {entry.op})")
+    window = duration_s(props.get("windowSize"))
+    if window != entry.window_s:
+        found.append(f"{name}: window {props.get('windowSize')} (runbook: {entry.window_s / 60:g} min)")
+    if props.get("severity") != int(entry.severity[1]):
+        found.append(f"{name}: severity Sev{props.get('severity')} (runbook: {entry.severity} = Sev{entry.severity[1]})")
+    return found
+
+
+def duration_s(text: Any) -> float | None:
+    """``PT5M`` -> 300.0; None for anything else."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if not match or not any(match.groups()):
+        return None
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)
+
+
+def read_alert_rules(subscription_id: str, resource_group: str, **client_options: Any) -> list[dict]:
+    """The resource group's metric alert rules in wire shape, through azure-mgmt-monitor (imported on use)."""
+    from drillbook.errors import ConfigError
+
+    try:
+        from azure.mgmt.monitor import MonitorManagementClient
+    except ImportError:
+        raise ConfigError("alert rules need azure-mgmt-monitor -> pip install azure-mgmt-monitor") from None
+    from drillbook.secrets import _default_credential
+
+    credential = client_options.pop("credential", None) or _default_credential()
+    client = MonitorManagementClient(credential, subscription_id, **client_options)
+    return [rule.serialize(keep_readonly=True) for rule in client.metric_alerts.list_by_resource_group(resource_group)]
