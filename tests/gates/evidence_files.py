@@ -33,18 +33,18 @@ def dr_run(version: str = "1.4.3", *, environment: str = "staging", exit_status:
 
 def write_evidence(directory: Path, *, junit: str = PASSING_JUNIT, review: dict | None = APPROVED,
                    journal: list[dict] | None = None, manifest_extra: str = "",
-                   required: tuple[str, ...] = ("REDIS_URL", "COSMOS_ENDPOINT")) -> Path:
+                   required: tuple[str, ...] = ("REDIS_URL", "COSMOS_ENDPOINT"), version: str = "1.4.3") -> Path:
     """Write passing evidence (or what a test passes instead) and a manifest naming it; return the manifest."""
     (directory / "junit").mkdir(parents=True, exist_ok=True)
     (directory / "junit" / "unit.xml").write_text(junit)
     if review is not None:
         (directory / "review.json").write_text(json.dumps(review))
-    lines = [dr_run()] if journal is None else journal
+    lines = [dr_run(version)] if journal is None else journal
     (directory / "drills.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     manifest = directory / "release.toml"
     manifest.write_text(f"""
 [release]
-version = "1.4.3"
+version = "{version}"
 previous_version = "1.4.2"
 commit = "3f2c9a1"
 change_id = "CHG-123"
