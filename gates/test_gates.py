@@ -42,7 +42,8 @@ def test_environment_variables_documented(release, slots):
     try:
         present = set(slots.setting_names())
     except DrillbookError as exc:
-        fail(SECTION, f"environment variables documented: cannot list the app settings: {exc}", source=slots.settings_source)
+        fail(SECTION, f"environment variables documented: cannot list the app settings: {exc}",
+             source=slots.settings_source)
     missing = [name for name in release.required_settings if name not in present]
     if missing:
         fail(SECTION, f"environment variables documented: {len(missing)} setting(s) the release needs are missing: "

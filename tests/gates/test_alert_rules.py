@@ -1,4 +1,4 @@
-"""Alert rules in Azure Monitor's wire shape against the runbook: matching rules pass, a drifted one names both values."""
+"""Alert rules (Azure Monitor's wire shape) against the runbook: matching rules pass, a drifted one names both values."""
 
 from __future__ import annotations
 

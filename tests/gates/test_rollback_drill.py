@@ -17,7 +17,8 @@ def test_the_swap_and_the_swap_back_pass_and_leave_production_as_found(run_drill
     assert result.ret == 0, "\n".join(result.outlines[-30:])
     result.stdout.fnmatch_lines(["*production serves 1.4.2 again; no undo needed*"])
     assert faults.info()["version"] == "1.4.2"
-    assert httpx.get(f"{sandbox.url}/_sandbox/slots", headers={"X-Fault-Token": sandbox.fault_token}).json()["swaps"] == 2
+    slots = httpx.get(f"{sandbox.url}/_sandbox/slots", headers={"X-Fault-Token": sandbox.fault_token}).json()
+    assert slots["swaps"] == 2
 
 
 def test_a_swap_that_leaves_the_old_version_serving_fails(run_drill, env_file, faults):

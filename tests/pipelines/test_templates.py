@@ -97,7 +97,7 @@ def test_the_release_runs_gate_swap_smoke_watch_and_swaps_back_only_after_a_swap
 
 
 def test_the_quarterly_drills_run_on_a_schedule_with_the_approval_id():
-    for doc in (load(PIPELINES / "github" / "quarterly-drills.yml"), load(PIPELINES / "azure" / "quarterly-drills.yml")):
+    for doc in map(load, (PIPELINES / "github" / "quarterly-drills.yml", PIPELINES / "azure" / "quarterly-drills.yml")):
         steps = github_steps(doc) if "jobs" in doc and isinstance(doc["jobs"], dict) else azure_steps(doc)
         drills = [shlex.split(line) for line in commands(steps)]
         assert [words[2] for words in drills] == ["load", "chaos", "dr", "rollback"]

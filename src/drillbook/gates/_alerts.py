@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from drillbook.runbook import Threshold
 
-_OPERATORS = {"GreaterThan": ">", "GreaterThanOrEqual": ">", "LessThan": "<", "LessThanOrEqual": "<"}
+_OPERATORS = {"GreaterThan": ">", "LessThan": "<"}  # ">=" is not the runbook's ">": it shows as drift
 _DURATION = re.compile(r"^P(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)$")
 
 
@@ -44,20 +44,23 @@ def _rule_for(key: str, rules: list[Mapping[str, Any]]) -> Mapping[str, Any] | N
 def _drift(rule: Mapping[str, Any], key: str, entry: Threshold) -> list[str]:
     props, name = rule.get("properties") or {}, f"alert rule {rule.get('name')} ({key})"
     criteria = ((props.get("criteria") or {}).get("allOf") or [{}])[0]
-    found = []
-    if props.get("enabled") is False:
-        found.append(f"{name}: disabled; enable it")
-    if criteria.get("threshold") != entry.limit:
-        found.append(f"{name}: threshold {criteria.get('threshold'):g} {entry.unit} (runbook: {entry.limit:g} {entry.unit})"
-                     if isinstance(criteria.get("threshold"), (int, float)) else f"{name}: no static threshold")
-    if _OPERATORS.get(criteria.get("operator")) != entry.op:
-        found.append(f"{name}: operator {criteria.get('operator')} (runbook: {entry.op})")
-    window = duration_s(props.get("windowSize"))
-    if window != entry.window_s:
-        found.append(f"{name}: window {props.get('windowSize')} (runbook: {entry.window_s / 60:g} min)")
-    if props.get("severity") != int(entry.severity[1]):
-        found.append(f"{name}: severity Sev{props.get('severity')} (runbook: {entry.severity} = Sev{entry.severity[1]})")
-    return found
+    sev = int(entry.severity[1])
+    checks = [
+        (props.get("enabled") is False, "disabled; enable it"),
+        _threshold_drift(criteria.get("threshold"), entry),
+        (_OPERATORS.get(criteria.get("operator")) != entry.op,
+         f"operator {criteria.get('operator')} (runbook: {entry.op})"),
+        (duration_s(props.get("windowSize")) != entry.window_s,
+         f"window {props.get('windowSize')} (runbook: {entry.window_s / 60:g} min)"),
+        (props.get("severity") != sev, f"severity Sev{props.get('severity')} (runbook: {entry.severity} = Sev{sev})"),
+    ]
+    return [f"{name}: {text}" for drifted, text in checks if drifted]
+
+
+def _threshold_drift(limit: Any, entry: Threshold) -> tuple[bool, str]:
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)):
+        return True, "no static threshold (a dynamic threshold cannot be held to the runbook)"
+    return limit != entry.limit, f"threshold {limit:g} {entry.unit} (runbook: {entry.limit:g} {entry.unit})"
 
 
 def duration_s(text: Any) -> float | None:

@@ -26,7 +26,8 @@ def junit_finding(path: Path) -> str | None:
     if not counts["total"]:
         return f"{path}: 0 test cases; a run that tested nothing is not a pass; check the test job's selection"
     if failed:
-        shown = ", ".join(failed[:SHOWN_CASES]) + (f" and {len(failed) - SHOWN_CASES} more" if len(failed) > SHOWN_CASES else "")
+        more = len(failed) - SHOWN_CASES
+        shown = ", ".join(failed[:SHOWN_CASES]) + (f" and {more} more" if more > 0 else "")
         return (f"{path}: {counts['failure']} failed and {counts['error']} errors of {counts['total']} tests "
                 f"({shown}); fix them, or release the build whose tests passed")
     return None
