@@ -79,10 +79,5 @@ def deselect_long_drills(config: pytest.Config, items: list[pytest.Item]) -> str
     return f"drillbook: {count} ({', '.join(kinds)}) not selected; run {them} with -m {expression}"
 
 
-def named_markers(expression: str) -> set[str]:
-    """The marker names a ``-m`` expression mentions (operators apart)."""
-    return set(_names(expression)) - _OPERATORS
-
-
 def _names(expression: str) -> list[str]:
     return re.findall(r"[A-Za-z_][A-Za-z0-9_]*", _without_arguments(expression))

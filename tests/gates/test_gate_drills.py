@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from evidence_files import EMPTY_JUNIT, FAILING_JUNIT, dr_run, write_evidence
 
 GATES = ("gates",)
@@ -16,6 +18,8 @@ def test_every_gate_passes_on_good_evidence_within_a_minute(run_drill, env_file,
     assert result.ret == 0, "\n".join(result.outlines[-30:])
     result.assert_outcomes(passed=6, skipped=1)
     assert result.duration < 60
+    record = json.loads((run_drill.workdir / "reports" / "journal" / "drills.jsonl").read_text().splitlines()[-1])
+    assert (record["markers"], record["approval"], record["exit_status"]) == ("gate", "CHG-123", 0)
 
 
 def test_each_gate_fails_on_its_own_bad_evidence(run_drill, env_file, faults, tmp_path):
