@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from drillbook.errors import ConfigError
-from drillbook.gates import load_release
+from drillbook.gates import load_release, release_for_run
 
 from evidence_files import write_evidence
 
@@ -68,3 +70,15 @@ def test_a_missing_manifest_names_its_path(tmp_path):
 def test_a_setting_with_its_value_is_refused_without_showing_it(tmp_path, monkeypatch):
     message = error_of(tmp_path, monkeypatch, MINIMAL + '[settings]\nrequired = ["REDIS_URL", "COSMOS_KEY=c2VjcmV0"]\n')
     assert "entry 2 holds a value (not shown)" in message and "c2VjcmV0" not in message
+
+
+def test_only_a_run_that_selects_gates_needs_a_manifest(tmp_path):
+    def option(markexpr, release=None, expect_version=None):
+        return SimpleNamespace(markexpr=markexpr, release=release, expect_version=expect_version)
+
+    assert release_for_run(option("not gate")) is None and release_for_run(option("smoke")) is None
+    with pytest.raises(ConfigError, match=r"^-m gate needs the release manifest -> pass --release release.toml"):
+        release_for_run(option("gate or smoke"))
+    manifest = write_evidence(tmp_path)
+    with pytest.raises(ConfigError, match=r"--expect-version 1.4.4 contradicts .*: \[release\] version = \"1.4.3\""):
+        release_for_run(option("smoke", manifest, "1.4.4"))
