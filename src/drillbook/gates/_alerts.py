@@ -80,8 +80,9 @@ def read_alert_rules(subscription_id: str, resource_group: str, **client_options
         from azure.mgmt.monitor import MonitorManagementClient
     except ImportError:
         raise ConfigError("alert rules need azure-mgmt-monitor -> pip install azure-mgmt-monitor") from None
+    from drillbook.gates._slots import AZURE_BOUNDS
     from drillbook.secrets import _default_credential
 
     credential = client_options.pop("credential", None) or _default_credential()
-    client = MonitorManagementClient(credential, subscription_id, **client_options)
+    client = MonitorManagementClient(credential, subscription_id, **{**AZURE_BOUNDS, **client_options})
     return [rule.serialize(keep_readonly=True) for rule in client.metric_alerts.list_by_resource_group(resource_group)]

@@ -17,7 +17,9 @@ from drillbook.errors import ConfigError, TargetError
 
 FAULT_TOKEN_VAR = "SANDBOX_FAULT_TOKEN"
 SANDBOX_SLOT_PATH = "/_sandbox/slots/{slot}"
-SWAP_MARGIN_S = 30.0  # the control call may take the objective and this much more before it is given up
+SWAP_MARGIN_S = 30.0
+# every management call ends: a gate answers within a minute even when Azure does not
+AZURE_BOUNDS = {"connection_timeout": 10, "read_timeout": 30, "retry_total": 1}  # the control call may take the objective and this much more before it is given up
 
 
 class Slots(Protocol):
@@ -107,4 +109,4 @@ def _web_client(env: Environment, options: dict[str, Any]) -> Any:
     if isinstance(subscription, SecretRef):
         subscription = resolve_secret(subscription, where=f"{env.path.name}: [azure] subscription_id")
     credential = options.pop("credential", None) or _default_credential()
-    return WebSiteManagementClient(credential, subscription, **options)
+    return WebSiteManagementClient(credential, subscription, **{**AZURE_BOUNDS, **options})
