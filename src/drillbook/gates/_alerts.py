@@ -85,4 +85,11 @@ def read_alert_rules(subscription_id: str, resource_group: str, **client_options
 
     credential = client_options.pop("credential", None) or _default_credential()
     client = MonitorManagementClient(credential, subscription_id, **{**AZURE_BOUNDS, **client_options})
-    return [rule.serialize(keep_readonly=True) for rule in client.metric_alerts.list_by_resource_group(resource_group)]
+    return [_wire_shape(rule) for rule in client.metric_alerts.list_by_resource_group(resource_group)]
+
+
+def _wire_shape(model: Any) -> dict:
+    """The rule as the REST API sends it (camelCase, ISO durations), from either SDK model style."""
+    if hasattr(model, "serialize"):  # msrest-style models
+        return model.serialize(keep_readonly=True)
+    return dict(model.as_dict())  # hybrid (TypeSpec) models keep the wire names
