@@ -43,15 +43,17 @@ def test_each_gate_fails_on_its_own_bad_evidence(run_drill, env_file, faults, tm
     ])
 
 
-def test_zero_tests_a_missing_file_and_a_version_nobody_serves_fail(run_drill, env_file, faults, tmp_path):
+def test_zero_tests_a_missing_file_no_previous_version_and_no_notice_fail(run_drill, env_file, faults, tmp_path):
     manifest = write_evidence(tmp_path, junit=EMPTY_JUNIT, review=None)
-    manifest.write_text(manifest.read_text().replace('previous_version = "1.4.2"', 'previous_version = "1.3.9"'))
-    result = gate_run(run_drill, env_file, manifest, "-k", "tests_passed or review or rollback")
-    result.assert_outcomes(failed=3)
+    text = manifest.read_text().replace('previous_version = "1.4.2"', 'previous_version = "1.3.9"')
+    manifest.write_text(text.replace('link = "https://status.castiel.com/changes/CHG-123"', ""))
+    result = gate_run(run_drill, env_file, manifest, "-k", "tests_passed or review or rollback or stakeholders")
+    result.assert_outcomes(failed=4)
     result.stdout.fnmatch_lines_random([
         "*all tests passing: *unit.xml: 0 test cases*",
         f"*code review approved: {tmp_path / 'review.json'}: no such file; export it with gh pr view*",
         "*the previous version 1.3.9 is served by neither production (1.4.2) nor slot staging (1.4.1)*",
+        "*stakeholders notified: ?notice? names no notice; add the stakeholder notice*",
     ])
 
 

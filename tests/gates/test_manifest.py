@@ -48,7 +48,6 @@ ticket = "OPS-4411"
     ("bad_change_id", MINIMAL.replace('"CHG-123"', '"change 123"')),
     ("unknown_key", MINIMAL + 'link = "https://status.castiel.com/x"\nnotifed = ["#releases"]\n'),
     ("unknown_section", MINIMAL + "[rollout]\nslot = 'staging'\n"),
-    ("no_notice", MINIMAL.replace('ticket = "OPS-4411"', "")),
     ("secret_written", MINIMAL + 'token = "ghp_abcdefabcdefabcdef"\n'),
     ("credential_in_link", MINIMAL + 'link = "https://hooks.castiel.com/notify?sig=abcdef"\n'),
     ("setting_not_a_name", MINIMAL + "[settings]\nrequired = [\"REDIS URL\"]\n"),
@@ -82,3 +81,9 @@ def test_only_a_run_that_selects_gates_needs_a_manifest(tmp_path):
     manifest = write_evidence(tmp_path)
     with pytest.raises(ConfigError, match=r"--expect-version 1.4.4 contradicts .*: \[release\] version = \"1.4.3\""):
         release_for_run(option("smoke", manifest, "1.4.4"))
+
+
+def test_a_manifest_without_a_notice_loads_for_its_gate_to_fail(tmp_path):
+    path = tmp_path / "release.toml"
+    path.write_text(MINIMAL.replace('ticket = "OPS-4411"', ""))
+    assert dict(load_release(path).section("notice")) == {"link": None, "ticket": None, "notified": []}

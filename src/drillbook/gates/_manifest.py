@@ -123,9 +123,7 @@ def load_release(path: Path) -> Release:
     where = _show(path)
     raw = _read_toml(path, where)
     _refuse_setting_values(raw, where)
-    settings = schema.validate(raw, where=where, sections=SECTIONS)
-    _check_notice(settings, where)
-    return Release(path, settings)
+    return Release(path, schema.validate(raw, where=where, sections=SECTIONS))
 
 
 def _refuse_setting_values(raw: dict[str, Any], where: str) -> None:
@@ -135,13 +133,6 @@ def _refuse_setting_values(raw: dict[str, Any], where: str) -> None:
         if isinstance(entry, str) and "=" in entry:
             raise ConfigError(f"{where}: [settings] required: entry {number} holds a value (not shown) "
                               f"-> list setting names only, e.g. required = [\"COSMOS_ENDPOINT\", \"REDIS_URL\"]")
-
-
-def _check_notice(settings: dict[str, Any], where: str) -> None:
-    notice = settings["notice"]
-    if not (notice["link"] or notice["ticket"]):
-        raise ConfigError(f"{where}: [notice] names no notice -> add the stakeholder notice, "
-                          'e.g. link = "https://status.castiel.com/changes/CHG-123" or ticket = "OPS-4411"')
 
 
 def _read_toml(path: Path, where: str) -> dict[str, Any]:
