@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.rollback, pytest.mark.destructive, pytest.mark.runbook
 
 
 def test_swap_and_swap_back_each_flip_the_version_within_the_objective(http, slot_http, slots, slot_settings):
-    before, standby = gates.live_version(http), _standby_version(slot_http, slot_settings["slot"])
+    before = _healthy_version(http, "production")
+    standby = _healthy_version(slot_http, f"slot {slot_settings['slot']}")
     if before == standby:
         fail(SECTION, f"production and slot {slot_settings['slot']} both serve {before}; a swap would show nothing",
              source=f"{http.base_url}health")
@@ -31,11 +32,11 @@ def test_swap_and_swap_back_each_flip_the_version_within_the_objective(http, slo
         _judge(gates.swap_and_watch(slots, http, expect=before, **timing), "swap back", http)
 
 
-def _standby_version(slot_http, slot: str) -> str:
-    version, seen = gates.read_health(slot_http)
+def _healthy_version(client, where: str) -> str:
+    version, seen = gates.read_health(client)
     if version is None:
-        fail(SECTION, f"slot {slot} is not healthy before the swap: its /health gave {seen}",
-             source=f"{slot_http.base_url}health")
+        fail(SECTION, f"{where} is not healthy before the swap: its /health gave {seen}; nothing was swapped",
+             source=f"{client.base_url}health")
     return version
 
 

@@ -50,6 +50,7 @@ ticket = "OPS-4411"
     ("unknown_section", MINIMAL + "[rollout]\nslot = 'staging'\n"),
     ("secret_written", MINIMAL + 'token = "ghp_abcdefabcdefabcdef"\n'),
     ("credential_in_link", MINIMAL + 'link = "https://hooks.castiel.com/notify?sig=abcdef"\n'),
+    ("no_junit_file", MINIMAL.replace('junit = ["junit.xml"]', "junit = []")),
     ("setting_not_a_name", MINIMAL + "[settings]\nrequired = [\"REDIS URL\"]\n"),
     ("malformed_toml", MINIMAL + "[release\n"),
 ])

@@ -37,6 +37,14 @@ def test_a_swap_back_slower_than_the_objective_fails_and_production_is_restored(
     assert faults.info()["version"] == "1.4.2"
 
 
+def test_an_unhealthy_slot_is_not_swapped_in(run_drill, env_file, faults):
+    faults.slot_fault(unhealthy=True)
+    result = rollback_run(run_drill, env_file)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*slot staging is not healthy before the swap: its /health gave HTTP 503*"])
+    assert faults.info()["version"] == "1.4.2"
+
+
 def test_the_drill_is_refused_on_production_without_approval(run_drill, env_file, tmp_path):
     path = env_file(FAST, tier="production", base_url="https://api.castiel.example")
     result = run_drill("-m", "rollback", f"--env-file={path}", paths=GATES)

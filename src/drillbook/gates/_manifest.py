@@ -23,7 +23,7 @@ from drillbook.errors import ConfigError
 from drillbook.schema import REQUIRED, Field
 
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]*$")
-_CHANGE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")  # the shape --approve takes
+_CHANGE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")  # the shape drillbook.safety accepts from --approve
 
 
 def to_version(value: Any) -> str:
@@ -37,6 +37,20 @@ def to_change_id(value: Any) -> str:
     text = schema.to_str(value)
     if not _CHANGE_ID.match(text):
         raise ValueError("expected a change id like CHG-123 (the id --approve takes)")
+    return text
+
+
+def to_paths(value: Any) -> list[str]:
+    paths = schema.to_str_list(value)
+    if not paths:  # no test report named would make "all tests passing" pass on nothing
+        raise ValueError("expected at least one JUnit XML file")
+    return paths
+
+
+def to_link(value: Any) -> str:
+    text = schema.to_str(value)
+    if not re.match(r"^https?://[^/\s]+", text):
+        raise ValueError("expected the notice's http(s):// address")
     return text
 
 
@@ -56,14 +70,14 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "change_id": Field(to_change_id, REQUIRED, '"CHG-123"'),
     },
     "evidence": {
-        "junit": Field(schema.to_str_list, REQUIRED, '["reports/junit/unit.xml"]'),
+        "junit": Field(to_paths, REQUIRED, '["reports/junit/unit.xml"]'),
         "review": Field(schema.to_str, REQUIRED, '"reports/review.json"'),  # gh pr view --json reviewDecision,reviews
         "journal": Field(schema.to_str, "reports/journal/drills.jsonl", '"reports/journal/drills.jsonl"'),
         "migration_environment": Field(schema.to_str, "staging", '"staging"'),  # where the DR drill must have passed
     },
     "settings": {"required": Field(to_setting_names, [], '["COSMOS_ENDPOINT", "REDIS_URL"]')},
     "notice": {
-        "link": Field(schema.to_url, None, '"https://status.castiel.com/changes/CHG-123"'),
+        "link": Field(to_link, None, '"https://status.castiel.com/changes/CHG-123"'),
         "ticket": Field(schema.to_str, None, '"OPS-4411"'),
         "notified": Field(schema.to_str_list, [], '["#castiel-releases", "support@castiel.com"]'),
     },
