@@ -15,6 +15,7 @@ import pytest
 
 from drillbook import gates
 from drillbook.check import fail
+from drillbook.errors import DrillbookError
 
 SECTION = "rollback"
 pytestmark = [pytest.mark.rollback, pytest.mark.destructive, pytest.mark.runbook(SECTION)]
@@ -28,8 +29,8 @@ def test_swap_and_swap_back_each_flip_the_version_within_the_objective(http, slo
              source=f"{http.base_url}health")
     timing = {"objective_s": slot_settings["swap_objective_s"], "poll_s": slot_settings["poll_interval_s"]}
     with _restored(http, slots, before, timing):
-        _judge(gates.swap_and_watch(slots, http, expect=standby, **timing), "swap", http)
-        _judge(gates.swap_and_watch(slots, http, expect=before, **timing), "swap back", http)
+        _swap_and_judge("swap", slots, http, standby, timing)
+        _swap_and_judge("swap back", slots, http, before, timing)
 
 
 def _healthy_version(client, where: str) -> str:
@@ -40,7 +41,11 @@ def _healthy_version(client, where: str) -> str:
     return version
 
 
-def _judge(flip: gates.Flip, step: str, http) -> None:
+def _swap_and_judge(step: str, slots, http, expect: str, timing: dict) -> None:
+    try:
+        flip = gates.swap_and_watch(slots, http, expect=expect, **timing)
+    except DrillbookError as exc:
+        fail(SECTION, f"the {step} to {expect} failed: {exc}", source=slots.swap_source)
     finding = flip.finding(step)
     if finding:
         fail(SECTION, finding, source=f"{http.base_url}health", window=f"{flip.took_s:.1f} s after the {step} call")
@@ -56,5 +61,8 @@ def _restored(http, slots, version: str, timing: dict):
         if serving == version:
             print(f"rollback drill: production serves {version} again; no undo needed")
         else:
-            flip = gates.swap_and_watch(slots, http, expect=version, **timing)
-            print(f"rollback drill: production served {serving}; undo swap ran, now {flip.seen}")
+            try:
+                now = gates.swap_and_watch(slots, http, expect=version, **timing).seen
+            except DrillbookError as exc:
+                now = f"unknown, the undo swap failed ({exc}): swap back by hand"
+            print(f"rollback drill: production served {serving}; undo swap ran, now {now}")

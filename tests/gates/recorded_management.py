@@ -16,15 +16,18 @@ from pathlib import Path
 from loopback import LoopbackServer, LoopbackTransport
 
 RECORDINGS = Path(__file__).parent / "recordings"
-ROUTES = {"/config/appsettings/list": "appsettings", "/providers/Microsoft.Insights/metricAlerts": "alerts"}
+ROUTES = {"/config/appsettings/list": "appsettings", "/providers/Microsoft.Insights/metricAlerts": "alerts",
+          "/slotsswap": "swap"}
 
 
 class RecordedManagement(LoopbackServer):
     """Answers each route from ``answers`` (a recording's name, or a body given by the test); keeps ``seen``."""
 
     def __init__(self) -> None:
-        self.answers: dict[str, str | dict] = {"appsettings": "appsettings.json", "alerts": "metric_alerts.json"}
+        self.answers: dict[str, str | dict] = {"appsettings": "appsettings.json", "alerts": "metric_alerts.json",
+                                               "swap": {}}  # a swap that completes at once: 200, no polling
         self.seen: list[tuple[str, str, str]] = []
+        self.bodies: list[bytes] = []
         super().__init__(_handler_for(self))
 
     def answer(self, route: str, body: str | dict) -> None:
@@ -45,7 +48,7 @@ class RecordedManagement(LoopbackServer):
 def _handler_for(server: RecordedManagement) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            server.bodies.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
             server.seen.append((self.command, self.path.split("?")[0], self.headers.get("X-Cloud-Host", "")))
             status, body = server.body_for(self.path)
             self.send_response(status)

@@ -15,6 +15,7 @@ from recorded_management import RECORDINGS, RecordedManagement  # noqa: E402
 
 from drillbook import runbook  # noqa: E402
 from drillbook.environments import load_environment  # noqa: E402
+from drillbook.errors import TargetError  # noqa: E402
 from drillbook.gates import alert_rule_findings, read_alert_rules  # noqa: E402
 from drillbook.gates._slots import AppServiceSlots  # noqa: E402
 
@@ -52,3 +53,20 @@ def test_a_drifted_alert_rule_fails_with_both_values(arm):
     rules = read_alert_rules(SUBSCRIPTION, "rg-castiel-staging", credential=FakeCredential(), transport=arm.transport())
     assert alert_rule_findings(rules, runbook.THRESHOLDS) == [
         "alert rule castiel-api-error-rate (api_error_rate): threshold 10 % (runbook: 5 %)"]
+
+
+def test_a_slot_swap_asks_app_service_to_swap_the_slot_with_production(arm, monkeypatch):
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
+    AppServiceSlots(load_environment("production"), credential=FakeCredential(), transport=arm.transport()).swap()
+    assert arm.seen[0][:2] == ("POST", f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-castiel-prod/providers/"
+                                       "Microsoft.Web/sites/app-castiel-api-prod/slots/staging/slotsswap")
+    assert json.loads(arm.bodies[0]) == {"targetSlot": "production", "preserveVnet": True}
+
+
+def test_an_azure_refusal_is_one_line_naming_what_was_asked(arm, monkeypatch):
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
+    arm.answer("appsettings", None)
+    slots = AppServiceSlots(load_environment("staging"), credential=FakeCredential(), transport=arm.transport())
+    with pytest.raises(TargetError, match=r"^listing the application settings of app-castiel-api-staging: "
+                                          r"ResourceNotFoundError: .*NoRecording"):
+        slots.setting_names()

@@ -8,8 +8,8 @@ GATES = ("gates",)
 FAST = '\n[slots]\nswap_objective_s = 1.5\npoll_interval_s = 0.1\n'
 
 
-def rollback_run(run_drill, env_file, *args):
-    return run_drill("-m", "rollback", f"--env-file={env_file(FAST)}", "-s", *args, paths=GATES)
+def rollback_run(run_drill, env_file, *args, environ=None):
+    return run_drill("-m", "rollback", f"--env-file={env_file(FAST)}", "-s", *args, paths=GATES, environ=environ)
 
 
 def test_the_swap_and_the_swap_back_pass_and_leave_production_as_found(run_drill, env_file, faults, sandbox):
@@ -42,6 +42,14 @@ def test_an_unhealthy_slot_is_not_swapped_in(run_drill, env_file, faults):
     result = rollback_run(run_drill, env_file)
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*slot staging is not healthy before the swap: its /health gave HTTP 503*"])
+    assert faults.info()["version"] == "1.4.2"
+
+
+def test_a_refused_swap_fails_with_what_the_control_said(run_drill, env_file, faults):
+    result = rollback_run(run_drill, env_file, environ={"SANDBOX_FAULT_TOKEN": "not-the-token"})
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*the swap to 1.4.1 failed: POST /_sandbox/slots/swap returned 401*"
+                                 "(source: http://127.0.0.1:*/_sandbox/slots/swap) -> runbook §Rollback*"])
     assert faults.info()["version"] == "1.4.2"
 
 

@@ -80,12 +80,13 @@ def read_alert_rules(subscription_id: str, resource_group: str, **client_options
         from azure.mgmt.monitor import MonitorManagementClient
     except ImportError:
         raise ConfigError("alert rules need azure-mgmt-monitor -> pip install azure-mgmt-monitor") from None
-    from drillbook.gates._slots import AZURE_BOUNDS
+    from drillbook.gates._slots import AZURE_BOUNDS, azure_errors
     from drillbook.secrets import _default_credential
 
     credential = client_options.pop("credential", None) or _default_credential()
     client = MonitorManagementClient(credential, subscription_id, **{**AZURE_BOUNDS, **client_options})
-    return [_wire_shape(rule) for rule in client.metric_alerts.list_by_resource_group(resource_group)]
+    with azure_errors(f"listing the metric alert rules of {resource_group}"):
+        return [_wire_shape(rule) for rule in client.metric_alerts.list_by_resource_group(resource_group)]
 
 
 def _wire_shape(model: Any) -> dict:

@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Protocol
+from contextlib import contextmanager
+from typing import Any, Iterator, Protocol
 
 import httpx
 
@@ -24,6 +25,7 @@ AZURE_BOUNDS = {"connection_timeout": 10, "read_timeout": 30, "retry_total": 1} 
 
 class Slots(Protocol):
     settings_source: str
+    swap_source: str
 
     def swap(self) -> None: ...
 
@@ -55,6 +57,7 @@ class SandboxSlots:
     def __init__(self, base_url: str, token: str, *, timeout_s: float) -> None:
         self.base_url, self.timeout_s = base_url.rstrip("/"), timeout_s
         self.settings_source = f"{self.base_url}/_sandbox/settings"
+        self.swap_source = f"{self.base_url}/_sandbox/slots/swap"
         self._headers = {"X-Fault-Token": token}
 
     def swap(self) -> None:
@@ -85,17 +88,33 @@ class AppServiceSlots:
         self.resource_group, self.app, self.slot = azure["resource_group"], azure["app_service"], slots["slot"]
         self.timeout_s = slots["swap_objective_s"] + SWAP_MARGIN_S
         self.settings_source = f"App Service {self.app} ({self.resource_group}) application settings"
+        self.swap_source = f"App Service {self.app} ({self.resource_group}) slot {self.slot}"
         self._client = _web_client(env, client_options)
 
     def swap(self) -> None:
         from azure.mgmt.web.models import CsmSlotEntity
 
         entity = CsmSlotEntity(target_slot="production", preserve_vnet=True)
-        self._client.web_apps.begin_swap_slot(self.resource_group, self.app, self.slot, entity).result(self.timeout_s)
+        with azure_errors(f"swapping slot {self.slot} of {self.app}"):
+            poller = self._client.web_apps.begin_swap_slot(self.resource_group, self.app, self.slot, entity)
+            poller.result(self.timeout_s)
 
     def setting_names(self) -> list[str]:
-        settings = self._client.web_apps.list_application_settings(self.resource_group, self.app)
+        with azure_errors(f"listing the application settings of {self.app}"):
+            settings = self._client.web_apps.list_application_settings(self.resource_group, self.app)
         return sorted((settings.properties or {}).keys())  # the values are never kept
+
+
+@contextmanager
+def azure_errors(doing: str) -> Iterator[None]:
+    """An Azure failure as a TargetError: one line, what was being done and what Azure said."""
+    from azure.core.exceptions import AzureError
+
+    try:
+        yield
+    except AzureError as exc:
+        said = (getattr(exc, "message", None) or str(exc)).strip().splitlines()[0][:200]
+        raise TargetError(f"{doing}: {type(exc).__name__}: {said}") from None
 
 
 def _web_client(env: Environment, options: dict[str, Any]) -> Any:
