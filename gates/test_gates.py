@@ -57,11 +57,11 @@ def test_rollback_plan_prepared(release, http, slot_http, slot_settings):
     standby, seen = gates.read_health(slot_http)
     if standby is None:
         fail(SECTION, f"rollback plan prepared: slot {slot} is not healthy: its /health gave {seen}",
-             source=f"{slot_http.base_url}health")
+             source=gates.health_url(slot_http))
     if release.previous_version not in (live, standby):
         fail(SECTION, f"rollback plan prepared: the previous version {release.previous_version} is served by "
                          f"neither production ({live}) nor slot {slot} ({standby}); nothing to swap back to",
-             source=f"{http.base_url}health, {slot_http.base_url}health")
+             source=f"{gates.health_url(http)}, {gates.health_url(slot_http)}")
 
 
 def test_monitoring_alert_rules_match_the_runbook(drill_env, thresholds):

@@ -7,7 +7,6 @@ and errors show up in /metrics exactly as a real outage would.
 from __future__ import annotations
 
 import contextlib
-import time
 from dataclasses import dataclass, field
 
 import anyio
@@ -40,7 +39,6 @@ class Context:
     shards: ShardStore
     deployment: Deployment
     faults: FaultBook = field(default_factory=FaultBook)
-    started: float = field(default_factory=time.monotonic)
 
     @property
     def stores(self):

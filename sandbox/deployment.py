@@ -9,7 +9,11 @@ name only: values never leave the sandbox. Faults (reset by ``/_sandbox/reset``)
 - ``stuck``: a swap answers as done but the old version keeps serving;
 - ``delay_ms`` (with ``after_swaps``): a swap takes this long, e.g. only the swap back;
 - ``unhealthy``: the staging slot's health answers 503;
+- ``restart_down_ms``: after a restart, ``/health`` answers 503 this long;
 - ``DELETE /_sandbox/settings/{name}``: a setting disappears.
+
+``PUT /_sandbox/settings/{name}`` adds or changes a setting and ``POST /_sandbox/restart``
+restarts the app (``/health``'s uptime starts again), for the configuration rollback.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from starlette.responses import JSONResponse
 
 from sandbox.control import authorize
 from sandbox.http import ApiError, read_body, read_json, route
-from sandbox.schemas import SLOT_FAULT_INPUT
+from sandbox.schemas import SETTING_INPUT, SLOT_FAULT_INPUT
 
 SLOTS = ("production", "staging")
 # The names of what the sandbox runs with, as App Service application settings would list them.
@@ -37,6 +41,7 @@ class SlotFault:
     delay_ms: int = 0
     after_swaps: int = 0  # the fault spares this many swaps first: 1 = only the swap back
     unhealthy: bool = False
+    restart_down_ms: int = 0
 
 
 @dataclass
@@ -49,17 +54,28 @@ class Deployment:
     fault: SlotFault = field(default_factory=SlotFault)
     swaps: int = 0
     hidden: set[str] = field(default_factory=set)
+    added: dict[str, str] = field(default_factory=dict)  # settings a drill set; their values never leave
+    restarted: float = field(default_factory=time.monotonic)
+    down_until: float = 0.0
 
     def __post_init__(self) -> None:
         self.reset()
 
     def reset(self) -> dict:
         self.versions = {"production": self.production_version, "staging": self.staging_version}
-        self.fault, self.swaps, self.hidden = SlotFault(), 0, set()
+        self.fault, self.swaps, self.hidden, self.added, self.down_until = SlotFault(), 0, set(), {}, 0.0
         return self.public()
 
     def serving(self) -> str:
         return self.versions["production"]
+
+    def restart(self) -> dict:
+        self.restarted = time.monotonic()
+        self.down_until = self.restarted + self.fault.restart_down_ms / 1000
+        return {"restarted": True, "down_ms": self.fault.restart_down_ms}
+
+    def is_down(self) -> bool:
+        return time.monotonic() < self.down_until
 
     def healthy(self, slot: str) -> bool:
         return not (slot == "staging" and self.fault.unhealthy)
@@ -75,7 +91,7 @@ class Deployment:
         return {**self.public(), "took_ms": round((time.monotonic() - started) * 1000, 1)}
 
     def setting_names(self) -> list[str]:
-        return [name for name in APP_SETTING_NAMES if name not in self.hidden]
+        return [name for name in APP_SETTING_NAMES if name not in self.hidden] + sorted(self.added)
 
     def public(self) -> dict:
         slots = {slot: {"version": self.versions[slot], "healthy": self.healthy(slot)} for slot in SLOTS}
@@ -116,12 +132,25 @@ async def settings(request: Request) -> JSONResponse:
     return JSONResponse({"names": _deployment(request).setting_names()})
 
 
-async def hide_setting(request: Request) -> JSONResponse:
+async def remove_setting(request: Request) -> JSONResponse:
     deployment, name = _deployment(request), request.path_params["name"]
-    if name not in APP_SETTING_NAMES:
+    if name in deployment.added:
+        del deployment.added[name]
+    elif name in APP_SETTING_NAMES:
+        deployment.hidden.add(name)
+    else:
         raise ApiError(404, f"no setting {name!r}", ["GET /_sandbox/settings lists them"])
-    deployment.hidden.add(name)
     return JSONResponse({"names": deployment.setting_names()})
+
+
+async def put_setting(request: Request) -> JSONResponse:
+    deployment, name = _deployment(request), request.path_params["name"]
+    deployment.added[name] = (await read_json(request, SETTING_INPUT))["value"]
+    return JSONResponse({"names": deployment.setting_names()})
+
+
+async def restart(request: Request) -> JSONResponse:
+    return JSONResponse(_deployment(request).restart())
 
 
 ROUTES = [
@@ -130,5 +159,6 @@ ROUTES = [
     route("/_sandbox/slots/fault", POST=slot_fault),
     route("/_sandbox/slots/{slot}/health", GET=slot_health),
     route("/_sandbox/settings", GET=settings),
-    route("/_sandbox/settings/{name}", DELETE=hide_setting),
+    route("/_sandbox/settings/{name}", DELETE=remove_setting, PUT=put_setting),
+    route("/_sandbox/restart", POST=restart),
 ]

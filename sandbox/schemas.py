@@ -86,7 +86,9 @@ SLOT_FAULT_INPUT = obj({
     "delay_ms": {"type": "integer", "minimum": 0, "maximum": 600000},
     "after_swaps": {"type": "integer", "minimum": 0, "maximum": 100},
     "unhealthy": {"type": "boolean"},
+    "restart_down_ms": {"type": "integer", "minimum": 0, "maximum": 600000},
 }, required=[])
+SETTING_INPUT = obj({"value": string(0, 4096)})
 RATE_INPUT = obj({"rate": {"type": "number", "minimum": 0, "maximum": 1}})
 METRICS_SHAPE_INPUT = obj({
     "buckets": {"type": "string", "enum": ["sandbox", "prometheus", "fastapi"]},

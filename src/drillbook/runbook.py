@@ -111,6 +111,7 @@ SECTIONS: dict[str, Section] = _sections(
         "swap the slots back: az webapp deployment slot swap --resource-group rg-castiel-prod "
         "--name app-castiel-api-prod --slot production --target-slot staging",
         "check the staging slot's health and version before relying on it",
+        "for a configuration change, revert the app setting (az webapp config appsettings set/delete) and restart",
         "if swaps are slow, check the slot's warm-up (applicationInitialization) and the App Service plan")),
     Section("critical-flows", "Critical user flows", "P1", PRIMARY, (
         "reproduce the failing flow by hand against the target",

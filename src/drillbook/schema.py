@@ -373,6 +373,7 @@ register_section("slots", {  # the rollback drill and the rollback gate (drillbo
     # the slot's own address, for its /health; default on the sandbox: its slot route
     "slot_url": Field(to_url, None, '"https://app-castiel-api-prod-staging.azurewebsites.net"'),
     "swap_objective_s": Field(to_positive, 300.0, "300"),  # a swap and a swap back each flip /health within this
+    "restart_objective_s": Field(to_positive, 300.0, "300"),  # a restart answers healthy within this
     "poll_interval_s": Field(to_positive, 1.0, "1"),
 })
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from loopback import LoopbackServer, LoopbackTransport
 
 RECORDINGS = Path(__file__).parent / "recordings"
-ROUTES = {"/config/appsettings/list": "appsettings", "/providers/Microsoft.Insights/metricAlerts": "alerts",
-          "/slotsswap": "swap"}
+ROUTES = {"/config/appsettings/list": "appsettings", "/config/appsettings": "appsettings",
+          "/providers/Microsoft.Insights/metricAlerts": "alerts", "/slotsswap": "swap", "/restart": "restart"}
 
 
 class RecordedManagement(LoopbackServer):
@@ -25,7 +25,7 @@ class RecordedManagement(LoopbackServer):
 
     def __init__(self) -> None:
         self.answers: dict[str, str | dict] = {"appsettings": "appsettings.json", "alerts": "metric_alerts.json",
-                                               "swap": {}}  # a swap that completes at once: 200, no polling
+                                               "swap": {}, "restart": {}}  # a swap that completes at once: 200
         self.seen: list[tuple[str, str, str]] = []
         self.bodies: list[bytes] = []
         super().__init__(_handler_for(self))
@@ -57,7 +57,7 @@ def _handler_for(server: RecordedManagement) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        do_GET = do_POST = _answer  # noqa: N815 (http.server's naming)
+        do_GET = do_POST = do_PUT = _answer  # noqa: N815 (http.server's naming)
 
         def log_message(self, *args: object) -> None:
             """Quiet: tests assert on ``server.seen``."""

@@ -70,3 +70,16 @@ def test_an_azure_refusal_is_one_line_naming_what_was_asked(arm, monkeypatch):
     with pytest.raises(TargetError, match=r"^listing the application settings of app-castiel-api-staging: "
                                           r"ResourceNotFoundError: .*NoRecording"):
         slots.setting_names()
+
+
+def test_a_setting_change_writes_back_every_other_setting_and_a_restart_is_asked(arm, monkeypatch):
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
+    slots = AppServiceSlots(load_environment("staging"), credential=FakeCredential(), transport=arm.transport())
+    slots.set_setting("DRILLBOOK_CONFIG_DRILL", "on")
+    slots.restart()
+    site = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-castiel-staging/providers/Microsoft.Web/sites/" \
+           "app-castiel-api-staging"
+    assert [seen[:2] for seen in arm.seen] == [("POST", f"{site}/config/appsettings/list"),
+                                               ("PUT", f"{site}/config/appsettings"), ("POST", f"{site}/restart")]
+    written = json.loads(arm.bodies[1])["properties"]
+    assert written["DRILLBOOK_CONFIG_DRILL"] == "on" and len(written) == 6  # App Service replaces the whole set

@@ -5,11 +5,15 @@ from __future__ import annotations
 import httpx
 
 GATES = ("gates",)
-FAST = '\n[slots]\nswap_objective_s = 1.5\npoll_interval_s = 0.1\n'
+FAST = '\n[slots]\nswap_objective_s = 1.5\nrestart_objective_s = 1.5\npoll_interval_s = 0.1\n'
 
 
 def rollback_run(run_drill, env_file, *args, environ=None):
     return run_drill("-m", "rollback", f"--env-file={env_file(FAST)}", "-s", *args, paths=GATES, environ=environ)
+
+
+def settings(sandbox) -> list[str]:
+    return httpx.get(f"{sandbox.url}/_sandbox/settings", headers={"X-Fault-Token": sandbox.fault_token}).json()["names"]
 
 
 def test_the_swap_and_the_swap_back_pass_and_leave_production_as_found(run_drill, env_file, faults, sandbox):
@@ -58,3 +62,33 @@ def test_the_drill_is_refused_on_production_without_approval(run_drill, env_file
     result = run_drill("-m", "rollback", f"--env-file={path}", paths=GATES)
     assert result.ret == 6
     result.stdout.fnmatch_lines(["*refused: destructive drill*"])
+
+
+def test_the_configuration_change_and_revert_pass_and_leave_no_setting(run_drill, env_file, faults, sandbox):
+    result = rollback_run(run_drill, env_file, "-k", "configuration")
+    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    assert "DRILLBOOK_CONFIG_DRILL" not in settings(sandbox)
+    assert not (run_drill.workdir / "reports" / "journal" / "config-undo.json").exists()
+
+
+def test_a_restart_that_stays_down_past_the_objective_fails_and_is_undone(run_drill, env_file, faults, sandbox):
+    faults.slot_fault(restart_down_ms=2500)
+    result = rollback_run(run_drill, env_file, "-k", "configuration")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines_random([
+        "*after the configuration change and restart, /health gave HTTP 503, status no status, version none "
+        "for 1.* s; objective 1.5 s*-> runbook §Rollback*",
+        "*rollback drill: the drill ended; removed DRILLBOOK_CONFIG_DRILL and restarted*"])
+    assert "DRILLBOOK_CONFIG_DRILL" not in settings(sandbox)
+
+
+def test_an_interrupted_runs_undo_is_applied_first(run_drill, env_file, faults, sandbox):
+    httpx.put(f"{sandbox.url}/_sandbox/settings/DRILLBOOK_CONFIG_DRILL", json={"value": "on"},
+              headers={"X-Fault-Token": sandbox.fault_token}).raise_for_status()
+    journal = run_drill.workdir / "reports" / "journal"
+    journal.mkdir(parents=True, exist_ok=True)
+    (journal / "config-undo.json").write_text('{"written": "2026-11-30T09:00:00+00:00"}')
+    result = rollback_run(run_drill, env_file, "-k", "configuration")
+    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    result.stdout.fnmatch_lines(["*an interrupted run left an undo from 2026-11-30T09:00:00+00:00; "
+                                 "removed DRILLBOOK_CONFIG_DRILL and restarted*"])

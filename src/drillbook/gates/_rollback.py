@@ -52,6 +52,11 @@ def read_health(http: httpx.Client, path: str = "/health") -> tuple[str | None, 
     return None, f"HTTP {response.status_code}, status {status}, version {version or 'none'}"
 
 
+def health_url(http: httpx.Client) -> str:
+    """Where /health was read, for failure messages."""
+    return str(http.base_url).rstrip("/") + "/health"
+
+
 def live_version(http: httpx.Client) -> str:
     """The version /health reports, or what came back instead."""
     return read_health(http)[1]

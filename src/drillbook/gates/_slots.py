@@ -31,6 +31,12 @@ class Slots(Protocol):
 
     def setting_names(self) -> list[str]: ...
 
+    def set_setting(self, name: str, value: str) -> None: ...
+
+    def remove_setting(self, name: str) -> None: ...
+
+    def restart(self) -> None: ...
+
 
 def open_slots(env: Environment, **azure_options: Any) -> Slots:
     """The sandbox's control on the local tier, App Service (azure-mgmt-web) elsewhere."""
@@ -66,9 +72,19 @@ class SandboxSlots:
     def setting_names(self) -> list[str]:
         return list(self._call("GET", "/_sandbox/settings")["names"])
 
-    def _call(self, method: str, path: str) -> dict:
+    def set_setting(self, name: str, value: str) -> None:
+        self._call("PUT", f"/_sandbox/settings/{name}", {"value": value})
+
+    def remove_setting(self, name: str) -> None:
+        self._call("DELETE", f"/_sandbox/settings/{name}")
+
+    def restart(self) -> None:
+        self._call("POST", "/_sandbox/restart")
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
         try:
-            response = httpx.request(method, self.base_url + path, headers=self._headers, timeout=self.timeout_s)
+            response = httpx.request(method, self.base_url + path, json=body, headers=self._headers,
+                                     timeout=self.timeout_s)
         except httpx.HTTPError as exc:
             raise TargetError(f"{method} {path}: no answer from the sandbox control ({type(exc).__name__})") from None
         if response.status_code != 200:
@@ -103,6 +119,27 @@ class AppServiceSlots:
         with azure_errors(f"listing the application settings of {self.app}"):
             settings = self._client.web_apps.list_application_settings(self.resource_group, self.app)
         return sorted((settings.properties or {}).keys())  # the values are never kept
+
+    def set_setting(self, name: str, value: str) -> None:
+        self._update_settings(lambda properties: properties.update({name: value}))
+
+    def remove_setting(self, name: str) -> None:
+        self._update_settings(lambda properties: properties.pop(name, None))
+
+    def restart(self) -> None:
+        with azure_errors(f"restarting {self.app}"):
+            self._client.web_apps.restart(self.resource_group, self.app)
+
+    def _update_settings(self, change) -> None:
+        """App Service replaces the whole set: read it, change one entry, write it back (values stay in memory)."""
+        from azure.mgmt.web.models import StringDictionary
+
+        with azure_errors(f"changing the application settings of {self.app}"):
+            properties = dict(self._client.web_apps.list_application_settings(self.resource_group, self.app)
+                              .properties or {})
+            change(properties)
+            self._client.web_apps.update_application_settings(self.resource_group, self.app,
+                                                              StringDictionary(properties=properties))
 
 
 @contextmanager
