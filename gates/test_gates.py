@@ -60,7 +60,7 @@ def test_rollback_plan_prepared(release, http, slot_http, slot_settings):
              source=gates.health_url(slot_http))
     if release.previous_version not in (live, standby):
         fail(SECTION, f"rollback plan prepared: the previous version {release.previous_version} is served by "
-                         f"neither production ({live}) nor slot {slot} ({standby}); nothing to swap back to",
+                      f"neither production ({live}) nor slot {slot} ({standby}); nothing to swap back to",
              source=f"{gates.health_url(http)}, {gates.health_url(slot_http)}")
 
 
