@@ -7,7 +7,6 @@ and errors show up in /metrics exactly as a real outage would.
 from __future__ import annotations
 
 import contextlib
-import time
 from dataclasses import dataclass, field
 
 import anyio
@@ -16,8 +15,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox import admin, control, health, jobs, openapi, shards
+from sandbox import admin, control, deployment, health, jobs, openapi, shards
 from sandbox.dependencies import Dependencies
+from sandbox.deployment import Deployment
 from sandbox.faults import FaultBook, FaultMiddleware, HiddenDependencies
 from sandbox.http import EXCEPTION_HANDLERS, route
 from sandbox.jobs import EmbeddingJobs
@@ -37,9 +37,9 @@ class Context:
     telemetry: Telemetry
     jobs: EmbeddingJobs
     shards: ShardStore
+    deployment: Deployment
     faults: FaultBook = field(default_factory=FaultBook)
     hidden: HiddenDependencies = field(default_factory=HiddenDependencies)
-    started: float = field(default_factory=time.monotonic)
 
     @property
     def stores(self):
@@ -50,7 +50,8 @@ class Context:
         telemetry = Telemetry()
         embedding_jobs = EmbeddingJobs(deps.stores, telemetry.embedding_jobs)
         telemetry.queue_depth.set_function(embedding_jobs.depth_or_nan)
-        return cls(settings, deps, telemetry, embedding_jobs, ShardStore(deps.stores, settings.cache_ttl_s))
+        return cls(settings, deps, telemetry, embedding_jobs, ShardStore(deps.stores, settings.cache_ttl_s),
+                   Deployment(settings.version, settings.slot_version))
 
 
 async def metrics(request: Request) -> Response:
@@ -66,7 +67,8 @@ def create_app(ctx: Context) -> Starlette:
     >>> uvicorn.Server(uvicorn.Config(app)).run()
     """
     routes = [*health.ROUTES, *shards.ROUTES, *admin.ROUTES, *jobs.ROUTES, *openapi.ROUTES,
-              route("/metrics", GET=metrics), *control.ROUTES]
+              route("/metrics", GET=metrics), *control.ROUTES,
+              *deployment.ROUTES]
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

@@ -120,7 +120,7 @@ async def metrics_shape(request: Request) -> JSONResponse:
 
 async def reset(request: Request) -> JSONResponse:
     """Undo everything: faults, dependency outages, hidden readiness entries, worker stall and poison, job failures,
-    the metrics shape."""
+    the metrics shape, slots and settings."""
     ctx = authorize(request)
     cleared = ctx.faults.clear()
     ctx.hidden.clear()
@@ -130,6 +130,7 @@ async def reset(request: Request) -> JSONResponse:
     poison = await anyio.to_thread.run_sync(ctx.jobs.clear_poison)
     ctx.jobs.resume()
     ctx.jobs.set_failure_rate(0.0)
+    ctx.deployment.reset()
     return JSONResponse({"cleared_faults": cleared, "dependencies": dependencies, "cleared_poison": poison,
                          **ctx.jobs.worker_state()})
 
@@ -137,7 +138,7 @@ async def reset(request: Request) -> JSONResponse:
 async def info(request: Request) -> JSONResponse:
     ctx = authorize(request)
     return JSONResponse({"redis_url": ctx.deps.redis_url, "cosmos_url": ctx.deps.cosmos_url,
-                         "cosmos_key": COSMOS_KEY, "version": ctx.settings.version,
+                         "cosmos_key": COSMOS_KEY, "version": ctx.deployment.serving(),
                          "dependencies": ctx.deps.states(), **ctx.jobs.worker_state()})
 
 

@@ -43,8 +43,10 @@ def _ms_since(started: float) -> float:
 
 async def health(request: Request) -> JSONResponse:
     ctx = request.app.state.ctx
-    return JSONResponse({"status": "healthy", "version": ctx.settings.version,
-                         "uptime_s": round(time.monotonic() - ctx.started, 3)})
+    if ctx.deployment.is_down():  # a restart that has not come back yet
+        return JSONResponse({"error": "Service Unavailable", "details": ["the app is restarting"]}, 503)
+    return JSONResponse({"status": "healthy", "version": ctx.deployment.serving(),
+                         "uptime_s": round(time.monotonic() - ctx.deployment.restarted, 3)})
 
 
 async def ready(request: Request) -> JSONResponse:

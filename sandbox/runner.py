@@ -222,6 +222,13 @@ class FaultControl:
     def embedding_failure_rate(self, rate: float) -> dict:
         return self._call("POST", "/_sandbox/embeddings/failure-rate", {"rate": rate})
 
+    def slot_fault(self, **fault) -> dict:
+        """Slot faults: stuck, delay_ms, after_swaps, unhealthy (see sandbox/deployment.py); reset() clears them."""
+        return self._call("POST", "/_sandbox/slots/fault", fault)
+
+    def hide_setting(self, name: str) -> dict:
+        return self._call("DELETE", f"/_sandbox/settings/{name}")
+
     def info(self) -> dict:
         return self._call("GET", "/_sandbox/info")
 

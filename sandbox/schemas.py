@@ -84,6 +84,14 @@ FAULT_INPUT = obj({
     "hang": {"type": "boolean"},
     "ttl_s": {"type": "number", "minimum": 0.1, "maximum": 3600},
 }, required=["route"])
+SLOT_FAULT_INPUT = obj({
+    "stuck": {"type": "boolean"},
+    "delay_ms": {"type": "integer", "minimum": 0, "maximum": 600000},
+    "after_swaps": {"type": "integer", "minimum": 0, "maximum": 100},
+    "unhealthy": {"type": "boolean"},
+    "restart_down_ms": {"type": "integer", "minimum": 0, "maximum": 600000},
+}, required=[])
+SETTING_INPUT = obj({"value": string(0, 4096)})
 RATE_INPUT = obj({"rate": {"type": "number", "minimum": 0, "maximum": 1}})
 POISON_INPUT = obj({"jobs": {"type": "integer", "minimum": 1, "maximum": 10}})
 HIDE_INPUT = obj({"dependency": string(1, 64), "ttl_s": {"type": "number", "minimum": 0.1, "maximum": 3600}},

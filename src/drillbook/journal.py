@@ -28,7 +28,7 @@ from drillbook.target import SANDBOX_URL_VAR
 JOURNAL_FILE = "drills.jsonl"
 RECORD_PROPERTY = "drill_record"  # a drill's one-line record (record_property), kept in the journal entry
 DRILL_MARKERS = {"smoke", "health", "gate", "watch", "cache", "database", "queue", "security", "contract",
-                 "load", "chaos", "dr", "destructive", "runbook"}
+                 "load", "chaos", "dr", "rollback", "destructive", "runbook"}
 
 
 class Journal:

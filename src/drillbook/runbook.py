@@ -184,6 +184,15 @@ SECTIONS: dict[str, Section] = _sections(
     Section("deployment-verification", "Deployment verification", "P1", PRIMARY, (
         "confirm the slot swap finished and the expected build is live",
         "if the wrong version serves, swap the slots back and redeploy")),
+    Section("pre-deployment-checklist", "Pre-deployment checklist", "P1", SECONDARY, (
+        "do not swap: fix the evidence the failing item names and run the gate again",
+        "each item reads what the pipeline exported; update the release manifest when it points elsewhere")),
+    Section("rollback", "Rollback", "P0", SECONDARY, (
+        "swap the slots back: az webapp deployment slot swap --resource-group rg-castiel-prod "
+        "--name app-castiel-api-prod --slot production --target-slot staging",
+        "check the staging slot's health and version before relying on it",
+        "for a configuration change, revert the app setting (az webapp config appsettings set/delete) and restart",
+        "if swaps are slow, check the slot's warm-up (applicationInitialization) and the App Service plan")),
     Section("critical-flows", "Critical user flows", "P1", PRIMARY, (
         "reproduce the failing flow by hand against the target",
         "check logs in {app_insights} for the failing route",
