@@ -39,17 +39,20 @@ def test_health_reports_expected_version(http, expected_version):
 
 
 @pytest.mark.runbook("dependency-readiness")
-def test_ready_reports_each_dependency_up(http):
+def test_ready_reports_each_dependency_up(http, drill_env):
+    expected = drill_env.section("health")["dependencies"]
     response = call(http, "GET", "/health/ready", section="dependency-readiness")
     body = json_body(response, section="dependency-readiness")
     dependencies = body.get("dependencies")
     if not isinstance(dependencies, dict) or not dependencies:
         fail("dependency-readiness", f"GET /health/ready ({response.status_code}) lists no dependencies",
              source=source_of(response))
+    missing = [name for name in expected if name not in dependencies]
     down = {name: dep for name, dep in dependencies.items() if not _is_up(dep)}
-    if down:
-        listed = "; ".join(f"{name} is {_state(dep)}" for name, dep in sorted(down.items()))
-        fail("dependency-readiness", f"GET /health/ready ({response.status_code}): {listed}",
+    if missing or down:
+        listed = [f"{name} is missing (expected: {', '.join(expected)})" for name in missing]
+        listed += [f"{name} is {_state(dep)}" for name, dep in sorted(down.items())]
+        fail("dependency-readiness", f"GET /health/ready ({response.status_code}): {'; '.join(listed)}",
              source=source_of(response))
     expect_status(response, 200, section="dependency-readiness")
 

@@ -16,12 +16,12 @@ import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 from sandbox.dependencies import StartError
 from sandbox.service import Sandbox, write_private_json
 from sandbox.settings import DEFAULT_VERSION, VERSION_ENV, Settings
+from sandbox.supervise import Supervised
 
 
 class Shutdown(Exception):
@@ -55,19 +55,29 @@ def announce(sandbox: Sandbox, ready_file: Path | None) -> None:
     sys.stdout.flush()
 
 
-def exit_with(pid: int, every_s: float = 1.0) -> None:
+def exit_with(pid: int, every_s: float = 1.0) -> Supervised:
     """SIGTERM ourselves once ``pid`` has died: a killed pytest must not leave a sandbox behind."""
 
     def watch() -> None:
-        while True:
-            time.sleep(every_s)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+        while not never.wait(every_s):
+            if not alive(pid):
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
 
-    threading.Thread(target=watch, name="sandbox-exit-with", daemon=True).start()
+    never = threading.Event()  # the watch lasts as long as the process
+    watcher = Supervised("sandbox-exit-with", watch, never)  # a crash is logged and the watch goes on
+    watcher.start()
+    return watcher
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False  # the pid now belongs to another user's process: the launcher is gone
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,6 @@ and errors show up in /metrics exactly as a real outage would.
 from __future__ import annotations
 
 import contextlib
-import time
 from dataclasses import dataclass, field
 
 import anyio
@@ -16,9 +15,10 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox import admin, control, health, jobs, openapi, shards
+from sandbox import admin, control, deployment, health, jobs, openapi, shards
 from sandbox.dependencies import Dependencies
-from sandbox.faults import FaultBook, FaultMiddleware
+from sandbox.deployment import Deployment
+from sandbox.faults import FaultBook, FaultMiddleware, HiddenDependencies
 from sandbox.http import EXCEPTION_HANDLERS, route
 from sandbox.jobs import EmbeddingJobs
 from sandbox.settings import Settings
@@ -37,8 +37,9 @@ class Context:
     telemetry: Telemetry
     jobs: EmbeddingJobs
     shards: ShardStore
+    deployment: Deployment
     faults: FaultBook = field(default_factory=FaultBook)
-    started: float = field(default_factory=time.monotonic)
+    hidden: HiddenDependencies = field(default_factory=HiddenDependencies)
 
     @property
     def stores(self):
@@ -49,7 +50,8 @@ class Context:
         telemetry = Telemetry()
         embedding_jobs = EmbeddingJobs(deps.stores, telemetry.embedding_jobs)
         telemetry.queue_depth.set_function(embedding_jobs.depth_or_nan)
-        return cls(settings, deps, telemetry, embedding_jobs, ShardStore(deps.stores, settings.cache_ttl_s))
+        return cls(settings, deps, telemetry, embedding_jobs, ShardStore(deps.stores, settings.cache_ttl_s),
+                   Deployment(settings.version, settings.slot_version))
 
 
 async def metrics(request: Request) -> Response:
@@ -65,10 +67,12 @@ def create_app(ctx: Context) -> Starlette:
     >>> uvicorn.Server(uvicorn.Config(app)).run()
     """
     routes = [*health.ROUTES, *shards.ROUTES, *admin.ROUTES, *jobs.ROUTES, *openapi.ROUTES,
-              route("/metrics", GET=metrics), *control.ROUTES]
+              route("/metrics", GET=metrics), *control.ROUTES,
+              *deployment.ROUTES]
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        await anyio.to_thread.run_sync(ctx.shards.seed_drill_tenant)  # before the port reports ready
         ctx.jobs.start()
         try:
             yield

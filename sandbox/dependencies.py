@@ -7,6 +7,7 @@ outage drills hit real connection errors and real timeouts.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -20,6 +21,7 @@ COSMOS_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbI
 COSMOS_CLI = Path("node_modules/@vercel/cosmosdb-server/lib/cli.js")
 NAMES = ("redis", "cosmos")
 ACTIONS = ("stop", "start", "pause", "resume")
+log = logging.getLogger("sandbox.dependencies")
 
 
 class StartError(RuntimeError):
@@ -92,6 +94,7 @@ class Dependencies:
                                    cosmos_port, workdir / "cosmos.log")
         self.stores = None  # set by wait_ready(); imported late to overlap with node's boot
         self._lock = threading.Lock()
+        self._deaths_logged: set[str] = set()
 
     @property
     def redis_url(self) -> str:
@@ -137,6 +140,23 @@ class Dependencies:
             self.stores.drop_redis_connections()  # pooled sockets died with the old process
         else:
             self.stores.create_schema()  # the Cosmos server keeps data in memory: it restarts empty
+
+    def ping(self, name: str) -> None:
+        """Readiness for one dependency: a process that died on its own says so, not just 'refused'."""
+        self._raise_if_died(name)
+        try:
+            (self.stores.ping_redis if name == "redis" else self.stores.ping_cosmos)()
+        except Exception:
+            self._raise_if_died(name)  # it may have died while we asked
+            raise
+
+    def _raise_if_died(self, name: str) -> None:
+        death = self._child(name).died()
+        if death:
+            if death not in self._deaths_logged:  # once per death, not once per probe
+                self._deaths_logged.add(death)
+                log.error("%s; POST /_sandbox/reset starts it again", death)
+            raise RuntimeError(death)
 
     def state(self, name: str) -> dict:
         child = self._child(name)

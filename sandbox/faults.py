@@ -1,4 +1,4 @@
-"""Injected faults: latency, errors, replaced bodies and hangs, each with a TTL.
+"""Injected faults: latency, errors, replaced bodies, hangs and hidden readiness entries, each with a TTL.
 
 A fault names a route template (`/api/shards/{id}`), a literal path, or `*`
 for every public route. Error rates are counted, not random: a rate of 0.1
@@ -113,6 +113,24 @@ class FaultBook:
         if is_control(path):
             return []
         return [fault for fault in self.active() if fault.matches(template, path)]
+
+
+class HiddenDependencies:
+    """Dependencies /health/ready leaves out of its map, each until its TTL ends (event loop only)."""
+
+    def __init__(self):
+        self._until: dict[str, float] = {}
+
+    def hide(self, name: str, ttl_s: float | None = None) -> list[str]:
+        self._until[name] = time.time() + (ttl_s or DEFAULT_TTL_S)
+        return self.names()
+
+    def names(self) -> list[str]:
+        now = time.time()
+        return sorted(name for name, until in self._until.items() if until > now)
+
+    def clear(self) -> None:
+        self._until.clear()
 
 
 class FaultMiddleware:

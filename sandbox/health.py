@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from sandbox.http import route
 
 PROBE_DEADLINE_S = 1.0
+READY_CHECKS = ("redis", "cosmos", "embedding_queue")  # the map's keys, in order
 
 
 async def probe(check: Callable[[], dict | None]) -> dict:
@@ -42,14 +43,18 @@ def _ms_since(started: float) -> float:
 
 async def health(request: Request) -> JSONResponse:
     ctx = request.app.state.ctx
-    return JSONResponse({"status": "healthy", "version": ctx.settings.version,
-                         "uptime_s": round(time.monotonic() - ctx.started, 3)})
+    if ctx.deployment.is_down():  # a restart that has not come back yet
+        return JSONResponse({"error": "Service Unavailable", "details": ["the app is restarting"]}, 503)
+    return JSONResponse({"status": "healthy", "version": ctx.deployment.serving(),
+                         "uptime_s": round(time.monotonic() - ctx.deployment.restarted, 3)})
 
 
 async def ready(request: Request) -> JSONResponse:
     ctx = request.app.state.ctx
-    checks = {"redis": ctx.stores.ping_redis, "cosmos": ctx.stores.ping_cosmos,
-              "embedding_queue": ctx.jobs.probe}
+    every = {"redis": lambda: ctx.deps.ping("redis"), "cosmos": lambda: ctx.deps.ping("cosmos"),
+             "embedding_queue": ctx.jobs.probe}
+    hidden = ctx.hidden.names()  # a fault: an endpoint that forgot a dependency does not probe it either
+    checks = {name: every[name] for name in READY_CHECKS if name not in hidden}
     results: dict[str, dict] = {}
 
     async def run(name: str) -> None:

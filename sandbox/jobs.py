@@ -1,8 +1,10 @@
 """The embedding job queue: a Redis list, a worker thread, and its HTTP routes.
 
-Jobs are LPUSHed onto `queue:embedding_jobs` and BRPOPed by one worker. The
-worker can be stalled (the queue then grows) and can be told to fail a share
-of jobs, which is what the queue-backlog and embedding-failure drills need.
+Jobs are LPUSHed onto `queue:embedding_jobs` and BRPOPed by one supervised
+worker (sandbox/supervise.py): a crash is logged, shown by readiness and
+restarted. The worker can be stalled (the queue then grows), told to fail a
+share of jobs, or fed a poison job that crashes it, which is what the
+queue-backlog, embedding-failure and readiness drills need.
 """
 
 from __future__ import annotations
@@ -24,10 +26,16 @@ from sandbox.faults import RateGate
 from sandbox.http import ApiError, read_json, route
 from sandbox.schemas import EMBEDDING_JOB_INPUT
 from sandbox.stores import QUEUE_POLL_S, Stores
+from sandbox.supervise import Supervised
 
 QUEUE_KEY = "queue:embedding_jobs"
 WAKE_KEY = "queue:embedding_jobs:wake"  # stop() pushes here to end a blocking BRPOP at once
+POISON_JOB = json.dumps({"id": "sandbox-poison", "poison": True})  # crashes the worker that pops it
 log = logging.getLogger("sandbox.jobs")
+
+
+class PoisonJobError(RuntimeError):
+    """A job the worker cannot survive: not a failed job, a crashed worker."""
 
 
 def embed(text: str) -> list[float]:
@@ -52,7 +60,7 @@ class EmbeddingJobs:
         self.failed = 0
         self._stalled = threading.Event()
         self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.worker = Supervised("embedding-worker", self._work, self._stopping)
 
     def enqueue(self, text: str) -> dict:
         job = {"id": uuid.uuid4().hex, "text": text, "enqueuedAt": time.time()}
@@ -74,11 +82,27 @@ class EmbeddingJobs:
                 "failure_rate": round(self.failed / self.processed, 4) if self.processed else None}
 
     def probe(self) -> dict:
-        """Readiness: the queue answers and the worker thread is alive."""
+        """Readiness: the queue answers and the worker is running (crashes so far are shown)."""
         depth = self.depth()
-        if self._thread is None or not self._thread.is_alive():
-            raise RuntimeError("embedding worker thread is not running")
-        return {"depth": depth, **self.worker_state()}
+        problem = self.worker.problem()
+        if problem:
+            raise RuntimeError(problem)
+        status = self.worker.status()
+        status.pop("state")
+        return {"depth": depth, **self.worker_state(), **status}
+
+    def poison(self, count: int = 1) -> dict:
+        """Queue jobs that crash the worker when popped (a fault: the supervisor must restart it)."""
+        self.stores.cache.lpush(QUEUE_KEY, *[POISON_JOB] * count)
+        return {"poisoned": count, **self.worker.status()}
+
+    def clear_poison(self) -> int:
+        """Drop poison jobs still waiting (reset); returns how many there were."""
+        try:
+            return int(self.stores.cache.lrem(QUEUE_KEY, 0, POISON_JOB))
+        except redis.RedisError as err:  # reset must finish; a queue nobody can read cannot crash the worker
+            log.warning("reset could not remove poison jobs: %s", type(err).__name__)
+            return 0
 
     def stall(self) -> dict:
         self._stalled.set()
@@ -97,8 +121,7 @@ class EmbeddingJobs:
 
     def start(self) -> None:
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._work, name="embedding-worker", daemon=True)
-        self._thread.start()
+        self.worker.start()
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stopping.set()
@@ -106,10 +129,10 @@ class EmbeddingJobs:
             self.stores.cache.lpush(WAKE_KEY, "stop")  # end a waiting BRPOP now, not at its timeout
         except redis.RedisError:
             pass  # Redis is down: BRPOP fails on its own
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self.worker.join(timeout)
 
     def _work(self) -> None:
+        """The worker loop; anything but a Redis error escapes to the supervisor, which restarts it."""
         while not self._stopping.is_set():
             try:
                 self._step()
@@ -130,6 +153,8 @@ class EmbeddingJobs:
             # put it back at the tail it came from, so the stall is exact.
             self.stores.queue.rpush(QUEUE_KEY, raw)
             return
+        if raw == POISON_JOB:
+            raise PoisonJobError("poison job from /_sandbox/worker/poison")
         ok = not self.failures.fire() and _run_job(raw)
         self.processed += 1
         self.failed += 0 if ok else 1

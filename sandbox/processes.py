@@ -113,6 +113,7 @@ class ChildProcess:
         self._ready = ready or (lambda: port_accepts(port))
         self._proc: subprocess.Popen | None = None
         self._paused = False
+        self._stopped_on_purpose = False
 
     @property
     def state(self) -> str:
@@ -130,6 +131,7 @@ class ChildProcess:
         except OSError as err:
             raise LaunchError(f"{self.argv[0]}: {err.strerror}") from err
         self._paused = False
+        self._stopped_on_purpose = False
 
     def wait_ready(self, timeout: float) -> None:
         """Block until the ready check passes; raise LaunchError otherwise."""
@@ -151,6 +153,7 @@ class ChildProcess:
         proc = self._proc
         if proc is None or proc.poll() is not None:
             return
+        self._stopped_on_purpose = True
         proc.terminate()
         self.resume()  # a stopped (SIGSTOP) process cannot act on SIGTERM
         try:
@@ -162,7 +165,14 @@ class ChildProcess:
     def kill(self) -> None:
         """SIGKILL without waiting: the last resort when stop() itself failed."""
         if self._proc is not None and self._proc.poll() is None:
+            self._stopped_on_purpose = True
             self._proc.kill()
+
+    def died(self) -> str | None:
+        """Why the process is gone when nobody stopped it (a crash, the OOM killer), else None."""
+        if self._proc is None or self._stopped_on_purpose or self._proc.poll() is None:
+            return None
+        return f"{self.name} exited on its own with code {self._proc.returncode} ({log_tail(self.log_path, 1)})"
 
     def pause(self) -> None:
         """SIGSTOP: the port stays open but nothing answers, so calls hang."""

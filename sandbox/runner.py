@@ -20,8 +20,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 
@@ -81,22 +84,43 @@ def start_sandbox(*, version: str = "1.4.2", env: dict | None = None, timeout: f
     ...     httpx.get(f"{sandbox.url}/health").json()["version"]
     '1.4.3'
     """
-    workdir = Path(tempfile.mkdtemp(prefix="drillbook-sandbox-"))
-    ready_file, log_path = workdir / "ready.json", workdir / "sandbox.log"
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--ready-file", str(ready_file), "--workdir", str(workdir),
-             "--version", version, "--exit-with-pid", str(exit_with_pid or os.getpid()), *args],
-            cwd=REPO_ROOT, env=_child_env(env), stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True)  # own group: stop() can reap it whole
+    with _sigint_deferred() as interrupted:  # Ctrl-C inside Popen would orphan a started sandbox
+        workdir = Path(tempfile.mkdtemp(prefix="drillbook-sandbox-"))
+        ready_file, log_path = workdir / "ready.json", workdir / "sandbox.log"
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "sandbox", "--ready-file", str(ready_file), "--workdir", str(workdir),
+                 "--version", version, "--exit-with-pid", str(exit_with_pid or os.getpid()), *args],
+                cwd=REPO_ROOT, env=_child_env(env), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True)  # own group: stop() can reap it whole
     try:
+        if interrupted:
+            raise KeyboardInterrupt
         record = _wait_for_record(proc, ready_file, timeout)
     except SandboxError as err:
         _kill_group(proc)
         tail = _tail(log_path)
         shutil.rmtree(workdir, ignore_errors=True)
         raise SandboxError(f"{err}; last log lines:\n{tail}") from None
+    except BaseException:  # Ctrl-C while it starts: nobody else knows its pid, so it goes now
+        _kill_group(proc)
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     return SandboxProcess(proc, record, workdir)
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[list]:
+    """Ctrl-C only noted (the list gets an entry) until the block ends; the caller raises it where it can clean up."""
+    noted: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: noted.append(True))
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _child_env(extra: dict | None) -> dict:
@@ -141,14 +165,14 @@ def _tail(log_path: Path) -> str:
 
 
 class FaultControl:
-    """A client for /_sandbox/*: every call has a timeout and raises SandboxError on refusal.
+    """A client for /_sandbox/*: every call has a timeout (a restart may take seconds) and raises SandboxError on refusal.
 
     >>> faults = FaultControl(sandbox.url, sandbox.fault_token)
     >>> faults.inject("/api/shards/{id}", latency_ms=1500, ttl_s=60)
     {'id': '3f2a9c0b1d4e', 'expires_at': 1764172800.0}
     """
 
-    def __init__(self, url: str, token: str, timeout: float = 5.0):
+    def __init__(self, url: str, token: str, timeout: float = 30.0):
         self.url, self.timeout = url.rstrip("/"), timeout
         self._headers = {"X-Fault-Token": token}
 
@@ -182,6 +206,14 @@ class FaultControl:
     def resume_worker(self) -> dict:
         return self._call("POST", "/_sandbox/worker/resume")
 
+    def poison_worker(self, jobs: int = 1) -> dict:
+        """Queue jobs that crash the embedding worker; its supervisor logs and restarts it."""
+        return self._call("POST", "/_sandbox/worker/poison", {"jobs": jobs})
+
+    def hide_dependency(self, name: str, ttl_s: float | None = None) -> dict:
+        """Leave redis|cosmos|embedding_queue out of /health/ready's map until reset (or ttl_s)."""
+        return self._call("POST", "/_sandbox/ready/hide", {"dependency": name, **({"ttl_s": ttl_s} if ttl_s else {})})
+
     def metrics_shape(self, **shape) -> dict:
         """Reshape /metrics: buckets ("sandbox", "prometheus", "fastapi") or bucket_bounds [s, ...],
         split_by_status, status_classes, count_scrapes; reset() restores the sandbox's own."""
@@ -189,6 +221,13 @@ class FaultControl:
 
     def embedding_failure_rate(self, rate: float) -> dict:
         return self._call("POST", "/_sandbox/embeddings/failure-rate", {"rate": rate})
+
+    def slot_fault(self, **fault) -> dict:
+        """Slot faults: stuck, delay_ms, after_swaps, unhealthy (see sandbox/deployment.py); reset() clears them."""
+        return self._call("POST", "/_sandbox/slots/fault", fault)
+
+    def hide_setting(self, name: str) -> dict:
+        return self._call("DELETE", f"/_sandbox/settings/{name}")
 
     def info(self) -> dict:
         return self._call("GET", "/_sandbox/info")

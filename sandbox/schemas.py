@@ -47,7 +47,10 @@ HEALTH = obj({"status": {"type": "string", "enum": ["healthy"]}, "version": {"ty
               "uptime_s": NUMBER})
 LIVE = obj({"status": {"type": "string", "enum": ["alive"]}})
 DEPENDENCY = obj({"status": {"type": "string", "enum": ["up", "down"]}, "latency_ms": NUMBER,
-                  "error": {"type": "string"}}, required=["status", "latency_ms"], closed=False)
+                  "error": {"type": "string"},
+                  # the embedding queue's worker: its crashes so far, restarted by its supervisor
+                  "crashes": INTEGER, "last_crash": {"type": "string"}},
+                 required=["status", "latency_ms"], closed=False)
 READY = obj({
     "status": {"type": "string", "enum": ["ready", "not_ready"]},
     "dependencies": obj({name: DEPENDENCY for name in ("redis", "cosmos", "embedding_queue")}),
@@ -81,7 +84,18 @@ FAULT_INPUT = obj({
     "hang": {"type": "boolean"},
     "ttl_s": {"type": "number", "minimum": 0.1, "maximum": 3600},
 }, required=["route"])
+SLOT_FAULT_INPUT = obj({
+    "stuck": {"type": "boolean"},
+    "delay_ms": {"type": "integer", "minimum": 0, "maximum": 600000},
+    "after_swaps": {"type": "integer", "minimum": 0, "maximum": 100},
+    "unhealthy": {"type": "boolean"},
+    "restart_down_ms": {"type": "integer", "minimum": 0, "maximum": 600000},
+}, required=[])
+SETTING_INPUT = obj({"value": string(0, 4096)})
 RATE_INPUT = obj({"rate": {"type": "number", "minimum": 0, "maximum": 1}})
+POISON_INPUT = obj({"jobs": {"type": "integer", "minimum": 1, "maximum": 10}})
+HIDE_INPUT = obj({"dependency": string(1, 64), "ttl_s": {"type": "number", "minimum": 0.1, "maximum": 3600}},
+                 required=["dependency"])
 METRICS_SHAPE_INPUT = obj({
     "buckets": {"type": "string", "enum": ["sandbox", "prometheus", "fastapi"]},
     "bucket_bounds": {"type": "array", "maxItems": 40, "items": {"type": "number", "minimum": 0.0001}},

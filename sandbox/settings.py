@@ -15,6 +15,8 @@ ADMIN_TOKEN_ENV = "CASTIEL_ADMIN_TOKEN"
 FAULT_TOKEN_ENV = "SANDBOX_FAULT_TOKEN"
 VERSION_ENV = "SANDBOX_VERSION"
 DEFAULT_VERSION = "1.4.2"
+SLOT_VERSION_ENV = "SANDBOX_SLOT_VERSION"
+DEFAULT_SLOT_VERSION = "1.4.1"  # the staging slot: the previous build, ready to swap back
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Settings:
     fault_token: str = field(repr=False)
     port: int = 0
     version: str = DEFAULT_VERSION
+    slot_version: str = DEFAULT_SLOT_VERSION
     redis_maxmemory: str = "64mb"
     cache_ttl_s: int = 300
     ready_file: Path | None = None
@@ -43,7 +46,8 @@ class Settings:
         generated = tuple(name for name, made in ((ADMIN_TOKEN_ENV, admin_made), (FAULT_TOKEN_ENV, fault_made))
                           if made)
         return cls(admin_token=admin, fault_token=fault, generated=generated,
-                   version=version or env.get(VERSION_ENV) or DEFAULT_VERSION, **options)
+                   version=version or env.get(VERSION_ENV) or DEFAULT_VERSION,
+                   slot_version=env.get(SLOT_VERSION_ENV) or DEFAULT_SLOT_VERSION, **options)
 
     def token_for(self, env_name: str) -> str:
         return self.admin_token if env_name == ADMIN_TOKEN_ENV else self.fault_token

@@ -25,6 +25,8 @@ from sandbox.stores import Stores
 
 CACHE_PREFIX = "shard_cache:"
 DEFAULT_LIST = 50
+DRILL_TENANT = "drillbook-drill"  # [smoke] drill_tenant's default: the read-only smoke flow lists and reads it
+DRILL_SHARDS = 3
 log = logging.getLogger("sandbox.shards")
 
 
@@ -101,6 +103,14 @@ class ShardStore:
         self._container.delete_item(shard_id, partition_key=current["tenantId"])
         self._cache_delete(shard_id)
         return True
+
+    def seed_drill_tenant(self, tenant: str = DRILL_TENANT, count: int = DRILL_SHARDS) -> int:
+        """Give the drill tenant its long-lived shards, as an operator does once on staging; returns how many."""
+        present = len(self.list_tenant(tenant, count))
+        for number in range(present + 1, count + 1):
+            self.create({"tenantId": tenant, "name": f"drill shard {number}",
+                         "content": "read by the read-only smoke flow; do not delete", "tags": ["drillbook"]})
+        return count
 
     def _find(self, shard_id: str) -> dict | None:
         # A query, not read_item: the server answers 500 (not 404) for a missing item,

@@ -67,9 +67,14 @@ class Stores:
         self._probe_cosmos.get_database_client(DATABASE).get_container_client("shards").read()
 
     def drop_redis_connections(self) -> None:
-        """Forget pooled sockets, so the first call after a restart does not fail."""
+        """Forget idle pooled sockets, so the first call after a restart does not fail.
+
+        Sockets in use are left to their thread: closing one under a blocked BRPOP made
+        redis-py raise ValueError (not a RedisError) in the worker. They fail on their
+        own with a ConnectionError, and redis-py drops them.
+        """
         for client in (self.cache, self.probe_cache, self.queue):
-            client.connection_pool.disconnect()
+            client.connection_pool.disconnect(inuse_connections=False)
 
     def close(self) -> None:
         for client in (self.cache, self.probe_cache, self.queue):

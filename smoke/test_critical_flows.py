@@ -1,6 +1,7 @@
-"""Critical user flows after a deploy: a shard round trip, and the admin surface with and without its token."""
+"""Critical user flows after a deploy: the drill tenant's shards read back, a shard round trip, and the admin surface.
 
-import uuid
+The read-only flow runs on every tier, production included; the round trip writes, so it is destructive.
+"""
 
 import pytest
 
@@ -9,14 +10,34 @@ from drillbook.check import call, expect_status, fail, json_body, source_of
 pytestmark = pytest.mark.smoke
 
 
+@pytest.mark.runbook("critical-flows")
+def test_drill_tenant_shards_list_and_read(http, drill_tenant):
+    listed = call(http, "GET", "/api/shards", params={"tenantId": drill_tenant}, section="critical-flows")
+    expect_status(listed, 200, section="critical-flows")
+    items = json_body(listed, section="critical-flows").get("items") or []
+    if not items:
+        fail("critical-flows", f"GET /api/shards lists no shard of the drill tenant {drill_tenant!r} -> if the "
+             "data is intact, seed the tenant once (see README, [smoke] drill_tenant)", source=source_of(listed))
+    shard = items[0]
+    fetched = call(http, "GET", f"/api/shards/{shard.get('id')}", params={"tenantId": drill_tenant},
+                   section="critical-flows")
+    expect_status(fetched, 200, section="critical-flows")
+    body = json_body(fetched, section="critical-flows")
+    changed = [key for key in ("id", "tenantId", "name", "content") if body.get(key) != shard.get(key)]
+    if changed:
+        fail("critical-flows", f"GET /api/shards/{shard.get('id')} differs from its listing in "
+             f"{', '.join(changed)}", source=source_of(fetched))
+
+
 @pytest.mark.destructive
 @pytest.mark.runbook("critical-flows")
-def test_shard_round_trip(http):
-    tenant = f"drillbook-smoke-{uuid.uuid4().hex[:8]}"
+def test_shard_round_trip(http, drill_writes):
+    tenant = drill_writes.tenant  # drillbook-drill-<run id>: what a crash leaves is found and removed
     shard = {"tenantId": tenant, "name": "drillbook smoke shard", "content": "round trip"}
     created = call(http, "POST", "/api/shards", json=shard, section="critical-flows")
     expect_status(created, (200, 201), section="critical-flows")
     shard_id = json_body(created, section="critical-flows").get("id")
+    drill_writes.record(f"/api/shards/{shard_id}")
     try:
         fetched = call(http, "GET", f"/api/shards/{shard_id}", params={"tenantId": tenant}, section="critical-flows")
         expect_status(fetched, 200, section="critical-flows")

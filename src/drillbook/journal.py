@@ -25,11 +25,13 @@ from typing import Sequence
 import pytest
 
 from drillbook import __version__, journal_chain, redaction, run_record, safety
+from drillbook.contract import LEDGER_DIR, pending_writes
 from drillbook.environments import Environment
 from drillbook.evidence import operator_name
 from drillbook.target import SANDBOX_URL_VAR
 
 JOURNAL_FILE = "drills.jsonl"
+RECORD_PROPERTY = "drill_record"  # a drill's one-line record (record_property), kept in the journal entry
 DRILL_MARKERS = {"smoke", "health", "gate", "watch", "cache", "database", "queue", "security", "contract",
                  "load", "chaos", "dr", "rollback", "destructive", "runbook"}
 # The kinds of drill whose cadence is tracked (``journal status``, the cadence gate).
@@ -51,6 +53,7 @@ class Journal:
         self.ended: set[str] = set()
         self.exit_status: int | None = None
         self.recorded: dict | None = None  # the entry as written, for the notification
+        self.records: dict[str, str] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
@@ -66,6 +69,9 @@ class Journal:
                 self.kinds.setdefault(kind, []).append(outcome)
         if report.failed:
             self.failures[report.nodeid] = _first_line(report)
+        for name, value in report.user_properties:
+            if name == RECORD_PROPERTY:
+                self.records[report.nodeid] = str(value)
 
     def entry(self, exit_status: int) -> dict:
         finished = time.time()
@@ -83,16 +89,21 @@ class Journal:
             "markers": self.markexpr or "(all)", "keyword": self.keyword or None, "approval": self.approval,
             "kinds": {kind: _kind_verdict(outcomes) for kind, outcomes in sorted(kinds.items())},
             "exit_status": exit_status, "counts": dict(Counter(self.outcomes.values())),
-            "interrupted": interrupted, "failures": self.failures,
+            "interrupted": exit_status == pytest.ExitCode.INTERRUPTED or bool(interrupted),
+            "interrupted_drills": interrupted, "failures": self.failures,
+            **({"records": self.records} if self.records else {}),
+            "drill_writes_left": pending_writes(self.directory / LEDGER_DIR, self.env.name),
         }
 
+    @pytest.hookimpl(trylast=True)  # after session fixtures' teardown, which removes drill writes
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # session.exitstatus, not the hook's argument: an all-refused run changes it
         self.exit_status = int(session.exitstatus)
 
     def record(self, results_dir: Path | None, junit: str | None) -> Path | None:
         """Append this run's entry once its files are final (after the run files and the scrub)."""
-        if not (self.outcomes or self.begun) or self.exit_status is None:
+        if self.exit_status is None or not (self.outcomes or self.begun
+                                            or self.exit_status == pytest.ExitCode.INTERRUPTED):
             return None
         artifacts = [p for p in results_dir.rglob("*") if p.is_file()] if results_dir and results_dir.is_dir() else []
         artifacts += [Path(junit)] if junit and Path(junit).is_file() else []

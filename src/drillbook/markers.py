@@ -28,12 +28,13 @@ MARKERS = {
     "load": "load drills (locust)",
     "chaos": "fault-injection drills",
     "dr": "backup/restore drills",
+    "rollback": "slot swap and swap back, each timed against the objective (destructive)",
     "destructive": "changes or loads the target; refused on production without --approve",
     "runbook(section)": "the RUNBOOK.md section this test verifies, e.g. @pytest.mark.runbook('service-health')",
 }
 _OPERATORS = {"and", "or", "not", "True", "False"}
 # Drills that take minutes (the watch's first verdict comes after a window): run only when -m names them.
-LONG_DRILLS = ("watch", "load", "chaos", "dr")
+LONG_DRILLS = ("watch", "load", "chaos", "dr", "rollback")
 
 
 def register_markers(config: pytest.Config) -> None:

@@ -28,7 +28,7 @@ def summary_paragraph(entry: dict) -> str:
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(entry.get("counts", {}).items())) or "no drills"
     verdict = "passed" if entry.get("exit_status") == 0 else f"did not pass (exit {entry.get('exit_status')})"
     failures = "; ".join(f"{nodeid.split('::')[-1]}: {line}" for nodeid, line in entry.get("failures", {}).items())
-    interrupted = f" Interrupted: {', '.join(entry['interrupted'])}." if entry.get("interrupted") else ""
+    interrupted = f" Interrupted: {', '.join(entry['interrupted_drills']) or 'the run'}." if entry.get("interrupted") else ""
     return (f"drillbook: {entry.get('markers')} on {entry.get('environment')} (tier {entry.get('tier')}, "
             f"{entry.get('target')}) by {entry.get('operator')} {verdict}: {counts} in {entry.get('duration_s')} s, "
             f"started {entry.get('started')}, approval {entry.get('approval') or 'none'}."

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
-from drillbook import environments, evidence, fixtures, markers, run_record, runbook, safety, target, watch_options
+from drillbook import environments, evidence, fixtures, gates, load, markers, run_record, runbook, safety, target, watch_options
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
@@ -24,6 +24,7 @@ from drillbook.errors import DrillbookError
 ENV_KEY = pytest.StashKey[Environment]()
 RUN_DIR_KEY = pytest.StashKey[Path]()
 WATCH_KEY = pytest.StashKey["watch_options.WatchSettings"]()
+RELEASE_KEY = pytest.StashKey["gates.Release | None"]()
 NOTES_KEY = pytest.StashKey[set]()  # lines from xdist workers, printed once by the controller
 DEFAULT_JOURNAL_DIR = "reports/journal"
 
@@ -38,6 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="environment file for a target that is not in environments/ (overrides --env)")
     group.addoption("--expect-version", default=None, metavar="VERSION",
                     help="fail unless /health reports this version (use after a deploy)")
+    group.addoption("--release", default=None, metavar="PATH",
+                    help="the release manifest (release.toml): -m gate judges its evidence, and its version "
+                         "is the expected version of smoke and health drills")
     group.addoption("--approve", default=None, metavar="CHANGE_ID",
                     help="change/approval id (e.g. CHG-123); required for destructive drills on production")
     group.addoption("--journal-dir", default=DEFAULT_JOURNAL_DIR, metavar="DIR",
@@ -55,6 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="requests a window needs to count as data (default: [metrics] min_requests)")
     watch.addoption("--watch-probe-rps", default=None, type=float, metavar="RPS",
                     help="synthetic probe traffic during the watch (default: [metrics] probe_rps; 0 = none)")
+    load.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -63,6 +68,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.import_plugin("drillbook.scrubbing")  # redaction at the source, in every process
     for module in fixtures.MODULES:
         config.pluginmanager.import_plugin(module)
+    from drillbook import interrupts  # imported already (the journal needs it): registered, not import_plugin'ed
+    config.pluginmanager.register(interrupts, "drillbook-interrupts")  # a swallowed Ctrl-C still ends the run
     if config.option.help or config.option.version:
         return
     if not hasattr(config, "workerinput"):
@@ -94,9 +101,11 @@ def _load_target(config: pytest.Config) -> None:
         env = environments.resolve_secrets(env)
         safety.check_approval_id(config.option.approve)
         config.stash[WATCH_KEY] = watch_options.from_config(config.option, env)
+        config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
+    runbook.use_resources(runbook.Resources.of(env.tier, env.section("azure"), env.base_url))  # remedies name this target
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
                           directory=Path(config.option.journal_dir), keyword=config.option.keyword,
@@ -206,7 +215,18 @@ def budgets(drill_env: Environment) -> dict:
 
 @pytest.fixture(scope="session")
 def expected_version(pytestconfig: pytest.Config) -> str | None:
-    return pytestconfig.option.expect_version
+    """``--expect-version``, else the version of the ``--release`` manifest."""
+    release = pytestconfig.stash.get(RELEASE_KEY, None)
+    return pytestconfig.option.expect_version or (release.version if release else None)
+
+
+@pytest.fixture(scope="session")
+def release(pytestconfig: pytest.Config) -> gates.Release:
+    """The ``--release`` manifest: version, change, and where each gate's evidence lies."""
+    manifest = pytestconfig.stash.get(RELEASE_KEY, None)
+    if manifest is None:
+        pytest.skip("no release manifest -> pass --release release.toml to run the gates")
+    return manifest
 
 
 @pytest.fixture(scope="session")

@@ -5,16 +5,20 @@
 >>> remedy_line("high-error-rate")
 'runbook §High error rate: check recent deployments; ...'
 
-Checks, the watch, load drills and chaos hypotheses read limits from here;
-``tests/test_runbook_md.py`` keeps RUNBOOK.md's alert table in step with it.
+Remedies are templates: they name the selected target's resources (its
+``[azure]`` section, or the sandbox on a local run), never production's by
+default. Checks, the watch, load drills and chaos hypotheses read limits from
+here; ``tests/test_runbook_md.py`` keeps RUNBOOK.md's alert table in step with it.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal, Mapping
+import string
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal, Mapping
+from urllib.parse import urlsplit
 
 from drillbook import schema
 
@@ -28,6 +32,76 @@ RUNBOOK_FILE = "RUNBOOK.md"
 MIN_POINTS_SHARE = 0.8  # a gauge window with fewer of its expected points is no data
 
 
+# How a remedy names each resource: with its [azure] name, on a local run without one, and elsewhere.
+_PHRASES = {
+    "app_service": ("App Service {}", "the sandbox app", "the App Service"),
+    "app_service_plan": ("App Service plan {}", "the sandbox's host", "the App Service plan"),
+    "app_insights": ("Application Insights {}", "the sandbox's stderr", "Application Insights"),
+    "cosmos_account": ("{}", "the sandbox's Cosmos server", "the Cosmos DB account"),
+    "redis_name": ("{}", "the sandbox's redis", "the Redis cache"),
+    "resource_group": ("resource group {}", "the sandbox", "the resource group"),
+    "host": ("{}", "the sandbox", "the API host"),
+}
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The target's resource names that remedies mention, and whether it is a local run.
+
+    >>> Resources.of("staging", {"redis_name": "redis-castiel-staging"}).phrase("redis_name")
+    'redis-castiel-staging'
+    """
+
+    names: Mapping[str, str] = field(default_factory=dict)
+    local: bool = False
+
+    @classmethod
+    def of(cls, tier: str, azure: Mapping[str, Any], base_url: str = "") -> Resources:
+        """From an environment's tier, ``[azure]`` section and base URL (its host is named in TLS commands)."""
+        names = {key: value for key, value in azure.items() if key in _PHRASES and isinstance(value, str)}
+        url = urlsplit(base_url)
+        if url.scheme == "https" and url.hostname:
+            names.update(host=url.hostname, authority=f"{url.hostname}:{url.port or 443}")
+        return cls(names, local=tier == "local")
+
+    def phrase(self, key: str) -> str:
+        named, local, other = _PHRASES[key]
+        if key in self.names:
+            return named.format(self.names[key])
+        return local if self.local else other
+
+
+@dataclass(frozen=True)
+class Step:
+    """A remedy step: text naming resources, a command, and the command's arguments that need real names.
+
+    The arguments are shown only when the target gives every name they use
+    (without them a local run shows no command at all); a ``cloud`` step is
+    left out of a local run, where there is no Azure to check.
+    """
+
+    text: str
+    command: str = ""
+    args: str = ""
+    cloud: bool = False
+
+    def render(self, resources: Resources) -> str | None:
+        if self.cloud and resources.local:
+            return None
+        text = self.text.format_map({key: resources.phrase(key) for key in _fields(self.text)})
+        command = self._command(resources)
+        return f"{text} ({command})" if command else text
+
+    def _command(self, resources: Resources) -> str:
+        if _fields(self.args) <= resources.names.keys():
+            return " ".join(filter(None, [self.command, self.args.format_map(resources.names)]))
+        return "" if resources.local else self.command  # an az command aimed at nothing would mislead locally
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
 @dataclass(frozen=True)
 class Section:
     """A RUNBOOK.md section: what it is about, how bad, who owns it, and the fix."""
@@ -36,7 +110,12 @@ class Section:
     title: str
     severity: Severity
     owner: str
-    remedy: tuple[str, ...]
+    remedy: tuple[str | Step, ...]
+
+    def steps(self, resources: Resources) -> list[str]:
+        """The remedy for this target: resource names filled in, steps that do not apply left out."""
+        rendered = ((step if isinstance(step, Step) else Step(step)).render(resources) for step in self.remedy)
+        return [step for step in rendered if step]
 
     @property
     def anchor(self) -> str:
@@ -94,55 +173,75 @@ def _sections(*items: Section) -> dict[str, Section]:
 
 SECTIONS: dict[str, Section] = _sections(
     Section("service-health", "Service health", "P0", PRIMARY, (
-        "check Azure service status and App Service app-castiel-api-prod",
-        "restart the App Service if it is wedged", "check recent deployments",
-        "roll back by swapping the slots back if the deploy caused it")),
+        Step("check Azure service status", cloud=True),
+        Step("check {app_service}", "az webapp show --query state", "-n {app_service} -g {resource_group}"),
+        Step("restart {app_service} if it is wedged", "az webapp restart", "-n {app_service} -g {resource_group}"),
+        "check recent deployments", "roll back by swapping the slots back if the deploy caused it")),
     Section("dependency-readiness", "Dependency readiness", "P1", PRIMARY, (
         "look at which dependency /health/ready reports down",
         "for Cosmos DB see §Database connection, for Redis see §Cache issues",
-        "check firewall rules and connection strings in Key Vault")),
+        Step("check firewall rules and connection strings in Key Vault", cloud=True))),
     Section("deployment-verification", "Deployment verification", "P1", PRIMARY, (
         "confirm the slot swap finished and the expected build is live",
         "if the wrong version serves, swap the slots back and redeploy")),
+    Section("pre-deployment-checklist", "Pre-deployment checklist", "P1", SECONDARY, (
+        "do not swap: fix the evidence the failing item names and run the gate again",
+        "each item reads what the pipeline exported; update the release manifest when it points elsewhere")),
+    Section("rollback", "Rollback", "P0", SECONDARY, (
+        "swap the slots back: az webapp deployment slot swap --resource-group rg-castiel-prod "
+        "--name app-castiel-api-prod --slot production --target-slot staging",
+        "check the staging slot's health and version before relying on it",
+        "for a configuration change, revert the app setting (az webapp config appsettings set/delete) and restart",
+        "if swaps are slow, check the slot's warm-up (applicationInitialization) and the App Service plan")),
     Section("critical-flows", "Critical user flows", "P1", PRIMARY, (
         "reproduce the failing flow by hand against the target",
-        "check logs in Application Insights for the failing route",
+        "check logs in {app_insights} for the failing route",
         "roll back the deploy if the flow worked in the previous release")),
     Section("admin-security", "Admin endpoint security", "P0", PRIMARY, (
         "treat an open admin endpoint as a security incident: isolate it",
         "restore the bearer-token check and rotate the admin token in Key Vault",
         "preserve logs and notify the security team")),
     Section("high-error-rate", "High error rate", "P1", PRIMARY, (
-        "check recent deployments", "query exceptions in Application Insights by type",
+        "check recent deployments", "query exceptions in {app_insights} by type",
         "verify database connectivity", "check rate limit configuration and authentication logs")),
     Section("slow-response-times", "Slow response times", "P1", PRIMARY, (
         "list slow endpoints at /api/admin/performance/slow", "optimise slow queries and add missing indexes",
-        "improve the cache hit rate", "scale out the App Service")),
+        "improve the cache hit rate",
+        Step("scale out {app_service_plan}", "az appservice plan update --number-of-workers N",
+             "-n {app_service_plan} -g {resource_group}", cloud=True))),
     Section("database-connection", "Database connection", "P0", SECONDARY, (
-        "check cosmos-castiel-prod status (az cosmosdb show)", "verify the connection string in Key Vault",
-        "check the firewall rules and RU provisioning")),
+        Step("check {cosmos_account} status", "az cosmosdb show", "-n {cosmos_account} -g {resource_group}"),
+        Step("verify the connection string in Key Vault", cloud=True),
+        Step("check the firewall rules and RU provisioning", cloud=True))),
     Section("database-capacity", "Database capacity", "P2", SECONDARY, (
-        "scale the container's RU/s (az cosmosdb sql container throughput update)",
+        # The finding already names the account; this command reads the same on every target.
+        Step("scale the container's RU/s", "az cosmosdb sql container throughput update"),
         "optimise the queries that consume the most RUs")),
     Section("database-indexes", "Database containers and indexes", "P1", SECONDARY, (
-        "create a missing container with the partition key the app expects (az cosmosdb sql container create)",
+        Step("create a missing container with the partition key the app expects", "az cosmosdb sql container create",
+             "-a {cosmos_account} -g {resource_group}"),
         "a partition key cannot change in place: create a new container with the right key and copy the data",
-        "add the missing paths to the indexing policy (az cosmosdb sql container update --idx @policy.json) "
-        "and wait for the index transformation to finish")),
+        Step("add the missing paths to the indexing policy", "az cosmosdb sql container update --idx @policy.json",
+             "-a {cosmos_account} -g {resource_group}"),
+        "wait for the index transformation to finish")),
     Section("cache-issues", "Cache issues", "P2", SECONDARY, (
-        "check /api/admin/cache/stats and redis-castiel-prod memory",
+        "check /api/admin/cache/stats and {redis_name} memory",
         "clear stale entries (POST /api/admin/cache/clear with a pattern)",
-        "adjust TTLs and review key patterns", "scale Redis if memory stays high")),
+        "adjust TTLs and review key patterns",
+        Step("scale {redis_name} if memory stays high", "az redis update --sku ...",
+             "-n {redis_name} -g {resource_group}", cloud=True))),
     Section("queue-backlog", "Queue backlog", "P2", SECONDARY, (
         "check the queue workers' health and restart stuck workers",
         "inspect the dead-letter queue", "scale out the workers")),
     Section("embedding-failures", "Embedding failures", "P2", PRIMARY, (
         "check Azure OpenAI service status and quota", "retry failed jobs once the provider recovers")),
     Section("infrastructure-capacity", "Infrastructure capacity", "P2", SECONDARY, (
-        "find the process or endpoint that uses the CPU or memory", "scale up or out the App Service plan")),
+        "find the process or endpoint that uses the CPU or memory",
+        Step("scale up or out {app_service_plan}", "az appservice plan update",
+             "-n {app_service_plan} -g {resource_group}", cloud=True))),
     Section("error-leaks", "Error leaks", "P1", PRIMARY, (
-        "turn off detailed error pages and debug mode in the App Service configuration",
-        "answer errors with the generic JSON error body and log the exception to Application Insights",
+        "turn off detailed error pages and debug mode in the configuration of {app_service}",
+        "answer errors with the generic JSON error body and log the exception to {app_insights}",
         "review what the leaked lines exposed (paths, queries, versions) and rotate any secret among them")),
     Section("security-headers", "Security headers", "P2", PRIMARY, (
         "add Strict-Transport-Security, X-Content-Type-Options: nosniff and a frame policy in the API middleware",
@@ -150,7 +249,7 @@ SECTIONS: dict[str, Section] = _sections(
     Section("tls-certificates", "TLS certificates", "P1", SECONDARY, (
         "renew the certificate (App Service managed certificate or the Key Vault certificate) and rebind it",
         "check that auto-renewal is on and the issuer can renew",
-        "verify the served chain: openssl s_client -connect api.castiel.com:443 -servername api.castiel.com")),
+        Step("verify the served chain of {host}", "openssl s_client", "-connect {authority} -servername {host}"))),
     Section("api-contract", "API contract", "P1", PRIMARY, (
         "reproduce the failing request with the curl line above",
         "fix the handler so it validates its input and answers 4xx, never 5xx",
@@ -191,20 +290,34 @@ def section(key: str) -> Section:
     return SECTIONS[key]
 
 
-def remedy_line(key: str) -> str:
-    """One line: ``runbook §Title: step; step; ...``."""
+_target = Resources(local=False)
+
+
+def use_resources(resources: Resources) -> None:
+    """Name this target's resources in every remedy from now on (the plugin calls it once per process).
+
+    A process-wide setting, not a pytest stash: check.fail() and the watch
+    build messages without a pytest config at hand.
+    """
+    global _target
+    _target = resources
+
+
+def remedy_line(key: str, resources: Resources | None = None) -> str:
+    """One line: ``runbook §Title: step; step; ...``, naming the target's resources."""
     entry = SECTIONS[key]
-    return f"runbook §{entry.title}: {'; '.join(entry.remedy)}"
+    return f"runbook §{entry.title}: {'; '.join(entry.steps(resources or _target))}"
 
 
-def failure_message(section_key: str, finding: str, *, source: str, window: str | None = None) -> str:
+def failure_message(section_key: str, finding: str, *, source: str, window: str | None = None,
+                    resources: Resources | None = None) -> str:
     """The standard failure text: finding, where and over what it was measured, and the remedy.
 
     >>> failure_message("service-health", "GET /health returned 503 (expected 200)", source="https://x/health")
     'GET /health returned 503 (expected 200) (source: https://x/health) -> runbook §Service health: ...'
     """
     where = f"over {window}, " if window else ""
-    return f"{finding} ({where}source: {source}) -> {remedy_line(section_key)}"
+    return f"{finding} ({where}source: {source}) -> {remedy_line(section_key, resources)}"
 
 
 def _minutes(seconds: float) -> str:

@@ -36,23 +36,29 @@ def register_section(name: str, fields: dict[str, Field]) -> None:
     _SECTIONS.setdefault(name, {}).update(fields)
 
 
-def validate(raw: dict[str, Any], *, where: str) -> dict[str, Any]:
-    """Return the settings with defaults filled in, or raise a one-line ConfigError."""
-    _refuse_inline_secrets(raw, where, path="")
+def validate(raw: dict[str, Any], *, where: str,
+             sections: dict[str, dict[str, Field]] | None = None) -> dict[str, Any]:
+    """Return the settings with defaults filled in, or raise a one-line ConfigError.
+
+    ``sections``: another file's schema (the release manifest); default: the environment file's.
+    """
+    sections = _SECTIONS if sections is None else sections
+    _refuse_inline_secrets(raw, where, path="", sections=sections)
     settings = {}
     for section, table in raw.items():
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: '{section}' must be a [section] table -> write [{section}] with keys under it")
-        settings[section] = _validate_section(section, table, where)
-    for section in _SECTIONS.keys() - settings.keys():
-        settings[section] = _validate_section(section, {}, where)
+        settings[section] = _validate_section(section, table, where, sections)
+    for section in sections.keys() - settings.keys():
+        settings[section] = _validate_section(section, {}, where, sections)
     return settings
 
 
-def _validate_section(section: str, table: dict[str, Any], where: str) -> dict[str, Any]:
-    if section not in _SECTIONS:
-        raise ConfigError(f"{where}: unknown section [{section}] -> {_suggest(section, sorted(_SECTIONS))}")
-    fields = _SECTIONS[section]
+def _validate_section(section: str, table: dict[str, Any], where: str,
+                      sections: dict[str, dict[str, Field]]) -> dict[str, Any]:
+    if section not in sections:
+        raise ConfigError(f"{where}: unknown section [{section}] -> {_suggest(section, sorted(sections))}")
+    fields = sections[section]
     for key in table:
         if key not in fields:
             raise ConfigError(f"{where}: [{section}] unknown key '{key}' -> {_suggest(key, sorted(fields))}")
@@ -175,8 +181,8 @@ _URL_USERINFO = re.compile(r"(?i)^\s*[a-z][a-z0-9+.-]*://[^/?#\s]*@")
 _QUERY_CREDENTIALS = {"code", "key"}  # besides the names redaction already treats as sensitive
 
 
-def _is_secret_key(section: str, key: str) -> bool:
-    field = _SECTIONS.get(section, {}).get(key)
+def _is_secret_key(section: str, key: str, sections: dict[str, dict[str, Field]] = _SECTIONS) -> bool:
+    field = sections.get(section, {}).get(key)
     return redaction.is_sensitive_name(key) or (field is not None and field.convert is to_secret_ref)
 
 
@@ -184,23 +190,25 @@ def _is_reference(value: Any) -> bool:
     return isinstance(value, dict) and bool({"env", "keyvault"} & set(value))
 
 
-def _refuse_inline_secrets(table: dict[str, Any], where: str, path: str) -> None:
+def _refuse_inline_secrets(table: dict[str, Any], where: str, path: str,
+                           sections: dict[str, dict[str, Field]] = _SECTIONS) -> None:
     for key, value in table.items():
         dotted = f"{path}.{key}" if path else key
         section, _, name = dotted.rpartition(".")
         if isinstance(value, dict) and not _is_reference(value):
-            _refuse_inline_secrets(value, where, dotted)
-        elif not isinstance(value, dict) and _is_secret_key(section, name):
+            _refuse_inline_secrets(value, where, dotted, sections)
+        elif not isinstance(value, dict) and _is_secret_key(section, name, sections):
             raise _secret_written(where, section, name)
         for text in (value if isinstance(value, list) else [value]):
             if isinstance(text, str):
-                _refuse_credential_text(text, where, section, name)
+                _refuse_credential_text(text, where, section, name, sections)
 
 
-def _refuse_credential_text(text: str, where: str, section: str, name: str) -> None:
+def _refuse_credential_text(text: str, where: str, section: str, name: str,
+                            sections: dict[str, dict[str, Field]]) -> None:
     if _URL_USERINFO.match(text) or _query_has_credential(text):
         raise ConfigError(f"{where}: [{section}] {name}: the URL carries a credential (value not shown) "
-                          f"-> {_url_fix(section, name)}")
+                          f"-> {_url_fix(section, name, sections)}")
     if _CREDENTIAL_SHAPES.search(text):
         raise _secret_written(where, section, name)
 
@@ -211,8 +219,8 @@ def _query_has_credential(text: str) -> bool:
     return any(redaction.is_sensitive_name(name) or name in _QUERY_CREDENTIALS for name in names)
 
 
-def _url_fix(section: str, name: str) -> str:
-    field = _SECTIONS.get(section, {}).get(name)
+def _url_fix(section: str, name: str, sections: dict[str, dict[str, Field]]) -> str:
+    field = sections.get(section, {}).get(name)
     if field is not None and field.convert is to_str_or_ref:
         return f'give the whole URL as a reference: {name} = {{ env = "VARIABLE" }}'
     return ('remove it from the URL; credentials come from references, '
@@ -288,6 +296,11 @@ register_section("azure", {
 
 # --- component checks: each block belongs to one feature; edit only your block ----------------
 
+register_section("health", {  # health checks
+    # the keys /health/ready must report: a dependency missing from its map fails, named
+    "dependencies": Field(to_str_list, ["cosmos", "redis", "embedding_queue"], '["cosmos", "redis", "embedding_queue"]'),
+})
+
 register_section("redis", {  # cache checks, and the work queues that live on Redis lists
     # a redis:// or rediss:// URL, or Azure's "host:6380,password=...,ssl=True" string, always as a reference
     "url": Field(to_str_or_ref, None, '{ env = "CASTIEL_REDIS_URL" }  (or "sandbox")'),
@@ -360,6 +373,15 @@ register_section("security", {  # security checks
     "hsts_min_age_s": Field(to_number, 15768000.0, "31536000"),  # six months, the usual floor
 })
 
+register_section("slots", {  # the rollback drill and the rollback gate (drillbook.gates)
+    "slot": Field(to_str, "staging", '"staging"'),  # the deployment slot that swaps with production
+    # the slot's own address, for its /health; default on the sandbox: its slot route
+    "slot_url": Field(to_url, None, '"https://app-castiel-api-prod-staging.azurewebsites.net"'),
+    "swap_objective_s": Field(to_positive, 300.0, "300"),  # a swap and a swap back each flip /health within this
+    "restart_objective_s": Field(to_positive, 300.0, "300"),  # a restart answers healthy within this
+    "poll_interval_s": Field(to_positive, 1.0, "1"),
+})
+
 register_section("contract", {  # contract checks
     "max_examples": Field(to_positive, 20.0, "20"),  # per operation and generation mode
     "max_seconds": Field(to_positive, 60.0, "60"),  # the whole contract run
@@ -367,3 +389,13 @@ register_section("contract", {  # contract checks
     "negative_data": Field(to_bool, True, "true"),  # also send what the schema forbids: 4xx expected, never 5xx
     "exclude": Field(to_route_list, [], '["POST /api/admin/cache/clear"]'),
 })
+
+register_section("smoke", {  # critical flows, and the tenant every drill's data lives under
+    # a tenant with a few long-lived shards the read-only flow lists and reads; drill writes go to
+    # "<drill_tenant>-<run id>" tenants and are removed afterwards
+    "drill_tenant": Field(to_str, "drillbook-drill", '"drillbook-drill"'),
+})
+
+from drillbook.load._schema import LOAD_FIELDS  # noqa: E402 - the load block's own fields and converters
+
+register_section("load", LOAD_FIELDS)  # load drills: users, duration, stages (shapes as data), workers, windows

@@ -4,6 +4,10 @@ The controller makes a run directory and exports it; the first process that
 needs the sandbox starts it under a file lock and records its URL and pid
 there, the others read them. ``DRILLBOOK_SANDBOX_URL`` reuses a sandbox that is
 already running (``python -m sandbox``) and then nothing is started or stopped.
+
+The run directory is named after the controller's pid (``drillbook-run-<pid>-*``):
+Ctrl-C cannot interrupt its removal, and the next run removes the directory of
+a controller that was killed.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import shutil
 import signal
 import socket
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,11 +33,13 @@ SANDBOX_URL_VAR = "DRILLBOOK_SANDBOX_URL"
 RUN_DIR_VAR = "DRILLBOOK_RUN_DIR"
 CONTROLLER_PID_VAR = "DRILLBOOK_CONTROLLER_PID"
 TOKEN_VARS = ("CASTIEL_ADMIN_TOKEN", "SANDBOX_FAULT_TOKEN")
+RUN_DIR_PREFIX = "drillbook-run-"
 
 
 def prepare_run_dir() -> Path:
     """Create the run directory and generate sandbox tokens; workers inherit both."""
-    run_dir = Path(tempfile.mkdtemp(prefix="drillbook-run-"))
+    sweep_stale_run_dirs()
+    run_dir = Path(tempfile.mkdtemp(prefix=f"{RUN_DIR_PREFIX}{os.getpid()}-"))
     os.environ[RUN_DIR_VAR] = str(run_dir)
     os.environ[CONTROLLER_PID_VAR] = str(os.getpid())
     if not os.environ.get(SANDBOX_URL_VAR):
@@ -67,11 +74,71 @@ def _answering(url: str, timeout_s: float = 2.0) -> str:
 
 
 def finish_run_dir(run_dir: Path) -> None:
-    """Stop the sandbox this run started (if any) and remove the run directory."""
-    state = run_dir / "sandbox.json"
-    if state.exists():
-        _terminate(json.loads(state.read_text())["pid"])
-    shutil.rmtree(run_dir, ignore_errors=True)
+    """Stop the sandbox this run started (if any) and remove the run directory; Ctrl-C waits for it."""
+    with _sigint_ignored():  # a second Ctrl-C here used to print a traceback and leave both behind
+        try:
+            _stop_recorded_sandbox(run_dir)
+        finally:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def sweep_stale_run_dirs(parent: Path | None = None) -> list[Path]:
+    """Remove the run directories of controllers that are gone (SIGKILL), and any sandbox still in them."""
+    swept = []
+    for run_dir in Path(parent or tempfile.gettempdir()).glob(f"{RUN_DIR_PREFIX}*"):
+        owner = _owner_pid(run_dir)
+        if owner is None or _alive(owner):
+            continue
+        _stop_recorded_sandbox(run_dir, only_if_sandbox=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        swept.append(run_dir)
+    return swept
+
+
+def _stop_recorded_sandbox(run_dir: Path, *, only_if_sandbox: bool = False) -> None:
+    try:
+        pid = int(json.loads((run_dir / "sandbox.json").read_text())["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no sandbox was started, or its start was interrupted before it was recorded
+    if not only_if_sandbox or _is_sandbox(pid):  # a stale pid may belong to someone else by now
+        _terminate(pid)
+
+
+def _owner_pid(run_dir: Path) -> int | None:
+    """The controller pid in ``drillbook-run-<pid>-xxxx``; None for a directory that is not ours."""
+    pid = run_dir.name[len(RUN_DIR_PREFIX):].split("-", 1)[0]
+    if not pid.isdigit() or not run_dir.is_dir() or run_dir.stat().st_uid != os.getuid():
+        return None
+    return int(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_sandbox(pid: int) -> bool:
+    try:
+        return b"sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _start(version: str | None) -> dict:

@@ -68,10 +68,14 @@ def keys_without_ttl(client: redis.Redis, prefix: str, count: int = 3) -> Iterat
 
 @contextmanager
 def clients_paused(client: redis.Redis, pause_ms: int = 300) -> Iterator[None]:
-    """CLIENT PAUSE over and over: every command waits for the pause to end (a slow Redis, not a dead one)."""
+    """CLIENT PAUSE over and over: every command waits for the pause to end (a slow Redis, not a dead one).
+
+    The next PAUSE is sent halfway through the current one, so Redis queues it and starts it the
+    moment the current one ends: no gap for a command to slip through, however late this thread runs.
+    """
     try:
         with _repeated("clients-paused", lambda: client.execute_command("CLIENT", "PAUSE", pause_ms, "ALL"),
-                       pause_ms / 1000):
+                       pause_ms / 2000):
             yield
     finally:
         client.execute_command("CLIENT", "UNPAUSE")

@@ -6,7 +6,7 @@ from redis_faults import (
 
 CACHE = ("-m", "cache")
 CHECKS = ("checks/test_cache.py",)
-REMEDY = "-> runbook §Cache issues: check /api/admin/cache/stats and redis-castiel-prod memory*"
+REMEDY = "-> runbook §Cache issues: check /api/admin/cache/stats and the sandbox's redis memory*"  # never prod's
 
 
 def test_cache_checks_pass_on_a_healthy_sandbox(run_drill, faults):
@@ -78,7 +78,7 @@ def test_paused_redis_fails_ping_at_the_timeout(run_drill, faults):
     result = run_drill(*CACHE, "-k", "ping", paths=CHECKS)
     result.stdout.fnmatch_lines([f"*Redis PING failed: TimeoutError: Timeout reading from *{REMEDY}"])
     result.assert_outcomes(failed=1)
-    assert result.duration < 30
+    assert result.duration < 90  # a busy machine's start, not minutes of retries
 
 
 def test_slow_redis_fails_ping_with_the_median(run_drill, faults, sandbox_redis):

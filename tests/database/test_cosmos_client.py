@@ -12,7 +12,7 @@ from drillbook.clients.cosmos_canary import CanaryError, run_canary
 from drillbook.database_checks import check_canary, check_containers, check_read_latency
 
 TIMEOUT_S = 1.0
-SLACK_S = 0.6  # process scheduling; a retry would cost another whole timeout
+SLACK_S = 0.9  # process scheduling on a busy machine; a retry would cost another whole timeout
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_a_paused_cosmos_costs_one_timeout_per_call_then_the_breaker_answers(tar
         again, took_again = elapsed(target.call, "read database castiel", database.read)
     assert str(error) == "read database castiel: no answer within 1 s (read timeout)"
     assert TIMEOUT_S <= took < TIMEOUT_S + SLACK_S
-    assert again.reason.endswith("(earlier in this run; not retried)") and took_again < 0.05
+    assert again.reason.endswith("(earlier in this run; not retried)") and took_again < TIMEOUT_S / 2
 
 
 def test_connecting_to_a_paused_cosmos_is_bounded_too(settings, cosmos_outage):
@@ -56,7 +56,7 @@ def test_a_stopped_cosmos_is_refused_at_once(settings, cosmos_outage):
     with cosmos_outage("stop"):
         error, took = elapsed(CosmosTarget(settings).database)
     assert error.reason == "cannot connect: connection refused" and error.status is None
-    assert took < 0.5
+    assert took < TIMEOUT_S  # no timeout was waited
 
 
 def test_a_missing_container_is_a_404_not_a_dead_connection(target):

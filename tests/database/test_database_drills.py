@@ -2,7 +2,8 @@
 
 CHECKS = ("checks",)
 DATABASE = ("-m", "database")  # fnmatch patterns below: "[[]" is a literal "["
-CONNECTION_REMEDY = "-> runbook §Database connection: check cosmos-castiel-prod status*"
+# A local run names the sandbox's parts, never production's.
+CONNECTION_REMEDY = "-> runbook §Database connection: check the sandbox's Cosmos server status*"
 SCHEMA_REMEDY = "-> runbook §Database containers and indexes: create a missing container*"
 CASTIEL_POLICY = {"indexingMode": "consistent", "includedPaths": [{"path": "/*"}],
                   "excludedPaths": [{"path": "/embedding/*"}, {"path": '/"_etag"/?'}]}
@@ -26,7 +27,7 @@ def test_stopped_cosmos_fails_every_check_within_seconds(run_drill, cosmos_outag
     ])
     result.stdout.fnmatch_lines(["*canary in scratch container drillbook_canary: *connection refused "
                                  "(earlier in this run; not retried)*"])
-    assert result.duration < 30
+    assert result.duration < 90  # a busy machine's start, not minutes of retries
 
 
 def test_paused_cosmos_fails_at_the_timeout_not_minutes_later(run_drill, cosmos_outage):
@@ -35,7 +36,7 @@ def test_paused_cosmos_fails_at_the_timeout_not_minutes_later(run_drill, cosmos_
     result.assert_outcomes(failed=3, skipped=1)
     result.stdout.fnmatch_lines([f"*Cosmos DB unreachable: connect to http://127.0.0.1:*: no answer within 2 s *"
                                  f"(source: http://127.0.0.1:*/dbs/castiel) {CONNECTION_REMEDY}"])
-    assert result.duration < 30  # a 2 s timeout, once: the breaker answers the later checks at once
+    assert result.duration < 90  # a 2 s timeout, once: the breaker answers the later checks at once
 
 
 def test_reads_slower_than_the_budget_fail_with_the_measured_median(run_drill, faults, local_variant):

@@ -6,13 +6,42 @@ HEAVY = ("azure", "locust", "schemathesis", "gevent", "redis", "matplotlib")
 
 def test_smoke_passes_on_a_healthy_sandbox(run_drill, faults):
     result = run_drill(*SMOKE)
+    result.assert_outcomes(passed=10)
+
+
+def test_smoke_without_destructive_drills_still_reads_shards(run_drill, faults):
+    """Production after a deploy runs no write; the data path is still exercised by the drill tenant's reads."""
+    result = run_drill("-m", "smoke and not destructive", "-v")
     result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines(["*test_drill_tenant_shards_list_and_read PASSED*"])
+    assert "round_trip" not in result.stdout.str()
 
 
-def test_failing_shard_read_names_the_route_and_remedy(run_drill, faults):
+def test_a_failing_shard_read_fails_the_read_only_flow(run_drill, faults):
     faults.inject("/api/shards/{id}", status=500, error_rate=1.0)
-    result = run_drill(*SMOKE, "-k", "round_trip")
+    result = run_drill(*SMOKE, "-k", "drill_tenant")
+    result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*GET /api/shards/* returned 500 (expected 200)*-> runbook §Critical user flows*"])
+
+
+def test_a_drill_tenant_without_shards_says_how_to_seed_it(run_drill, faults, env_file):
+    path = env_file('\n[smoke]\ndrill_tenant = "drillbook-nobody"\n')
+    result = run_drill(*SMOKE, f"--env-file={path}", "-k", "drill_tenant")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*GET /api/shards lists no shard of the drill tenant 'drillbook-nobody' -> if the "
+                                 "data is intact, seed the tenant once (see README, ?smoke? drill_tenant)*"])
+
+
+def test_failing_shard_read_names_the_route_and_remedy_and_what_was_left(run_drill, faults, tmp_path):
+    import json
+
+    faults.inject("/api/shards/{id}", status=500, error_rate=1.0)  # the read fails, and so does every delete
+    result = run_drill(*SMOKE, "-k", "round_trip", f"--journal-dir={tmp_path / 'journal'}")
+    result.stdout.fnmatch_lines(["*GET /api/shards/* returned 500 (expected 200)*-> runbook §Critical user flows*"])
+    result.stdout.fnmatch_lines(["1 drill writes of tenant drillbook-drill-* are still on the target -> the next "
+                                 "drill removes them*"])  # an error at teardown: the test had failed already
+    entry = json.loads((tmp_path / "journal" / "drills.jsonl").read_text().splitlines()[-1])
+    assert entry["drill_writes_left"] == 1 and entry["interrupted"] is False
 
 
 def test_admin_route_opened_without_auth_is_a_security_failure(run_drill, faults):

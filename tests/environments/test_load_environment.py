@@ -121,6 +121,15 @@ def test_a_file_without_auth_resolves_with_no_secrets(tmp_path):
     assert env.secret("admin_token") is None
 
 
+def test_health_dependencies_default_to_castiels(tmp_path):
+    for name in ("local", "staging", "production"):
+        assert load_environment(name).section("health")["dependencies"] == ["cosmos", "redis", "embedding_queue"]
+    path = tmp_path / "x.toml"
+    path.write_text('[target]\ntier = "local"\nbase_url = "sandbox"\n[health]\ndependencies = "cosmos"\n')
+    with pytest.raises(ConfigError, match=r"\[health\] dependencies = 'cosmos' is invalid -> expected a list of strings"):
+        load_environment(path=path)
+
+
 def test_an_env_file_is_named_by_its_stem_or_its_target_name(tmp_path):
     assert load_environment(path=write(tmp_path, GOOD, name="canary.toml")).name == "canary"
     named = GOOD.replace('tier = "staging"', 'tier = "staging"\nname = "canary-eu"')

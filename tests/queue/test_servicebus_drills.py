@@ -69,7 +69,7 @@ def test_unreachable_namespace_fails_both_quickly(bus, run_servicebus):
     result.stdout.fnmatch_lines(["*Service Bus 127.0.0.1:9 is unreachable: *Connection refused -> check the "
                                  f"namespace name, DNS and the firewall (source: sb://127.0.0.1:9) {REMEDY}"])
     result.assert_outcomes(failed=2)
-    assert result.duration < 30
+    assert result.duration < 90  # a busy machine's start, not minutes of retries
 
 
 def test_no_queues_listed_skips_with_the_fix(run_drill):

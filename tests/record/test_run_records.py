@@ -58,7 +58,7 @@ def test_editing_a_real_run_s_journal_or_artifact_fails_verify_at_that_entry(run
     assert any(name.endswith("junit-1.xml") for name in entries[0]["artifacts"])
     assert any(name.endswith("-result.json") for name in entries[0]["artifacts"])
     assert entries[0]["operator"] and entries[0]["duration_s"] > 0 and entries[0]["kinds"] == {"smoke": "passed"}
-    assert entries[0]["commit"] and entries[0]["interrupted"] == []
+    assert entries[0]["commit"] and entries[0]["interrupted_drills"] == []
     assert (entries[0]["markers"], entries[0]["keyword"], entries[0]["expected_version"]) == ("health", "live", None)
 
     junit = (tmp_path / "junit-1.xml").read_text()
@@ -101,7 +101,7 @@ def test_an_interrupted_watch_is_recorded_as_interrupted(run_drill, faults, tmp_
                 os.killpg(run.pid, signal.SIGKILL)
     entry = json.loads((tmp_path / "drills.jsonl").read_text())
     assert entry["exit_status"] == 2 and entry["kinds"] == {"watch": "interrupted"}
-    assert [n.split("::")[-1] for n in entry["interrupted"]] == ["test_post_deploy_watch_holds_the_runbook_thresholds"]
+    assert [n.split("::")[-1] for n in entry["interrupted_drills"]] == ["test_post_deploy_watch_holds_the_runbook_thresholds"]
 
 
 def test_a_run_without_drills_leaves_latest_alone(run_drill, faults):

@@ -7,6 +7,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from sandbox.runner import SandboxError
+
 
 def test_fault_control_requires_the_token(sandbox):
     for headers in ({}, {"X-Fault-Token": "wrong"}):
@@ -37,8 +39,8 @@ def test_latency_fault_delays_the_real_answer(api, faults):
 def test_hang_lasts_until_the_fault_expires(api, faults):
     faults.inject("/health", hang=True, ttl_s=1)
     started = time.monotonic()
-    response = api.get("/health", timeout=5)
-    assert 0.9 <= time.monotonic() - started < 3 and response.status_code == 200
+    response = api.get("/health", timeout=30)
+    assert 0.9 <= time.monotonic() - started < 20 and response.status_code == 200  # not a hang that outlives its fault
 
 
 def client_gone_count(api) -> float:
@@ -52,7 +54,7 @@ def test_hang_times_out_a_client_and_ends_when_it_disconnects(api, faults, sandb
     before = client_gone_count(api)
     with pytest.raises(httpx.ReadTimeout):
         httpx.get(f"{sandbox.url}/health", timeout=0.3)  # a one-off client: its socket closes here
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 30
     while client_gone_count(api) == before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert client_gone_count(api) == before + 1
@@ -61,7 +63,7 @@ def test_hang_times_out_a_client_and_ends_when_it_disconnects(api, faults, sandb
 def test_clearing_faults_releases_a_hang(sandbox, faults):
     faults.inject("/health", hang=True, ttl_s=60)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(httpx.get, f"{sandbox.url}/health", timeout=5)
+        pending = pool.submit(httpx.get, f"{sandbox.url}/health", timeout=30)
         time.sleep(0.2)
         faults.clear()
         assert pending.result().status_code == 200
@@ -100,3 +102,16 @@ def test_invalid_fault_is_refused_with_the_reason(sandbox):
     response = httpx.post(f"{sandbox.url}/_sandbox/faults", json={"route": "/health", "ttl_s": 99999},
                           headers={"X-Fault-Token": sandbox.fault_token}, timeout=5)
     assert response.status_code == 422 and "body.ttl_s: above the maximum 3600" in response.json()["details"]
+
+
+def test_a_hidden_dependency_leaves_the_ready_map_until_reset(api, faults):
+    assert faults.hide_dependency("cosmos") == {"hidden": ["cosmos"]}
+    response = api.get("/health/ready")
+    assert response.status_code == 200 and sorted(response.json()["dependencies"]) == ["embedding_queue", "redis"]
+    faults.reset()
+    assert sorted(api.get("/health/ready").json()["dependencies"]) == ["cosmos", "embedding_queue", "redis"]
+
+
+def test_hiding_an_unknown_dependency_is_refused(sandbox, faults):
+    with pytest.raises(SandboxError, match="422.*use one of: redis, cosmos, embedding_queue"):
+        faults.hide_dependency("search")

@@ -14,7 +14,10 @@ def test_live_answers_alive(api):
 
 def test_keep_alive_requests_are_not_delayed_by_nagle(api):
     api.get("/health/live")
-    started = time.perf_counter()
+    took = []
     for _ in range(20):
+        started = time.perf_counter()
         api.get("/health/live")
-    assert (time.perf_counter() - started) / 20 < 0.02  # 40 ms each when TCP_NODELAY is missing
+        took.append(time.perf_counter() - started)
+    # Nagle delays every keep-alive request by 40 ms; the fastest of 20 is quick even on a busy machine.
+    assert min(took) < 0.03

@@ -40,7 +40,7 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def gone(pids: set[int], timeout: float = 3.0) -> bool:
+def gone(pids: set[int], timeout: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -56,7 +56,7 @@ def launch_by_hand(tmp_path, env_overrides=None):
                             text=True)
 
 
-def wait_file(path: Path, timeout: float = 20.0) -> None:
+def wait_file(path: Path, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -75,7 +75,7 @@ def test_sigint_to_the_sandbox_exits_cleanly_with_its_children():
     running = start_sandbox()
     tree = family(running.pid)
     os.kill(running.pid, signal.SIGINT)
-    assert gone(tree, timeout=5)
+    assert gone(tree)
     assert running.stop() == 0
 
 
@@ -96,7 +96,7 @@ def test_python_m_sandbox_prints_where_and_exits_0_on_sigint(tmp_path):
     assert stat.S_IMODE(ready_file.stat().st_mode) == 0o600
     assert httpx.get(f"{record['url']}/health", timeout=5).json()["status"] == "healthy"
     proc.send_signal(signal.SIGINT)
-    stdout, _ = proc.communicate(timeout=10)
+    stdout, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0
     lines = stdout.splitlines()
     assert lines[0].startswith(f"sandbox: ready at {record['url']} (redis 127.0.0.1:")
@@ -116,7 +116,7 @@ def test_a_dependency_that_cannot_start_is_one_line_and_exit_2(tmp_path):
     while proc.poll() is None:
         tree |= family(proc.pid)
         time.sleep(0.02)
-    _, stderr = proc.communicate(timeout=20)
+    _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2
     first = stderr.splitlines()[0]
     log = tmp_path / "work" / "cosmos.log"
@@ -140,7 +140,7 @@ def test_sigterm_by_pid_alone_leaves_no_files_behind():
     running = start_sandbox()
     workdir = running.log_path.parent
     os.kill(running.pid, signal.SIGTERM)  # what a launcher holding only the pid does
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 20
     while workdir.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not workdir.exists()

@@ -35,3 +35,15 @@ def test_percentile_is_nearest_rank():
 def test_public_api_is_pinned():
     assert sandbox.__all__ == ["FaultControl", "SandboxError", "SandboxProcess", "start_sandbox"]
     assert sandbox.start_sandbox.__module__ == "sandbox.runner"
+
+
+def test_the_exit_with_watch_sees_a_live_and_a_gone_launcher():
+    import os
+    import subprocess
+    import sys
+
+    from sandbox.__main__ import alive
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert alive(os.getpid()) and not alive(child.pid)

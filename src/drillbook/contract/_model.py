@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+
+SELECTIONS = ("all", "reads", "writes")
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,10 @@ class ContractSettings:
     user_agent: str = "drillbook"
     admin_token: str | None = field(default=None, repr=False)  # sent to safe methods that declare security
     writes_refused: str | None = None  # why writes are not fuzzed, for the report
+    select: str = "all"  # "reads" (GET, HEAD, OPTIONS), "writes" (the rest) or both
+    environment: str = ""  # names the ledger of drill writes, so a later run of the same target sweeps it
+    drill_tenant: str = "drillbook-drill"  # writes go to "<drill_tenant>-<run id>"
+    ledger_dir: Path | None = None  # where the ledger of drill writes lives; None: in memory only
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,10 @@ class ContractReport:
     skipped_writes: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    writes_tenant: str | None = None  # the drill tenant every write carried
+    writes_created: int = 0
+    writes_left: int = 0  # what cleanup could not remove (its ledger stays for the next run)
+    swept: list[tuple[str, int, int]] = field(default_factory=list)  # earlier killed runs: (tenant, created, left)
 
     @property
     def failures(self) -> list[ContractFailure]:

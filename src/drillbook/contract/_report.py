@@ -33,8 +33,19 @@ def describe_report(report: ContractReport, *, failures_only: bool = False) -> s
         lines.append(f"writes not fuzzed on this tier: {', '.join(report.skipped_writes)}")
     if report.excluded:
         lines.append(f"excluded by [contract] exclude: {', '.join(report.excluded)}")
+    lines += describe_writes(report)
     lines += [describe_failure(f) for f in report.failures]
     return "\n".join(lines)
+
+
+def describe_writes(report: ContractReport) -> list[str]:
+    """What the drill wrote under its tenant, and whether anything stayed on the target."""
+    lines = [f"swept a killed run's writes (tenant {tenant}): {created} recorded, {left} left"
+             for tenant, created, left in report.swept]
+    if report.writes_tenant:
+        outcome = f"{report.writes_left} left" if report.writes_left else "all removed"
+        lines.append(f"drill writes under tenant {report.writes_tenant}: {report.writes_created} created, {outcome}")
+    return lines
 
 
 def curl_of(case, headers: dict, settings: ContractSettings) -> str:

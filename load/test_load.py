@@ -1,0 +1,18 @@
+"""The quarterly load drill: Castiel's critical flows under load, judged by the runbook's alert rules."""
+
+import pytest
+
+from drillbook.journal import RECORD_PROPERTY
+from drillbook.load import journal_line, run_load_drill, verdict_message
+
+pytestmark = [pytest.mark.load, pytest.mark.destructive]
+
+
+@pytest.mark.runbook("slow-response-times")
+def test_critical_flows_hold_the_runbook_thresholds_under_load(drill_env, load_settings, thresholds, show_progress,
+                                                               record_property):
+    run = run_load_drill(drill_env, load_settings, thresholds, show_progress)
+    record_property(RECORD_PROPERTY, journal_line(run))
+    message = verdict_message(run)
+    if message:
+        pytest.fail(message, pytrace=False)

@@ -1,0 +1,168 @@
+"""Deployment slots: the swap control and the app settings' names, on the sandbox or on App Service.
+
+>>> slots = open_slots(env)
+>>> slots.swap()                       # staging <-> production, returns when the control says done
+>>> slots.setting_names()              # names only; App Service values are dropped on arrival
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Any, Iterator, Protocol
+
+import httpx
+
+from drillbook.environments import Environment
+from drillbook.errors import ConfigError, TargetError
+
+FAULT_TOKEN_VAR = "SANDBOX_FAULT_TOKEN"
+SANDBOX_SLOT_PATH = "/_sandbox/slots/{slot}"
+SWAP_MARGIN_S = 30.0
+# every management call ends: a gate answers within a minute even when Azure does not
+AZURE_BOUNDS = {"connection_timeout": 10, "read_timeout": 30, "retry_total": 1}  # the control call may take the objective and this much more before it is given up
+
+
+class Slots(Protocol):
+    settings_source: str
+    swap_source: str
+
+    def swap(self) -> None: ...
+
+    def setting_names(self) -> list[str]: ...
+
+    def set_setting(self, name: str, value: str) -> None: ...
+
+    def remove_setting(self, name: str) -> None: ...
+
+    def restart(self) -> None: ...
+
+
+def open_slots(env: Environment, **azure_options: Any) -> Slots:
+    """The sandbox's control on the local tier, App Service (azure-mgmt-web) elsewhere."""
+    if env.tier == "local":
+        return SandboxSlots(env.base_url, os.environ.get(FAULT_TOKEN_VAR, ""),
+                            timeout_s=env.section("slots")["swap_objective_s"] + SWAP_MARGIN_S)
+    return AppServiceSlots(env, **azure_options)
+
+
+def slot_url(env: Environment) -> str:
+    """The slot's own address: ``[slots] slot_url``, or the sandbox's route for that slot."""
+    slots = env.section("slots")
+    if slots["slot_url"]:
+        return slots["slot_url"]
+    if env.tier != "local":
+        raise ConfigError(f"{env.path.name}: [slots] slot_url is not set -> add the slot's own address, "
+                          'e.g. slot_url = "https://app-castiel-api-prod-staging.azurewebsites.net"')
+    return env.base_url + SANDBOX_SLOT_PATH.format(slot=slots["slot"])
+
+
+class SandboxSlots:
+    """``/_sandbox/slots/swap`` and ``/_sandbox/settings`` behind X-Fault-Token."""
+
+    def __init__(self, base_url: str, token: str, *, timeout_s: float) -> None:
+        self.base_url, self.timeout_s = base_url.rstrip("/"), timeout_s
+        self.settings_source = f"{self.base_url}/_sandbox/settings"
+        self.swap_source = f"{self.base_url}/_sandbox/slots/swap"
+        self._headers = {"X-Fault-Token": token}
+
+    def swap(self) -> None:
+        self._call("POST", "/_sandbox/slots/swap")
+
+    def setting_names(self) -> list[str]:
+        return list(self._call("GET", "/_sandbox/settings")["names"])
+
+    def set_setting(self, name: str, value: str) -> None:
+        self._call("PUT", f"/_sandbox/settings/{name}", {"value": value})
+
+    def remove_setting(self, name: str) -> None:
+        self._call("DELETE", f"/_sandbox/settings/{name}")
+
+    def restart(self) -> None:
+        self._call("POST", "/_sandbox/restart")
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
+        try:
+            response = httpx.request(method, self.base_url + path, json=body, headers=self._headers,
+                                     timeout=self.timeout_s)
+        except httpx.HTTPError as exc:
+            raise TargetError(f"{method} {path}: no answer from the sandbox control ({type(exc).__name__})") from None
+        if response.status_code != 200:
+            raise TargetError(f"{method} {path} returned {response.status_code}: {response.text[:160]} "
+                              f"(is {FAULT_TOKEN_VAR} the sandbox's fault token?)")
+        return response.json()
+
+
+class AppServiceSlots:
+    """The App Service named in ``[azure]``, through azure-mgmt-web (imported on use)."""
+
+    def __init__(self, env: Environment, **client_options: Any) -> None:
+        azure, slots = env.section("azure"), env.section("slots")
+        if not (azure.get("resource_group") and azure.get("app_service") and azure.get("subscription_id")):
+            raise ConfigError(f"{env.path.name}: [azure] needs subscription_id, resource_group and app_service "
+                              "for slot swaps and app settings -> add them")
+        self.resource_group, self.app, self.slot = azure["resource_group"], azure["app_service"], slots["slot"]
+        self.timeout_s = slots["swap_objective_s"] + SWAP_MARGIN_S
+        self.settings_source = f"App Service {self.app} ({self.resource_group}) application settings"
+        self.swap_source = f"App Service {self.app} ({self.resource_group}) slot {self.slot}"
+        self._client = _web_client(env, client_options)
+
+    def swap(self) -> None:
+        from azure.mgmt.web.models import CsmSlotEntity
+
+        entity = CsmSlotEntity(target_slot="production", preserve_vnet=True)
+        with azure_errors(f"swapping slot {self.slot} of {self.app}"):
+            poller = self._client.web_apps.begin_swap_slot(self.resource_group, self.app, self.slot, entity)
+            poller.result(self.timeout_s)
+
+    def setting_names(self) -> list[str]:
+        with azure_errors(f"listing the application settings of {self.app}"):
+            settings = self._client.web_apps.list_application_settings(self.resource_group, self.app)
+        return sorted((settings.properties or {}).keys())  # the values are never kept
+
+    def set_setting(self, name: str, value: str) -> None:
+        self._update_settings(lambda properties: properties.update({name: value}))
+
+    def remove_setting(self, name: str) -> None:
+        self._update_settings(lambda properties: properties.pop(name, None))
+
+    def restart(self) -> None:
+        with azure_errors(f"restarting {self.app}"):
+            self._client.web_apps.restart(self.resource_group, self.app)
+
+    def _update_settings(self, change) -> None:
+        """App Service replaces the whole set: read it, change one entry, write it back (values stay in memory)."""
+        from azure.mgmt.web.models import StringDictionary
+
+        with azure_errors(f"changing the application settings of {self.app}"):
+            properties = dict(self._client.web_apps.list_application_settings(self.resource_group, self.app)
+                              .properties or {})
+            change(properties)
+            self._client.web_apps.update_application_settings(self.resource_group, self.app,
+                                                              StringDictionary(properties=properties))
+
+
+@contextmanager
+def azure_errors(doing: str) -> Iterator[None]:
+    """An Azure failure as a TargetError: one line, what was being done and what Azure said."""
+    from azure.core.exceptions import AzureError
+
+    try:
+        yield
+    except AzureError as exc:
+        said = (getattr(exc, "message", None) or str(exc)).strip().splitlines()[0][:200]
+        raise TargetError(f"{doing}: {type(exc).__name__}: {said}") from None
+
+
+def _web_client(env: Environment, options: dict[str, Any]) -> Any:
+    try:
+        from azure.mgmt.web import WebSiteManagementClient
+    except ImportError:
+        raise ConfigError("App Service slots and settings need azure-mgmt-web -> pip install azure-mgmt-web") from None
+    from drillbook.secrets import SecretRef, _default_credential, resolve_secret
+
+    subscription = env.section("azure")["subscription_id"]
+    if isinstance(subscription, SecretRef):
+        subscription = resolve_secret(subscription, where=f"{env.path.name}: [azure] subscription_id")
+    credential = options.pop("credential", None) or _default_credential()
+    return WebSiteManagementClient(credential, subscription, **{**AZURE_BOUNDS, **options})

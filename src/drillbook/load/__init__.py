@@ -1,0 +1,34 @@
+"""Load drills: locust as a subprocess, judged interval by interval by the runbook's rules.
+
+    settings = load_settings                     # the fixture: command line over [load]
+    run = run_load_drill(drill_env, settings, thresholds, show_progress)
+    message = verdict_message(run)               # None when it passed
+
+Importing this package loads neither locust nor matplotlib: locust only ever runs
+in its own processes (see DESIGN.md), and charts are drawn after the run.
+"""
+
+from drillbook.load._settings import LoadSettings, Stage, add_options
+
+__all__ = ["LoadSettings", "Stage", "add_options", "journal_line", "run_load_drill", "verdict_message"]
+
+
+def run_load_drill(*args, **kwargs):
+    """Run the load drill (see :func:`drillbook.load._drill.run_load_drill`); imported on use, it loads allure."""
+    from drillbook.load._drill import run_load_drill as run
+
+    return run(*args, **kwargs)
+
+
+def journal_line(run):
+    """The drill's one-line record for the journal (see :func:`drillbook.load._drill.journal_line`)."""
+    from drillbook.load._drill import journal_line as line
+
+    return line(run)
+
+
+def verdict_message(run):
+    """The drill's failure text, or None (see :func:`drillbook.load._drill.verdict_message`)."""
+    from drillbook.load._drill import verdict_message as message
+
+    return message(run)

@@ -1,0 +1,132 @@
+"""Judge the load interval by interval with the watch's engine: whole-run rules and per-route rules.
+
+Error rate and p95 over every request are required: if neither window ever had
+data the drill is inconclusive. Each route is also judged on its own error rate
+and on the runbook's slow-endpoint p95, so a slow route is named.
+
+Short drills compress the runbook's windows (5 and 10 min) to fit the run; the
+record says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from drillbook.load._stats import Interval, RouteCounts
+from drillbook.rules import Evaluator, Sample, Verdict
+from drillbook.runbook import Threshold
+
+REQUIRED = ("api_error_rate", "api_p95")
+PER_ROUTE = ("api_error_rate", "slow_endpoint")
+SOURCE = "locust client-side"
+
+
+def windows_for(thresholds: dict[str, Threshold], duration_s: float, interval_s: float,
+                window_s: float | None) -> dict[str, float]:
+    """Each rule's window: the one asked for, else the runbook's, else half the run (at least two intervals)."""
+    fit = max(2 * interval_s, math.floor(duration_s / 2 / interval_s) * interval_s)
+    return {key: window_s or (t.window_s if t.window_s <= duration_s else fit) for key, t in thresholds.items()}
+
+
+def window_note(thresholds: dict[str, Threshold], windows: dict[str, float]) -> str:
+    """``windows compressed: api_p95 600 s -> 30 s, ...`` or that the runbook's windows are used."""
+    changed = [f"{key} {t.window_s:g} s -> {windows[key]:g} s" for key, t in sorted(thresholds.items())
+               if windows[key] != t.window_s]
+    return f"windows compressed for a short drill: {', '.join(changed)}" if changed else "runbook windows"
+
+
+@dataclass
+class Tracker:
+    """One rule's evaluator, the route it judges (None: every request) and the side it was measured on."""
+
+    threshold: Threshold
+    evaluator: Evaluator
+    route: str | None = None
+    side: str = "client"
+
+    @property
+    def label(self) -> str:
+        parts = [self.threshold.key, self.route, "(server)" if self.side == "server" else None]
+        return " ".join(p for p in parts if p)
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.evaluator.verdict(final=True)
+
+    def finding(self) -> str:
+        """The verdict line, with the route and the side after the rule's name."""
+        text, key = self.verdict.describe(), self.threshold.key
+        where = (f" on {self.route}" if self.route else "") + (" server-side" if self.side == "server" else "")
+        return f"{key}{where}{text[len(key):]}"
+
+
+@dataclass
+class LoadJudge:
+    """Feeds each complete interval to every rule; routes get their trackers when first seen."""
+
+    thresholds: dict[str, Threshold]
+    windows: dict[str, float]
+    min_requests: int
+    run_start: float
+    side: str = "client"
+    trackers: list[Tracker] = field(default_factory=list)
+    intervals: list[Interval] = field(default_factory=list)
+
+    @classmethod
+    def for_runbook(cls, lookup: Callable[[str], Threshold], *, duration_s: float, interval_s: float,
+                    window_s: float | None, min_requests: int, run_start: float, side: str = "client") -> LoadJudge:
+        thresholds = {key: lookup(key) for key in set(REQUIRED + PER_ROUTE)}
+        windows = windows_for(thresholds, duration_s, interval_s, window_s)
+        judge = cls(thresholds, windows, min_requests, run_start, side)
+        judge.trackers = [judge._tracker(key) for key in REQUIRED]
+        return judge
+
+    def add(self, interval: Interval) -> None:
+        """One interval of locust's reports."""
+        self.intervals.append(interval)
+        self.feed(interval.routes, lambda tracker: interval.sample(tracker.route))
+
+    def feed(self, routes: Iterable[str], sample_of: Callable[[Tracker], Sample]) -> None:
+        """One interval from any source: ``sample_of(tracker)`` is that rule's sample for the interval."""
+        for name in sorted(routes):
+            if not any(t.route == name for t in self.trackers):
+                self.trackers += [self._tracker(key, name) for key in PER_ROUTE]
+        for tracker in self.trackers:
+            tracker.evaluator.add(sample_of(tracker))
+
+    @property
+    def failed(self) -> list[Tracker]:
+        return [t for t in self.trackers if t.evaluator.failed]
+
+    @property
+    def inconclusive(self) -> list[Tracker]:
+        return [t for t in self.trackers if t.route is None and t.verdict.status == "inconclusive"]
+
+    def _tracker(self, key: str, route: str | None = None) -> Tracker:
+        threshold = self.thresholds[key]
+        rule = threshold.to_rule(window_s=self.windows[key], min_count=self.min_requests)
+        return Tracker(threshold, Evaluator(rule, self.run_start), route, self.side)
+
+
+def route_table(judge: LoadJudge) -> str:
+    """The whole run per route: requests, errors, p50/p95/p99 from the merged histograms."""
+    totals: dict[str, RouteCounts] = {}
+    for interval in judge.intervals:
+        for name, counts in interval.routes.items():
+            totals.setdefault(name, RouteCounts()).add(counts)
+    everything = RouteCounts()
+    for counts in totals.values():
+        everything.add(counts)
+    header = f"{'route':<34} {'requests':>8} {'errors':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+    return "\n".join([header, *(_row(name, totals[name]) for name in sorted(totals)), _row("all requests", everything)])
+
+
+def _row(name: str, counts: RouteCounts) -> str:
+    def ms(q: float) -> str:
+        value = counts.percentile(q)
+        return "-" if value is None else f"{value:.0f}"
+
+    errors = "-" if counts.error_pct is None else f"{counts.error_pct:.1f}%"
+    return f"{name:<34} {counts.count:>8} {errors:>7} {ms(0.5):>7} {ms(0.95):>7} {ms(0.99):>7}"

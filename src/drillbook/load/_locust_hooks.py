@@ -1,0 +1,151 @@
+"""drillbook's hooks inside locust: per-interval, per-route histograms to JSONL, and the load shape as data.
+
+drillbook passes this file next to the locustfile (``-f castiel.py,_locust_hooks.py``). It
+runs inside locust's gevent-patched process and is never imported by pytest. Each
+process that runs users (the local runner, or each worker) writes one JSON line per
+interval of the wall clock, even an empty one, so the reader can tell "no requests"
+from "no report". Histograms keep every bound, empty ones included, so percentiles
+come from merged buckets, never from averaged percentiles.
+
+A worker on the drill's machine appends to the stats directory itself; a worker on
+another machine (no DRILLBOOK_LOAD_STATS there) ships its lines with its reports to
+the master, which appends them for it.
+
+Environment: DRILLBOOK_LOAD_STATS (directory), DRILLBOOK_LOAD_INTERVAL_S (seconds; the
+same on every machine), DRILLBOOK_LOAD_STAGES (JSON list of {"duration_s", "users", "spawn_rate"}).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import socket
+import time
+from collections import Counter
+
+import gevent
+from locust import LoadTestShape, events
+from locust.runners import MasterRunner, WorkerRunner
+
+# Upper bounds in ms; the last bucket (above 60 s) is +Inf. Fine where the runbook's limits are (500, 1000 ms).
+BOUNDS = (5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500, 550,
+          600, 700, 800, 900, 1000, 1100, 1200, 1300, 1400, 1500, 1750, 2000, 2500, 3000, 4000, 5000, 7500,
+          10000, 15000, 20000, 30000, 60000)
+STATS_DIR = os.environ.get("DRILLBOOK_LOAD_STATS", "")
+INTERVAL_S = float(os.environ.get("DRILLBOOK_LOAD_INTERVAL_S", "2"))
+STAGES = json.loads(os.environ.get("DRILLBOOK_LOAD_STAGES", "[]"))
+ERROR_KINDS = 5  # distinct error texts kept per route and interval
+PROCESS = f"{socket.gethostname()}:{os.getpid()}"  # unique across machines, unlike a pid
+SHIPPED = "drillbook_intervals"  # the key of a remote worker's lines in its report to the master
+
+
+class IntervalStats:
+    """Requests of this process, by interval index (wall clock // interval) and route."""
+
+    def __init__(self, path: str | None, interval_s: float) -> None:
+        self.path, self.interval_s = path, interval_s  # no path: lines wait in the outbox for the master
+        self.outbox: list[str] = []
+        self.open: dict[int, dict[str, dict]] = {}
+        self.next_flush: int | None = None  # first interval index not written yet
+        self.runner = None
+
+    def start(self) -> None:
+        if self.next_flush is None:
+            self.next_flush = int(time.time() // self.interval_s)
+
+    def add(self, route: str, ms: float, error: object) -> None:
+        index = int(time.time() // self.interval_s)
+        counts = self.open.setdefault(index, {}).setdefault(route, _empty_route())
+        counts["count"] += 1
+        counts["buckets"][bisect.bisect_left(BOUNDS, ms)] += 1
+        if error is not None:
+            counts["failures"] += 1
+            text = str(error)[:160]
+            if text in counts["errors"] or len(counts["errors"]) < ERROR_KINDS:
+                counts["errors"][text] += 1
+
+    def flush(self, upto: int | None = None) -> None:
+        """Write every interval before ``upto`` (None: all, the current one included)."""
+        if self.next_flush is None:
+            return
+        last = upto if upto is not None else int(time.time() // self.interval_s) + 1
+        lines = [self._line(k) for k in range(self.next_flush, last)]
+        self.next_flush = max(self.next_flush, last)
+        if lines and self.path is None:
+            self.outbox += lines
+        elif lines:
+            append_lines(self.path, lines)
+
+    def _line(self, index: int) -> str:
+        routes = self.open.pop(index, {})
+        users = getattr(self.runner, "user_count", 0)
+        record = {"at": (index + 1) * self.interval_s, "interval_s": self.interval_s, "pid": os.getpid(),
+                  "process": PROCESS, "users": users, "bounds": BOUNDS,
+                  "routes": {name: {**c, "errors": dict(c["errors"])} for name, c in routes.items()}}
+        return json.dumps(record) + "\n"
+
+
+def append_lines(path: str, lines: list[str]) -> None:
+    with open(path, "a") as out:
+        out.write("".join(lines))
+
+
+def _empty_route() -> dict:
+    return {"count": 0, "failures": 0, "buckets": [0] * (len(BOUNDS) + 1), "errors": Counter()}
+
+
+STATS = IntervalStats(os.path.join(STATS_DIR, f"stats-{os.getpid()}.jsonl") if STATS_DIR else None, INTERVAL_S)
+
+
+def _flush_every_interval() -> None:
+    while True:
+        now = time.time()
+        gevent.sleep(INTERVAL_S - now % INTERVAL_S + 0.05)  # just after the interval ends
+        STATS.flush(upto=int(time.time() // INTERVAL_S))
+
+
+@events.init.add_listener
+def _on_init(environment, **_kwargs) -> None:
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):  # the master runs no users; it writes what remote workers ship
+        if STATS_DIR:
+            environment.events.worker_report.add_listener(_write_shipped)
+        return
+    if STATS.path is None and not isinstance(runner, WorkerRunner):  # plain locust: nobody reads intervals
+        return
+    if STATS.path is None:
+        environment.events.report_to_master.add_listener(_ship)
+    STATS.runner = runner
+    environment.events.request.add_listener(_on_request)
+    environment.events.test_start.add_listener(lambda **_: STATS.start())
+    environment.events.test_stop.add_listener(lambda **_: STATS.flush())
+    environment.events.quitting.add_listener(lambda **_: STATS.flush())
+    gevent.spawn(_flush_every_interval)
+
+
+def _ship(client_id, data, **_kwargs) -> None:
+    data[SHIPPED], STATS.outbox = STATS.outbox, []
+
+
+def _write_shipped(client_id, data, **_kwargs) -> None:
+    if data.get(SHIPPED):
+        append_lines(os.path.join(STATS_DIR, f"stats-shipped-{os.getpid()}.jsonl"), data[SHIPPED])
+
+
+def _on_request(request_type, name, response_time, exception=None, **_kwargs) -> None:
+    STATS.start()
+    STATS.add(f"{request_type} {name}", response_time or 0.0, exception)
+
+
+if STAGES:
+    class DrillStages(LoadTestShape):
+        """The drill's stages, each its own length: ramp, steady, spike; then stop."""
+
+        def tick(self):
+            elapsed, end = self.get_run_time(), 0.0
+            for stage in STAGES:
+                end += stage["duration_s"]
+                if elapsed < end:
+                    return stage["users"], stage["spawn_rate"]
+            return None

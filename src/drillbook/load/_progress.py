@@ -1,0 +1,44 @@
+"""The line the operator watches every interval: users, rps, p50/p95 (and the server's p95), errors, workers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from drillbook.load._stats import Interval
+from drillbook.rules import histogram_quantile
+
+if TYPE_CHECKING:
+    from drillbook.load._processes import ProcessGroup
+    from drillbook.load._run import LoadRun
+
+
+def progress_line(run: LoadRun, interval: Interval, group: ProcessGroup) -> str:
+    """``load 00:12/01:00 | 10 users | 8.5 rps | p50 23 ms | p95 61 ms | errors 0.0 % | workers 2/2 running``."""
+    total = interval.total()
+    p50, p95 = total.percentile(0.5), total.percentile(0.95)
+    parts = [f"load {_clock(interval.at - run.started)}/{_clock(run.settings.duration_s)}", f"{interval.users} users",
+             f"{total.count / interval.length_s:.1f} rps", f"p50 {_ms(p50)}", f"p95 {_ms(p95)}{_server_p95(run)}",
+             f"errors {'-' if total.error_pct is None else f'{total.error_pct:.1f} %'}"]
+    if run.settings.workers:
+        running = sum(c.exit_code is None for c in group.children[1:])
+        parts.append(f"workers {running}/{run.settings.workers} running")
+    if run.settings.remote_workers:
+        parts.append(f"{run.processes} processes reporting")
+    return " | ".join(parts)
+
+
+def _server_p95(run: LoadRun) -> str:
+    """`` (server 19 ms)``: the latest server reading's p95, beside the client's."""
+    readings = run.server.readings if run.server else []
+    if not readings:
+        return ""
+    return f" (server {_ms(histogram_quantile(0.95, readings[-1].latency_buckets))})"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"

@@ -1,0 +1,29 @@
+"""The load drill's pytest side: its options are checked at start-up, its settings are a fixture."""
+
+from __future__ import annotations
+
+import pytest
+
+from drillbook.errors import ConfigError
+from drillbook.load._settings import LoadOptions, LoadSettings, options_from, settings_from
+
+OPTIONS_KEY = pytest.StashKey[LoadOptions]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.help or config.option.version or not hasattr(config.option, "load_users"):
+        return
+    try:
+        config.stash[OPTIONS_KEY] = options_from(config.option)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.fixture(scope="session")
+def load_settings(pytestconfig: pytest.Config, drill_env) -> LoadSettings:
+    """Stages, workers, interval, window and minimum requests: the command line over ``[load]``."""
+    try:
+        return settings_from(pytestconfig.stash[OPTIONS_KEY], drill_env.section("load"),
+                             allow_inconclusive=pytestconfig.option.allow_inconclusive)
+    except ConfigError as exc:
+        pytest.fail(f"{drill_env.path.name}: {exc}", pytrace=False)

@@ -1,0 +1,113 @@
+"""The server's side of the load: the environment's metrics source, read every interval and judged too.
+
+Locust measures what a client waits for; the target's own metrics (a Prometheus
+scrape, Azure Monitor) measure what the app took. Both are judged by the same
+rules. Client p95 far above server p95 is itself a finding: time spent in front
+of the app (queueing, a gateway) or in a saturated load generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from drillbook import metrics
+from drillbook.clients.http import Breaker, build_client
+from drillbook.environments import Environment
+from drillbook.load._judge import LoadJudge
+from drillbook.metrics.reading import MetricsError, Reading
+from drillbook.rules import histogram_quantile, merge_buckets
+from drillbook.runbook import Threshold
+
+GAP_NOTE_PCT = 50  # a client p95 this much above the server's is called out
+
+
+class ServerSide:
+    """Reads the metrics source once per judged interval and feeds a judge of its own."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.judge: LoadJudge | None = None
+        self.errors: list[str] = []
+        self.readings: list[Reading] = []
+        self.unavailable: str | None = None
+        self.name = env.section("metrics")["source"]
+        self._client = None
+        self._source = None
+        self._last_end: float | None = None
+
+    def open(self, started: float) -> None:
+        """Take the source's baseline before the load begins; a source that cannot be read is noted, not fatal."""
+        if self.name == "probe":
+            self.unavailable = "[metrics] source = probe measures drillbook's own probe, not the server: not read"
+            return
+        self._client = build_client(self.env, breaker=Breaker(enabled=False))
+        try:
+            self._source = metrics.create_source(self.env, self._client)
+        except MetricsError as exc:
+            self.unavailable = f"the metrics source could not be read: {exc}"
+        self._last_end = started
+
+    def start_judging(self, lookup: Callable[[str], Threshold], client: LoadJudge, interval_s: float,
+                      duration_s: float, window_s: float | None) -> None:
+        if self._source is not None:
+            self.judge = LoadJudge.for_runbook(lookup, duration_s=duration_s, interval_s=interval_s,
+                                               window_s=window_s, min_requests=client.min_requests,
+                                               run_start=client.run_start, side="server")
+
+    def read(self, end: float) -> Reading | None:
+        """The interval up to ``end`` from the source, judged; None when it could not be read (counted)."""
+        if self._source is None or self.judge is None:
+            return None
+        try:
+            reading = self._source.read(self._last_end, end)
+        except MetricsError as exc:
+            self.errors.append(str(exc))
+            return None
+        finally:
+            self._last_end = end
+        self.readings.append(reading)
+        self.judge.feed(reading.endpoints, lambda t: replace(reading.sample_for(t.threshold, endpoint=t.route), at=end))
+        return reading
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+        if self._client is not None:
+            self._client.close()
+
+    @property
+    def description(self) -> str:
+        """``scrape http://.../metrics``: the source and what it read, as the watch states it."""
+        query = self.readings[-1].query if self.readings else ""
+        return f"{self.name} {query}".strip()
+
+    def p95(self, route: str | None = None) -> float | None:
+        """The whole run's server p95 (every reading's histogram merged), over every route or one."""
+        if route is None:
+            histograms = [r.latency_buckets for r in self.readings]
+        else:
+            histograms = [r.endpoints[route].latency_buckets for r in self.readings if route in r.endpoints]
+        return histogram_quantile(0.95, merge_buckets(histograms)) if histograms else None
+
+    def notes(self) -> list[str]:
+        """What the server side could not do: not read at all, or unreadable for some intervals."""
+        lines = [f"server side: {self.unavailable}"] if self.unavailable else []
+        lag = self.env.section("azure").get("ingestion_lag_s") if self.name == "azure-monitor" else 0
+        if lag:
+            lines.append(f"server side: read {lag:g} s late ([azure] ingestion_lag_s), so its windows trail the "
+                         "client's and a short drill's last intervals are judged on the client side only")
+        if self.errors:
+            lines.append(f"server side: {len(self.errors)} interval(s) unreadable, e.g. {self.errors[0]}")
+        return lines
+
+
+def gap_line(client_p95: float | None, server_p95: float | None) -> str | None:
+    """``p95 client 240 ms, server 45 ms: +195 ms in front of the app or in the generator``."""
+    if client_p95 is None or server_p95 is None:
+        return None
+    gap = client_p95 - server_p95
+    line = f"p95 over the run: client {client_p95:.0f} ms, server {server_p95:.0f} ms"
+    if server_p95 > 0 and gap > server_p95 * GAP_NOTE_PCT / 100 and gap > 50:
+        return f"{line}: the client waited {gap:.0f} ms more -> look for queueing in front of the app or a saturated load generator"
+    return line

@@ -1,0 +1,79 @@
+"""What the contract drill writes carries the run's drill tenant, is removed afterwards, and a killed run's is swept.
+
+These run against the real sandbox: its shards API is the one Castiel's writes go to.
+"""
+
+import json
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from drillbook.contract import ContractSettings, WriteLedger, describe_report, pending_writes, run_contract, sweep_stale
+
+
+@pytest.fixture
+def document(sandbox):
+    return httpx.get(f"{sandbox.url}/openapi.json", timeout=5).json()
+
+
+def write_settings(sandbox, tmp_path, **overrides) -> ContractSettings:
+    values = {"base_url": sandbox.url, "max_examples": 8, "max_seconds": 30, "timeout_s": 3, "negative_data": False,
+              "allow_writes": True, "select": "writes", "environment": "local-test", "ledger_dir": tmp_path / "ledgers",
+              "exclude": ("POST /api/embeddings/jobs",)}
+    return ContractSettings(**{**values, **overrides})
+
+
+def tenant_shards(sandbox, tenant: str) -> list[dict]:
+    response = httpx.get(f"{sandbox.url}/api/shards", params={"tenantId": tenant, "limit": 100}, timeout=5)
+    return response.json()["items"]
+
+
+def test_writes_carry_the_run_drill_tenant_and_are_all_removed(sandbox, faults, document, tmp_path):
+    report = run_contract(document, write_settings(sandbox, tmp_path))
+    assert report.writes_tenant.startswith("drillbook-drill-") and report.writes_created > 3
+    assert report.writes_left == 0 and tenant_shards(sandbox, report.writes_tenant) == []
+    assert list((tmp_path / "ledgers").iterdir()) == []  # nothing left, so no ledger either
+    assert (f"drill writes under tenant {report.writes_tenant}: {report.writes_created} created, all removed"
+            in describe_report(report))
+
+
+def test_a_run_that_reads_sends_no_write_and_writes_nothing(sandbox, faults, document, tmp_path):
+    report = run_contract(document, write_settings(sandbox, tmp_path, select="reads"))
+    assert report.writes_tenant is None and report.examples > 0
+    assert {op.split()[0] for op in report.operations} == {"GET"}
+    assert not (tmp_path / "ledgers").exists()
+
+
+def test_writes_cleanup_could_not_remove_are_counted_and_swept_by_a_later_run(sandbox, faults, document, tmp_path):
+    faults.inject("/api/shards/{id}", status=500, error_rate=1.0)  # DELETE by id fails: the shards stay
+    report = run_contract(document, write_settings(sandbox, tmp_path))
+    left = tenant_shards(sandbox, report.writes_tenant)
+    assert report.writes_left == len(left) > 0
+    assert {shard["tenantId"] for shard in left} == {report.writes_tenant}  # every write carried the drill tenant
+    ledgers = tmp_path / "ledgers"
+    assert pending_writes(ledgers, "local-test") == report.writes_left and pending_writes(ledgers, "other") == 0
+
+    faults.reset()
+    assert sweep_stale(ledgers, "local-test", timeout_s=3) == []  # its owner (this process) still runs
+    [ledger_path] = ledgers.iterdir()
+    _owned_by_a_dead_process(ledger_path)
+    assert sweep_stale(ledgers, "local-test", timeout_s=3) == [(report.writes_tenant, report.writes_created, 0)]
+    assert tenant_shards(sandbox, report.writes_tenant) == [] and list(ledgers.iterdir()) == []
+
+
+def test_a_ledger_names_its_tenant_before_the_first_write(tmp_path):
+    ledger = WriteLedger.open(tmp_path, "staging", "https://api-staging.castiel.com", "drillbook-drill-x",
+                              ["/api/shards"])
+    assert WriteLedger.load(ledger.path).tenant == "drillbook-drill-x" and ledger.pending == 0
+    ledger.record("/api/shards/1")
+    assert WriteLedger.load(ledger.path).created == ["/api/shards/1"]
+
+
+def _owned_by_a_dead_process(path) -> None:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    lines = path.read_text().splitlines()
+    head = json.loads(lines[0])
+    head["owner"]["pid"] = int(done.stdout)
+    path.write_text("\n".join([json.dumps(head), *lines[1:]]) + "\n")

@@ -1,0 +1,94 @@
+"""The rollback drill against the sandbox's slots: it passes, and fails on a stuck swap and a slow swap back."""
+
+from __future__ import annotations
+
+import httpx
+
+GATES = ("gates",)
+FAST = '\n[slots]\nswap_objective_s = 1.5\nrestart_objective_s = 1.5\npoll_interval_s = 0.1\n'
+
+
+def rollback_run(run_drill, env_file, *args, environ=None):
+    return run_drill("-m", "rollback", f"--env-file={env_file(FAST)}", "-s", *args, paths=GATES, environ=environ)
+
+
+def settings(sandbox) -> list[str]:
+    return httpx.get(f"{sandbox.url}/_sandbox/settings", headers={"X-Fault-Token": sandbox.fault_token}).json()["names"]
+
+
+def test_the_swap_and_the_swap_back_pass_and_leave_production_as_found(run_drill, env_file, faults, sandbox):
+    result = rollback_run(run_drill, env_file)
+    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    result.stdout.fnmatch_lines(["*production serves 1.4.2 again; no undo needed*"])
+    assert faults.info()["version"] == "1.4.2"
+    slots = httpx.get(f"{sandbox.url}/_sandbox/slots", headers={"X-Fault-Token": sandbox.fault_token}).json()
+    assert slots["swaps"] == 2
+
+
+def test_a_swap_that_leaves_the_old_version_serving_fails(run_drill, env_file, faults):
+    faults.slot_fault(stuck=True)
+    result = rollback_run(run_drill, env_file)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*after the swap, /health still reports 1.4.2 (expected 1.4.1) * s later; "
+                                 "objective 1.5 s*-> runbook §Rollback*"])
+
+
+def test_a_swap_back_slower_than_the_objective_fails_and_production_is_restored(run_drill, env_file, faults):
+    faults.slot_fault(delay_ms=2500, after_swaps=1)
+    result = rollback_run(run_drill, env_file)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*the swap back to 1.4.2 took 2.* s > objective 1.5 s*"])
+    assert faults.info()["version"] == "1.4.2"
+
+
+def test_an_unhealthy_slot_is_not_swapped_in(run_drill, env_file, faults):
+    faults.slot_fault(unhealthy=True)
+    result = rollback_run(run_drill, env_file)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*slot staging is not healthy before the swap: its /health gave HTTP 503*"])
+    assert faults.info()["version"] == "1.4.2"
+
+
+def test_a_refused_swap_fails_with_what_the_control_said(run_drill, env_file, faults):
+    result = rollback_run(run_drill, env_file, environ={"SANDBOX_FAULT_TOKEN": "not-the-token"})
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*the swap to 1.4.1 failed: POST /_sandbox/slots/swap returned 401*"
+                                 "(source: http://127.0.0.1:*/_sandbox/slots/swap) -> runbook §Rollback*"])
+    assert faults.info()["version"] == "1.4.2"
+
+
+def test_the_drill_is_refused_on_production_without_approval(run_drill, env_file, tmp_path):
+    path = env_file(FAST, tier="production", base_url="https://api.castiel.example")
+    result = run_drill("-m", "rollback", f"--env-file={path}", paths=GATES)
+    assert result.ret == 6
+    result.stdout.fnmatch_lines(["*refused: destructive drill*"])
+
+
+def test_the_configuration_change_and_revert_pass_and_leave_no_setting(run_drill, env_file, faults, sandbox):
+    result = rollback_run(run_drill, env_file, "-k", "configuration")
+    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    assert "DRILLBOOK_CONFIG_DRILL" not in settings(sandbox)
+    assert not (run_drill.workdir / "reports" / "journal" / "config-undo.json").exists()
+
+
+def test_a_restart_that_stays_down_past_the_objective_fails_and_is_undone(run_drill, env_file, faults, sandbox):
+    faults.slot_fault(restart_down_ms=2500)
+    result = rollback_run(run_drill, env_file, "-k", "configuration")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines_random([
+        "*after the configuration change and restart, /health gave HTTP 503, status no status, version none "
+        "for 1.* s; objective 1.5 s*-> runbook §Rollback*",
+        "*rollback drill: the drill ended; removed DRILLBOOK_CONFIG_DRILL and restarted*"])
+    assert "DRILLBOOK_CONFIG_DRILL" not in settings(sandbox)
+
+
+def test_an_interrupted_runs_undo_is_applied_first(run_drill, env_file, faults, sandbox):
+    httpx.put(f"{sandbox.url}/_sandbox/settings/DRILLBOOK_CONFIG_DRILL", json={"value": "on"},
+              headers={"X-Fault-Token": sandbox.fault_token}).raise_for_status()
+    journal = run_drill.workdir / "reports" / "journal"
+    journal.mkdir(parents=True, exist_ok=True)
+    (journal / "config-undo.json").write_text('{"written": "2026-11-30T09:00:00+00:00"}')
+    result = rollback_run(run_drill, env_file, "-k", "configuration")
+    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    result.stdout.fnmatch_lines(["*an interrupted run left an undo from 2026-11-30T09:00:00+00:00; "
+                                 "removed DRILLBOOK_CONFIG_DRILL and restarted*"])

