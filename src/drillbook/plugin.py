@@ -150,6 +150,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     # after -m has deselected: only a run that will start the watch is refused for its --watch value
     watch_options.refuse_unfit_watch(session.config.stash.get(WATCH_KEY, None), session.items)
+    gates.refuse_missing_release(session.config.stash.get(RELEASE_KEY, None), session.items)
 
 
 @pytest.hookimpl(tryfirst=True)

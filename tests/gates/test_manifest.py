@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from drillbook.errors import ConfigError
-from drillbook.gates import load_release, release_for_run
+from drillbook.gates import load_release, refuse_missing_release, release_for_run
 
 from evidence_files import write_evidence
 
@@ -72,13 +72,15 @@ def test_a_setting_with_its_value_is_refused_without_showing_it(tmp_path, monkey
     assert "entry 2 holds a value (not shown)" in message and "c2VjcmV0" not in message
 
 
-def test_only_a_run_that_selects_gates_needs_a_manifest(tmp_path):
+def test_only_a_run_whose_selected_gates_read_it_needs_a_manifest(tmp_path):
     def option(markexpr, release=None, expect_version=None):
         return SimpleNamespace(markexpr=markexpr, release=release, expect_version=expect_version)
 
-    assert release_for_run(option("not gate")) is None and release_for_run(option("smoke")) is None
-    with pytest.raises(ConfigError, match=r"^-m gate needs the release manifest -> pass --release release.toml"):
-        release_for_run(option("gate or smoke"))
+    reads_it, cadence = SimpleNamespace(fixturenames=["release", "http"]), SimpleNamespace(fixturenames=["http"])
+    assert release_for_run(option("gate or smoke")) is None
+    refuse_missing_release(None, [cadence])  # the cadence gate reads the journal, not the manifest
+    with pytest.raises(pytest.UsageError, match=r"^-m gate needs the release manifest -> pass --release release.toml"):
+        refuse_missing_release(None, [cadence, reads_it])
     manifest = write_evidence(tmp_path)
     with pytest.raises(ConfigError, match=r"--expect-version 1.4.4 contradicts .*: \[release\] version = \"1.4.3\""):
         release_for_run(option("smoke", manifest, "1.4.4"))

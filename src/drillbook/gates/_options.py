@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
+
+import pytest
 
 from drillbook.errors import ConfigError
 from drillbook.gates._manifest import Release, load_release
 
 
 def release_for_run(option: Any) -> Release | None:
-    """The manifest ``--release`` names; a gate run without one, or a contradicting --expect-version, is an error."""
+    """The manifest ``--release`` names, or None; a contradicting --expect-version is an error."""
     if option.release is None:
-        if _selects_gates(option.markexpr or ""):
-            raise ConfigError("-m gate needs the release manifest -> pass --release release.toml "
-                              "(see README \"Release manifest\")")
         return None
     release = load_release(Path(option.release))
     if option.expect_version and option.expect_version != release.version:
@@ -24,6 +22,12 @@ def release_for_run(option: Any) -> Release | None:
     return release
 
 
-def _selects_gates(expression: str) -> bool:
-    """``-m gate`` or ``-m "gate or smoke"``; ``-m "not gate"`` does not."""
-    return re.search(r"(?<!\bnot )\bgate\b", expression) is not None
+def refuse_missing_release(release: Release | None, items: Sequence[pytest.Item]) -> None:
+    """After -m has deselected: a run whose selected gates read the manifest cannot run without one.
+
+    Gates that read no manifest (the drill cadence) run without it.
+    """
+    needing = [item for item in items if "release" in getattr(item, "fixturenames", ())]
+    if release is None and needing:
+        raise pytest.UsageError(f"-m gate needs the release manifest -> pass --release release.toml "
+                                f"({len(needing)} selected gates read it; see README \"Release manifest\")")
