@@ -18,7 +18,7 @@ from pathlib import Path
 import allure
 import pytest
 
-from drillbook import __version__, redaction, runbook
+from drillbook import __version__, charts, redaction, runbook
 from drillbook.clients.http import Exchange
 from drillbook.environments import Environment
 
@@ -78,6 +78,18 @@ def attach_exchange(exchange: Exchange) -> None:
     request = exchange.request
     title = f"{request.method} {request.url.path} -> {_status(exchange)} ({exchange.elapsed_ms:.0f} ms)"
     allure.attach(format_exchange(exchange), name=title, attachment_type=allure.attachment_type.TEXT)
+
+
+def attach_rule_charts(trackers, run_start: float, target: str | None = None) -> None:
+    """One PNG per rule that measured something (watch or load), titled with the rule, target and verdict."""
+    for tracker in trackers:
+        evaluations = tracker.evaluator.evaluations
+        if any(e.value is not None for e in evaluations):
+            where = f" on {target}" if target else ""
+            png = charts.render_series(f"{tracker.label}{where}: {tracker.verdict.status}", tracker.evaluator.rule,
+                                       evaluations, run_start)
+            allure.attach(png, name=f"{tracker.label} ({tracker.verdict.status})",
+                          attachment_type=allure.attachment_type.PNG)
 
 
 def format_exchange(exchange: Exchange) -> str:

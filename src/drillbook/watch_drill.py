@@ -9,7 +9,7 @@ from typing import Callable
 import allure
 import httpx
 
-from drillbook import charts, metrics, troubleshooting, watch_series
+from drillbook import evidence, metrics, troubleshooting, watch_series
 from drillbook.clients.http import Breaker, build_client
 from drillbook.environments import Environment
 from drillbook.runbook import Threshold
@@ -60,13 +60,7 @@ def start_line(env: Environment, plan: WatchPlan, source, probe_rps: float) -> s
 
 
 def attach_charts(result: WatchResult, target: str) -> None:
-    for tracker in result.trackers:
-        evaluations = tracker.evaluator.evaluations
-        if any(e.value is not None for e in evaluations):
-            png = charts.render_series(f"{tracker.label} on {target}: {tracker.verdict.status}",
-                                       tracker.evaluator.rule, evaluations, result.started)
-            allure.attach(png, name=f"{tracker.label} ({tracker.verdict.status})",
-                          attachment_type=allure.attachment_type.PNG)
+    evidence.attach_rule_charts(result.trackers, result.started, target)
     allure.attach(summary(result), name="watch verdicts", attachment_type=allure.attachment_type.TEXT)
 
 

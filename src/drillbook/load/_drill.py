@@ -10,7 +10,7 @@ from typing import Callable
 
 import allure
 
-from drillbook import charts, runbook
+from drillbook import evidence, runbook
 from drillbook.environments import Environment
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
 from drillbook.load._run import LoadRun, Target, run_load
@@ -34,7 +34,7 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
         server.open(time.time())
         run = run_load(settings, target, lookup, run_dir, show, server)
         _report(run, show)
-        _attach(run)
+        _attach(run, env.base_url)
     finally:
         server.close()
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -119,20 +119,14 @@ def _errors_seen(run: LoadRun, limit: int = 3) -> list[str]:
     return [f"errors seen: {n} x {text}" for text, n in top]
 
 
-def _attach(run: LoadRun) -> None:
+def _attach(run: LoadRun, target: str) -> None:
     for name in OUTPUTS:
         path = run.run_dir / name
         if path.exists():
             kind = allure.attachment_type.JSON if name.endswith(".json") else allure.attachment_type.CSV
             allure.attach.file(str(path), name=name, attachment_type=kind)
     allure.attach(_record(run), name="load drill", attachment_type=allure.attachment_type.TEXT)
-    for tracker in _trackers(run):
-        evaluations = tracker.evaluator.evaluations
-        if any(e.value is not None for e in evaluations):
-            png = charts.render_series(f"{tracker.label}: {tracker.verdict.status}", tracker.evaluator.rule,
-                                       evaluations, run.started)
-            allure.attach(png, name=f"{tracker.label} ({tracker.verdict.status})",
-                          attachment_type=allure.attachment_type.PNG)
+    evidence.attach_rule_charts(_trackers(run), run.started, target)
 
 
 def _record(run: LoadRun) -> str:
