@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 
 HEALTHY = {"status": "healthy", "version": "1.4.2"}
-READY = {"status": "healthy", "dependencies": {name: {"status": "up"} for name in ("cosmos", "redis", "queue")}}
+READY = {"status": "healthy", "dependencies": {name: {"status": "up"} for name in ("cosmos", "redis", "embedding_queue")}}
 CHUNK = 64 * 1024
 
 

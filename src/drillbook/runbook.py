@@ -188,10 +188,11 @@ SECTIONS: dict[str, Section] = _sections(
         "do not swap: fix the evidence the failing item names and run the gate again",
         "each item reads what the pipeline exported; update the release manifest when it points elsewhere")),
     Section("rollback", "Rollback", "P0", SECONDARY, (
-        "swap the slots back: az webapp deployment slot swap --resource-group rg-castiel-prod "
-        "--name app-castiel-api-prod --slot production --target-slot staging",
+        Step("swap the slots of {app_service} back", "az webapp deployment slot swap --slot production "
+             "--target-slot staging", "-n {app_service} -g {resource_group}"),
         "check the staging slot's health and version before relying on it",
-        "for a configuration change, revert the app setting (az webapp config appsettings set/delete) and restart",
+        Step("for a configuration change, revert the app setting (az webapp config appsettings set or delete) "
+             "and restart", cloud=True),
         "if swaps are slow, check the slot's warm-up (applicationInitialization) and the App Service plan")),
     Section("critical-flows", "Critical user flows", "P1", PRIMARY, (
         "reproduce the failing flow by hand against the target",
