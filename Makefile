@@ -6,8 +6,8 @@ PYTEST := .venv/bin/python -m pytest
 smoke: install  ## the smoke drill against the embedded local sandbox
 	$(PYTEST) -m smoke $(ARGS)
 
-test: install  ## drillbook's own test suite
-	$(PYTEST) tests $(ARGS)
+test: install  ## drillbook's own test suite, one xdist worker per core (each with its own sandbox)
+	$(PYTEST) -n auto tests $(ARGS)
 
 install:
 	@scripts/bootstrap.sh
