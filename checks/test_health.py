@@ -3,6 +3,7 @@
 import pytest
 
 from drillbook.check import call, expect_field, expect_latency, expect_status, fail, json_body, source_of
+from drillbook.journal import VERSION_PROPERTY
 
 pytestmark = [pytest.mark.health, pytest.mark.smoke]
 
@@ -27,12 +28,13 @@ def test_health_answers_within_budget(http, budgets):
 
 
 @pytest.mark.runbook("deployment-verification")
-def test_health_reports_expected_version(http, expected_version):
+def test_health_reports_expected_version(http, expected_version, record_property):
     response = call(http, "GET", "/health", section="deployment-verification")
     body = json_body(response, section="deployment-verification")
     version = body.get("version")
     if not version:
         fail("deployment-verification", "GET /health reports no version", source=source_of(response))
+    record_property(VERSION_PROPERTY, str(version))  # the journal says which build this run drilled
     if expected_version and version != expected_version:
         fail("deployment-verification", f"GET /health reports version {version} (expected {expected_version})",
              source=source_of(response))

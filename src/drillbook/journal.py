@@ -32,6 +32,7 @@ from drillbook.target import SANDBOX_URL_VAR
 
 JOURNAL_FILE = "drills.jsonl"
 RECORD_PROPERTY = "drill_record"  # a drill's one-line record (record_property), kept in the journal entry
+VERSION_PROPERTY = "target_version"  # the version the target's /health reported (record_property)
 DRILL_MARKERS = {"smoke", "health", "gate", "watch", "cache", "database", "queue", "security", "contract",
                  "load", "chaos", "dr", "rollback", "destructive", "runbook"}
 # The kinds of drill whose cadence is tracked (``journal status``, the cadence gate).
@@ -54,6 +55,7 @@ class Journal:
         self.exit_status: int | None = None
         self.recorded: dict | None = None  # the entry as written, for the notification
         self.records: dict[str, str] = {}
+        self.version: str | None = None  # what the target said it runs, as a drill read it
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
@@ -72,6 +74,8 @@ class Journal:
         for name, value in report.user_properties:
             if name == RECORD_PROPERTY:
                 self.records[report.nodeid] = str(value)
+            elif name == VERSION_PROPERTY:
+                self.version = str(value)
 
     def entry(self, exit_status: int) -> dict:
         finished = time.time()
@@ -85,7 +89,7 @@ class Journal:
             "duration_s": round(finished - self.started, 1), "run_id": run_record.run_id(),
             "operator": operator_name(), "drillbook": __version__, "commit": drillbook_commit(),
             "environment": self.env.name, "tier": self.env.tier, "target": _target(self.env),
-            "expected_version": self.expected_version,
+            "version": self.version, "expected_version": self.expected_version,
             "markers": self.markexpr or "(all)", "keyword": self.keyword or None, "approval": self.approval,
             "kinds": {kind: _kind_verdict(outcomes) for kind, outcomes in sorted(kinds.items())},
             "exit_status": exit_status, "counts": dict(Counter(self.outcomes.values())),

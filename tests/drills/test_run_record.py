@@ -44,3 +44,13 @@ def test_the_header_names_the_approval(run_drill, faults):
     result = run_drill(*LIVE, "--approve", "CHG-42")
     result.stdout.fnmatch_lines(["drillbook: environment local, tier local, base url embedded sandbox at "
                                  "http://127.0.0.1:*, env file *environments/local.toml, approval CHG-42"])
+
+
+def test_the_journal_records_the_version_the_target_reported(run_drill, faults, tmp_path):
+    """The migration gate asks for a passing DR drill *of this version*: the journal must say which build ran."""
+    journal = tmp_path / "journal"
+    run_drill("-m", "health", "-k", "version", f"--journal-dir={journal}").assert_outcomes(passed=1)
+    faults.inject("/health", status=200, body={"status": "healthy", "version": "9.9.9", "uptime_s": 1})
+    run_drill("-m", "health", "-k", "version", f"--journal-dir={journal}").assert_outcomes(passed=1)
+    first, second = (json.loads(line) for line in (journal / "drills.jsonl").read_text().splitlines())
+    assert (first["version"], second["version"]) == ("1.4.2", "9.9.9")
