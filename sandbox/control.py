@@ -98,7 +98,7 @@ async def info(request: Request) -> JSONResponse:
     ctx = authorize(request)
     return JSONResponse({"redis_url": ctx.deps.redis_url, "cosmos_url": ctx.deps.cosmos_url,
                          "cosmos_key": COSMOS_KEY, "version": ctx.settings.version,
-                         "dependencies": ctx.deps.states(), **ctx.jobs.worker_state()})
+                         "dependencies": ctx.deps.states(), "pids": ctx.deps.pids(), **ctx.jobs.worker_state()})
 
 
 ROUTES = [
