@@ -37,6 +37,7 @@ class Journal:
         self.started = time.time()
         self.outcomes: dict[str, str] = {}
         self.failures: dict[str, str] = {}
+        self.chaos: dict[str, dict] = {}  # each chaos drill's fault and measured time to recover
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
@@ -45,6 +46,7 @@ class Journal:
             self.outcomes[report.nodeid] = "refused" if safety.refusal_of(report) else report.outcome
         if report.failed:
             self.failures[report.nodeid] = _first_line(report)
+        self.chaos.update({report.nodeid: value for name, value in report.user_properties if name == "chaos"})
 
     def entry(self, exit_status: int) -> dict:
         return {
@@ -53,7 +55,7 @@ class Journal:
             "environment": self.env.name, "tier": self.env.tier, "target": _target(self.env),
             "markers": self.markexpr or "(all)", "approval": self.approval,
             "exit_status": exit_status, "counts": dict(Counter(self.outcomes.values())),
-            "failures": self.failures,
+            "failures": self.failures, **({"chaos": self.chaos} if self.chaos else {}),
         }
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

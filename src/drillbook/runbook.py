@@ -151,6 +151,11 @@ SECTIONS: dict[str, Section] = _sections(
         "renew the certificate (App Service managed certificate or the Key Vault certificate) and rebind it",
         "check that auto-renewal is on and the issuer can renew",
         "verify the served chain: openssl s_client -connect api.castiel.com:443 -servername api.castiel.com")),
+    Section("recovery-objectives", "Recovery objectives", "P1", SECONDARY, (
+        "find what kept the service from coming back: /health/ready's failing dependency, the App Service log stream",
+        "restart the dependency or the App Service by hand and note the time it took",
+        "if recovery is slower than the objective, fix the cause (start-up time, retries, health probe timing) "
+        "or agree a new objective in the environment file's [chaos] rto_s")),
     Section("api-contract", "API contract", "P1", PRIMARY, (
         "reproduce the failing request with the curl line above",
         "fix the handler so it validates its input and answers 4xx, never 5xx",
