@@ -83,8 +83,9 @@ def test_recovery_slower_than_the_rto_fails_the_drill(run_drill, faults, env_fil
                        chaos_env(env_file, extra="drill_rto_s = { redis-outage = 2 }\n"), paths=("chaos",))
     helper.join(WAIT_S)
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["*steady state back within the RTO of 2 s: not back after * s: GET /health/ready "
-                                 "answers 200 with every dependency up: answered 503*-> runbook §Recovery objectives*"])
+    result.stdout.fnmatch_lines(["*steady state back within the RTO of 2 s: not back after * s: "
+                                 "GET /health/ready answers 200 with every dependency up: answered 503*"
+                                 "-> runbook §Recovery objectives*"])
 
 
 def test_steady_state_failure_injects_nothing(run_drill, faults, env_file):
@@ -160,3 +161,19 @@ def test_sigkill_mid_fault_is_replayed_by_the_next_run(run_drill, faults, env_fi
     assert result.ret == 0 and resumed
     result.stdout.fnmatch_lines([f"drillbook: reverted leftover fault SIGSTOP to the sandbox's redis process "
                                  f"(pid {pid}) from killed run (pid {proc.pid}): SIGCONT to redis pid {pid}"])
+
+
+def test_chaos_drills_are_refused_on_production_without_approval(run_drill, env_file):
+    production = env_file(tier="production", base_url="https://127.0.0.1:9")  # never contacted: refused first
+    result = run_drill("-m", "chaos", f"--env-file={production}", paths=("chaos",))
+    assert result.ret == 6
+    result.stdout.fnmatch_lines(["drillbook: every selected drill was refused (5 of 5), exit status 6: refused: "
+                                 "destructive drill on production without approval -> pass --approve CHG-123*"])
+
+
+def test_a_bad_rto_is_one_line_naming_the_key(run_drill, env_file):
+    path = env_file("[chaos]\ndrill_rto_s = { redis-outage = -3 }\n")
+    result = run_drill("-m", "chaos", f"--env-file={path}", paths=("chaos",))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*[[]chaos[]] drill_rto_s = {'redis-outage': -3} is invalid -> expected a number "
+                                 ">= 0, e.g. drill_rto_s = { redis-outage = 30 }"])

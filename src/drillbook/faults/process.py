@@ -54,7 +54,8 @@ class ProcessSignalFault:
             os.kill(pid, signal.SIGCONT)
             return f"SIGCONT to {name} pid {pid}"
         # killed (or gone meanwhile): the fault control starts it again on its port
-        state = reverting(undo["url"], lambda: control(undo["url"]).dependency(name, "start"), f"restart sandbox {name}")
+        state = reverting(undo["url"], lambda: control(undo["url"]).dependency(name, "start"),
+                          f"restart sandbox {name}")
         if state is None:
             return gone(undo["url"])
         return f"sandbox {name} pid {pid} gone, restarted: {state.get('state')}"
