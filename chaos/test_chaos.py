@@ -32,3 +32,8 @@ def test_cosmos_latency_is_noticed_by_the_p95_rules(chaos_drill):
 @pytest.mark.runbook("queue-backlog")
 def test_worker_stall_backlog_is_seen_and_drained(chaos_drill):
     chaos_drill("worker-stall")
+
+
+@pytest.mark.runbook("service-health")
+def test_service_down_restart_is_healthy_within_the_rto(chaos_drill):
+    chaos_drill("service-down")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
@@ -39,6 +40,7 @@ class Context:
     shards: ShardStore
     faults: FaultBook = field(default_factory=FaultBook)
     started: float = field(default_factory=time.monotonic)
+    restart: Callable[[float], None] | None = None  # set by the service: stop serving for down_s, then serve anew
 
     @property
     def stores(self):

@@ -190,6 +190,10 @@ class FaultControl:
     def embedding_failure_rate(self, rate: float) -> dict:
         return self._call("POST", "/_sandbox/embeddings/failure-rate", {"rate": rate})
 
+    def restart(self, down_s: float) -> dict:
+        """Restart the API in-process: connections refused for down_s, then a fresh app (faults and metrics reset)."""
+        return self._call("POST", "/_sandbox/restart", {"down_s": down_s})
+
     def info(self) -> dict:
         return self._call("GET", "/_sandbox/info")
 

@@ -82,6 +82,7 @@ FAULT_INPUT = obj({
     "ttl_s": {"type": "number", "minimum": 0.1, "maximum": 3600},
 }, required=["route"])
 RATE_INPUT = obj({"rate": {"type": "number", "minimum": 0, "maximum": 1}})
+RESTART_INPUT = obj({"down_s": {"type": "number", "minimum": 0, "maximum": 30}})
 METRICS_SHAPE_INPUT = obj({
     "buckets": {"type": "string", "enum": ["sandbox", "prometheus", "fastapi"]},
     "bucket_bounds": {"type": "array", "maxItems": 40, "items": {"type": "number", "minimum": 0.0001}},

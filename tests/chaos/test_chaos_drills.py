@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_pytest
+from sandbox.runner import SandboxError
 
 WAIT_S = 90  # generous: two cores shared by many workers
 COMPRESSED = """
@@ -23,13 +24,14 @@ min_requests = 5
 probe_rps = 10
 rto_s = 20
 backlog_jobs = 10
+restart_down_s = {down_s}
 """
 LYING_READY = {"status": "ready", "dependencies": {name: {"status": "up"} for name in ("redis", "cosmos",
                                                                                         "embedding_queue")}}
 
 
-def chaos_env(env_file, observe_s: float = 3, extra: str = "") -> str:
-    return f"--env-file={env_file(COMPRESSED.format(observe_s=observe_s) + extra)}"
+def chaos_env(env_file, observe_s: float = 3, extra: str = "", down_s: float = 2) -> str:
+    return f"--env-file={env_file(COMPRESSED.format(observe_s=observe_s, down_s=down_s) + extra)}"
 
 
 def wait_for(check, timeout: float = WAIT_S) -> bool:
@@ -39,6 +41,13 @@ def wait_for(check, timeout: float = WAIT_S) -> bool:
             return True
         time.sleep(0.1)
     return check()
+
+
+def answers(faults) -> bool:
+    try:
+        return bool(faults.info())
+    except SandboxError:
+        return False
 
 
 def process_state(pid: int) -> str:
@@ -53,11 +62,14 @@ def test_every_chaos_drill_passes_and_records_its_recovery(run_drill, faults, en
     assert result.ret == 0, "\n".join(result.outlines[-30:])
     result.stdout.fnmatch_lines(["*redis-outage: inject: sandbox redis stop*",
                                  "*redis-outage: revert: sandbox redis start: running*",
-                                 "*redis-outage: recovered in * s (RTO 20 s)*", "*5 passed*"])
+                                 "*redis-outage: recovered in * s since the revert (RTO 20 s)*",
+                                 "*service-down: recovered in * s since the injection (RTO 20 s)*", "*6 passed*"])
     entry = json.loads((run_drill.workdir / "reports/journal/drills.jsonl").read_text().splitlines()[-1])
     recoveries = {figures["drill"]: figures["time_to_recover_s"] for figures in entry["chaos"].values()}
-    assert sorted(recoveries) == ["cosmos-latency", "cosmos-outage", "redis-hang", "redis-outage", "worker-stall"]
+    assert sorted(recoveries) == ["cosmos-latency", "cosmos-outage", "redis-hang", "redis-outage", "service-down",
+                                  "worker-stall"]
     assert all(0 <= seconds <= 20 for seconds in recoveries.values())
+    assert recoveries["service-down"] >= 2  # the API was down for restart_down_s
     attachments = [p.read_text() for p in run_drill.results.glob("*-result.json")]
     assert all("probes over the drill" in text and "chaos drill record" in text for text in attachments)
 
@@ -86,6 +98,15 @@ def test_recovery_slower_than_the_rto_fails_the_drill(run_drill, faults, env_fil
     result.stdout.fnmatch_lines(["*steady state back within the RTO of 2 s: not back after * s: "
                                  "GET /health/ready answers 200 with every dependency up: answered 503*"
                                  "-> runbook §Recovery objectives*"])
+
+
+def test_a_restart_slower_than_the_rto_fails_the_service_down_drill(run_drill, faults, env_file):
+    slow = chaos_env(env_file, extra="drill_rto_s = { service-down = 1 }\n", down_s=4)
+    result = run_drill("-m", "chaos", "-k", "service_down", slow, paths=("chaos",))
+    assert wait_for(lambda: answers(faults)), "the sandbox did not come back after its restart"
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*steady state back within the RTO of 1 s: not back after * s: GET /health answers "
+                                 "200: no answer*(over * s since the injection, *-> runbook §Recovery objectives*"])
 
 
 def test_steady_state_failure_injects_nothing(run_drill, faults, env_file):
@@ -167,7 +188,7 @@ def test_chaos_drills_are_refused_on_production_without_approval(run_drill, env_
     production = env_file(tier="production", base_url="https://127.0.0.1:9")  # never contacted: refused first
     result = run_drill("-m", "chaos", f"--env-file={production}", paths=("chaos",))
     assert result.ret == 6
-    result.stdout.fnmatch_lines(["drillbook: every selected drill was refused (5 of 5), exit status 6: refused: "
+    result.stdout.fnmatch_lines(["drillbook: every selected drill was refused (6 of 6), exit status 6: refused: "
                                  "destructive drill on production without approval -> pass --approve CHG-123*"])
 
 

@@ -7,7 +7,7 @@ the runbook section whose procedure it rehearses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Literal
 
 from drillbook.chaos import probes
 from drillbook.chaos.context import DrillContext, Finding
@@ -26,6 +26,8 @@ class Drill:
     prepare: Callable[[DrillContext], list[Finding]] | None = None  # before the steady state
     during: Callable[[DrillContext], None] | None = None  # right after the injection
     recovery: tuple[probes.Probe, ...] = ()  # besides health and readiness
+    clock: Literal["revert", "inject"] = "revert"  # the time to recover counts from the revert, or the injection
+    until_seen: bool = False  # stop observing once every "eventually" probe has held (a fault that ends itself)
 
 
 def prepare_shard(ctx: DrillContext) -> list[Finding]:
@@ -58,6 +60,9 @@ def _url(ctx: DrillContext) -> str:
 
 
 DRILLS = {drill.name: drill for drill in (
+    Drill("service-down", "service-health",
+          lambda ctx: create_fault("api-restart", url=_url(ctx), down_s=ctx.settings.restart_down_s),
+          (probes.api_goes_down(),), recovery=(probes.api_restarted(),), clock="inject", until_seen=True),
     Drill("redis-outage", "cache-issues",
           lambda ctx: create_fault("dependency", url=_url(ctx), dependency="redis", action="stop"),
           (probes.ready_reports_down("redis"), probes.live_stays_up(),

@@ -56,6 +56,7 @@ def run_experiment(ctx: DrillContext, drill: Drill, journal: UndoJournal) -> Dri
         ctx.log(f"{drill.name}: steady state does not hold, {fault.describe()} not injected")
         return record
     record.injected, record.injected_at = True, ctx.now()
+    ctx.state["injected_mono"] = time.monotonic()
     revert_started = None
     try:
         with applied(fault, journal, log=lambda line: ctx.log(f"{drill.name}: {line}")):
@@ -82,6 +83,8 @@ def observe(ctx: DrillContext, drill: Drill) -> list[Finding]:
                 held, seen = probe.look(ctx)
                 looks[probe.name].append((held, seen))
                 ctx.mark(probe.name, held)
+            if drill.until_seen and _all_seen(drill, looks):
+                break
             time.sleep(POLL_S)
         span = f"{time.monotonic() - started:.1f} s of the fault"
         findings = [probe.judge(ctx, looks[probe.name], span) for probe in drill.probes]
@@ -94,9 +97,13 @@ def observe(ctx: DrillContext, drill: Drill) -> list[Finding]:
             window.__exit__(None, None, None)
 
 
+def _all_seen(drill: Drill, looks: dict[str, list[tuple[bool, str]]]) -> bool:
+    return all(any(ok for ok, _ in looks[p.name]) for p in drill.probes if p.rule == "eventually")
+
+
 def recover(ctx: DrillContext, drill: Drill, record: DrillRecord, revert_started: float | None) -> list[Finding]:
     """Steady state back within the RTO (health, readiness, the drill's own), then its metrics window."""
-    started = revert_started or time.monotonic()
+    started = ctx.state["injected_mono"] if drill.clock == "inject" else (revert_started or time.monotonic())
     deadline = started + ctx.settings.rto_s
     while True:
         findings = health_findings(ctx) + [p.judge(ctx, [p.look(ctx)], "1 look") for p in drill.recovery]
@@ -106,13 +113,14 @@ def recover(ctx: DrillContext, drill: Drill, record: DrillRecord, revert_started
             break
         time.sleep(POLL_S)
     took = time.monotonic() - started
+    since = "the injection" if drill.clock == "inject" else "the revert"
     if not all(f.ok for f in findings):
         still = "; ".join(f"{f.check}: {f.detail}" for f in findings if not f.ok)
         return [Finding(f"steady state back within the RTO of {ctx.settings.rto_s:g} s", False,
                         f"not back after {took:.1f} s: {still}", "recovery-objectives", ctx.url("/health/ready"),
-                        window=f"{took:.1f} s since the revert")]
+                        window=f"{took:.1f} s since {since}")]
     record.time_to_recover_s = round(took, 3)
-    ctx.log(f"{drill.name}: recovered in {took:.2f} s (RTO {ctx.settings.rto_s:g} s)")
+    ctx.log(f"{drill.name}: recovered in {took:.2f} s since {since} (RTO {ctx.settings.rto_s:g} s)")
     back = Finding(f"steady state back within the RTO of {ctx.settings.rto_s:g} s", True,
                    f"back after {took:.2f} s", "recovery-objectives", ctx.url("/health/ready"))
     with MetricsWindow(ctx.env, rps=ctx.settings.probe_rps) as window:

@@ -9,6 +9,7 @@ Window probes judge the metrics window of the whole observation instead.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable, Literal
 
@@ -122,3 +123,23 @@ def queue_depth(ctx: DrillContext) -> int | None:
         return int(response.json()["queue_depth"])
     except (AttributeError, ValueError, KeyError, TypeError):
         return None
+
+
+def api_goes_down() -> Probe:
+    def look(ctx: DrillContext) -> tuple[bool, str]:
+        response = ctx.get("/health")
+        return response is None or response.status_code >= 500, f"GET /health answered {_status(response)}"
+    return Probe("the API is down while it restarts", "service-health", "/health", look, "eventually")
+
+
+def api_restarted() -> Probe:
+    """/health's uptime is shorter than the time since the restart: a new process (or server) answers."""
+    def look(ctx: DrillContext) -> tuple[bool, str]:
+        response = ctx.get("/health")
+        since = time.monotonic() - ctx.state["injected_mono"]
+        try:
+            uptime = float(response.json()["uptime_s"])
+        except (AttributeError, ValueError, KeyError, TypeError):
+            return False, f"GET /health answered {_status(response)} without uptime_s"
+        return uptime < since, f"uptime {uptime:.1f} s, restart requested {since:.1f} s ago"
+    return Probe("the API restarted (uptime reset)", "service-health", "/health", look, "eventually")

@@ -30,6 +30,7 @@ schema.register_section("chaos", {  # chaos drills
     "fault_ttl_s": Field(schema.to_positive, 300.0, "300"),  # sandbox faults also end on their own
     "latency_ms": Field(schema.to_positive, 1500.0, "1500"),  # the injected latency of the latency drill
     "backlog_jobs": Field(schema.to_positive, 20.0, "20"),  # jobs enqueued while the worker is stalled
+    "restart_down_s": Field(schema.to_positive, 5.0, "5"),  # the service-down drill: the API is down this long
 })
 
 
@@ -44,6 +45,7 @@ class ChaosSettings:
     fault_ttl_s: float
     latency_ms: float
     backlog_jobs: int
+    restart_down_s: float
 
     @classmethod
     def for_drill(cls, section: dict, drill: str) -> ChaosSettings:
@@ -51,4 +53,4 @@ class ChaosSettings:
         rto = section["drill_rto_s"].get(drill, section["rto_s"])
         return cls(section["steady_window_s"], section["observe_s"], int(section["min_requests"]),
                    section["probe_rps"], section["error_budget_pct"], rto, section["fault_ttl_s"],
-                   section["latency_ms"], int(section["backlog_jobs"]))
+                   section["latency_ms"], int(section["backlog_jobs"]), section["restart_down_s"])

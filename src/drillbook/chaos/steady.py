@@ -23,9 +23,9 @@ def health_findings(ctx: DrillContext) -> list[Finding]:
 
 def _health(ctx: DrillContext) -> Finding:
     response = ctx.get("/health")
-    status = response.status_code if response is not None else "no answer"
-    return Finding("GET /health answers 200", status == 200, f"answered {status}", "service-health",
-                   ctx.url("/health"))
+    status = response.status_code if response is not None else None
+    return Finding("GET /health answers 200", status == 200, f"answered {status}" if status else "no answer",
+                   "service-health", ctx.url("/health"))
 
 
 def _ready(ctx: DrillContext) -> Finding:

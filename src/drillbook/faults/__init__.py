@@ -20,6 +20,7 @@ FAULTS = {
     "route": "drillbook.faults.sandbox:RouteFault",
     "dependency": "drillbook.faults.sandbox:DependencyFault",
     "worker-stall": "drillbook.faults.sandbox:WorkerStallFault",
+    "api-restart": "drillbook.faults.sandbox:ApiRestartFault",
     "process-signal": "drillbook.faults.process:ProcessSignalFault",
 }
 

@@ -156,3 +156,26 @@ class WorkerStallFault:
         if reverting(undo["url"], lambda: control(undo["url"]).resume_worker(), "resume the sandbox worker") is None:
             return gone(undo["url"])
         return "sandbox embedding worker resumed"
+
+
+class ApiRestartFault:
+    """Restart the API process's server: down for ``down_s``, then back with a fresh app. It ends on its own."""
+
+    kind = "api-restart"
+
+    def __init__(self, url: str, down_s: float) -> None:
+        self.url, self.down_s = url, down_s
+
+    def describe(self) -> str:
+        return f"sandbox API restart ({self.down_s:g} s down)"
+
+    def plan(self) -> dict:
+        return {"url": self.url, "down_s": self.down_s}
+
+    def inject(self) -> None:
+        _call(lambda: control(self.url).restart(self.down_s), self.describe())
+
+    @staticmethod
+    def revert(undo: dict) -> str:
+        # Nothing to undo: the restart ends by itself; the drill's recovery phase times how long it takes.
+        return f"nothing to undo: the API comes back by itself after {undo['down_s']:g} s"
