@@ -17,9 +17,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox import admin, control, health, jobs, openapi, shards
+from sandbox import admin, backup, control, health, jobs, openapi, shards
 from sandbox.dependencies import Dependencies
-from sandbox.faults import FaultBook, FaultMiddleware
+from sandbox.faults import FaultBook, FaultMiddleware, RateGate
 from sandbox.http import EXCEPTION_HANDLERS, route
 from sandbox.jobs import EmbeddingJobs
 from sandbox.settings import Settings
@@ -40,6 +40,7 @@ class Context:
     shards: ShardStore
     faults: FaultBook = field(default_factory=FaultBook)
     started: float = field(default_factory=time.monotonic)
+    restore_loss: RateGate = field(default_factory=RateGate)  # /_sandbox/backup/loss-rate
     restart: Callable[[float], None] | None = None  # set by the service: stop serving for down_s, then serve anew
 
     @property
@@ -67,7 +68,7 @@ def create_app(ctx: Context) -> Starlette:
     >>> uvicorn.Server(uvicorn.Config(app)).run()
     """
     routes = [*health.ROUTES, *shards.ROUTES, *admin.ROUTES, *jobs.ROUTES, *openapi.ROUTES,
-              route("/metrics", GET=metrics), *control.ROUTES]
+              route("/metrics", GET=metrics), *control.ROUTES, *backup.ROUTES]
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

@@ -91,6 +91,7 @@ async def reset(request: Request) -> JSONResponse:
     dependencies = await anyio.to_thread.run_sync(ctx.deps.restore)
     ctx.jobs.resume()
     ctx.jobs.set_failure_rate(0.0)
+    ctx.restore_loss.rate = 0.0
     return JSONResponse({"cleared_faults": cleared, "dependencies": dependencies, **ctx.jobs.worker_state()})
 
 

@@ -156,6 +156,11 @@ SECTIONS: dict[str, Section] = _sections(
         "restart the dependency or the App Service by hand and note the time it took",
         "if recovery is slower than the objective, fix the cause (start-up time, retries, health probe timing) "
         "or agree a new objective in the environment file's [chaos] rto_s")),
+    Section("backup-restore", "Backup and restore", "P0", SECONDARY, (
+        "check the account's backup policy (az cosmosdb show --query backupPolicy) and the retention",
+        "restore to a new account (az cosmosdb restore --restore-timestamp ...) and compare counts before "
+        "pointing the app at it",
+        "never restore over the live account; find why documents were lost or changed before switching")),
     Section("api-contract", "API contract", "P1", PRIMARY, (
         "reproduce the failing request with the curl line above",
         "fix the handler so it validates its input and answers 4xx, never 5xx",

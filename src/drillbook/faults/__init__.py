@@ -21,6 +21,7 @@ FAULTS = {
     "dependency": "drillbook.faults.sandbox:DependencyFault",
     "worker-stall": "drillbook.faults.sandbox:WorkerStallFault",
     "api-restart": "drillbook.faults.sandbox:ApiRestartFault",
+    "scratch-restore": "drillbook.faults.sandbox:ScratchRestoreFault",
     "process-signal": "drillbook.faults.process:ProcessSignalFault",
 }
 

@@ -179,3 +179,42 @@ class ApiRestartFault:
     def revert(undo: dict) -> str:
         # Nothing to undo: the restart ends by itself; the drill's recovery phase times how long it takes.
         return f"nothing to undo: the API comes back by itself after {undo['down_s']:g} s"
+
+
+class ScratchRestoreFault:
+    """Restore a live container into a new scratch container (the sandbox's point-in-time restore); revert drops it.
+
+    Not a fault on the service, but a change with the same promise: the scratch container is
+    removed after a pass, a failure, an interrupt, or by the next run after a kill.
+    """
+
+    kind = "scratch-restore"
+
+    def __init__(self, url: str, source: str, target: str) -> None:
+        self.url, self.source, self.target = url, source, target
+        self.result: dict = {}
+
+    def describe(self) -> str:
+        return f"restore of {self.source} into scratch container {self.target}"
+
+    def plan(self) -> dict:
+        return {"url": self.url, "target": self.target}
+
+    def inject(self) -> None:
+        self.result = _call(lambda: control(self.url).restore(self.source, self.target), self.describe())
+
+    @staticmethod
+    def revert(undo: dict) -> str:
+        from sandbox.runner import SandboxError
+
+        def drop() -> str:
+            try:
+                control(undo["url"]).delete_scratch(undo["target"])
+                return f"scratch container {undo['target']} deleted"
+            except SandboxError as exc:
+                if "404" in str(exc):
+                    return f"scratch container {undo['target']} was never created"
+                raise
+
+        outcome = reverting(undo["url"], drop, f"delete scratch container {undo['target']}")
+        return gone(undo["url"]) if outcome is None else outcome
