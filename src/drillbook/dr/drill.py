@@ -67,7 +67,7 @@ def run_restore_drill(plan: DrPlan) -> RestoreRecord:
         record.restored = restored.count
         record.rto_s = round(time.monotonic() - started, 3)
         record.findings += _restore_findings(plan, record, reference, restored)
-        record.findings.append(_corruption_caught(plan, scratch, reference, limit))
+        record.findings.append(_corruption_caught(plan, scratch, restored, limit))
     plan.log(f"dr: restore verified in {record.rto_s:.2f} s, RPO {record.rpo_s} s")
     return record
 
@@ -100,9 +100,9 @@ def _restore_findings(plan: DrPlan, record: RestoreRecord, reference: Export, re
     ]
 
 
-def _corruption_caught(plan: DrPlan, scratch, reference: Export, limit: int) -> Finding:
+def _corruption_caught(plan: DrPlan, scratch, restored: Export, limit: int) -> Finding:
     """Delete one document and change another in the scratch copy: the comparison must name exactly those."""
-    ids = sorted(reference.checksums)
+    ids = sorted(restored.checksums)
     if len(ids) < 2:
         return Finding("the integrity check catches a corruption", True, "skipped: fewer than 2 documents",
                        SECTION, plan.source)
@@ -113,7 +113,7 @@ def _corruption_caught(plan: DrPlan, scratch, reference: Export, limit: int) -> 
     doomed = next(iter(scratch.query_items("SELECT * FROM c WHERE c.id = @id", parameters=[{"name": "@id",
                                            "value": deleted}], enable_cross_partition_query=True)))
     scratch.delete_item(doomed, partition_key=_partition_value(scratch, doomed))
-    seen = compare(reference, export_container(scratch, limit))
+    seen = compare(restored, export_container(scratch, limit))
     caught = seen.missing == (deleted,) and seen.changed == (changed,)
     return Finding("the integrity check catches a corruption of the scratch copy", caught,
                    f"deleted {deleted}, changed {changed}; the check saw missing {list(seen.missing)}, "
