@@ -195,3 +195,16 @@ def test_a_bad_rto_is_one_line_naming_the_key(run_drill, env_file):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*[[]chaos[]] drill_rto_s = {'redis-outage': -3} is invalid -> expected a number "
                                  ">= 0, e.g. drill_rto_s = { redis-outage = 30 }"])
+
+
+def test_a_fault_control_that_refuses_is_one_line_and_the_undo_waits_for_the_next_run(run_drill, faults, env_file):
+    result = run_drill("-m", "chaos", "-k", "redis_outage", chaos_env(env_file), paths=("chaos",),
+                       environ={"SANDBOX_FAULT_TOKEN": "not-the-token"})
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*redis-outage: sandbox redis stop: sandbox: POST /_sandbox/dependencies/redis/stop "
+                                 "returned 401*; then revert failed: start sandbox redis: sandbox: POST "
+                                 "/_sandbox/dependencies/redis/start returned 401*(the next drillbook run replays it)"])
+    assert faults.info()["dependencies"]["redis"] == "running"  # refused: never stopped
+    replay = run_drill("-k", "test_live_returns_200", paths=("checks/test_health.py",))
+    replay.stdout.fnmatch_lines(["drillbook: reverted leftover fault sandbox redis stop from killed run *: "
+                                 "sandbox redis start: running"])

@@ -31,18 +31,23 @@ def applied(fault, journal: UndoJournal, log: Callable[[str], None] = lambda lin
 
     undo = fault.plan()
     entry = journal.plan(fault.kind, undo, fault.describe())
+    failed: FaultError | None = None
     with _sigterm_interrupts():
         try:
             log(f"inject: {fault.describe()}")
             fault.inject()
             yield undo
+        except FaultError as exc:
+            failed = exc
+            raise
         finally:
             with _signals_blocked():
                 try:
                     outcome = type(fault).revert(undo)
                 except FaultError as exc:
                     log(f"revert failed: {fault.describe()}: {exc} (the next drillbook run replays it)")
-                    raise
+                    before = f"{failed}; then " if failed else ""
+                    raise FaultError(f"{before}revert failed: {exc} (the next drillbook run replays it)") from None
                 journal.close_entry(entry, outcome)
                 log(f"revert: {outcome}")
 
