@@ -7,6 +7,7 @@ revert runs through ``faults.applied``: on return, failure, SIGINT and SIGTERM.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from drillbook.chaos.context import DrillContext, Finding
@@ -14,6 +15,7 @@ from drillbook.chaos.drills import Drill
 from drillbook.chaos.steady import health_findings, metric_findings, steady_state
 from drillbook.chaos.window import MetricsWindow
 from drillbook.faults import UndoJournal, applied
+from drillbook.metrics import MetricsError
 
 POLL_S = 0.25
 
@@ -73,11 +75,9 @@ def observe(ctx: DrillContext, drill: Drill) -> list[Finding]:
     if drill.during:
         drill.during(ctx)
     looks: dict[str, list[tuple[bool, str]]] = {probe.name: [] for probe in drill.probes}
-    window = MetricsWindow(ctx.env, rps=ctx.settings.probe_rps) if drill.window_probes else None
+    measuring = MetricsWindow(ctx.env, rps=ctx.settings.probe_rps) if drill.window_probes else nullcontext()
     started = time.monotonic()
-    if window:
-        window.__enter__()
-    try:
+    with measuring as window:
         while time.monotonic() - started < ctx.settings.observe_s:
             for probe in drill.probes:
                 held, seen = probe.look(ctx)
@@ -88,13 +88,18 @@ def observe(ctx: DrillContext, drill: Drill) -> list[Finding]:
             time.sleep(POLL_S)
         span = f"{time.monotonic() - started:.1f} s of the fault"
         findings = [probe.judge(ctx, looks[probe.name], span) for probe in drill.probes]
-        if window:
-            reading = window.read()
-            findings += [probe.judge(ctx, reading) for probe in drill.window_probes]
-        return findings
-    finally:
-        if window:
-            window.__exit__(None, None, None)
+        if window is not None:
+            findings += _judge_window(ctx, drill, window)
+    return findings
+
+
+def _judge_window(ctx: DrillContext, drill: Drill, window: MetricsWindow) -> list[Finding]:
+    try:
+        reading = window.read()
+    except MetricsError as exc:  # an unreadable source noticed nothing: each window probe fails with why
+        return [Finding(probe.name, False, f"no data: {exc}", "slow-response-times", ctx.env.base_url)
+                for probe in drill.window_probes]
+    return [probe.judge(ctx, reading) for probe in drill.window_probes]
 
 
 def _all_seen(drill: Drill, looks: dict[str, list[tuple[bool, str]]]) -> bool:
