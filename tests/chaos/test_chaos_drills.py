@@ -208,3 +208,12 @@ def test_a_fault_control_that_refuses_is_one_line_and_the_undo_waits_for_the_nex
     replay = run_drill("-k", "test_live_returns_200", paths=("checks/test_health.py",))
     replay.stdout.fnmatch_lines(["drillbook: reverted leftover fault sandbox redis stop from killed run *: "
                                  "sandbox redis start: running"])
+
+
+def test_latency_the_rules_do_not_notice_fails_the_latency_drill(run_drill, faults, env_file):
+    blind = "[thresholds]\napi_p95 = 5000\nslow_endpoint = 5000\n"  # limits above the injected 1.5 s
+    result = run_drill("-m", "chaos", "-k", "latency", chaos_env(env_file, extra=blind), paths=("chaos",))
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*the p95 alert notices the latency: Response time p95 * ms: pass against > 5000 ms "
+                                 "(expected a breach)*"])
+    assert faults.faults() == []  # reverted after the failure
