@@ -115,6 +115,9 @@ class EmbeddingJobs:
                 self._step()
             except redis.RedisError:
                 self._stopping.wait(0.2)  # Redis stopped or paused: try again shortly
+            except Exception as err:  # noqa: BLE001 - a Redis restart closes the socket under a BRPOP (ValueError)
+                log.warning("embedding worker: %s: %s; retrying", type(err).__name__, err)
+                self._stopping.wait(0.2)  # the worker outlives any one failed step
 
     def _step(self) -> None:
         if self._stalled.is_set():

@@ -167,3 +167,14 @@ def test_sigkill_leaves_an_undo_the_next_run_replays(sandbox, faults, token_env,
     assert lines == [f"drillbook: reverted leftover fault SIGSTOP to the sandbox's redis process (pid {pid}) "
                      f"from killed run (pid {proc.pid}): SIGCONT to redis pid {pid}"]
     assert journal.pending() == []
+
+
+def test_the_embedding_worker_survives_repeated_redis_restarts(sandbox, faults, token_env, tmp_path):
+    # A Redis restart drops pooled sockets under the worker's BRPOP (ValueError: I/O operation on closed file),
+    # which used to end the worker thread for good. A race: the old code died in about 1 of 3 runs of this loop.
+    for _ in range(8):
+        with applied(create_fault("dependency", url=sandbox.url, dependency="redis", action="stop"),
+                     UndoJournal(tmp_path)):
+            time.sleep(0.3)
+        time.sleep(0.3)
+        assert wait_for(lambda: dependency_status(sandbox, "embedding_queue") == "up", 10), LAST_READY[0]
