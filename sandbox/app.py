@@ -7,6 +7,8 @@ and errors show up in /metrics exactly as a real outage would.
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
@@ -15,10 +17,10 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox import admin, control, deployment, health, jobs, openapi, shards
+from sandbox import admin, backup, control, deployment, health, jobs, openapi, shards
 from sandbox.dependencies import Dependencies
 from sandbox.deployment import Deployment
-from sandbox.faults import FaultBook, FaultMiddleware, HiddenDependencies
+from sandbox.faults import FaultBook, FaultMiddleware, HiddenDependencies, RateGate
 from sandbox.http import EXCEPTION_HANDLERS, route
 from sandbox.jobs import EmbeddingJobs
 from sandbox.settings import Settings
@@ -40,6 +42,9 @@ class Context:
     deployment: Deployment
     faults: FaultBook = field(default_factory=FaultBook)
     hidden: HiddenDependencies = field(default_factory=HiddenDependencies)
+    started: float = field(default_factory=time.monotonic)
+    restore_loss: RateGate = field(default_factory=RateGate)  # /_sandbox/backup/loss-rate
+    restart: Callable[[float], None] | None = None  # set by the service: stop serving for down_s, then serve anew
 
     @property
     def stores(self):
@@ -67,7 +72,7 @@ def create_app(ctx: Context) -> Starlette:
     >>> uvicorn.Server(uvicorn.Config(app)).run()
     """
     routes = [*health.ROUTES, *shards.ROUTES, *admin.ROUTES, *jobs.ROUTES, *openapi.ROUTES,
-              route("/metrics", GET=metrics), *control.ROUTES,
+              route("/metrics", GET=metrics), *control.ROUTES, *backup.ROUTES,
               *deployment.ROUTES]
 
     @contextlib.asynccontextmanager

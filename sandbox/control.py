@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from sandbox.dependencies import ACTIONS, COSMOS_KEY, NAMES
 from sandbox.health import READY_CHECKS
 from sandbox.http import ApiError, check_token, read_json, route
-from sandbox.schemas import FAULT_INPUT, HIDE_INPUT, METRICS_SHAPE_INPUT, POISON_INPUT, RATE_INPUT
+from sandbox.schemas import FAULT_INPUT, HIDE_INPUT, METRICS_SHAPE_INPUT, POISON_INPUT, RATE_INPUT, RESTART_INPUT
 from sandbox.telemetry import MetricsShape
 
 TOKEN_HEADER = "x-fault-token"
@@ -131,15 +131,26 @@ async def reset(request: Request) -> JSONResponse:
     ctx.jobs.resume()
     ctx.jobs.set_failure_rate(0.0)
     ctx.deployment.reset()
+    ctx.restore_loss.rate = 0.0
     return JSONResponse({"cleared_faults": cleared, "dependencies": dependencies, "cleared_poison": poison,
                          **ctx.jobs.worker_state()})
+
+
+async def restart(request: Request) -> JSONResponse:
+    """Restart the API in-process: stop serving (connections refused) for down_s, then serve a fresh app."""
+    ctx = authorize(request)
+    down_s = (await read_json(request, RESTART_INPUT))["down_s"]
+    if ctx.restart is None:
+        raise ApiError(409, "this app is not served by the sandbox service", ["start it with python -m sandbox"])
+    ctx.restart(down_s)
+    return JSONResponse({"restarting": True, "down_s": down_s}, 202)
 
 
 async def info(request: Request) -> JSONResponse:
     ctx = authorize(request)
     return JSONResponse({"redis_url": ctx.deps.redis_url, "cosmos_url": ctx.deps.cosmos_url,
                          "cosmos_key": COSMOS_KEY, "version": ctx.deployment.serving(),
-                         "dependencies": ctx.deps.states(), **ctx.jobs.worker_state()})
+                         "dependencies": ctx.deps.states(), "pids": ctx.deps.pids(), **ctx.jobs.worker_state()})
 
 
 ROUTES = [
@@ -152,5 +163,6 @@ ROUTES = [
     route("/_sandbox/embeddings/failure-rate", POST=embedding_failure_rate),
     route("/_sandbox/metrics-shape", GET=metrics_shape, POST=metrics_shape),
     route("/_sandbox/reset", POST=reset),
+    route("/_sandbox/restart", POST=restart),
     route("/_sandbox/info", GET=info),
 ]

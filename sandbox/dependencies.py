@@ -168,6 +168,9 @@ class Dependencies:
     def states(self) -> dict[str, str]:
         return {child.name: child.state for child in self.children()}
 
+    def pids(self) -> dict[str, int | None]:
+        return {child.name: child.pid for child in self.children()}
+
     def restore(self) -> dict[str, str]:
         """Bring every dependency back to running (used by /_sandbox/reset)."""
         undo = {"paused": "resume", "stopped": "start"}

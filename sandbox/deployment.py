@@ -12,7 +12,7 @@ name only: values never leave the sandbox. Faults (reset by ``/_sandbox/reset``)
 - ``restart_down_ms``: after a restart, ``/health`` answers 503 this long;
 - ``DELETE /_sandbox/settings/{name}``: a setting disappears.
 
-``PUT /_sandbox/settings/{name}`` adds or changes a setting and ``POST /_sandbox/restart``
+``PUT /_sandbox/settings/{name}`` adds or changes a setting and ``POST /_sandbox/slots/restart``
 restarts the app (``/health``'s uptime starts again), for the configuration rollback.
 """
 
@@ -160,5 +160,5 @@ ROUTES = [
     route("/_sandbox/slots/{slot}/health", GET=slot_health),
     route("/_sandbox/settings", GET=settings),
     route("/_sandbox/settings/{name}", DELETE=remove_setting, PUT=put_setting),
-    route("/_sandbox/restart", POST=restart),
+    route("/_sandbox/slots/restart", POST=restart),
 ]

@@ -122,6 +122,11 @@ class ChildProcess:
             return "stopped"
         return "paused" if self._paused else "running"
 
+    @property
+    def pid(self) -> int | None:
+        """The running process's id (for process-level faults), None when stopped."""
+        return None if self.state == "stopped" else self._proc.pid
+
     def launch(self) -> None:
         """Start the process without waiting; wait_ready() finishes the start."""
         if self.state != "stopped":

@@ -229,6 +229,21 @@ class FaultControl:
     def hide_setting(self, name: str) -> dict:
         return self._call("DELETE", f"/_sandbox/settings/{name}")
 
+    def restart(self, down_s: float) -> dict:
+        """Restart the API in-process: connections refused for down_s, then a fresh app (faults and metrics reset)."""
+        return self._call("POST", "/_sandbox/restart", {"down_s": down_s})
+
+    def restore(self, source: str, target: str) -> dict:
+        """Copy a live container into a new scratch container (drillbook_dr_*): the stand-in for a PITR."""
+        return self._call("POST", "/_sandbox/backup/restore", {"source": source, "target": target})
+
+    def delete_scratch(self, name: str) -> dict:
+        return self._call("DELETE", f"/_sandbox/backup/containers/{name}")
+
+    def restore_loss_rate(self, rate: float) -> dict:
+        """Make restores drop this share of documents (counted, not random)."""
+        return self._call("POST", "/_sandbox/backup/loss-rate", {"rate": rate})
+
     def info(self) -> dict:
         return self._call("GET", "/_sandbox/info")
 

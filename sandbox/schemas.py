@@ -96,6 +96,7 @@ RATE_INPUT = obj({"rate": {"type": "number", "minimum": 0, "maximum": 1}})
 POISON_INPUT = obj({"jobs": {"type": "integer", "minimum": 1, "maximum": 10}})
 HIDE_INPUT = obj({"dependency": string(1, 64), "ttl_s": {"type": "number", "minimum": 0.1, "maximum": 3600}},
                  required=["dependency"])
+RESTART_INPUT = obj({"down_s": {"type": "number", "minimum": 0, "maximum": 30}})
 METRICS_SHAPE_INPUT = obj({
     "buckets": {"type": "string", "enum": ["sandbox", "prometheus", "fastapi"]},
     "bucket_bounds": {"type": "array", "maxItems": 40, "items": {"type": "number", "minimum": 0.0001}},

@@ -59,10 +59,23 @@ class Sandbox:
 
         listener = bind(self.settings.port)
         self.url = f"http://{LOOPBACK}:{listener.getsockname()[1]}"
-        app = create_app(Context.build(self.settings, self.deps))
-        config = uvicorn.Config(app, log_level="warning", access_log=False, log_config=None,
-                                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
-        asyncio.run(_serve(uvicorn.Server(config), listener, on_ready))
+
+        class Server(uvicorn.Server):
+            signalled = False  # SIGINT/SIGTERM arrived: a restart in progress must not outlive it
+
+            def handle_exit(self, sig, frame) -> None:
+                self.signalled = True
+                super().handle_exit(sig, frame)
+
+        def new_server(restarts: list[float]) -> uvicorn.Server:
+            ctx = Context.build(self.settings, self.deps)
+            config = uvicorn.Config(create_app(ctx), log_level="warning", access_log=False, log_config=None,
+                                    timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+            server = Server(config)
+            ctx.restart = lambda down_s: (restarts.append(down_s), setattr(server, "should_exit", True))
+            return server
+
+        asyncio.run(_serve_with_restarts(new_server, listener, on_ready))
 
     def ready_record(self) -> dict:
         """What a launcher needs to use this sandbox, tokens included (file mode 0600)."""
@@ -92,6 +105,37 @@ def bind(port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((LOOPBACK, port))
     return sock
+
+
+async def _serve_with_restarts(new_server, listener: socket.socket, on_ready: Callable[[], None]) -> None:
+    """Serve; after POST /_sandbox/restart, refuse connections for down_s, then serve a fresh app on the port."""
+    port, restarts = listener.getsockname()[1], []
+    while True:
+        server = new_server(restarts)
+        await _serve(server, listener, on_ready)
+        if server.signalled or not restarts or await _stopped_within(restarts.pop()):
+            return
+        listener, on_ready = bind(port), lambda: None
+
+
+async def _stopped_within(down_s: float) -> bool:
+    """Sleep while the API is down; True when SIGINT or SIGTERM arrived meanwhile (then stay down)."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum in previous:
+        loop.add_signal_handler(signum, stop.set)  # wakes the loop at once, unlike a plain handler
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=down_s)
+        return True
+    except TimeoutError:
+        return False
+    finally:
+        for signum, handler in previous.items():
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, handler)
 
 
 async def _serve(server, listener: socket.socket, on_ready: Callable[[], None]) -> None:

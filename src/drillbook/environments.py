@@ -19,6 +19,8 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from drillbook import runbook, schema, tiers  # runbook registers the [thresholds] section
+from drillbook.chaos import settings as _chaos_settings  # noqa: F401 - registers the [chaos] section
+from drillbook.dr import settings as _dr_settings  # noqa: F401 - registers the [dr] section
 from drillbook.errors import ConfigError
 from drillbook.secrets import SecretRef, register_env_references, resolve_secret
 

@@ -56,6 +56,7 @@ class Journal:
         self.recorded: dict | None = None  # the entry as written, for the notification
         self.records: dict[str, str] = {}
         self.version: str | None = None  # what the target said it runs, as a drill read it
+        self.chaos: dict[str, dict] = {}  # each chaos drill's fault and measured time to recover
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
@@ -76,6 +77,7 @@ class Journal:
                 self.records[report.nodeid] = str(value)
             elif name == VERSION_PROPERTY:
                 self.version = str(value)
+        self.chaos.update({report.nodeid: value for name, value in report.user_properties if name == "chaos"})
 
     def entry(self, exit_status: int) -> dict:
         finished = time.time()
@@ -97,6 +99,7 @@ class Journal:
             "interrupted_drills": interrupted, "failures": self.failures,
             **({"records": self.records} if self.records else {}),
             "drill_writes_left": pending_writes(self.directory / LEDGER_DIR, self.env.name),
+            **({"chaos": self.chaos} if self.chaos else {}),
         }
 
     @pytest.hookimpl(trylast=True)  # after session fixtures' teardown, which removes drill writes

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
-from drillbook import environments, evidence, fixtures, gates, load, markers, run_record, runbook, safety, target, watch_options
+from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, run_record, runbook, safety,
+                       target, watch_options)
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
@@ -26,6 +27,7 @@ RUN_DIR_KEY = pytest.StashKey[Path]()
 WATCH_KEY = pytest.StashKey["watch_options.WatchSettings"]()
 RELEASE_KEY = pytest.StashKey["gates.Release | None"]()
 NOTES_KEY = pytest.StashKey[set]()  # lines from xdist workers, printed once by the controller
+REPLAYED_KEY = pytest.StashKey[list]()  # leftover fault undos this run reverted before anything else
 DEFAULT_JOURNAL_DIR = "reports/journal"
 
 
@@ -106,6 +108,8 @@ def _load_target(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
     runbook.use_resources(runbook.Resources.of(env.tier, env.section("azure"), env.base_url))  # remedies name this target
+    if is_controller:  # a run killed mid-fault left its undo behind: every run reverts it first
+        config.stash[REPLAYED_KEY] = faults.replay_pending(faults.UndoJournal(Path(config.option.journal_dir)))
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
                           directory=Path(config.option.journal_dir), keyword=config.option.keyword,
@@ -122,6 +126,8 @@ def pytest_sessionstart(session: pytest.Session) -> Iterator[None]:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if env is not None and reporter is not None and not hasattr(config, "workerinput"):
         reporter.write_line(describe_run(env, config.option.approve))
+        for line in config.stash.get(REPLAYED_KEY, []):
+            reporter.write_line(line)
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k: only long drills they kept are counted

@@ -251,6 +251,17 @@ SECTIONS: dict[str, Section] = _sections(
         "renew the certificate (App Service managed certificate or the Key Vault certificate) and rebind it",
         "check that auto-renewal is on and the issuer can renew",
         Step("verify the served chain of {host}", "openssl s_client", "-connect {authority} -servername {host}"))),
+    Section("recovery-objectives", "Recovery objectives", "P1", SECONDARY, (
+        "find what kept the service from coming back: /health/ready's failing dependency, the App Service log stream",
+        "restart the dependency or the App Service by hand and note the time it took",
+        "if recovery is slower than the objective, fix the cause (start-up time, retries, health probe timing) "
+        "or agree a new objective in the environment file's [chaos] rto_s")),
+    Section("backup-restore", "Backup and restore", "P0", SECONDARY, (
+        Step("check the backup policy and retention of {cosmos_account}", "az cosmosdb show --query backupPolicy",
+             "-n {cosmos_account} -g {resource_group}", cloud=True),
+        Step("restore to a new account and compare counts before pointing the app at it",
+             "az cosmosdb restore --restore-timestamp ...", cloud=True),
+        "never restore over the live account; find why documents were lost or changed before switching")),
     Section("api-contract", "API contract", "P1", PRIMARY, (
         "reproduce the failing request with the curl line above",
         "fix the handler so it validates its input and answers 4xx, never 5xx",

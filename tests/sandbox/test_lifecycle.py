@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox.runner import REPO_ROOT, SandboxError, start_sandbox
+from sandbox.runner import REPO_ROOT, FaultControl, SandboxError, start_sandbox
 
 
 def family(pid: int) -> set[int]:
@@ -145,3 +145,47 @@ def test_sigterm_by_pid_alone_leaves_no_files_behind():
         time.sleep(0.05)
     assert not workdir.exists()
     running.stop()
+
+
+def test_restart_refuses_connections_then_serves_a_fresh_app_with_the_same_children():
+    running = start_sandbox()
+    try:
+        control = FaultControl(running.url, running.fault_token)
+        pids = control.info()["pids"]
+        control.inject("/health", status=503, ttl_s=60)
+        assert control.restart(1.5) == {"restarting": True, "down_s": 1.5}
+        assert wait_refused(running.url)
+        deadline = time.monotonic() + 30
+        while not answers(running.url) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        health = httpx.get(f"{running.url}/health", timeout=5)
+        assert health.status_code == 200 and health.json()["uptime_s"] < 5  # a fresh app: the fault went with it
+        assert control.info()["pids"] == pids  # Redis and Cosmos kept running
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize("settle_s", [0, 3])  # while the old server drains, and while the API is down
+def test_sigterm_while_restarting_stops_the_sandbox(settle_s):
+    running = start_sandbox()
+    tree = family(running.pid)
+    FaultControl(running.url, running.fault_token).restart(20)
+    assert wait_refused(running.url)
+    time.sleep(settle_s)
+    os.kill(running.pid, signal.SIGTERM)
+    assert gone(tree, timeout=10)
+    assert running.stop() == 0
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health/live", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_refused(url: str, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while answers(url) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return not answers(url)

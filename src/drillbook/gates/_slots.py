@@ -79,7 +79,7 @@ class SandboxSlots:
         self._call("DELETE", f"/_sandbox/settings/{name}")
 
     def restart(self) -> None:
-        self._call("POST", "/_sandbox/restart")
+        self._call("POST", "/_sandbox/slots/restart")
 
     def _call(self, method: str, path: str, body: dict | None = None) -> dict:
         try:

@@ -1,0 +1,65 @@
+"""What every phase of a chaos drill shares: the target, a client, the settings, and the findings they make."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import httpx
+
+from drillbook import runbook
+from drillbook.chaos.settings import ChaosSettings
+from drillbook.environments import Environment
+from drillbook.errors import TargetError
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One judged check: what was expected, whether it held, and what was measured."""
+
+    check: str
+    ok: bool
+    detail: str
+    section: str
+    source: str
+    window: str | None = None
+
+    def message(self) -> str:
+        return runbook.failure_message(self.section, f"{self.check}: {self.detail}", source=self.source,
+                                       window=self.window)
+
+
+@dataclass
+class DrillContext:
+    """``DrillContext(env, http, settings)``; ``http`` must not carry a circuit breaker (outages are expected)."""
+
+    env: Environment
+    http: httpx.Client
+    settings: ChaosSettings
+    log: Callable[[str], None] = lambda line: None
+    state: dict[str, Any] = field(default_factory=dict)  # what a drill prepared: a shard id, a queue depth
+    timeline: list[tuple[float, str, bool]] = field(default_factory=list)  # (s since start, probe, held)
+    t0: float = field(default_factory=time.monotonic)
+
+    def now(self) -> float:
+        return round(time.monotonic() - self.t0, 3)
+
+    def mark(self, probe: str, held: bool) -> None:
+        self.timeline.append((self.now(), probe, held))
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response | None:
+        """A request that never raises: None when the target gave no answer."""
+        try:
+            return self.http.get(path, **kwargs)
+        except (TargetError, httpx.HTTPError):
+            return None
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response | None:
+        try:
+            return self.http.post(path, **kwargs)
+        except (TargetError, httpx.HTTPError):
+            return None
+
+    def url(self, path: str) -> str:
+        return str(self.http.base_url).rstrip("/") + path

@@ -1,0 +1,138 @@
+"""One chaos drill: steady state -> inject -> observe -> revert (always) -> recovery within the RTO.
+
+A drill whose steady state does not hold injects nothing and says why. The
+revert runs through ``faults.applied``: on return, failure, SIGINT and SIGTERM.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+from drillbook.chaos.context import DrillContext, Finding
+from drillbook.chaos.drills import Drill
+from drillbook.chaos.steady import health_findings, metric_findings, steady_state
+from drillbook.chaos.window import MetricsWindow
+from drillbook.faults import UndoJournal, applied
+from drillbook.metrics import MetricsError
+
+POLL_S = 0.25
+
+
+@dataclass
+class DrillRecord:
+    """What happened, phase by phase, with the measured time to recover."""
+
+    drill: str
+    fault: str
+    rto_s: float
+    steady: list[Finding] = field(default_factory=list)
+    observed: list[Finding] = field(default_factory=list)
+    recovery: list[Finding] = field(default_factory=list)
+    injected: bool = False
+    injected_at: float | None = None  # seconds since the drill started
+    reverted_at: float | None = None
+    time_to_recover_s: float | None = None
+
+    def failures(self) -> list[Finding]:
+        return [f for f in (*self.steady, *self.observed, *self.recovery) if not f.ok]
+
+    def figures(self) -> dict:
+        return {"drill": self.drill, "fault": self.fault, "injected": self.injected, "rto_s": self.rto_s,
+                "time_to_recover_s": self.time_to_recover_s, "injected_at_s": self.injected_at,
+                "reverted_at_s": self.reverted_at,
+                "findings": [{"phase": phase, "check": f.check, "ok": f.ok, "measured": f.detail}
+                             for phase, found in (("steady state", self.steady), ("during the fault", self.observed),
+                                                  ("recovery", self.recovery)) for f in found]}
+
+
+def run_experiment(ctx: DrillContext, drill: Drill, journal: UndoJournal) -> DrillRecord:
+    fault = drill.fault(ctx)
+    record = DrillRecord(drill.name, fault.describe(), ctx.settings.rto_s)
+    if drill.prepare:
+        record.steady += drill.prepare(ctx)
+    if all(f.ok for f in record.steady):
+        record.steady += steady_state(ctx, ctx.settings.steady_window_s)
+    if not all(f.ok for f in record.steady):
+        ctx.log(f"{drill.name}: steady state does not hold, {fault.describe()} not injected")
+        return record
+    record.injected, record.injected_at = True, ctx.now()
+    ctx.state["injected_mono"] = time.monotonic()
+    revert_started = None
+    try:
+        with applied(fault, journal, log=lambda line: ctx.log(f"{drill.name}: {line}")):
+            record.observed = observe(ctx, drill)
+            revert_started = time.monotonic()
+    finally:
+        record.reverted_at = ctx.now()
+    record.recovery = recover(ctx, drill, record, revert_started)
+    return record
+
+
+def observe(ctx: DrillContext, drill: Drill) -> list[Finding]:
+    """Poll the drill's probes for ``observe_s``; window probes judge the metrics of the whole span."""
+    if drill.during:
+        drill.during(ctx)
+    looks: dict[str, list[tuple[bool, str]]] = {probe.name: [] for probe in drill.probes}
+    measuring = MetricsWindow(ctx.env, rps=ctx.settings.probe_rps) if drill.window_probes else nullcontext()
+    started = time.monotonic()
+    with measuring as window:
+        while time.monotonic() - started < ctx.settings.observe_s:
+            for probe in drill.probes:
+                held, seen = probe.look(ctx)
+                looks[probe.name].append((held, seen))
+                ctx.mark(probe.name, held)
+            if drill.until_seen and _all_seen(drill, looks):
+                break
+            time.sleep(POLL_S)
+        span = f"{time.monotonic() - started:.1f} s of the fault"
+        findings = [probe.judge(ctx, looks[probe.name], span) for probe in drill.probes]
+        if window is not None:
+            findings += _judge_window(ctx, drill, window)
+    return findings
+
+
+def _judge_window(ctx: DrillContext, drill: Drill, window: MetricsWindow) -> list[Finding]:
+    try:
+        reading = window.read()
+    except MetricsError as exc:  # an unreadable source noticed nothing: each window probe fails with why
+        return [Finding(probe.name, False, f"no data: {exc}", "slow-response-times", ctx.env.base_url)
+                for probe in drill.window_probes]
+    return [probe.judge(ctx, reading) for probe in drill.window_probes]
+
+
+def _all_seen(drill: Drill, looks: dict[str, list[tuple[bool, str]]]) -> bool:
+    return all(any(ok for ok, _ in looks[p.name]) for p in drill.probes if p.rule == "eventually")
+
+
+def recover(ctx: DrillContext, drill: Drill, record: DrillRecord, revert_started: float | None) -> list[Finding]:
+    """Steady state back within the RTO (health, readiness, the drill's own), then its metrics window."""
+    started = ctx.state["injected_mono"] if drill.clock == "inject" else (revert_started or time.monotonic())
+    deadline = started + ctx.settings.rto_s
+    while True:
+        findings = health_findings(ctx) + [p.judge(ctx, [p.look(ctx)], "1 look") for p in drill.recovery]
+        for finding in findings:
+            ctx.mark(finding.check, finding.ok)
+        if all(f.ok for f in findings) or time.monotonic() >= deadline:
+            break
+        time.sleep(POLL_S)
+    took = time.monotonic() - started
+    since = "the injection" if drill.clock == "inject" else "the revert"
+    if not all(f.ok for f in findings):
+        still = "; ".join(f"{f.check}: {f.detail}" for f in findings if not f.ok)
+        return [Finding(f"steady state back within the RTO of {ctx.settings.rto_s:g} s", False,
+                        f"not back after {took:.1f} s: {still}", "recovery-objectives", ctx.url("/health/ready"),
+                        window=f"{took:.1f} s since {since}")]
+    record.time_to_recover_s = round(took, 3)
+    ctx.log(f"{drill.name}: recovered in {took:.2f} s since {since} (RTO {ctx.settings.rto_s:g} s)")
+    back = Finding(f"steady state back within the RTO of {ctx.settings.rto_s:g} s", True,
+                   f"back after {took:.2f} s", "recovery-objectives", ctx.url("/health/ready"))
+    with MetricsWindow(ctx.env, rps=ctx.settings.probe_rps) as window:
+        time.sleep(ctx.settings.steady_window_s)
+        return [back, *(_after(f) for f in metric_findings(ctx, window))]
+
+
+def _after(finding: Finding) -> Finding:
+    return Finding(f"after recovery: {finding.check}", finding.ok, finding.detail, finding.section, finding.source,
+                   finding.window)

@@ -1,0 +1,77 @@
+"""Apply one fault and revert it in every case: return, error, SIGINT and SIGTERM.
+
+SIGINT already reaches ``finally`` as KeyboardInterrupt; SIGTERM would end the
+process without it, so while a fault is applied SIGTERM raises the same. The
+revert itself runs with both signals blocked: a second Ctrl-C cannot skip it.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from drillbook.faults.undo import UndoJournal
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived while a fault was applied: ends the run like Ctrl-C, after the revert."""
+
+
+@contextmanager
+def applied(fault, journal: UndoJournal, log: Callable[[str], None] = lambda line: None) -> Iterator[dict]:
+    """Plan the undo, write it to disk, apply the fault; revert on the way out, whatever happens.
+
+    Yields the undo record; ``log`` receives one line for the injection and one for the revert.
+    """
+    from drillbook.faults import FaultError
+
+    undo = fault.plan()
+    entry = journal.plan(fault.kind, undo, fault.describe())
+    failed: FaultError | None = None
+    with _sigterm_interrupts():
+        try:
+            log(f"inject: {fault.describe()}")
+            fault.inject()
+            yield undo
+        except FaultError as exc:
+            failed = exc
+            raise
+        finally:
+            with _signals_blocked():
+                try:
+                    outcome = type(fault).revert(undo)
+                except FaultError as exc:
+                    log(f"revert failed: {fault.describe()}: {exc} (the next drillbook run replays it)")
+                    before = f"{failed}; then " if failed else ""
+                    raise FaultError(f"{before}revert failed: {exc} (the next drillbook run replays it)") from None
+                journal.close_entry(entry, outcome)
+                log(f"revert: {outcome}")
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may install handlers; the caller's own finally still runs
+        return
+
+    def interrupt(signum, frame):
+        raise Terminated("SIGTERM while a fault was applied")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _signals_blocked() -> Iterator[None]:
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

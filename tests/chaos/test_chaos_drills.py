@@ -1,0 +1,219 @@
+"""The chaos drills against the real sandbox: each passes, fails when the system misbehaves, and always reverts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+WAIT_S = 90  # generous: two cores shared by many workers
+COMPRESSED = """
+[chaos]
+steady_window_s = 2
+observe_s = {observe_s}
+min_requests = 5
+probe_rps = 10
+rto_s = 20
+backlog_jobs = 10
+restart_down_s = {down_s}
+"""
+LYING_READY = {"status": "ready", "dependencies": {name: {"status": "up"} for name in ("redis", "cosmos",
+                                                                                        "embedding_queue")}}
+
+
+def chaos_env(env_file, observe_s: float = 3, extra: str = "", down_s: float = 2) -> str:
+    return f"--env-file={env_file(COMPRESSED.format(observe_s=observe_s, down_s=down_s) + extra)}"
+
+
+def wait_for(check, timeout: float = WAIT_S) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return check()
+
+
+def answers(sandbox) -> bool:
+    try:
+        return httpx.get(f"{sandbox.url}/health/live", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def process_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def test_every_chaos_drill_passes_and_records_its_recovery(run_drill, faults, env_file):
+    result = run_drill("-m", "chaos", chaos_env(env_file), paths=("chaos",))
+    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    result.stdout.fnmatch_lines(["*redis-outage: inject: sandbox redis stop*",
+                                 "*redis-outage: revert: sandbox redis start: running*",
+                                 "*redis-outage: recovered in * s since the revert (RTO 20 s)*",
+                                 "*service-down: recovered in * s since the injection (RTO 20 s)*", "*6 passed*"])
+    entry = json.loads((run_drill.workdir / "reports/journal/drills.jsonl").read_text().splitlines()[-1])
+    recoveries = {figures["drill"]: figures["time_to_recover_s"] for figures in entry["chaos"].values()}
+    assert sorted(recoveries) == ["cosmos-latency", "cosmos-outage", "redis-hang", "redis-outage", "service-down",
+                                  "worker-stall"]
+    assert all(0 <= seconds <= 20 for seconds in recoveries.values())
+    assert recoveries["service-down"] >= 2  # the API was down for restart_down_s
+    attachments = [p.read_text() for p in run_drill.results.glob("*-result.json")]
+    assert all("probes over the drill" in text and "chaos drill record" in text for text in attachments)
+
+
+def test_readiness_that_lies_fails_the_redis_outage_drill(run_drill, faults, env_file):
+    faults.inject("/health/ready", status=200, body=LYING_READY, ttl_s=300)
+    result = run_drill("-m", "chaos", "-k", "redis_outage", chaos_env(env_file), paths=("chaos",))
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*/health/ready reports redis down: never held in * looks; first: GET /health/ready "
+                                 "answered 200, down: none*-> runbook §Dependency readiness*"])
+    result.stdout.fnmatch_lines(["*revert: sandbox redis start: running*"])
+    assert faults.info()["dependencies"]["redis"] == "running"
+
+
+def test_recovery_slower_than_the_rto_fails_the_drill(run_drill, faults, env_file):
+    def slow_recovery():  # once Redis is down, readiness keeps failing for longer than the RTO
+        if wait_for(lambda: faults.info()["dependencies"]["redis"] == "stopped"):
+            faults.inject("/health/ready", status=503, ttl_s=30)
+
+    helper = threading.Thread(target=slow_recovery, daemon=True)
+    helper.start()
+    result = run_drill("-m", "chaos", "-k", "redis_outage",
+                       chaos_env(env_file, extra="drill_rto_s = { redis-outage = 2 }\n"), paths=("chaos",))
+    helper.join(WAIT_S)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*steady state back within the RTO of 2 s: not back after * s: "
+                                 "GET /health/ready answers 200 with every dependency up: answered 503*"
+                                 "-> runbook §Recovery objectives*"])
+
+
+def test_a_restart_slower_than_the_rto_fails_the_service_down_drill(run_drill, sandbox, faults, env_file):
+    slow = chaos_env(env_file, extra="drill_rto_s = { service-down = 1 }\n", down_s=4)
+    result = run_drill("-m", "chaos", "-k", "service_down", slow, paths=("chaos",))
+    assert wait_for(lambda: answers(sandbox)), "the sandbox did not come back after its restart"
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*steady state back within the RTO of 1 s: not back after * s: GET /health answers "
+                                 "200: no answer*(over * s since the injection, *-> runbook §Recovery objectives*"])
+
+
+def test_steady_state_failure_injects_nothing(run_drill, faults, env_file):
+    faults.inject("/health", status=503, ttl_s=300)
+    result = run_drill("-m", "chaos", "-k", "redis_outage", chaos_env(env_file), paths=("chaos",))
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*steady state does not hold before the fault, so sandbox redis stop was not "
+                                 "injected:*", "*GET /health answers 200: answered 503*"])
+    assert "inject:" not in result.stdout.str()
+    assert not (run_drill.workdir / "reports/journal/undo.jsonl").exists()
+
+
+def start_drill(run_drill, env_file, drill: str) -> subprocess.Popen:
+    """A drill run that holds its fault for a minute, so a test can interrupt it mid-fault."""
+    argv, env = run_drill.command("-m", "chaos", "-k", drill, chaos_env(env_file, observe_s=60), paths=("chaos",))
+    for outer in ("DRILLBOOK_RUN_DIR", "PYTEST_ADDOPTS"):
+        env.pop(outer, None)
+    return subprocess.Popen(argv, cwd=run_drill.workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def planned_pid(run_drill) -> int | None:
+    """The pid the drill's undo journal says it stopped (written before the SIGSTOP)."""
+    try:
+        lines = (run_drill.workdir / "reports/journal/undo.jsonl").read_text().splitlines()
+    except FileNotFoundError:
+        return None
+    return next((json.loads(line)["undo"].get("pid") for line in lines if '"planned"' in line), None)
+
+
+def test_sigint_mid_fault_sends_sigcont_and_exits_interrupted(run_drill, faults, env_file):
+    proc = start_drill(run_drill, env_file, "redis_hang")
+    try:
+        assert wait_for(lambda: (pid := planned_pid(run_drill)) and process_state(pid) == "T")
+        pid = planned_pid(run_drill)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=WAIT_S)
+    finally:
+        proc.kill()
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert f"revert: SIGCONT to redis pid {pid}" in output
+    assert process_state(pid) in "SR"
+
+
+def test_sigterm_mid_fault_restarts_the_dependency_and_exits_interrupted(run_drill, faults, env_file):
+    proc = start_drill(run_drill, env_file, "redis_outage")
+    try:
+        assert wait_for(lambda: faults.info()["dependencies"]["redis"] == "stopped")
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=WAIT_S)
+    finally:
+        proc.kill()
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert "revert: sandbox redis start: running" in output
+    assert faults.info()["dependencies"]["redis"] == "running"
+
+
+def test_sigkill_mid_fault_is_replayed_by_the_next_run(run_drill, faults, env_file):
+    proc = start_drill(run_drill, env_file, "redis_hang")
+    pid = None
+    try:
+        assert wait_for(lambda: (pid := planned_pid(run_drill)) and process_state(pid) == "T")
+        pid = planned_pid(run_drill)
+        proc.kill()
+        proc.communicate(timeout=WAIT_S)
+        assert process_state(pid) == "T"  # nobody reverted it: the drill died with the fault applied
+        result = run_drill("-k", "test_live_returns_200", paths=("checks/test_health.py",))
+        resumed = wait_for(lambda: process_state(pid) in "SR")  # before the safety net below
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGCONT)  # never leave the session's Redis stopped, whatever failed above
+    assert result.ret == 0 and resumed
+    result.stdout.fnmatch_lines([f"drillbook: reverted leftover fault SIGSTOP to the sandbox's redis process "
+                                 f"(pid {pid}) from killed run (pid {proc.pid}): SIGCONT to redis pid {pid}"])
+
+
+def test_chaos_drills_are_refused_on_production_without_approval(run_drill, env_file):
+    production = env_file(tier="production", base_url="https://127.0.0.1:9")  # never contacted: refused first
+    result = run_drill("-m", "chaos", f"--env-file={production}", paths=("chaos",))
+    assert result.ret == 6
+    result.stdout.fnmatch_lines(["drillbook: every selected drill was refused (6 of 6), exit status 6: refused: "
+                                 "destructive drill on production without approval -> pass --approve CHG-123*"])
+
+
+def test_a_bad_rto_is_one_line_naming_the_key(run_drill, env_file):
+    path = env_file("[chaos]\ndrill_rto_s = { redis-outage = -3 }\n")
+    result = run_drill("-m", "chaos", f"--env-file={path}", paths=("chaos",))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*[[]chaos[]] drill_rto_s = {'redis-outage': -3} is invalid -> expected a number "
+                                 ">= 0, e.g. drill_rto_s = { redis-outage = 30 }"])
+
+
+def test_a_fault_control_that_refuses_is_one_line_and_the_undo_waits_for_the_next_run(run_drill, faults, env_file):
+    result = run_drill("-m", "chaos", "-k", "redis_outage", chaos_env(env_file), paths=("chaos",),
+                       environ={"SANDBOX_FAULT_TOKEN": "not-the-token"})
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*redis-outage: sandbox redis stop: sandbox: POST /_sandbox/dependencies/redis/stop "
+                                 "returned 401*; then revert failed: start sandbox redis: sandbox: POST "
+                                 "/_sandbox/dependencies/redis/start returned 401*(the next drillbook run replays it)"])
+    assert faults.info()["dependencies"]["redis"] == "running"  # refused: never stopped
+    replay = run_drill("-k", "test_live_returns_200", paths=("checks/test_health.py",))
+    replay.stdout.fnmatch_lines(["drillbook: reverted leftover fault sandbox redis stop from killed run *: "
+                                 "sandbox redis start: running"])
+
+
+def test_latency_the_rules_do_not_notice_fails_the_latency_drill(run_drill, faults, env_file):
+    blind = "[thresholds]\napi_p95 = 5000\nslow_endpoint = 5000\n"  # limits above the injected 1.5 s
+    result = run_drill("-m", "chaos", "-k", "latency", chaos_env(env_file, extra=blind), paths=("chaos",))
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*the p95 alert notices the latency: Response time p95 * ms: pass against > 5000 ms "
+                                 "(expected a breach)*"])
+    assert faults.faults() == []  # reverted after the failure

@@ -1,0 +1,70 @@
+"""The backup/restore drill against the real sandbox: it passes, a restore that loses documents fails it,
+and its scratch container is gone afterwards either way."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+LOCAL = "--env=local"
+
+
+@pytest.fixture
+def containers(sandbox):
+    """``containers()``: the container names in the sandbox's Cosmos database, read directly."""
+    from azure.cosmos import CosmosClient
+
+    client = CosmosClient(sandbox.cosmos_url, sandbox.cosmos_key, connection_timeout=10,
+                          enable_endpoint_discovery=False)
+    yield lambda: sorted(c["id"] for c in client.get_database_client("castiel").list_containers())
+
+
+@pytest.fixture
+def shards(sandbox, faults):
+    for index in range(12):
+        response = httpx.post(f"{sandbox.url}/api/shards", json={"tenantId": "dr-test", "name": f"dr {index}"},
+                              timeout=10)
+        assert response.status_code == 201
+
+
+def test_backup_restore_drill_passes_and_removes_its_scratch_container(run_drill, shards, containers):
+    before = containers()
+    result = run_drill("-m", "dr", LOCAL, paths=("chaos",))
+    assert result.ret == 0, "\n".join(result.outlines[-20:])
+    result.stdout.fnmatch_lines(["*dr: inject: restore of shards into scratch container drillbook_dr_*",
+                                 "*dr: revert: scratch container drillbook_dr_* deleted*",
+                                 "*dr: restore verified in * s, RPO 0.0 s*"])
+    assert containers() == before
+
+
+def test_a_restore_that_loses_documents_fails_the_drill(run_drill, faults, shards, containers):
+    before = containers()
+    faults.restore_loss_rate(0.25)
+    result = run_drill("-m", "dr", LOCAL, paths=("chaos",))
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*restore holds every backed-up document unchanged (counts and checksums): "
+                                 "* documents restored of * backed up; * missing (*-> runbook §Backup and restore*"])
+    assert containers() == before  # reverted after the failure too
+
+
+def test_a_restore_slower_than_the_rto_fails_the_drill(run_drill, shards, env_file):
+    path = env_file('[cosmos]\nendpoint = "sandbox"\n[dr]\nrto_s = 0.001\n')
+    result = run_drill("-m", "dr", f"--env-file={path}", paths=("chaos",))
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*restore verified within the RTO of 0.001 s: * s from restore start to verified "
+                                 "restore*"])
+
+
+def test_a_killed_drills_scratch_container_is_deleted_by_the_next_run(sandbox, faults, shards, containers,
+                                                                      tmp_path, monkeypatch):
+    from drillbook.faults import UndoJournal, replay_pending
+
+    monkeypatch.setenv("SANDBOX_FAULT_TOKEN", sandbox.fault_token)
+    journal = UndoJournal(tmp_path)
+    journal.plan("scratch-restore", {"url": sandbox.url, "target": "drillbook_dr_killed"}, "restore into scratch")
+    faults.restore("shards", "drillbook_dr_killed")  # the drill died here, with its scratch container in place
+    journal.path.write_text(journal.path.read_text().replace('"pid": ', '"pid": 1999999999, "was": '))
+    assert "drillbook_dr_killed" in containers()
+    assert replay_pending(journal) == ["drillbook: reverted leftover fault restore into scratch from killed run "
+                                       "(pid 1999999999): scratch container drillbook_dr_killed deleted"]
+    assert "drillbook_dr_killed" not in containers()
