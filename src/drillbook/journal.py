@@ -158,6 +158,19 @@ def _kind_verdict(outcomes: list[str]) -> str:
     return outcomes[0] if outcomes else "skipped"
 
 
+def record_target_version(http, record_property) -> str | None:
+    """Put the version the target's /health reports into the journal (the migration gate reads it); best effort."""
+    from drillbook.errors import DrillbookError
+
+    try:
+        version = http.get("/health").json().get("version")
+    except (DrillbookError, ValueError, AttributeError):  # no answer, not JSON, not an object: nothing to record
+        return None
+    if version:
+        record_property(VERSION_PROPERTY, str(version))
+    return version
+
+
 def _first_line(report: pytest.TestReport) -> str:
     text = str(report.longrepr or "").strip()
     return text.splitlines()[0][:500] if text else "failed"
