@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from drillbook.rules import Evaluation, Rule
 
@@ -14,15 +14,23 @@ def render_series(title: str, rule: Rule, evaluations: Sequence[Evaluation], run
 
     ``title`` names the rule and the target; the x axis is UTC clock time, so a chart lines up with the logs.
     """
+    def draw(axes) -> None:
+        _draw(axes, rule, evaluations, run_start)
+        axes.set_title(title, fontsize=10)
+
+    return render_png(draw, (8, 3.2))
+
+
+def render_png(draw: Callable[[Any], None], size: tuple[float, float]) -> bytes:
+    """A PNG of one set of axes that ``draw`` fills; matplotlib is loaded here, on first use, without a display."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on CI or servers
     from matplotlib import pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(8, 3.2), dpi=100)
+    figure, axes = plt.subplots(figsize=size, dpi=100)
     try:
-        _draw(axes, rule, evaluations, run_start)
-        axes.set_title(title, fontsize=10)
+        draw(axes)
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
 
+from drillbook import charts
 from drillbook.chaos.context import DrillContext
 from drillbook.chaos.experiment import DrillRecord
 
@@ -28,14 +28,9 @@ def journal_figures(record: DrillRecord) -> dict:
 
 def render_timeline(record: DrillRecord, timeline: list[tuple[float, str, bool]]) -> bytes:
     """One row per probe, a dot per look (green held, red not), the fault span and the RTO deadline shaded."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
     names = list(dict.fromkeys(name for _, name, _ in timeline))
-    figure, axes = plt.subplots(figsize=(9, 0.5 * len(names) + 1.6), dpi=100)
-    try:
+
+    def draw(axes) -> None:
         for held, colour in ((True, "tab:green"), (False, "tab:red")):
             points = [(at, names.index(name)) for at, name, ok in timeline if ok is held]
             if points:
@@ -45,12 +40,8 @@ def render_timeline(record: DrillRecord, timeline: list[tuple[float, str, bool]]
         axes.set_xlabel("seconds since the drill started")
         axes.set_title(f"{record.drill}: {record.fault}", fontsize=9)
         axes.legend(fontsize=7, loc="upper right")
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+
+    return charts.render_png(draw, (9, 0.5 * len(names) + 1.6))
 
 
 def _shade(axes, record: DrillRecord) -> None:
