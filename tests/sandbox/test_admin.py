@@ -24,10 +24,12 @@ def test_cache_stats_report_hits_memory_and_policy(api, admin, shard):
 
 def test_cache_clear_removes_only_matching_keys(api, admin, sandbox):
     client = redis.Redis.from_url(sandbox.redis_url, socket_timeout=2)
-    client.mset({"shard_cache:c1": "1", "shard_cache:c2": "2", "other:keep": "3"})
-    response = api.post("/api/admin/cache/clear", json={"pattern": "shard_cache:c*"}, headers=admin)
-    assert response.json() == {"pattern": "shard_cache:c*", "deleted": 2}
-    assert client.exists("shard_cache:c1", "shard_cache:c2") == 0 and client.get("other:keep") == b"3"
+    # a prefix no shard id has: the session's cached shards (hex ids) must not match the pattern too
+    client.mset({"shard_cache:clear-test-1": "1", "shard_cache:clear-test-2": "2", "other:keep": "3"})
+    response = api.post("/api/admin/cache/clear", json={"pattern": "shard_cache:clear-test-*"}, headers=admin)
+    assert response.json() == {"pattern": "shard_cache:clear-test-*", "deleted": 2}
+    assert client.exists("shard_cache:clear-test-1", "shard_cache:clear-test-2") == 0
+    assert client.get("other:keep") == b"3"
 
 
 def test_slow_endpoints_list_routes_over_500_ms(api, admin, faults):
