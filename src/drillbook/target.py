@@ -28,6 +28,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from drillbook.errors import TargetError
+from drillbook.pids import process_alive
 
 SANDBOX_URL_VAR = "DRILLBOOK_SANDBOX_URL"
 RUN_DIR_VAR = "DRILLBOOK_RUN_DIR"
@@ -87,7 +88,7 @@ def sweep_stale_run_dirs(parent: Path | None = None) -> list[Path]:
     swept = []
     for run_dir in Path(parent or tempfile.gettempdir()).glob(f"{RUN_DIR_PREFIX}*"):
         owner = _owner_pid(run_dir)
-        if owner is None or _alive(owner):
+        if owner is None or process_alive(owner):
             continue
         _stop_recorded_sandbox(run_dir, only_if_sandbox=True)
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -110,16 +111,6 @@ def _owner_pid(run_dir: Path) -> int | None:
     if not pid.isdigit() or not run_dir.is_dir() or run_dir.stat().st_uid != os.getuid():
         return None
     return int(pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _is_sandbox(pid: int) -> bool:

@@ -7,11 +7,12 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+import waiting
 
 WAIT_S = 90  # generous: two cores shared by many workers
 COMPRESSED = """
@@ -33,12 +34,7 @@ def chaos_env(env_file, observe_s: float = 3, extra: str = "", down_s: float = 2
 
 
 def wait_for(check, timeout: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return check()
+    return waiting.wait_for(check, timeout)
 
 
 def answers(sandbox) -> bool:

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+import waiting
+
 from drillbook.faults import FaultError, UndoJournal, applied, create_fault, replay_pending
 from drillbook.faults.process import process_start
 
@@ -39,12 +41,7 @@ def dependency_status(sandbox, name: str) -> str:
 
 
 def wait_for(check, timeout: float = TIMEOUT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return check()
+    return waiting.wait_for(check, timeout)
 
 
 def test_route_fault_is_applied_then_removed(sandbox, faults, token_env, tmp_path):

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from drillbook.pids import process_alive
+
 UNDO_FILE = "undo.jsonl"
 
 
@@ -108,20 +110,5 @@ def replay_pending(journal: UndoJournal) -> list[str]:
 
 
 def _alive(pid: int | None) -> bool:
-    if not pid or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _zombie(pid)
-
-
-def _zombie(pid: int) -> bool:
-    """A killed child its parent has not reaped yet still answers kill(0); its state says Z."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
+    """A record of this very process is not a leftover; any other pid is checked."""
+    return bool(pid) and pid != os.getpid() and process_alive(pid)
