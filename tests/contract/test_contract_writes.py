@@ -12,6 +12,9 @@ import pytest
 
 from drillbook.contract import ContractSettings, WriteLedger, describe_report, pending_writes, run_contract, sweep_stale
 
+import waiting
+from load_drill import alive  # /proc's state: a zombie counts as gone, as it does for drillbook.pids
+
 
 @pytest.fixture
 def document(sandbox):
@@ -71,9 +74,29 @@ def test_a_ledger_names_its_tenant_before_the_first_write(tmp_path):
     assert WriteLedger.load(ledger.path).created == ["/api/shards/1"]
 
 
+def test_a_ledger_whose_owner_was_killed_but_not_reaped_is_stale(tmp_path):
+    """A zombie still answers kill(pid, 0); drillbook.pids reads it as gone, so its writes are swept."""
+    ledger = WriteLedger.open(tmp_path, "local-test", "http://127.0.0.1:1", "drillbook-drill-z", ["/api/shards"])
+    assert not WriteLedger.load(ledger.path).is_stale()  # this process owns it
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        owner.kill()
+        assert waiting.wait_for(lambda: not alive(owner.pid), timeout=30), "the killed owner still runs"
+        _set_owner_pid(ledger.path, owner.pid)
+        assert WriteLedger.load(ledger.path).is_stale()
+    finally:
+        owner.wait(timeout=30)
+    _set_owner_pid(ledger.path, "not a pid")
+    assert not WriteLedger.load(ledger.path).is_stale()  # unreadable owner: never swept
+
+
 def _owned_by_a_dead_process(path) -> None:
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    _set_owner_pid(path, int(done.stdout))
+
+
+def _set_owner_pid(path, pid) -> None:
     lines = path.read_text().splitlines()
     head = json.loads(lines[0])
-    head["owner"]["pid"] = int(done.stdout)
+    head["owner"]["pid"] = pid
     path.write_text("\n".join([json.dumps(head), *lines[1:]]) + "\n")

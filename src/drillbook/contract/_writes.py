@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from drillbook.pids import process_alive
+
 TAG_FIELD = "tenantId"  # Castiel partitions every write by tenant; the drill's own tenant marks what it wrote
 LEDGER_DIR = "drill-writes"
 CLEANUP_BUDGET_S = 30.0
@@ -99,12 +101,10 @@ class WriteLedger:
         if self.owner.get("host") != socket.gethostname():
             return False
         try:
-            os.kill(int(self.owner.get("pid", 0)), 0)
-        except ProcessLookupError:
-            return True
-        except (PermissionError, ValueError):
+            pid = int(self.owner.get("pid", 0))
+        except (TypeError, ValueError):
             return False
-        return False
+        return pid > 0 and not process_alive(pid)  # no pid recorded: not judged, never swept
 
     def _append(self, entry: dict) -> None:
         if self.path is None:
