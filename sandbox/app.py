@@ -1,7 +1,8 @@
 """create_app(): the Starlette app wired to running dependencies.
 
 Middleware order matters: telemetry sits outside faults, so injected latency
-and errors show up in /metrics exactly as a real outage would.
+and errors show up in /metrics exactly as a real outage would; a slot's own
+address is resolved innermost, so neither counts or touches a slot's traffic.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sandbox.http import EXCEPTION_HANDLERS, route
 from sandbox.jobs import EmbeddingJobs
 from sandbox.settings import Settings
 from sandbox.shards import ShardStore
+from sandbox.slot_address import SlotAddress
 from sandbox.telemetry import Telemetry, TelemetryMiddleware
 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
@@ -87,7 +89,8 @@ def create_app(ctx: Context) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[Middleware(TelemetryMiddleware, telemetry=ctx.telemetry, routes=routes),
-                    Middleware(FaultMiddleware, book=ctx.faults, routes=routes)],
+                    Middleware(FaultMiddleware, book=ctx.faults, routes=routes),
+                    Middleware(SlotAddress)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

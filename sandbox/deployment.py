@@ -2,8 +2,9 @@
 
 Like App Service, the sandbox has a ``production`` slot (what its address
 serves, and what ``/health`` reports) and a ``staging`` slot holding another
-build; a swap exchanges them. ``GET /_sandbox/slots/{slot}/health`` is a slot's
-own health, as its own host name would be. The app settings are listed by
+build; a swap exchanges them. ``/_sandbox/slots/{slot}/...`` is a slot's own host
+name (sandbox.slot_address): the whole API, whose ``/health`` reports that slot's
+build, so a deploy can be smoked in its slot before the swap. The app settings are listed by
 name only: values never leave the sandbox. Faults (reset by ``/_sandbox/reset``):
 
 - ``stuck``: a swap answers as done but the old version keeps serving;
@@ -28,8 +29,8 @@ from starlette.responses import JSONResponse
 from sandbox.control import authorize
 from sandbox.http import ApiError, read_body, read_json, route
 from sandbox.schemas import SETTING_INPUT, SLOT_FAULT_INPUT
+from sandbox.slot_address import SLOTS
 
-SLOTS = ("production", "staging")
 # The names of what the sandbox runs with, as App Service application settings would list them.
 APP_SETTING_NAMES = ("CASTIEL_ADMIN_TOKEN", "SANDBOX_FAULT_TOKEN", "SANDBOX_VERSION", "REDIS_URL",
                      "COSMOS_ENDPOINT", "COSMOS_KEY", "COSMOS_DATABASE", "CACHE_TTL_S", "REDIS_MAXMEMORY")
@@ -118,16 +119,6 @@ async def slot_fault(request: Request) -> JSONResponse:
     return JSONResponse(deployment.public())
 
 
-async def slot_health(request: Request) -> JSONResponse:
-    """A slot's own /health (no token: a slot's host name is public too)."""
-    deployment, slot = request.app.state.ctx.deployment, request.path_params["slot"]
-    if slot not in SLOTS:
-        raise ApiError(404, f"no slot {slot!r}", [f"slots: {', '.join(SLOTS)}"])
-    if not deployment.healthy(slot):
-        return JSONResponse({"status": "unhealthy", "version": deployment.versions[slot]}, 503)
-    return JSONResponse({"status": "healthy", "version": deployment.versions[slot]})
-
-
 async def settings(request: Request) -> JSONResponse:
     return JSONResponse({"names": _deployment(request).setting_names()})
 
@@ -157,7 +148,6 @@ ROUTES = [
     route("/_sandbox/slots", GET=slots),
     route("/_sandbox/slots/swap", POST=swap),
     route("/_sandbox/slots/fault", POST=slot_fault),
-    route("/_sandbox/slots/{slot}/health", GET=slot_health),
     route("/_sandbox/settings", GET=settings),
     route("/_sandbox/settings/{name}", DELETE=remove_setting, PUT=put_setting),
     route("/_sandbox/slots/restart", POST=restart),

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from sandbox.http import route
+from sandbox.slot_address import request_slot
 
 PROBE_DEADLINE_S = 1.0
 READY_CHECKS = ("redis", "cosmos", "embedding_queue")  # the map's keys, in order
@@ -42,11 +43,13 @@ def _ms_since(started: float) -> float:
 
 
 async def health(request: Request) -> JSONResponse:
-    ctx = request.app.state.ctx
-    if ctx.deployment.is_down():  # a restart that has not come back yet
+    deployment, slot = request.app.state.ctx.deployment, request_slot(request)
+    if slot == "production" and deployment.is_down():  # a restart that has not come back yet
         return JSONResponse({"error": "Service Unavailable", "details": ["the app is restarting"]}, 503)
-    return JSONResponse({"status": "healthy", "version": ctx.deployment.serving(),
-                         "uptime_s": round(time.monotonic() - ctx.deployment.restarted, 3)})
+    if not deployment.healthy(slot):
+        return JSONResponse({"status": "unhealthy", "version": deployment.versions[slot]}, 503)
+    return JSONResponse({"status": "healthy", "version": deployment.versions[slot],
+                         "uptime_s": round(time.monotonic() - deployment.restarted, 3)})
 
 
 async def ready(request: Request) -> JSONResponse:

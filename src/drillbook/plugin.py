@@ -44,6 +44,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--release", default=None, metavar="PATH",
                     help="the release manifest (release.toml): -m gate judges its evidence, and its version "
                          "is the expected version of smoke and health drills")
+    group.addoption("--slot", default=None, metavar="NAME",
+                    help="drill the [slots] slot's own address (slot_url) instead of base_url: smoke a deploy "
+                         "in its slot before the swap")
     group.addoption("--approve", default=None, metavar="CHANGE_ID",
                     help="change/approval id (e.g. CHG-123); required for destructive drills on production")
     group.addoption("--journal-dir", default=DEFAULT_JOURNAL_DIR, metavar="DIR",
@@ -100,7 +103,7 @@ def _load_target(config: pytest.Config) -> None:
         env = environments.load_environment(config.option.env, path=config.option.env_file)
         if env.uses_sandbox and is_controller and not os.environ.get(target.RUN_DIR_VAR):
             config.stash[RUN_DIR_KEY] = target.prepare_run_dir()
-        env = environments.resolve_secrets(env)
+        env = gates.aim_at_slot(environments.resolve_secrets(env), config.option.slot)
         safety.check_approval_id(config.option.approve)
         config.stash[WATCH_KEY] = watch_options.from_config(config.option, env)
         config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
@@ -157,6 +160,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # after -m has deselected: only a run that will start the watch is refused for its --watch value
     watch_options.refuse_unfit_watch(session.config.stash.get(WATCH_KEY, None), session.items)
     gates.refuse_missing_release(session.config.stash.get(RELEASE_KEY, None), session.items)
+    gates.refuse_slot_misuse(session.config.option.slot, session.items)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -193,6 +197,7 @@ def drill_env(pytestconfig: pytest.Config) -> Environment:
     if env.uses_sandbox:
         try:
             env = env.with_base_url(target.sandbox_url(_sandbox_version(pytestconfig)))
+            env = gates.aim_at_slot(env, pytestconfig.option.slot)
         except DrillbookError as exc:
             pytest.exit(f"drillbook: {exc}", returncode=3)
     return env

