@@ -63,8 +63,12 @@ def config_drift(config: dict, lookup: Callable[[str], Threshold], request_names
     stop = config.get("autoStop") or {}
     for key, value in yaml_auto_stop(lookup).items():
         if stop.get(key) != value:
-            lines.append(f"autoStop {key}: {stop.get(key)!r} in the file, the runbook says {value!r}")
+            lines.append(f"autoStop {key}: {_shown(stop.get(key))} in the file, the runbook says {_shown(value)}")
     return lines
+
+
+def _shown(value: object) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else repr(value)
 
 
 def _criterion_text(item: str | dict) -> str:
