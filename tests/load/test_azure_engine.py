@@ -13,8 +13,8 @@ from recorded_load_testing import RecordedLoadTesting  # noqa: E402
 
 from drillbook import runbook  # noqa: E402
 from drillbook.environments import load_environment  # noqa: E402
-from drillbook.errors import TargetError  # noqa: E402
-from drillbook.load import journal_line, verdict_message  # noqa: E402
+from drillbook.errors import ConfigError, TargetError  # noqa: E402
+from drillbook.load import journal_line, run_load_drill, verdict_message  # noqa: E402
 from drillbook.load._azure_client import API_VERSION  # noqa: E402
 from drillbook.load._azure_engine import run_azure_load  # noqa: E402
 from drillbook.load._azure_report import azure_lines  # noqa: E402
@@ -43,14 +43,22 @@ call_timeout_s = 3
 
 
 @pytest.fixture
-def azure_drill(env_file, tmp_path):
+def azure_env(env_file):
+    """``azure_env(duration=60, max_wait=30, tier="staging")``: an environment whose load runs on Azure, and its settings."""
+    def make(*, duration: float = 60, max_wait: float = 30, tier: str = "staging"):
+        base_url = "https://api-staging.castiel.invalid" if tier != "local" else "sandbox"
+        env = load_environment(path=env_file(AZURE_ENV.format(duration=duration, max_wait=max_wait, host=HOST),
+                                             tier=tier, base_url=base_url))
+        return env, settings_from(LoadOptions(None, None, None, None, None, None), env.section("load"),
+                                  allow_inconclusive=False, azure_section=env.section("azure_load_testing"))
+    return make
+
+
+@pytest.fixture
+def azure_drill(azure_env, tmp_path):
     """``azure_drill(alt, ...)``: the Azure engine's run against a recorded service; ``run.lines`` is what it showed."""
     def run(alt, *, duration: float = 60, max_wait: float = 30, show=None, transport=None):
-        path = env_file(AZURE_ENV.format(duration=duration, max_wait=max_wait, host=HOST), tier="staging",
-                        base_url="https://api-staging.castiel.invalid")
-        env = load_environment(path=path)
-        settings = settings_from(LoadOptions(None, None, None, None, None, None), env.section("load"),
-                                 allow_inconclusive=False, azure_section=env.section("azure_load_testing"))
+        env, settings = azure_env(duration=duration, max_wait=max_wait)
         lines: list[str] = []
         result = run_azure_load(settings, Target(env.base_url), runbook.threshold, tmp_path, show or lines.append,
                                 credential=FakeCredential(), transport=transport or alt.transport())
@@ -198,3 +206,38 @@ def test_an_unreachable_endpoint_is_one_line_in_bounded_time(azure_drill):
     assert str(error.value).startswith(
         f"azure load testing: no answer creating or updating test drillbook-castiel-load on https://{HOST} within 3 s "
         "(ServiceRequestError) -> check [azure_load_testing] endpoint"), str(error.value)
+
+
+def test_the_drill_shows_azures_run_its_table_and_the_verdict_on_its_engines(azure_env):
+    env, settings = azure_env()
+    lines: list[str] = []
+    with RecordedLoadTesting("alt_slow_shards") as alt:
+        run = run_load_drill(env, settings, runbook.threshold, lines.append, credential=FakeCredential(),
+                             transport=alt.transport())
+    shown = "\n".join(lines)
+    assert lines[0] == ("load: 1 stage (40 users 60 s) on 2 Azure Load Testing engine instances against drill-env "
+                        f"(https://api-staging.castiel.invalid), castiel.py, on Azure Load Testing (https://{HOST}); "
+                        "Azure's auto-stop is the early abort")
+    assert f"load: Azure run {run.azure.run_id} of test drillbook-castiel-load: DONE\n" in shown
+    assert "load: /api/shards/{id}                        732    0.0%     688    1300    1530    1989" in shown
+    assert "load:         fail  slow_endpoint on /api/shards/{id} 1480 ms > 500 ms over 10 s window" in shown
+    assert "load: verdict fail at " in shown and "after 60 s, 2 Azure Load Testing engine instances" in shown
+
+
+def test_azures_auto_stop_is_the_early_abort_and_the_failure_says_so(azure_drill):
+    with RecordedLoadTesting("alt_error_burst") as alt:
+        alt.override_run(status="CANCELLED", errorDetails=[{"message": "auto-stop: error percentage above 5 % "
+                                                                       "for 10 s"}])
+        run = azure_drill(alt)
+    assert run.status == "fail" and not run.azure.cancel_sent
+    assert verdict_message(run).startswith("load drill failed after 60 s of 60 s (Azure ended the run CANCELLED: "
+                                           "auto-stop: error percentage above 5 % for 10 s)")
+
+
+def test_the_azure_engine_is_refused_on_the_local_tier(azure_env):
+    env, settings = azure_env(tier="local")
+    with pytest.raises(ConfigError) as error:
+        run_load_drill(env, settings, runbook.threshold, print, credential=FakeCredential())
+    assert str(error.value) == ("drill-env.toml: [load] engine = \"azure\" loads the target from Azure's machines, "
+                                "and the local tier reaches only loopback -> run the azure engine against a staging "
+                                "environment")

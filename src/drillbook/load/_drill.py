@@ -12,6 +12,7 @@ import allure
 
 from drillbook import evidence, runbook
 from drillbook.environments import Environment
+from drillbook.errors import ConfigError
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
 from drillbook.load._run import LoadRun, Target, run_load
 from drillbook.load._server import ServerSide, gap_line
@@ -50,6 +51,9 @@ def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_
     """The same drill on Azure Load Testing's engines: no local locust, no live server side; the record says so."""
     from drillbook.load._azure_engine import run_azure_load  # imports the Azure SDK
 
+    if env.tier == "local":
+        raise ConfigError(f"{env.path.name}: [load] engine = \"azure\" loads the target from Azure's machines, and the "
+                          "local tier reaches only loopback -> run the azure engine against a staging environment")
     target = Target(env.base_url, ca_bundle=env.section("http")["ca_bundle"])  # the token stays in Key Vault
     show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}, "
          f"on Azure Load Testing ({settings.azure.endpoint}); Azure's auto-stop is the early abort")
