@@ -109,7 +109,7 @@ def test_a_slow_route_fails_p95_naming_value_limit_window_and_the_azure_run(azur
     message = verdict_message(run)
     assert run.status == "fail", message
     run_id = run.azure.run_id
-    assert f"slow_endpoint on /api/shards/{{id}} 1480 ms > 500 ms over 10 s window ending 2026-11-30T18:00:20Z" \
+    assert "slow_endpoint on /api/shards/{id} 1480 ms > 500 ms over 10 s window ending 2026-11-30T18:00:20Z" \
            in message, message
     assert f"(source: Azure Load Testing run {run_id}, 40 users on 2 Azure Load Testing engine instances) " \
            "-> runbook §Slow response times: " in message, message

@@ -30,6 +30,7 @@ from drillbook.load._settings import LoadSettings
 from drillbook.runbook import Threshold
 
 FINISHED = ("DONE", "FAILED", "CANCELLED")
+# NOT_VALIDATED is let through: a script Azure did not check fails its run, which the drill reports as Azure ended it
 VALIDATED = ("VALIDATION_SUCCESS", "VALIDATION_NOT_REQUIRED", "NOT_VALIDATED")
 VALIDATION_WAIT_S = 300.0  # Azure checks an uploaded locustfile before a run may use it
 CANCEL_WAIT_S = 30.0
@@ -76,7 +77,7 @@ def new_run_id() -> str:
     return f"drillbook-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
 
 
-def test_body(settings: LoadSettings, target: Target, lookup: Callable[[str], Threshold]) -> dict:
+def load_test_body(settings: LoadSettings, target: Target, lookup: Callable[[str], Threshold]) -> dict:
     """The test: kind Locust, the shape as locust's own variables, the runbook's rules as criteria."""
     azure, stage = settings.azure, settings.stages[0]
     body = {
@@ -98,7 +99,7 @@ def prepare_test(clients: Clients, settings: LoadSettings, target: Target, looku
     """Create or update the test and upload the locustfile; wait (bounded) for Azure to accept the script."""
     azure, locustfile = settings.azure, settings.locustfile
     with azure_call(azure, f"creating or updating test {azure.test_id}"):
-        clients.admin.create_or_update_test(azure.test_id, test_body(settings, target, lookup))
+        clients.admin.create_or_update_test(azure.test_id, load_test_body(settings, target, lookup))
     with azure_call(azure, f"uploading {locustfile.name} to test {azure.test_id}"), open(locustfile, "rb") as script:
         poller = clients.admin.begin_upload_test_file(azure.test_id, locustfile.name, script, file_type="TEST_SCRIPT",
                                                       _polling_interval=azure.poll_interval_s)
