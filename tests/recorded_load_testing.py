@@ -62,6 +62,7 @@ class RecordedLoadTesting(LoopbackServer):
         self.state = RunState()
         self.polls_before_done = 2
         self.forever = False
+        self.validation = {"validationStatus": "VALIDATION_SUCCESS"}  # what Azure says of the uploaded script
         super().__init__(_handler_for(self))
 
     def transport(self) -> LoopbackTransport:
@@ -98,7 +99,7 @@ class RecordedLoadTesting(LoopbackServer):
                      "validationStatus": "VALIDATION_INITIATED"}
 
     def _file(self, path, query):
-        return 200, {"fileName": path.rsplit("/", 1)[1], "validationStatus": "VALIDATION_SUCCESS"}
+        return 200, {"fileName": path.rsplit("/", 1)[1], **self.validation}
 
     def _start(self, path, query):
         return 201, {"testRunId": self.state.run_id, "status": "ACCEPTED"}

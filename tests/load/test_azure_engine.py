@@ -241,3 +241,15 @@ def test_the_azure_engine_is_refused_on_the_local_tier(azure_env):
     assert str(error.value) == ("drill-env.toml: [load] engine = \"azure\" loads the target from Azure's machines, "
                                 "and the local tier reaches only loopback -> run the azure engine against a staging "
                                 "environment")
+
+
+def test_a_locustfile_azure_refuses_is_one_line_and_no_run_starts(azure_drill):
+    with RecordedLoadTesting("alt_healthy") as alt:
+        alt.validation = {"validationStatus": "VALIDATION_FAILURE",
+                          "validationFailureDetails": "ModuleNotFoundError: No module named 'castiel_helpers'"}
+        with pytest.raises(TargetError) as error:
+            azure_drill(alt)
+    assert str(error.value) == ("azure load testing: castiel.py was not accepted for test drillbook-castiel-load "
+                                "(ModuleNotFoundError: No module named 'castiel_helpers') -> run it with plain locust "
+                                "first: locust -f castiel.py")
+    assert not any(m.startswith("PATCH /test-runs") for m in alt.methods())

@@ -66,3 +66,19 @@ def test_a_bad_azure_key_is_one_line_with_the_fix(env_file, line, expected):
         load_environment(path=env_file(f"\n[azure_load_testing]\n{line}\n"))
     assert expected in str(error.value), str(error.value)
     assert "t0ken-value" not in str(error.value)
+
+
+def test_an_unknown_load_engine_fails_the_run_before_any_drill(run_drill):
+    result = run_drill("-m", "load", "--load-engine", "azur", paths=("load",))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--load-engine: invalid choice: 'azur' (choose from 'locust', 'azure')*"])
+
+
+def test_load_engine_azure_reaches_the_drill_and_is_refused_on_the_local_tier_in_one_line(run_drill, env_file):
+    path = env_file(f'\n[azure_load_testing]\nendpoint = "{ENDPOINT}"\n')
+    result = run_drill("-m", "load", "--load-engine", "azure", f"--env-file={path}", paths=("load",))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(['*drill-env.toml: [[]load[]] engine = "azure" loads the target from Azure\'s machines, '
+                                 "and the local tier reaches only loopback -> run the azure engine against a staging "
+                                 "environment*"])
+    assert "Traceback" not in result.stdout.str()
