@@ -82,3 +82,9 @@ def test_load_engine_azure_reaches_the_drill_and_is_refused_on_the_local_tier_in
                                  "and the local tier reaches only loopback -> run the azure engine against a staging "
                                  "environment*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_a_run_without_the_azure_engine_does_not_import_its_sdk(drill_imports, faults):
+    _, modules = drill_imports("-m", "health")
+    assert "drillbook.load._azure_settings" in modules  # [azure_load_testing] is registered, yet light
+    assert not any(name.startswith("azure.developer") for name in modules)
