@@ -49,11 +49,11 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
 
 def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_options: dict) -> LoadRun:
     """The same drill on Azure Load Testing's engines: no local locust, no live server side; the record says so."""
-    from drillbook.load._azure_engine import run_azure_load  # imports the Azure SDK
-
     if env.tier == "local":
         raise ConfigError(f"{env.path.name}: [load] engine = \"azure\" loads the target from Azure's machines, and the "
                           "local tier reaches only loopback -> run the azure engine against a staging environment")
+    from drillbook.load._azure_engine import run_azure_load  # the engine's modules load for an Azure run only
+
     target = Target(env.base_url, ca_bundle=env.section("http")["ca_bundle"])  # the token stays in Key Vault
     show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}, "
          f"on Azure Load Testing ({settings.azure.endpoint}); Azure's auto-stop is the early abort")
