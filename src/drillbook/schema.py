@@ -396,6 +396,7 @@ register_section("smoke", {  # critical flows, and the tenant every drill's data
     "drill_tenant": Field(to_str, "drillbook-drill", '"drillbook-drill"'),
 })
 
-from drillbook.load._schema import LOAD_FIELDS  # noqa: E402 - the load block's own fields and converters
+from drillbook.load._schema import AZURE_LOAD_TESTING_FIELDS, LOAD_FIELDS  # noqa: E402 - the load block's own fields
 
 register_section("load", LOAD_FIELDS)  # load drills: users, duration, stages (shapes as data), workers, windows
+register_section("azure_load_testing", AZURE_LOAD_TESTING_FIELDS)  # the load drill's Azure engine

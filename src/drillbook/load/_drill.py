@@ -6,12 +6,13 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import allure
 
 from drillbook import evidence, runbook
 from drillbook.environments import Environment
+from drillbook.errors import ConfigError
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
 from drillbook.load._run import LoadRun, Target, run_load
 from drillbook.load._server import ServerSide, gap_line
@@ -24,8 +25,13 @@ OUTPUTS = ("locust.json", "locust_stats.csv", "locust_failures.csv", "locust_exc
 
 
 def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[str], Threshold],
-                   show: Callable[[str], None]) -> LoadRun:
-    """Load the target as ``settings`` shape it, judge it live, and attach locust's files, charts and a table."""
+                   show: Callable[[str], None], **azure_options: Any) -> LoadRun:
+    """Load the target as ``settings`` shape it, judge it, and attach the engine's files, charts and a table.
+
+    ``azure_options`` (credential, transport) reach the Azure Load Testing clients when that engine runs.
+    """
+    if settings.azure:
+        return _run_on_azure(env, settings, lookup, show, azure_options)
     target = Target(env.base_url, env.secret("admin_token"), env.section("http")["ca_bundle"])
     show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}; "
          "stops at the first rule that fails")
@@ -41,16 +47,38 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
     return run
 
 
+def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_options: dict) -> LoadRun:
+    """The same drill on Azure Load Testing's engines: no local locust, no live server side; the record says so."""
+    if env.tier == "local":
+        raise ConfigError(f"{env.path.name}: [load] engine = \"azure\" loads the target from Azure's machines, and the "
+                          "local tier reaches only loopback -> run the azure engine against a staging environment")
+    from drillbook.load._azure_engine import run_azure_load  # the engine's modules load for an Azure run only
+
+    target = Target(env.base_url, ca_bundle=env.section("http")["ca_bundle"])  # the token stays in Key Vault
+    show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}, "
+         f"on Azure Load Testing ({settings.azure.endpoint}); Azure's auto-stop is the early abort")
+    run_dir = Path(tempfile.mkdtemp(prefix="drillbook-load-run-"))
+    try:
+        run = run_azure_load(settings, target, lookup, run_dir, show, **azure_options)
+        _report(run, show)
+        _attach(run, env.base_url)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return run
+
+
 def source_of(run: LoadRun) -> str:
-    """``locust client-side, 10 users, one locust process``: where the figures were measured."""
-    return f"{SOURCE}, {run.settings.peak_users} users on {run.settings.engine}"
+    """``locust client-side, 10 users on one locust process`` or ``Azure Load Testing run <id>, ...``."""
+    where = run.azure.source if run.azure else SOURCE
+    return f"{where}, {run.settings.peak_users} users on {run.settings.engine}"
 
 
 def journal_line(run: LoadRun) -> str:
     """The drill in one line for the journal: verdict, shape, engine, windows, and whether it stopped early."""
     windows = window_note(run.judge.thresholds, run.judge.windows) if run.judge else "no window judged"
     stopped = run.aborted or f"ran {run.ended - run.started:.0f} s"
-    return f"load {run.status}: {run.settings.describe()}; {windows}; {stopped}"
+    azure = f"; {run.azure.source}, Azure's own result {run.azure.test_result or 'none'}" if run.azure else ""
+    return f"load {run.status}: {run.settings.describe()}; {windows}; {stopped}{azure}"
 
 
 def verdict_message(run: LoadRun) -> str | None:
@@ -62,13 +90,19 @@ def verdict_message(run: LoadRun) -> str | None:
         note = window_note(run.judge.thresholds, run.judge.windows)
         failures = [runbook.failure_message(t.threshold.section, t.finding(), source=_source_for(run, t))
                     for t in run.failed]
-        return "\n".join([head, *failures, *_errors_seen(run), f"judged over {note}"])
+        return "\n".join([head, *failures, *_errors_seen(run), f"judged over {note}", *_azure_said(run)])
     if run.status == "inconclusive" and not run.settings.allow_inconclusive:
         reasons = [t.verdict.describe() for t in run.judge.inconclusive] if run.judge else \
-            ["no interval reached drillbook: locust never reported a request"]
+            [f"no interval reached drillbook: {'Azure' if run.azure else 'locust'} never reported a request"]
         return "\n".join([f"load drill inconclusive after {elapsed:.0f} s: no data is not a pass "
-                          "(use --allow-inconclusive to accept it)", *run.problems, *reasons])
+                          "(use --allow-inconclusive to accept it)", *run.problems, *reasons, *_azure_said(run)])
     return None
+
+
+def _azure_said(run: LoadRun) -> list[str]:
+    from drillbook.load._azure_report import azure_result_line
+
+    return [azure_result_line(run)] if run.azure else []
 
 
 def _source_for(run: LoadRun, tracker: Tracker) -> str:
@@ -96,16 +130,27 @@ def _client_p95(run: LoadRun) -> float | None:
 
 
 def _report(run: LoadRun, show: Callable[[str], None]) -> None:
+    if run.azure:
+        from drillbook.load._azure_report import azure_lines
+
+        for line in azure_lines(run):
+            show(f"load: {line}")
     if run.judge is None:
         show("load: no interval was reported")
         return
     for tracker in _trackers(run):
         show(f"load: {tracker.verdict.status:>12}  {tracker.finding()}")
-    for line in [*route_table(run.judge).splitlines(), *_server_lines(run)]:
+    for line in [*_route_lines(run), *_server_lines(run)]:
         show(f"load: {line}")
     late = f", {run.late_reports} late interval reports ignored" if run.late_reports else ""
+    reporting = run.settings.engine if run.azure else f"{run.processes} locust process(es) reporting"
     show(f"load: verdict {run.status} at {time.time():.3f} (epoch s) after {run.ended - run.started:.0f} s, "
-         f"{run.processes} locust process(es) reporting{late}")
+         f"{reporting}{late}")
+
+
+def _route_lines(run: LoadRun) -> list[str]:
+    """Locust's per-route table; an Azure run shows Azure's own whole-run table instead (its p50/p99 are not ours)."""
+    return [] if run.azure else route_table(run.judge).splitlines()
 
 
 def _errors_seen(run: LoadRun, limit: int = 3) -> list[str]:
@@ -131,11 +176,18 @@ def _attach(run: LoadRun, target: str) -> None:
 
 def _record(run: LoadRun) -> str:
     """The shape, the engine, the windows, every verdict and the per-route table, for the audit record."""
-    lines = [f"shape: {run.settings.describe()}", f"engine: locust, {run.settings.engine}",
+    engine = f"Azure Load Testing, {run.settings.engine}" if run.azure else f"locust, {run.settings.engine}"
+    lines = [f"shape: {run.settings.describe()}", f"engine: {engine}",
              f"source: {source_of(run)}", f"status: {run.status}", f"stopped early: {run.aborted or 'no'}",
-             *(f"problem: {p}" for p in run.problems), f"locust exit codes: {run.exit_codes}"]
+             *(f"problem: {p}" for p in run.problems)]
+    if run.azure:
+        from drillbook.load._azure_report import azure_lines
+
+        lines += azure_lines(run)
+    else:
+        lines.append(f"locust exit codes: {run.exit_codes}")
     if run.judge:
         lines.append(window_note(run.judge.thresholds, run.judge.windows))
         lines += [f"{t.verdict.status:>12}  {t.finding()}" for t in _trackers(run)]
-        lines += ["", route_table(run.judge), *_server_lines(run)]
+        lines += ["", *_route_lines(run), *_server_lines(run)]
     return "\n".join(lines)

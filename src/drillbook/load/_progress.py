@@ -16,7 +16,7 @@ def progress_line(run: LoadRun, interval: Interval, group: ProcessGroup) -> str:
     """``load 00:12/01:00 | 10 users | 8.5 rps | p50 23 ms | p95 61 ms | errors 0.0 % | workers 2/2 running``."""
     total = interval.total()
     p50, p95 = total.percentile(0.5), total.percentile(0.95)
-    parts = [f"load {_clock(interval.at - run.started)}/{_clock(run.settings.duration_s)}", f"{interval.users} users",
+    parts = [f"load {clock(interval.at - run.started)}/{clock(run.settings.duration_s)}", f"{interval.users} users",
              f"{total.count / interval.length_s:.1f} rps", f"p50 {_ms(p50)}", f"p95 {_ms(p95)}{_server_p95(run)}",
              f"errors {'-' if total.error_pct is None else f'{total.error_pct:.1f} %'}"]
     if run.settings.workers:
@@ -39,6 +39,6 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} ms"
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 60:02d}:{seconds % 60:02d}"

@@ -21,9 +21,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def load_settings(pytestconfig: pytest.Config, drill_env) -> LoadSettings:
-    """Stages, workers, interval, window and minimum requests: the command line over ``[load]``."""
+    """Stages, workers, engine, interval, window and minimum requests: the command line over ``[load]``."""
     try:
         return settings_from(pytestconfig.stash[OPTIONS_KEY], drill_env.section("load"),
-                             allow_inconclusive=pytestconfig.option.allow_inconclusive)
+                             allow_inconclusive=pytestconfig.option.allow_inconclusive,
+                             azure_section=drill_env.section("azure_load_testing"))
     except ConfigError as exc:
         pytest.fail(f"{drill_env.path.name}: {exc}", pytrace=False)

@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from drillbook.load._judge import LoadJudge, Tracker, window_note
 from drillbook.load._progress import progress_line
@@ -60,6 +60,7 @@ class LoadRun:
     processes: int = 0  # locust processes that reported intervals (1, or the workers)
     reaped: list[int] = field(default_factory=list)
     server: ServerSide | None = None
+    azure: Any = None  # the AzureOutcome when Azure Load Testing ran the load (drillbook.load._azure_engine)
 
     @property
     def started(self) -> float:

@@ -4,6 +4,7 @@
     users = 10                 # one steady stage of `users` for `duration_s`, unless stages are given
     duration_s = 60
     stages = [{ duration_s = 60, users = 10, spawn_rate = 2 }, { duration_s = 20, users = 40, spawn_rate = 10 }]
+    engine = "locust"          # or "azure": Azure Load Testing runs the same locustfile ([azure_load_testing])
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import pytest
 
 from drillbook.durations import parse_duration
 from drillbook.errors import ConfigError
+from drillbook.load._azure_settings import AzureLoadTesting, azure_from
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_LOCUSTFILE = "load/castiel.py"
 MAX_WORKERS = 64
+ENGINES = ("locust", "azure")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class LoadSettings:
     remote_workers: int = 0  # workers started by hand on other machines, joining this drill's master
     master_bind_host: str = "127.0.0.1"
     master_port: int = 0  # 0: a free port
+    azure: AzureLoadTesting | None = None  # set: Azure Load Testing runs the load, not a local locust
 
     @property
     def distributed(self) -> bool:
@@ -69,7 +73,10 @@ class LoadSettings:
 
     @property
     def engine(self) -> str:
-        """``one locust process``, ``2 locust workers`` or ``1 local and 2 remote locust workers``."""
+        """``one locust process``, ``2 locust workers``, ``1 local and 2 remote locust workers`` or Azure's engines."""
+        if self.azure:
+            count = self.azure.engine_instances
+            return f"{count} Azure Load Testing engine instance{'s' if count > 1 else ''}"
         if self.remote_workers:
             return f"{self.workers} local and {self.remote_workers} remote locust workers"
         return f"{self.workers} locust workers" if self.workers else "one locust process"
@@ -85,6 +92,7 @@ class LoadOptions:
     interval_s: float | None
     window_s: float | None
     min_requests: int | None
+    engine: str | None = None
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -101,6 +109,9 @@ def add_options(parser: pytest.Parser) -> None:
                     help="use this window for every rule (default: the runbook's, compressed to fit a short run)")
     group.addoption("--load-min-requests", type=int, default=None, metavar="N",
                     help="requests a window needs to count as data (default: [load] min_requests)")
+    group.addoption("--load-engine", default=None, choices=ENGINES,
+                    help="who runs the locustfile: locust here, or azure (Azure Load Testing, [azure_load_testing]); "
+                         "default: [load] engine")
 
 
 def options_from(option: Any) -> LoadOptions:
@@ -116,11 +127,12 @@ def options_from(option: Any) -> LoadOptions:
                           "0 runs one locust process; add machines with --master-host (see README)")
     return LoadOptions(option.load_users, duration(option.load_duration, "--load-duration"), option.load_workers,
                        duration(option.load_interval, "--load-interval"), duration(option.load_window, "--load-window"),
-                       option.load_min_requests)
+                       option.load_min_requests, option.load_engine)
 
 
-def settings_from(options: LoadOptions, section: Mapping[str, Any], *, allow_inconclusive: bool) -> LoadSettings:
-    """The command line wins; users or duration on it make one steady stage."""
+def settings_from(options: LoadOptions, section: Mapping[str, Any], *, allow_inconclusive: bool,
+                  azure_section: Mapping[str, Any] | None = None) -> LoadSettings:
+    """The command line wins; users or duration on it make one steady stage; the engine is chosen here only."""
     stages = tuple(section["stages"]) or (_steady(section["users"], section["duration_s"], section["spawn_rate"]),)
     if options.users is not None or options.duration_s is not None:
         users = options.users if options.users is not None else int(section["users"])
@@ -141,7 +153,18 @@ def settings_from(options: LoadOptions, section: Mapping[str, Any], *, allow_inc
         remote_workers=int(section["remote_workers"]),
         master_bind_host=section["master_bind_host"],
         master_port=int(section["master_port"]),
+        azure=_azure_engine(options.engine or section["engine"], azure_section, stages),
     )
+
+
+def _azure_engine(engine: str, section: Mapping[str, Any] | None, stages: tuple[Stage, ...]) -> AzureLoadTesting | None:
+    """The Azure settings when the azure engine is chosen; it runs one steady stage (locust's own users and run time)."""
+    if engine != "azure":
+        return None
+    if len(stages) > 1:
+        raise ConfigError(f"[load] engine = \"azure\" runs one steady stage, not {len(stages)} stages -> "
+                          "give --load-users and --load-duration, or [load] users and duration_s without stages")
+    return azure_from(section)
 
 
 def _steady(users: float, duration_s: float, spawn_rate: float | None) -> Stage:
