@@ -40,6 +40,15 @@ def test_the_azure_engine_without_an_endpoint_says_which_key_to_add(env_file):
                                 'data-plane URI, e.g. endpoint = "https://<id>.<region>.cnt-prod.loadtesting.azure.com"')
 
 
+def test_load_workers_with_the_azure_engine_is_refused_not_ignored(env_file):
+    option = SimpleNamespace(load_users=None, load_duration=None, load_workers=2, load_interval=None,
+                             load_window=None, load_min_requests=None, load_engine="azure")
+    with pytest.raises(ConfigError) as error:
+        settings(env_file, f'\n[azure_load_testing]\nendpoint = "{ENDPOINT}"\n', options_from(option))
+    assert str(error.value) == ("--load-workers 2 starts local locust workers, which the azure engine does not use "
+                                "-> set [azure_load_testing] engine_instances instead")
+
+
 def test_the_azure_engine_refuses_a_shape_of_several_stages(env_file):
     with pytest.raises(ConfigError) as error:
         settings(env_file, f'\n[load]\nengine = "azure"\nstages = [{{ duration_s = 30, users = 10 }}, '

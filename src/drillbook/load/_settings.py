@@ -153,14 +153,18 @@ def settings_from(options: LoadOptions, section: Mapping[str, Any], *, allow_inc
         remote_workers=int(section["remote_workers"]),
         master_bind_host=section["master_bind_host"],
         master_port=int(section["master_port"]),
-        azure=_azure_engine(options.engine or section["engine"], azure_section, stages),
+        azure=_azure_engine(options.engine or section["engine"], azure_section, stages, options.workers),
     )
 
 
-def _azure_engine(engine: str, section: Mapping[str, Any] | None, stages: tuple[Stage, ...]) -> AzureLoadTesting | None:
+def _azure_engine(engine: str, section: Mapping[str, Any] | None, stages: tuple[Stage, ...],
+                  workers: int | None) -> AzureLoadTesting | None:
     """The Azure settings when the azure engine is chosen; it runs one steady stage (locust's own users and run time)."""
     if engine != "azure":
         return None
+    if workers:
+        raise ConfigError(f"--load-workers {workers} starts local locust workers, which the azure engine does not use "
+                          "-> set [azure_load_testing] engine_instances instead")
     if len(stages) > 1:
         raise ConfigError(f"[load] engine = \"azure\" runs one steady stage, not {len(stages)} stages -> "
                           "give --load-users and --load-duration, or [load] users and duration_s without stages")
