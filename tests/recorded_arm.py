@@ -6,7 +6,7 @@ last answer repeats), and asserts on ``seen``, every request with its method, pa
 
 >>> with RecordedArm() as arm:
 ...     arm.answer("POST", "/sites/app-castiel-api-staging/restart", "ok.json")
-...     arm.answer("GET", "/databaseAccounts/cosmos-x-dr-1a2b3c", "restored_creating.json", "restored_done.json")
+...     arm.answer("GET", "/databaseAccounts/cosmos-x-dr-[0-9a-f]{6}", "restored_creating.json", "restored_done.json")
 
 A recording (tests/faults/recordings/) holds ``{"status": ..., "headers": {...}, "body": ...}``; ``/health``
 answers the app's health check (200 unless told otherwise), so a fault's "wait healthy" stays on loopback.
@@ -15,6 +15,7 @@ answers the app's health check (200 unless told otherwise), so a fault's "wait h
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -51,7 +52,7 @@ class RecordedArm(LoopbackServer):
         super().__init__(_handler_for(self))
 
     def answer(self, method: str, suffix: str, *recordings: str | dict) -> None:
-        """Answer requests whose path ends with ``suffix`` with these recordings in turn (the last repeats)."""
+        """Answer requests whose path ends with ``suffix`` (a regular expression) with these in turn (the last repeats)."""
         self.routes[(method, suffix)] = list(recordings)
 
     def transport(self) -> LoopbackTransport:
@@ -62,7 +63,7 @@ class RecordedArm(LoopbackServer):
         return [(s.method, s.path) for s in self.seen if s.path != "/health"]
 
     def respond(self, method: str, path: str) -> dict:
-        key = next((k for k in self.routes if k[0] == method and path.endswith(k[1])), None)
+        key = next((k for k in self.routes if k[0] == method and re.search(f"{k[1]}$", path)), None)
         if key is None:
             return NO_RECORDING
         queue = self.routes[key]
