@@ -112,3 +112,8 @@ def _host(address: Any) -> str | None:
 def _get(raw: Mapping[str, Any], section: str, key: str) -> Any:
     table = raw.get(section)
     return table.get(key) if isinstance(table, Mapping) else None
+
+
+def fault_backend(tier: str) -> str:
+    """Where a drill's faults go: the sandbox's fault control on the local tier, Azure's management APIs elsewhere."""
+    return "sandbox" if tier == "local" else "azure"

@@ -57,7 +57,7 @@ def test_every_chaos_drill_passes_and_records_its_recovery(run_drill, faults, en
     result.stdout.fnmatch_lines(["*redis-outage: inject: sandbox redis stop*",
                                  "*redis-outage: revert: sandbox redis start: running*",
                                  "*redis-outage: recovered in * s since the revert (RTO 20 s)*",
-                                 "*service-down: recovered in * s since the injection (RTO 20 s)*", "*6 passed*"])
+                                 "*service-down: recovered in * s since the injection (RTO 20 s)*", "*6 passed, 2 skipped*"])
     entry = json.loads((run_drill.workdir / "reports/journal/drills.jsonl").read_text().splitlines()[-1])
     recoveries = {figures["drill"]: figures["time_to_recover_s"] for figures in entry["chaos"].values()}
     assert sorted(recoveries) == ["cosmos-latency", "cosmos-outage", "redis-hang", "redis-outage", "service-down",
@@ -181,7 +181,7 @@ def test_chaos_drills_are_refused_on_production_without_approval(run_drill, env_
     production = env_file(tier="production", base_url="https://127.0.0.1:9")  # never contacted: refused first
     result = run_drill("-m", "chaos", f"--env-file={production}", paths=("chaos",))
     assert result.ret == 6
-    result.stdout.fnmatch_lines(["drillbook: every selected drill was refused (6 of 6), exit status 6: refused: "
+    result.stdout.fnmatch_lines(["drillbook: every selected drill was refused (8 of 8), exit status 6: refused: "
                                  "destructive drill on production without approval -> pass --approve CHG-123*"])
 
 

@@ -125,11 +125,12 @@ def queue_depth(ctx: DrillContext) -> int | None:
         return None
 
 
-def api_goes_down() -> Probe:
+def api_goes_down(while_: str = "it restarts") -> Probe:
+    """/health stops answering 200: no answer, a 5xx, or App Service's 403 for a stopped app."""
     def look(ctx: DrillContext) -> tuple[bool, str]:
         response = ctx.get("/health")
-        return response is None or response.status_code >= 500, f"GET /health answered {_status(response)}"
-    return Probe("the API is down while it restarts", "service-health", "/health", look, "eventually")
+        return response is None or response.status_code != 200, f"GET /health answered {_status(response)}"
+    return Probe(f"the API is down while {while_}", "service-health", "/health", look, "eventually")
 
 
 def api_restarted() -> Probe:
