@@ -52,7 +52,7 @@ class RecordedArm(LoopbackServer):
         super().__init__(_handler_for(self))
 
     def answer(self, method: str, suffix: str, *recordings: str | dict) -> None:
-        """Answer requests whose path ends with ``suffix`` (a regular expression) with these in turn (the last repeats)."""
+        """Answer paths ending in ``suffix`` (a regular expression) with these recordings in turn (the last repeats)."""
         self.routes[(method, suffix)] = list(recordings)
 
     def transport(self) -> LoopbackTransport:

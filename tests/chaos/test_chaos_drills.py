@@ -71,8 +71,9 @@ def test_every_chaos_drill_passes_and_records_its_recovery(run_drill, faults, en
                                   "worker-stall"]
     assert all(0 <= seconds <= 20 for seconds in recoveries.values())
     assert recoveries["service-down"] >= 2  # the API was down for restart_down_s
-    attachments = [p.read_text() for p in run_drill.results.glob("*-result.json")]
-    assert all("probes over the drill" in text and "chaos drill record" in text for text in attachments)
+    results = [p.read_text() for p in run_drill.results.glob("*-result.json")]
+    ran = [text for text in results if json.loads(text)["status"] != "skipped"]  # the Azure-only drills skip here
+    assert len(ran) == 6 and all("probes over the drill" in text and "chaos drill record" in text for text in ran)
 
 
 def test_readiness_that_lies_fails_the_redis_outage_drill(run_drill, faults, env_file):

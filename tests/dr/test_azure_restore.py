@@ -161,3 +161,15 @@ def test_an_interrupted_restore_still_deletes_the_restored_account(arm, tmp_path
     assert methods(arm)[-1] == f"DELETE {restored}"
     assert f"dr: revert: restored account {restored} deleted (delete accepted by Azure)" in output
     assert UndoJournal(tmp_path).pending() == []
+
+
+def test_a_restore_drill_without_the_accounts_region_is_one_line_naming_the_key(env_file):
+    from drillbook.environments import load_environment
+    from drillbook.errors import ConfigError
+    from drillbook.fixtures.dr import azure_account
+
+    path = env_file(f'[azure]\nsubscription_id = "{SUB}"\nresource_group = "rg-castiel-staging"\n'
+                    'cosmos_account = "cosmos-castiel-staging"\n')
+    with pytest.raises(ConfigError, match=r"^drill-env.toml: \[azure\] needs location for the point-in-time restore "
+                                          r"drill -> add the Cosmos account's region, e.g. location = \"westeurope\"$"):
+        azure_account(load_environment(path=path))

@@ -63,10 +63,6 @@ def arm_errors(doing: str, error: type[Exception]) -> Iterator[None]:
         raise error(f"{doing}: {type(exc).__name__}: {_said(exc)}") from None
 
 
-def status_of(exc: BaseException) -> int | None:
-    return getattr(exc, "status_code", None)
-
-
 def _said(exc: Exception) -> str:
     text = (getattr(exc, "message", None) or str(exc)).strip()
     return (text.splitlines() or [""])[0][:200]

@@ -114,7 +114,8 @@ def policy_findings(plan: AzurePlan, policy: BackupPolicy) -> list[Finding]:
     return [
         Finding(f"backup policy is {wanted}", policy.mode == wanted,
                 f"{plan.account.name} has {policy.detail}; [dr] backup_policy wants {wanted}", SECTION, plan.source),
-        Finding(f"backups kept at least {minimum:g} h", policy.retention_h is not None and policy.retention_h >= minimum,
+        Finding(f"backups kept at least {minimum:g} h",
+                policy.retention_h is not None and policy.retention_h >= minimum,
                 f"retention {kept} (limit: at least {minimum:g} h, [dr] min_retention_h)", SECTION, plan.source),
     ]
 

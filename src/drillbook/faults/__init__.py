@@ -7,6 +7,10 @@ that record, so a later run can replay it after a crash.
 >>> fault = create_fault("dependency", url=sandbox_url, dependency="redis", action="stop")
 >>> with applied(fault, UndoJournal(Path("reports/journal"))):
 ...     observe()                                    # reverted here, on error, SIGINT and SIGTERM
+
+The sandbox's faults go through its fault control (``sandbox``, ``process``);
+the Azure faults through the management SDKs (``app_service``, ``azure_redis``,
+``chaos_studio``, ``cosmos_restore``, sharing ``arm``), imported only when chosen.
 """
 
 from __future__ import annotations
