@@ -63,6 +63,12 @@ class PitrRecord:
     def failures(self) -> list[Finding]:
         return [f for f in self.findings if not f.ok]
 
+    def journal_figures(self) -> dict:
+        """What the drill journal keeps: the restored account, the point in time, and how long it took."""
+        return {"drill": "backup-restore", "fault": f"point-in-time restore into {self.restored}",
+                "restored_account": self.restored, "restored_to": self.restore_to,
+                "restore_duration_s": self.duration_s, "time_to_recover_s": self.duration_s}
+
     def figures(self) -> dict:
         return {"account": self.account, "restored_account": self.restored, "restored_to": self.restore_to,
                 "restore_duration_s": self.duration_s,
