@@ -37,3 +37,13 @@ def test_worker_stall_backlog_is_seen_and_drained(chaos_drill):
 @pytest.mark.runbook("service-health")
 def test_service_down_restart_is_healthy_within_the_rto(chaos_drill):
     chaos_drill("service-down")
+
+
+@pytest.mark.runbook("service-health")
+def test_app_stopped_is_down_until_started_and_healthy_within_the_rto(chaos_drill):
+    chaos_drill("app-stopped")  # Azure tier only: App Service stop, the undo starts it
+
+
+@pytest.mark.runbook("recovery-objectives")
+def test_chaos_studio_experiment_is_cancelled_and_healthy_within_the_rto(chaos_drill):
+    chaos_drill("chaos-studio")  # Azure tier only: the experiment named in [azure] chaos_experiment

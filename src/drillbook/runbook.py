@@ -254,6 +254,8 @@ SECTIONS: dict[str, Section] = _sections(
     Section("recovery-objectives", "Recovery objectives", "P1", SECONDARY, (
         "find what kept the service from coming back: /health/ready's failing dependency, the App Service log stream",
         "restart the dependency or the App Service by hand and note the time it took",
+        Step("cancel a Chaos Studio experiment that is still running (portal: Chaos Studio, Experiments)",
+             cloud=True),
         "if recovery is slower than the objective, fix the cause (start-up time, retries, health probe timing) "
         "or agree a new objective in the environment file's [chaos] rto_s")),
     Section("backup-restore", "Backup and restore", "P0", SECONDARY, (

@@ -288,6 +288,8 @@ register_section("azure", {
     "app_insights_resource_id": Field(to_str, None, '"/subscriptions/.../components/app-castiel-api-prod"'),
     "log_analytics_workspace_id": Field(to_str_or_ref, None, '{ env = "CASTIEL_LOG_WORKSPACE_ID" }'),
     "location": Field(to_str, None, '"westeurope"'),
+    # the Chaos Studio experiment the chaos-studio drill starts and cancels (drillbook never edits its steps)
+    "chaos_experiment": Field(to_str, None, '"chaos-castiel-staging"'),
     "metrics_endpoint": Field(to_url, None, '"https://westeurope.metrics.monitor.azure.com"'),
     "logs_endpoint": Field(to_url, None, '"https://api.loganalytics.io"'),
     # Application Insights ingests 1-3 min late: read each interval this much later, so counts are complete

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from drillbook.errors import ConfigError
 
 SANDBOX = "sandbox"
-AZURE_RESOURCES = ("resource_group", "app_service", "app_service_plan", "cosmos_account", "redis_name", "app_insights")
+AZURE_RESOURCES = ("resource_group", "app_service", "app_service_plan", "cosmos_account", "redis_name", "app_insights",
+                   "chaos_experiment")
 NAMESPACES = (("azure", "servicebus_namespace"), ("servicebus", "namespace"))  # a name or its full host
 # Literal addresses a local-tier file may name besides its base URL; references resolve later and are the
 # operator's own, but what is written in the file must stay on this machine.
@@ -111,3 +112,8 @@ def _host(address: Any) -> str | None:
 def _get(raw: Mapping[str, Any], section: str, key: str) -> Any:
     table = raw.get(section)
     return table.get(key) if isinstance(table, Mapping) else None
+
+
+def fault_backend(tier: str) -> str:
+    """Where a drill's faults go: the sandbox's fault control on the local tier, Azure's management APIs elsewhere."""
+    return "sandbox" if tier == "local" else "azure"

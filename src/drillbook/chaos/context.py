@@ -38,6 +38,7 @@ class DrillContext:
     http: httpx.Client
     settings: ChaosSettings
     log: Callable[[str], None] = lambda line: None
+    arm_options: dict[str, Any] = field(default_factory=dict)  # Azure faults' client options; {}: signed-in identity
     state: dict[str, Any] = field(default_factory=dict)  # what a drill prepared: a shard id, a queue depth
     timeline: list[tuple[float, str, bool]] = field(default_factory=list)  # (s since start, probe, held)
     t0: float = field(default_factory=time.monotonic)

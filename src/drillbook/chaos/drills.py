@@ -1,26 +1,42 @@
 """The chaos drills of the runbook, as data: the fault, what to prepare, what to observe, what recovery means.
 
-Faults go through the sandbox's fault control (local tier). Each entry names
-the runbook section whose procedure it rehearses.
+The tier picks the fault (``tiers.fault_backend``): the sandbox's fault control
+on the local tier, the registry's Azure fault (App Service, Azure Cache for
+Redis, Chaos Studio) elsewhere. ``drill_for(DRILLS["service-down"], "staging")``
+is the drill as that tier runs it, or None where it has no fault there. Each
+entry names the runbook section whose procedure it rehearses.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Literal
 
 from drillbook.chaos import probes
+from drillbook.chaos.azure import azure_fault
 from drillbook.chaos.context import DrillContext, Finding
 from drillbook.faults import Fault, create_fault
+from drillbook.tiers import fault_backend
+
+FaultBuilder = Callable[[DrillContext], Fault]
 
 DRILL_TENANT = "drillbook-chaos"
+
+
+@dataclass(frozen=True)
+class OnAzure:
+    """The drill on an Azure tier: its fault, and its probes where they differ from the sandbox's."""
+
+    fault: FaultBuilder
+    probes: tuple[probes.Probe, ...] | None = None
+    recovery: tuple[probes.Probe, ...] | None = None
 
 
 @dataclass(frozen=True)
 class Drill:
     name: str
     section: str
-    fault: Callable[[DrillContext], Fault]
+    fault: FaultBuilder | None  # on the local tier (the sandbox); None: the drill runs on Azure only
     probes: tuple[probes.Probe, ...] = ()
     window_probes: tuple[probes.WindowProbe, ...] = ()
     prepare: Callable[[DrillContext], list[Finding]] | None = None  # before the steady state
@@ -28,6 +44,18 @@ class Drill:
     recovery: tuple[probes.Probe, ...] = ()  # besides health and readiness
     clock: Literal["revert", "inject"] = "revert"  # the time to recover counts from the revert, or the injection
     until_seen: bool = False  # stop observing once every "eventually" probe has held (a fault that ends itself)
+    azure: OnAzure | None = None  # None: the drill has no Azure fault
+
+
+def drill_for(drill: Drill, tier: str) -> Drill | None:
+    """The drill as ``tier`` runs it (its fault and probes there), or None when it has no fault on that tier."""
+    if fault_backend(tier) == "sandbox":
+        return drill if drill.fault else None
+    if drill.azure is None:
+        return None
+    azure = drill.azure
+    return replace(drill, fault=azure.fault, probes=drill.probes if azure.probes is None else azure.probes,
+                   recovery=drill.recovery if azure.recovery is None else azure.recovery, azure=None)
 
 
 def prepare_shard(ctx: DrillContext) -> list[Finding]:
@@ -60,14 +88,22 @@ def _url(ctx: DrillContext) -> str:
 
 
 DRILLS = {drill.name: drill for drill in (
+    # On App Service the restart request is the fault and the revert waits for /health: the time to healthy
+    # counts from the request (instances may restart one by one, and an App Service's /health need not report
+    # its uptime, so no probe insists on an outage or a reset uptime).
     Drill("service-down", "service-health",
           lambda ctx: create_fault("api-restart", url=_url(ctx), down_s=ctx.settings.restart_down_s),
-          (probes.api_goes_down(),), recovery=(probes.api_restarted(),), clock="inject", until_seen=True),
+          (probes.api_goes_down(),), recovery=(probes.api_restarted(),), clock="inject", until_seen=True,
+          azure=OnAzure(azure_fault("app-service-restart", "app_service"), probes=(), recovery=())),
     Drill("redis-outage", "cache-issues",
           lambda ctx: create_fault("dependency", url=_url(ctx), dependency="redis", action="stop"),
           (probes.ready_reports_down("redis"), probes.live_stays_up(),
            probes.shard_reads_degrade("fall back to Cosmos")),
-          prepare=prepare_shard),
+          prepare=prepare_shard, azure=OnAzure(azure_fault("redis-reboot", "redis_name"))),
+    Drill("app-stopped", "service-health", None, (probes.api_goes_down("it is stopped"),), until_seen=True,
+          azure=OnAzure(azure_fault("app-service-stop", "app_service"))),
+    Drill("chaos-studio", "recovery-objectives", None,
+          azure=OnAzure(azure_fault("chaos-experiment", "chaos_experiment"))),
     Drill("redis-hang", "cache-issues",
           lambda ctx: create_fault("process-signal", url=_url(ctx), dependency="redis", signal_name="SIGSTOP"),
           (probes.ready_reports_down("redis"), probes.live_stays_up()),

@@ -102,12 +102,20 @@ def shard_reads_degrade(within: str) -> Probe:
 
 
 def backlog_grows() -> Probe:
-    """The queue check sees the jobs enqueued while the worker is stalled."""
+    """The runbook's queue check fires on the jobs enqueued while the worker is stalled: depth > the queue limit.
+
+    The same rule as checks/test_queue.py's LLEN check (``servicebus_queue``, > 1000 messages, environment
+    overrides applied), on the depth the API reports (the LLEN of its job list).
+    """
     def look(ctx: DrillContext) -> tuple[bool, str]:
+        threshold = runbook.threshold("servicebus_queue", overrides(ctx.env))
         depth = queue_depth(ctx)
-        wanted = ctx.state["queue_depth"] + ctx.settings.backlog_jobs
-        return depth is not None and depth >= wanted, f"queue depth {depth} (expected >= {wanted})"
-    return Probe("the queue check sees the backlog", "queue-backlog", "/api/embeddings/stats", look, "eventually")
+        fired = depth is not None and threshold.to_rule().breaches(depth)
+        grown = depth - ctx.state["queue_depth"] if depth is not None else None
+        return fired, f"queue depth {depth} (+{grown} enqueued while stalled) against {threshold.op} " \
+                      f"{threshold.limit:g} {threshold.unit}"
+    return Probe("the queue check fires on the backlog", "queue-backlog", "/api/embeddings/stats", look,
+                 "eventually")
 
 
 def queue_drained() -> Probe:
@@ -125,11 +133,12 @@ def queue_depth(ctx: DrillContext) -> int | None:
         return None
 
 
-def api_goes_down() -> Probe:
+def api_goes_down(while_: str = "it restarts") -> Probe:
+    """/health stops answering 200: no answer, a 5xx, or App Service's 403 for a stopped app."""
     def look(ctx: DrillContext) -> tuple[bool, str]:
         response = ctx.get("/health")
-        return response is None or response.status_code >= 500, f"GET /health answered {_status(response)}"
-    return Probe("the API is down while it restarts", "service-health", "/health", look, "eventually")
+        return response is None or response.status_code != 200, f"GET /health answered {_status(response)}"
+    return Probe(f"the API is down while {while_}", "service-health", "/health", look, "eventually")
 
 
 def api_restarted() -> Probe:

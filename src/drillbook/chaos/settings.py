@@ -29,7 +29,9 @@ schema.register_section("chaos", {  # chaos drills
     "drill_rto_s": Field(to_seconds_by_drill, {}, "{ redis-outage = 30 }"),
     "fault_ttl_s": Field(schema.to_positive, 300.0, "300"),  # sandbox faults also end on their own
     "latency_ms": Field(schema.to_positive, 1500.0, "1500"),  # the injected latency of the latency drill
-    "backlog_jobs": Field(schema.to_positive, 20.0, "20"),  # jobs enqueued while the worker is stalled
+    # jobs enqueued while the worker is stalled: above the queue limit ([thresholds] servicebus_queue, 1000),
+    # so the runbook's queue check must fire
+    "backlog_jobs": Field(schema.to_positive, 1100.0, "1100"),
     "restart_down_s": Field(schema.to_positive, 5.0, "5"),  # the service-down drill: the API is down this long
 })
 

@@ -1,6 +1,9 @@
 """Disaster-recovery drills: back up a container with per-document checksums, restore it into a scratch
 container, verify counts and checksums, and measure RPO and RTO against the environment's targets.
 
-Modules: ``settings`` (``[dr]``), ``backup`` (export and compare), ``drill`` (the run). Importing this
-package loads none of them.
+On an Azure tier, ``pitr`` checks the Cosmos account's backup policy and restores it to a point in time
+into a new account, deleted afterwards.
+
+Modules: ``settings`` (``[dr]``), ``backup`` (export and compare), ``drill`` (the run), ``pitr`` (Azure).
+Importing this package loads none of them.
 """

@@ -7,6 +7,10 @@ that record, so a later run can replay it after a crash.
 >>> fault = create_fault("dependency", url=sandbox_url, dependency="redis", action="stop")
 >>> with applied(fault, UndoJournal(Path("reports/journal"))):
 ...     observe()                                    # reverted here, on error, SIGINT and SIGTERM
+
+The sandbox's faults go through its fault control (``sandbox``, ``process``);
+the Azure faults through the management SDKs (``app_service``, ``azure_redis``,
+``chaos_studio``, ``cosmos_restore``, sharing ``arm``), imported only when chosen.
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ FAULTS = {
     "api-restart": "drillbook.faults.sandbox:ApiRestartFault",
     "scratch-restore": "drillbook.faults.sandbox:ScratchRestoreFault",
     "process-signal": "drillbook.faults.process:ProcessSignalFault",
+    # Azure tier: through the management SDKs (azure-mgmt-web, -redis, -chaos, -cosmosdb), imported on choice
+    "app-service-restart": "drillbook.faults.app_service:AppServiceRestartFault",
+    "app-service-stop": "drillbook.faults.app_service:AppServiceStopFault",
+    "redis-reboot": "drillbook.faults.azure_redis:RedisRebootFault",
+    "chaos-experiment": "drillbook.faults.chaos_studio:ChaosExperimentFault",
+    "cosmos-restore": "drillbook.faults.cosmos_restore:CosmosRestoreFault",
 }
 
 
@@ -40,7 +50,7 @@ class Fault(Protocol):
     def inject(self) -> None: ...
 
     @staticmethod
-    def revert(undo: dict[str, Any]) -> str: ...
+    def revert(undo: dict[str, Any]) -> str: ...  # Azure faults also take their client options (credential, ...)
 
 
 def fault_class(kind: str) -> type:

@@ -43,7 +43,8 @@ def applied(fault, journal: UndoJournal, log: Callable[[str], None] = lambda lin
         finally:
             with _signals_blocked():
                 try:
-                    outcome = type(fault).revert(undo)
+                    # an Azure fault reverts through the same client options (credential, transport) it injected with
+                    outcome = type(fault).revert(undo, **getattr(fault, "client_options", {}))
                 except FaultError as exc:
                     log(f"revert failed: {fault.describe()}: {exc} (the next drillbook run replays it)")
                     before = f"{failed}; then " if failed else ""

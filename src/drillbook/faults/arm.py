@@ -1,0 +1,73 @@
+"""What every Azure fault shares: the resource it acts on, its management client, and a bounded wait.
+
+The undo names the subscription, resource group and resource, never a credential:
+a replay signs in with DefaultAzureCredential like every other drillbook run.
+``client_options`` (a credential, a transport) reach inject and revert alike, so
+a test points the real SDK clients at recorded answers on loopback.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from drillbook.clients.arm import arm_errors, management_client
+
+DEFAULT_WAIT_S = 300.0
+DEFAULT_POLL_S = 5.0
+
+
+@dataclass(frozen=True)
+class AzureResource:
+    """``AzureResource(subscription, "rg-castiel-staging", "app-castiel-api-staging")``."""
+
+    subscription: str
+    resource_group: str
+    name: str
+
+    def undo(self, **extra: Any) -> dict:
+        return {"subscription": self.subscription, "resource_group": self.resource_group, "name": self.name, **extra}
+
+    @classmethod
+    def from_undo(cls, undo: dict) -> AzureResource:
+        return cls(undo["subscription"], undo["resource_group"], undo["name"])
+
+
+class ArmFault:
+    """Base of the Azure faults: ``kind``, ``client_kind`` and the three steps come from the subclass."""
+
+    kind = ""
+    client_kind = ""
+
+    def __init__(self, resource: AzureResource, *, wait_s: float = DEFAULT_WAIT_S, poll_s: float = DEFAULT_POLL_S,
+                 **client_options: Any) -> None:
+        self.resource, self.wait_s, self.poll_s = resource, wait_s, poll_s
+        self.client_options = client_options
+
+    def plan(self) -> dict:
+        return self.resource.undo(wait_s=self.wait_s, poll_s=self.poll_s)
+
+    def client(self) -> Any:
+        return client_for(self.client_kind, self.resource, self.client_options)
+
+    def step(self, doing: str):
+        """Azure errors of one step, as a one-line FaultError."""
+        from drillbook.faults import FaultError
+
+        return arm_errors(doing, FaultError)
+
+
+def client_for(kind: str, resource: AzureResource, options: dict) -> Any:
+    return management_client(kind, resource.subscription, **dict(options))
+
+
+def wait_until(check: Callable[[], tuple[bool, str]], wait_s: float, poll_s: float) -> tuple[bool, str, float]:
+    """Poll ``check`` until it holds or ``wait_s`` passed: (held, what was last seen, seconds taken)."""
+    started = time.monotonic()
+    while True:
+        held, seen = check()
+        took = time.monotonic() - started
+        if held or took >= wait_s:
+            return held, seen, took
+        time.sleep(min(poll_s, max(0.0, wait_s - took)))
