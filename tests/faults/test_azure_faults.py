@@ -3,22 +3,26 @@ requests, the undo is on disk before the injection, a failed revert is said and 
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
 
+from certificates import CertificateAuthority
 from loopback import FakeCredential, LoopbackTransport, loopback_only  # noqa: F401 - the guard applies here
 from recorded_arm import RecordedArm
 
 import waiting
 
 from drillbook.faults import FAULTS, FaultError, UndoJournal, applied, create_fault
+from drillbook.faults.app_service import wait_healthy
 from drillbook.faults.arm import AzureResource
 
 SUB = "00000000-0000-0000-0000-000000000000"
@@ -65,8 +69,40 @@ def test_app_service_restart_asks_for_a_restart_and_the_revert_waits_until_healt
     assert restart.cloud_host == "management.azure.com" and restart.query["api-version"] == "2025-05-01"
     assert [s.path for s in arm.seen].count("/health") == 2 and arm.seen[-1].at > restart.at
     assert undo == {"subscription": SUB, "resource_group": "rg-castiel-staging", "name": "app-castiel-api-staging",
-                    "wait_s": 10, "poll_s": 0.05, "health_url": f"{arm.url}/health"}
+                    "wait_s": 10, "poll_s": 0.05, "health_url": f"{arm.url}/health", "tls_verify": True}
     assert journal.pending() == [] and FakeCredential.TOKEN not in journal.path.read_text()
+
+
+@pytest.fixture
+def https_health(tmp_path):
+    """A /health that answers 200 over TLS with a certificate from a test CA (not in the system store)."""
+    authority = CertificateAuthority.create(tmp_path / "ca")
+    context = authority.issue(tmp_path / "leaf", valid_days=30).server_context()
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/health", str(authority.bundle)
+    server.shutdown()
+
+
+def test_the_health_wait_trusts_what_the_drill_trusts(https_health):
+    """The revert reads health with [http] ca_bundle / verify_tls, kept in the undo, as the drill's client does."""
+    url, bundle = https_health
+    undo = {"name": "app-castiel-api-staging", "resource_group": "rg-castiel-staging", "wait_s": 0.3, "poll_s": 0.1,
+            "health_url": url}
+    assert wait_healthy({**undo, "tls_verify": bundle}) >= 0
+    with pytest.raises(FaultError, match=r"not healthy .* gave no answer \(ConnectError\)"):
+        wait_healthy({**undo, "tls_verify": True})
 
 
 def test_app_service_stop_is_undone_by_a_start(arm, tmp_path):

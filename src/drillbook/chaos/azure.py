@@ -34,7 +34,13 @@ def azure_resource(env: Environment, key: str) -> AzureResource:
 def azure_fault(kind: str, key: str) -> Callable[[DrillContext], Fault]:
     """A drill's fault builder: the registry's ``kind`` on ``[azure] <key>``, waiting at most the drill's RTO."""
     def build(ctx: DrillContext) -> Fault:
-        extra = {"health_url": ctx.url("/health")} if kind.startswith("app-service") else {}
+        extra = _health_check(ctx) if kind.startswith("app-service") else {}
         return create_fault(kind, resource=azure_resource(ctx.env, key), wait_s=ctx.settings.rto_s,
                             poll_s=min(POLL_S, ctx.settings.rto_s / 10), **extra, **ctx.arm_options)
     return build
+
+
+def _health_check(ctx: DrillContext) -> dict:
+    """Where the revert reads health, trusting what the drill's own client trusts (``[http] ca_bundle``/``verify_tls``)."""
+    http = ctx.env.section("http")
+    return {"health_url": ctx.url("/health"), "tls_verify": http["ca_bundle"] or http["verify_tls"]}

@@ -7,6 +7,7 @@ and a stop (the undo starts it again, then waits for healthy).
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
@@ -22,15 +23,17 @@ class AppServiceRestartFault(ArmFault):
     kind = "app-service-restart"
     client_kind = "web"
 
-    def __init__(self, resource: AzureResource, *, health_url: str, **options: Any) -> None:
+    def __init__(self, resource: AzureResource, *, health_url: str, tls_verify: bool | str = True,
+                 **options: Any) -> None:
         super().__init__(resource, **options)
         self.health_url = health_url
+        self.tls_verify = tls_verify  # True, False, or a CA bundle's path: never a secret
 
     def describe(self) -> str:
         return f"App Service {self.resource.name} restart"
 
     def plan(self) -> dict:
-        return {**super().plan(), "health_url": self.health_url}
+        return {**super().plan(), "health_url": self.health_url, "tls_verify": self.tls_verify}
 
     def inject(self) -> None:
         with self.step(f"restarting App Service {self.resource.name}"):
@@ -70,7 +73,7 @@ def wait_healthy(undo: dict) -> float:
     """Seconds until the app's health URL answers 200; a FaultError past ``wait_s`` (the next run checks again)."""
     from drillbook.faults import FaultError
 
-    held, seen, took = wait_until(lambda: _health(undo["health_url"]), undo["wait_s"], undo["poll_s"])
+    held, seen, took = wait_until(lambda: _health(undo["health_url"], undo.get("tls_verify", True)), undo["wait_s"], undo["poll_s"])
     if not held:
         raise FaultError(f"App Service {undo['name']} not healthy {took:.0f} s after the fault: {seen} "
                          f"-> check its log stream and restart it by hand (az webapp restart -n {undo['name']} "
@@ -78,9 +81,10 @@ def wait_healthy(undo: dict) -> float:
     return took
 
 
-def _health(url: str) -> tuple[bool, str]:
+def _health(url: str, tls_verify: bool | str) -> tuple[bool, str]:
+    verify = ssl.create_default_context(cafile=tls_verify) if isinstance(tls_verify, str) else tls_verify
     try:
-        status = httpx.get(url, timeout=HEALTH_TIMEOUT_S).status_code
+        status = httpx.get(url, timeout=HEALTH_TIMEOUT_S, verify=verify).status_code
     except httpx.HTTPError as exc:
         return False, f"GET {url} gave no answer ({type(exc).__name__})"
     return status == 200, f"GET {url} answered {status}"
