@@ -1,4 +1,4 @@
-"""Admin endpoints behind the bearer token: cache stats, cache clear, slow endpoints."""
+"""Admin endpoints behind the bearer token: cache stats, cache clear, slow endpoints, recent errors."""
 
 from __future__ import annotations
 
@@ -80,8 +80,16 @@ async def slow_endpoints(request: Request) -> JSONResponse:
     return JSONResponse({"threshold_ms": SLOW_THRESHOLD_MS, "endpoints": endpoints})
 
 
+async def recent_errors(request: Request) -> JSONResponse:
+    """Server errors by type and operation, and failed Cosmos calls by status, over the last minutes."""
+    ctx = request.app.state.ctx
+    require_bearer(request, ctx.settings.admin_token)
+    return JSONResponse(ctx.telemetry.errors.summary())
+
+
 ROUTES = [
     route("/api/admin/cache/stats", GET=get_cache_stats),
     route("/api/admin/cache/clear", POST=clear_cache),
     route("/api/admin/performance/slow", GET=slow_endpoints),
+    route("/api/admin/errors", GET=recent_errors),
 ]
