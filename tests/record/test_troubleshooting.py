@@ -136,3 +136,28 @@ def test_database_trouble_reads_the_cosmos_readiness_and_the_failed_calls(sandbo
     assert cosmos["readiness"]["status"] == 503 and cosmos["readiness"]["cosmos"]["status"] == "down"
     assert cosmos["failed calls"]["failed_calls"] >= 3 and cosmos["failed calls"]["throttled_429"] == 0
     assert found["dependency readiness"]["status"] == 503
+
+
+def test_a_failed_load_drill_attaches_the_troubleshooting_of_its_failing_rule(run_drill, faults):
+    from load_drill import LOAD, PATHS
+
+    faults.inject("/api/shards/{id}", error_rate=0.25, status=500)
+    run_drill(*LOAD, "--load-duration", "60s", paths=PATHS).assert_outcomes(failed=1)
+    found = troubleshooting_of(run_drill)
+    assert found["drill"] == "load" and found["sections"] == ["high-error-rate"]
+    assert found[ERRORS_STEP]["exceptions by type"][0]["type"] == "InjectedFault"
+    assert found[ERRORS_STEP]["failing operations"][0]["operation"] == "GET /api/shards/{id}"
+
+
+def test_a_failed_chaos_drill_attaches_the_cache_and_database_steps(run_drill, faults, env_file):
+    lying = {"status": "ready", "dependencies": {n: {"status": "up"} for n in ("redis", "cosmos", "embedding_queue")}}
+    faults.inject("/health/ready", status=200, body=lying, ttl_s=300)  # the drill's readiness probe never sees redis go
+    chaos = "[chaos]\nsteady_window_s = 2\nobserve_s = 3\nmin_requests = 5\nprobe_rps = 10\nrto_s = 20\n"
+    result = run_drill("-m", "chaos", "-k", "redis_outage", f"--env-file={env_file(chaos)}", paths=("chaos",))
+    result.assert_outcomes(failed=1)
+    found = troubleshooting_of(run_drill)
+    assert found["drill"] == "chaos redis-outage"
+    assert found["sections"] == ["cache-issues", "dependency-readiness"]
+    assert found["redis memory and evictions"]["used_memory"] > 0  # read after the revert: Redis is back
+    assert found["cache stats (target)"]["status"] == 200
+    assert found["cosmos (target)"]["readiness"]["status"] == 200
