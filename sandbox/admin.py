@@ -7,8 +7,8 @@ import redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from sandbox.http import ApiError, read_json, require_bearer, route
-from sandbox.schemas import CACHE_CLEAR_INPUT
+from sandbox.http import ApiError, read_json, read_query, require_bearer, route
+from sandbox.schemas import CACHE_CLEAR_INPUT, ERRORS_SINCE
 from sandbox.telemetry import SLOW_THRESHOLD_MS
 
 SCAN_BATCH = 500
@@ -81,10 +81,11 @@ async def slow_endpoints(request: Request) -> JSONResponse:
 
 
 async def recent_errors(request: Request) -> JSONResponse:
-    """Server errors by type and operation, and failed Cosmos calls by status, over the last minutes."""
+    """Server errors by type and operation, and failed Cosmos calls by status, over the last ``since_s`` seconds."""
     ctx = request.app.state.ctx
     require_bearer(request, ctx.settings.admin_token)
-    return JSONResponse(ctx.telemetry.errors.summary())
+    since_s = read_query(request, "since_s", ERRORS_SINCE, default=None)
+    return JSONResponse(ctx.telemetry.errors.summary(since_s))
 
 
 ROUTES = [

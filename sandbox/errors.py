@@ -39,9 +39,10 @@ class RecentErrors:
         with self._lock:
             self._cosmos.append((time.monotonic(), status, error_type))
 
-    def summary(self) -> dict:
-        """The top error types, the top failing operations and the failed Cosmos calls, over the window."""
-        since = time.monotonic() - self.window_s
+    def summary(self, since_s: float | None = None) -> dict:
+        """The top error types, the top failing operations and the failed Cosmos calls of the last ``since_s``."""
+        window = min(since_s or self.window_s, self.window_s)
+        since = time.monotonic() - window
         with self._lock:
             errors = [e for e in self._errors if e[0] >= since]
             cosmos = [c for c in self._cosmos if c[0] >= since]
@@ -49,7 +50,7 @@ class RecentErrors:
         failing = Counter((e[2], e[3]) for e in errors).most_common(TOP)
         by_status = Counter("no answer" if s is None else str(s) for _, s, _ in cosmos)
         return {
-            "window_s": self.window_s,
+            "window_s": window,
             "by_type": [{"type": t, "count": n} for t, n in types],
             "failing_operations": [{"operation": op, "status": status, "count": n} for (op, status), n in failing],
             "cosmos": {"failed_calls": len(cosmos), "throttled_429": by_status.get(str(THROTTLED), 0),

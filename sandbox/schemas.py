@@ -69,6 +69,7 @@ SLOW_ENDPOINTS = obj({
         "method": {"type": "string"}, "route": {"type": "string"}, "p95_ms": NUMBER, "count": INTEGER})},
 })
 
+ERRORS_SINCE = {"type": "integer", "minimum": 1, "maximum": 300}  # seconds back, within the kept 5 min
 RECENT_ERRORS = obj({
     "window_s": NUMBER,
     "by_type": {"type": "array", "items": obj({"type": {"type": "string"}, "count": INTEGER})},

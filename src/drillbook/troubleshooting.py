@@ -154,7 +154,8 @@ def _errors(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:
     if read.on_azure(env):
         return [*steps, Step("exceptions and failing operations (App Insights)",
                              lambda t: read.azure_errors(env, trouble.start, trouble.end, t, limits.azure))]
-    return [*steps, Step("exceptions and failing operations (target)", lambda t: read.recent_errors(env, t))]
+    return [*steps, Step("exceptions and failing operations (target)",
+                             lambda t: read.recent_errors(env, trouble.start, t))]
 
 
 def _slow(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:
@@ -174,7 +175,7 @@ def _database(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:
     if read.on_azure(env):
         return [Step("cosmos requests by status (Azure Monitor)",
                      lambda t: read.azure_cosmos(env, trouble.start, trouble.end, t, limits.azure))]
-    return [Step("cosmos (target)", lambda t: read.cosmos_from_target(env, t))]
+    return [Step("cosmos (target)", lambda t: read.cosmos_from_target(env, trouble.start, t))]
 
 
 def _readiness(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:

@@ -7,7 +7,9 @@ the runner turns that into "troubleshooting step X could not run: ...".
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -21,6 +23,7 @@ from drillbook.watch_figures import Figures
 TOP = 5
 SANDBOX = "sandbox"
 FAULT_TOKEN_VAR = "SANDBOX_FAULT_TOKEN"
+MAX_ERRORS_SINCE_S = 300  # the sandbox keeps 5 min of errors
 
 
 def failing_operations(readings: list[Reading]) -> list[dict]:
@@ -64,29 +67,34 @@ def read_target(env: Environment, path: str, timeout_s: float) -> dict:
     return {"path": path, "status": response.status_code, "body": body}
 
 
-def recent_errors(env: Environment, timeout_s: float) -> dict:
-    """The target's own figures (the sandbox's ``/api/admin/errors``): top error types and failing operations."""
-    found = read_target(env, "/api/admin/errors", timeout_s)
+def recent_errors(env: Environment, since: float, timeout_s: float) -> dict:
+    """The target's own figures (the sandbox's ``/api/admin/errors``) since ``since``: errors by type and operation."""
+    found = read_target(env, errors_path(since), timeout_s)
     body = found["body"]
     if found["status"] != 200 or not isinstance(body, dict):
-        raise RuntimeError(f"GET /api/admin/errors answered {found['status']} -> on Azure set [metrics] source = "
+        raise RuntimeError(f"GET {found['path']} answered {found['status']} -> on Azure set [metrics] source = "
                            "\"azure-monitor\" to read the exceptions from App Insights")
-    return {"source": f"{env.base_url}/api/admin/errors (last {body['window_s']:g} s)",
+    return {"source": f"{env.base_url}{found['path']} (the last {body['window_s']:g} s)",
             "exceptions by type": body["by_type"], "failing operations": body["failing_operations"]}
 
 
-def cosmos_from_target(env: Environment, timeout_s: float) -> dict:
+def errors_path(since: float) -> str:
+    """``/api/admin/errors?since_s=N``: the failing window, as far back as the sandbox keeps (5 min)."""
+    return f"/api/admin/errors?since_s={min(MAX_ERRORS_SINCE_S, max(1, math.ceil(time.time() - since)))}"
+
+
+def cosmos_from_target(env: Environment, since: float, timeout_s: float) -> dict:
     """Cosmos as the target sees it: its readiness entry, and its failed Cosmos calls by status (429 = throttled)."""
     ready = read_target(env, "/health/ready", timeout_s)
     body = ready["body"] if isinstance(ready["body"], dict) else {}
     dependencies = body.get("dependencies") if isinstance(body.get("dependencies"), dict) else {}
     found = {"readiness": {"path": "/health/ready", "status": ready["status"],
                            "cosmos": dependencies.get("cosmos", "not reported by /health/ready")}}
-    errors = read_target(env, "/api/admin/errors", timeout_s)
+    errors = read_target(env, errors_path(since), timeout_s)
     if errors["status"] == 200 and isinstance(errors["body"], dict):
-        found["failed calls"] = {"source": f"{env.base_url}/api/admin/errors", **errors["body"]["cosmos"]}
+        found["failed calls"] = {"source": f"{env.base_url}{errors['path']}", **errors["body"]["cosmos"]}
     else:
-        found["failed calls"] = f"not available: GET /api/admin/errors answered {errors['status']}"
+        found["failed calls"] = f"not available: GET {errors['path']} answered {errors['status']}"
     return found
 
 

@@ -1,4 +1,4 @@
-"""When a watch, load or chaos drill fails, the runbook's troubleshooting for the failing sections is run and attached."""
+"""When a watch, load or chaos drill fails, the runbook's troubleshooting for its sections is run and attached."""
 
 import json
 import time
