@@ -111,9 +111,14 @@ def attach(trouble: Trouble, env: Environment, limits: Limits | None = None) -> 
     """Run the troubleshooting and attach it to the Allure record; whatever happens here, the verdict stands."""
     import allure
 
-    found = findings(trouble, env, limits or Limits.of(env))
-    allure.attach(json.dumps(found, indent=2, default=str), name="troubleshooting (runbook)",
-                  attachment_type=allure.attachment_type.JSON)
+    try:
+        found = findings(trouble, env, limits or Limits.of(env))
+        text = json.dumps(found, indent=2, default=str)
+    except Exception as exc:  # noqa: BLE001  (a defect here must not turn the drill's failure into an error)
+        found = {"drill": trouble.drill, "troubleshooting": f"troubleshooting could not run: {type(exc).__name__}: "
+                                                            f"{exc}"}
+        text = json.dumps(found, indent=2)
+    allure.attach(text, name="troubleshooting (runbook)", attachment_type=allure.attachment_type.JSON)
     return found
 
 
