@@ -7,8 +7,8 @@ The failing rules' runbook sections choose the steps (``STEPS``): a high error
 rate reads the top exceptions by type and the failing operations (App Insights
 on ``azure-monitor``, the target's own ``/api/admin/errors`` otherwise); slow
 responses read the slowest endpoints and the cache hit rate; database trouble
-reads the Cosmos account's requests by status (429 = throttled); cache trouble
-reads Redis ``INFO memory`` and ``INFO stats``. Every step runs in its own
+reads the Cosmos account's status and requests by status (429 = throttled);
+cache trouble reads Redis ``INFO memory`` and ``INFO stats``. Every step runs in its own
 thread with a timeout, all of them under one deadline; a step that raises or
 does not answer in time is reported as "troubleshooting step X could not run:
 ..." and nothing here can change the verdict.
@@ -178,7 +178,9 @@ def _cache(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:
 
 def _database(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:
     if read.on_azure(env):
-        return [Step("cosmos requests by status (Azure Monitor)",
+        return [Step("cosmos account (Azure Resource Manager)",
+                     lambda t: read.azure_cosmos_account(env, t, limits.azure)),
+                Step("cosmos requests by status (Azure Monitor)",
                      lambda t: read.azure_cosmos(env, trouble.start, trouble.end, t, limits.azure))]
     return [Step("cosmos (target)", lambda t: read.cosmos_from_target(env, trouble.start, t))]
 

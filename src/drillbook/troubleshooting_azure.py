@@ -1,9 +1,11 @@
-"""The runbook's troubleshooting on Azure: App Insights exceptions and failed requests, Cosmos requests by status.
+"""The runbook's troubleshooting on Azure: App Insights exceptions and failed requests; the Cosmos account.
 
 >>> errors_from_app_insights(env, start, end)        # one KQL query over [start, end)
 {'exceptions by type': [{'type': 'CosmosHttpResponseError', 'count': 41}, ...], 'failing operations': [...], ...}
 >>> cosmos_requests_by_status(env, start, end)       # TotalRequests split by StatusCode, 429 = throttled
 {'account': 'cosmos-castiel-prod', 'requests': 5230, 'throttled_429': 310, ...}
+>>> cosmos_account_status(env)                       # az cosmosdb show, through azure-mgmt-cosmosdb
+{'account': 'cosmos-castiel-prod', 'provisioning_state': 'Succeeded', 'write_regions': ['West Europe'], ...}
 
 The clients are the azure-monitor source's own (same settings, credential, bounded
 retry and timeouts); tests pass ``credential`` and ``transport``. Azure SDKs are
@@ -95,6 +97,39 @@ def cosmos_requests_by_status(env: Any, start: float, end: float, *, timeout_s: 
     return {**found, "requests": total, "throttled_429": throttled,
             "throttled_pct": round(100 * throttled / total, 2) if total else None,
             "by_status": dict(sorted(by_status.items()))}
+
+
+def cosmos_account_status(env: Any, *, timeout_s: float = 10.0, credential: Any = None,
+                          transport: Any = None) -> dict:
+    """``az cosmosdb show``: the account's provisioning state, regions, failover and network rules, from ARM."""
+    from azure.mgmt.cosmosdb import CosmosDBManagementClient
+
+    from drillbook.metrics.azure._clients import default_credential
+    from drillbook.metrics.azure._settings import load_settings
+
+    settings = load_settings(env)
+    name, group = settings.cosmos_account, settings.resource_group
+    if not name:
+        raise RuntimeError("[azure] cosmos_account is not set -> add it to read the account's status")
+    owned = credential is None
+    credential = default_credential() if owned else credential
+    bounds = {"connection_timeout": min(5.0, timeout_s), "read_timeout": timeout_s, "retry_total": 0}
+    client = CosmosDBManagementClient(credential, settings.subscription_id, transport=transport, **bounds)
+
+    def close() -> None:
+        client.close()
+        if owned:
+            credential.close()
+
+    call = ("Azure Resource Manager", f"Cosmos DB account {name}", f"Reader on {group}", timeout_s)
+    account = _call(close, call, client.database_accounts.get, group, name)
+    return {"account": name, "source": f"az cosmosdb show -n {name} -g {group}",
+            "provisioning_state": account.provisioning_state, "document_endpoint": account.document_endpoint,
+            "write_regions": [r.location_name for r in account.write_locations or []],
+            "read_regions": [r.location_name for r in account.read_locations or []],
+            "automatic_failover": account.enable_automatic_failover,
+            "public_network_access": account.public_network_access,
+            "ip_rules": len(account.ip_rules or []), "virtual_network_filter": account.is_virtual_network_filter_enabled}
 
 
 def _call(close: Any, call: tuple, function: Any, *args: Any, **kwargs: Any) -> Any:

@@ -157,3 +157,9 @@ def azure_cosmos(env: Environment, start: float, end: float, timeout_s: float, a
     from drillbook.troubleshooting_azure import cosmos_requests_by_status
 
     return cosmos_requests_by_status(env, start, end, timeout_s=timeout_s, **access)
+
+
+def azure_cosmos_account(env: Environment, timeout_s: float, access: dict[str, Any]) -> dict:
+    from drillbook.troubleshooting_azure import cosmos_account_status
+
+    return cosmos_account_status(env, timeout_s=timeout_s, **access)
