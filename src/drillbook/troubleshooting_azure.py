@@ -129,7 +129,8 @@ def cosmos_account_status(env: Any, *, timeout_s: float = 10.0, credential: Any 
             "read_regions": [r.location_name for r in account.read_locations or []],
             "automatic_failover": account.enable_automatic_failover,
             "public_network_access": account.public_network_access,
-            "ip_rules": len(account.ip_rules or []), "virtual_network_filter": account.is_virtual_network_filter_enabled}
+            "ip_rules": len(account.ip_rules or []),
+            "virtual_network_filter": account.is_virtual_network_filter_enabled}
 
 
 def _call(close: Any, call: tuple, function: Any, *args: Any, **kwargs: Any) -> Any:
