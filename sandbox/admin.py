@@ -1,4 +1,4 @@
-"""Admin endpoints behind the bearer token: cache stats, cache clear, slow endpoints."""
+"""Admin endpoints behind the bearer token: cache stats, cache clear, slow endpoints, recent errors."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from sandbox.http import ApiError, read_json, require_bearer, route
-from sandbox.schemas import CACHE_CLEAR_INPUT
+from sandbox.http import ApiError, read_json, read_query, require_bearer, route
+from sandbox.schemas import CACHE_CLEAR_INPUT, ERRORS_SINCE
 from sandbox.telemetry import SLOW_THRESHOLD_MS
 
 SCAN_BATCH = 500
@@ -80,8 +80,17 @@ async def slow_endpoints(request: Request) -> JSONResponse:
     return JSONResponse({"threshold_ms": SLOW_THRESHOLD_MS, "endpoints": endpoints})
 
 
+async def recent_errors(request: Request) -> JSONResponse:
+    """Server errors by type and operation, and failed Cosmos calls by status, over the last ``since_s`` seconds."""
+    ctx = request.app.state.ctx
+    require_bearer(request, ctx.settings.admin_token)
+    since_s = read_query(request, "since_s", ERRORS_SINCE, default=None)
+    return JSONResponse(ctx.telemetry.errors.summary(since_s))
+
+
 ROUTES = [
     route("/api/admin/cache/stats", GET=get_cache_stats),
     route("/api/admin/cache/clear", POST=clear_cache),
     route("/api/admin/performance/slow", GET=slow_endpoints),
+    route("/api/admin/errors", GET=recent_errors),
 ]

@@ -154,6 +154,7 @@ class FaultMiddleware:
         for fault in faults:
             # A hang may have outlived its fault; an ended fault no longer fails requests.
             if self.book.is_active(fault) and fault.gate.fire():
+                scope.setdefault("state", {})["drillbook_error_type"] = "InjectedFault"
                 return await fault_response(fault)(scope, receive, send)
         await self.app(scope, receive, send)
 

@@ -45,6 +45,9 @@ def error_body(message: str, details: list[str] | None = None) -> dict:
 
 
 async def on_api_error(request: Request, exc: ApiError) -> JSONResponse:
+    if exc.status >= 500:  # the telemetry counts it by type, as App Insights' exceptions table would
+        kind = f"{exc.details[0]} ({exc.message})" if exc.details else exc.message
+        request.scope.setdefault("state", {})["drillbook_error_type"] = kind
     return JSONResponse(error_body(exc.message, exc.details), exc.status, headers=exc.headers)
 
 

@@ -85,6 +85,9 @@ def paths() -> dict:
             s.CACHE_CLEAR_INPUT, security=ADMIN)},
         "/api/admin/performance/slow": {"get": operation("Endpoints whose recent p95 exceeds 500 ms", {
             "200": json_response("The slow endpoints.", s.SLOW_ENDPOINTS), **errors(401, 403)}, security=ADMIN)},
+        "/api/admin/errors": {"get": operation("Server errors by type and operation, failed Cosmos calls by status", {
+            "200": json_response("The last since_s seconds (default 300).", s.RECENT_ERRORS), **errors(401, 403, 422)},
+            security=ADMIN, parameters=[query("since_s", s.ERRORS_SINCE)])},
         "/api/embeddings/jobs": {"post": operation("Queue an embedding job", {
             "202": json_response("Queued.", s.EMBEDDING_JOB), **errors(400, 413, 422, 503)}, s.EMBEDDING_JOB_INPUT)},
         "/api/embeddings/stats": {"get": operation("Queue depth and worker outcomes", {

@@ -69,6 +69,17 @@ SLOW_ENDPOINTS = obj({
         "method": {"type": "string"}, "route": {"type": "string"}, "p95_ms": NUMBER, "count": INTEGER})},
 })
 
+ERRORS_SINCE = {"type": "integer", "minimum": 1, "maximum": 300}  # seconds back, within the kept 5 min
+RECENT_ERRORS = obj({
+    "window_s": NUMBER,
+    "by_type": {"type": "array", "items": obj({"type": {"type": "string"}, "count": INTEGER})},
+    "failing_operations": {"type": "array", "items": obj({
+        "operation": {"type": "string"}, "status": INTEGER, "count": INTEGER})},
+    "cosmos": obj({"failed_calls": INTEGER, "throttled_429": INTEGER,
+                   "by_status": {"type": "object", "additionalProperties": INTEGER},
+                   "by_type": {"type": "object", "additionalProperties": INTEGER}}),
+})
+
 EMBEDDING_JOB_INPUT = obj({"text": string(1, 10000)})
 EMBEDDING_JOB = obj({"id": {"type": "string"}, "status": {"type": "string", "enum": ["queued"]}})
 EMBEDDING_STATS = obj({"queue_depth": INTEGER, "processed": INTEGER, "failed": INTEGER,

@@ -147,6 +147,7 @@ async def call_store(request: Request, method: str, *args):
     try:
         return await anyio.to_thread.run_sync(getattr(store, method), *args)
     except AzureError as err:
+        request.app.state.ctx.telemetry.errors.note_cosmos(getattr(err, "status_code", None), type(err).__name__)
         raise ApiError(503, "database unavailable", [type(err).__name__]) from None
 
 

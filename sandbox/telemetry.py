@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 
+from sandbox.errors import RecentErrors
 from sandbox.http import METRICS_PATH, is_observed, route_template
 
 # The alert and key-metric thresholds (0.5 s slow, 1 s p95) sit on bucket edges.
@@ -25,6 +26,7 @@ SLOW_THRESHOLD_MS = 500.0
 RECENT_WINDOW_S = 300.0
 RECENT_PER_ROUTE = 2000
 UNMATCHED = "unmatched"
+ERROR_TYPE = "drillbook_error_type"  # the scope["state"] key a handler sets for a server error
 CLIENT_GONE = 499  # nginx's code for "client closed the request before the answer"
 BUCKET_PRESETS = {
     "sandbox": BUCKETS,
@@ -109,6 +111,7 @@ class Telemetry:
                                  "Jobs waiting in queue:embedding_jobs (NaN if Redis is unreachable).",
                                  registry=self.registry)
         self.recent = RecentLatencies()
+        self.errors = RecentErrors()
 
     def reshape(self, shape: MetricsShape) -> MetricsShape:
         """Expose requests in ``shape`` from now on; a new shape starts its counters from zero, as a restart does."""
@@ -166,11 +169,16 @@ class TelemetryMiddleware:
                 status = message["status"]
             await send(message)
 
+        state = scope.setdefault("state", {})  # inner layers name the error type here (ERROR_TYPE)
         started = time.perf_counter()
         try:
             await self.app(scope, receive, send_and_note)
-        except Exception:
+        except Exception as exc:
             status = 500  # the outer error middleware turns this into a 500
+            state.setdefault(ERROR_TYPE, type(exc).__name__)
             raise
         finally:
             self.telemetry.observe(scope["method"], route, status, time.perf_counter() - started)
+            if status >= 500:
+                operation = f"{scope['method']} {route}"
+                self.telemetry.errors.note(state.get(ERROR_TYPE) or f"HTTP {status}", operation, status)

@@ -3,13 +3,16 @@
 >>> render_report(None, Path("reports/html"))      # the latest run -> reports/html/index.html
 
 Allure 3's awesome report with ``singleFile``: scripts, styles and data inline,
-so no server is needed. Its trend charts read ``reports/allure-history.jsonl``,
-to which each run is added once, however often its report is rendered.
+so no server is needed. Its trend charts and each drill's history read
+``reports/allure-history.jsonl`` (beside ``reports/runs``), to which each run is
+added once, however often its report is rendered; earlier runs that were never
+rendered are added first, so the trend has every run.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +24,8 @@ from drillbook.errors import DrillbookError
 ALLURE_CLI = Path("node_modules/allure/cli.js")
 HISTORY_FILE, HISTORY_RUNS = "allure-history.jsonl", "allure-history.runs"
 GENERATE_TIMEOUT_S = 300
+RUN_FOLDER = re.compile(r"^\d{8}T\d{6}Z-")  # run_record's folder names: UTC start first, so names sort by time
+BACKFILL_RUNS = 5  # unrendered earlier runs added per render: each costs one allure generate
 _OURS = {"index.html", "summary.json", "test-results.json"}  # what a previous render left: safe to replace
 
 
@@ -28,16 +33,37 @@ def render_report(results: Path | None, output: Path) -> Path:
     """Render ``results`` (default: the latest run) into ``output/index.html``; return that file."""
     results = _results_folder(results)
     _clear(output)
-    history = output.parent / HISTORY_FILE
-    with tempfile.TemporaryDirectory(prefix="drillbook-allure-") as scratch:
-        config = Path(scratch) / "allurerc.json"
-        config.write_text(json.dumps(_config(results, history, first_time=_first_time(results, output.parent))))
-        _generate(config, output, results)
+    reports = output.parent
+    for earlier in unrendered_runs(results, reports):  # their points first, so the trend has every run in order
+        with tempfile.TemporaryDirectory(prefix="drillbook-allure-") as scratch:
+            _render(earlier, Path(scratch) / "html", reports)
+    _render(results, output, reports)
     page = output / "index.html"
     if not page.is_file():
         raise DrillbookError(f"allure wrote no {page} -> run it by hand to see why: npx allure generate {results}")
-    _remember(results, output.parent)
     return page
+
+
+def unrendered_runs(results: Path, reports: Path) -> list[Path]:
+    """drillbook's run folders beside ``results``, older than it, not yet in the history (the last few, oldest first).
+
+    A run that was never rendered would be missing from every trend; its point is added before this run's.
+    """
+    if not RUN_FOLDER.match(results.name):
+        return []
+    older = sorted(p for p in results.parent.iterdir() if RUN_FOLDER.match(p.name) and p.name < results.name
+                   and p.is_dir() and _first_time(p, reports) and any(p.glob("*-result.json")))
+    return older[-BACKFILL_RUNS:]
+
+
+def _render(results: Path, output: Path, reports: Path) -> None:
+    """One ``allure generate``, adding the run to the history the first time it is rendered."""
+    history = reports / HISTORY_FILE
+    with tempfile.TemporaryDirectory(prefix="drillbook-allure-") as scratch:
+        config = Path(scratch) / "allurerc.json"
+        config.write_text(json.dumps(_config(results, history, first_time=_first_time(results, reports))))
+        _generate(config, output, results)
+    _remember(results, reports)
 
 
 def _results_folder(results: Path | None) -> Path:

@@ -298,6 +298,10 @@ register_section("azure", {
 
 # --- component checks: each block belongs to one feature; edit only your block ----------------
 
+register_section("troubleshooting", {  # what a failed watch, load or chaos drill reads (drillbook.troubleshooting)
+    "step_timeout_s": Field(to_positive, 10.0, "10"),  # each step; one that takes longer "could not run"
+    "budget_s": Field(to_positive, 20.0, "20"),  # all steps together (they run side by side)
+})
 register_section("health", {  # health checks
     # the keys /health/ready must report: a dependency missing from its map fails, named
     "dependencies": Field(to_str_list, ["cosmos", "redis", "embedding_queue"], '["cosmos", "redis", "embedding_queue"]'),

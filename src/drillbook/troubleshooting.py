@@ -1,109 +1,193 @@
-"""The runbook's troubleshooting, run for you when the watch fails: what each remedy would look at first.
+"""The runbook's troubleshooting, run for you when a watch, load or chaos drill fails.
 
->>> findings(result, env)    # {"sections": [...], "failing operations": [...], "slowest endpoints": [...], ...}
+>>> trouble = Trouble("watch", ("high-error-rate",), start, end, readings=result.readings, interval_s=1.0)
+>>> attach(trouble, env)     # runs the steps, attaches "troubleshooting (runbook)"; the verdict is already made
 
-Per breached runbook section: for a high error rate, the failing operations;
-for slow responses, the slowest endpoints (the watch's own figures and the
-target's ``/api/admin/performance/slow``) and the cache hit rate; for cache or
-database trouble, the cache stats and the dependency readiness. Every call is
-bounded and every error is recorded as a finding: troubleshooting never
-changes the verdict.
+The failing rules' runbook sections choose the steps (``STEPS``): a high error
+rate reads the top exceptions by type and the failing operations (App Insights
+on ``azure-monitor``, the target's own ``/api/admin/errors`` otherwise); slow
+responses read the slowest endpoints and the cache hit rate; database trouble
+reads the Cosmos account's status and requests by status (429 = throttled);
+cache trouble reads Redis ``INFO memory`` and ``INFO stats``. Every step runs in its own
+thread with a timeout, all of them under one deadline; a step that raises or
+does not answer in time is reported as "troubleshooting step X could not run:
+..." and nothing here can change the verdict.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import time
-from collections import defaultdict
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
-from drillbook.clients.http import Breaker, build_client
+from drillbook import troubleshooting_steps as read
 from drillbook.environments import Environment
 from drillbook.metrics.reading import Reading
-from drillbook.watch import WatchResult
-from drillbook.watch_figures import Figures
+from drillbook.watch_series import iso_utc
 
-BUDGET_S = 15.0  # all steps together; the target is already in trouble
-TOP = 5
-_TARGET_STEPS = {  # runbook section -> (finding, admin path) the runbook's remedy reads first
-    "high-error-rate": [("dependency readiness", "/health/ready")],
-    "slow-response-times": [("slow endpoints (target)", "/api/admin/performance/slow"),
-                            ("cache stats", "/api/admin/cache/stats")],
-    "cache-issues": [("cache stats", "/api/admin/cache/stats")],
-    "database-connection": [("dependency readiness", "/health/ready")],
-    "database-capacity": [("dependency readiness", "/health/ready")],
+STEP_TIMEOUT_S = 10.0  # the target is already in trouble: a step that takes longer tells nothing new
+BUDGET_S = 20.0  # all steps together
+ERRORS, SLOW, DATABASE, CACHE, READINESS = "errors", "slow endpoints", "database", "cache", "readiness"
+STEPS = {  # runbook section -> the kinds of steps its Troubleshooting starts with
+    "high-error-rate": (ERRORS, READINESS),
+    "critical-flows": (ERRORS,),
+    "slow-response-times": (SLOW, CACHE),
+    "cache-issues": (CACHE,),
+    "database-connection": (DATABASE, READINESS),
+    "database-capacity": (DATABASE,),
+    "dependency-readiness": (READINESS, DATABASE, CACHE),
+    "recovery-objectives": (READINESS,),
 }
 
 
-def findings(result: WatchResult, env: Environment, budget_s: float = BUDGET_S) -> dict:
-    """What the breached sections' troubleshooting steps find, from the watch's data and the target."""
-    sections = sorted({t.threshold.section for t in result.failed})
-    found: dict = {"sections": sections}
-    if "high-error-rate" in sections:
-        found["failing operations"] = failing_operations(result.readings)
-        found["exceptions by type"] = _exceptions_note(result.source)
-    if "slow-response-times" in sections:
-        found["slowest endpoints (watch)"] = slowest_endpoints(result.readings, result.plan.interval_s)
-        found["cache hit rate (watch)"] = cache_hit_rate(result.readings)
-    steps = {name: path for section in sections for name, path in _TARGET_STEPS.get(section, [])}
-    found.update(read_target(env, steps, budget_s))
+@dataclass(frozen=True)
+class Trouble:
+    """A failed drill: which one, the failing rules' runbook sections, the failing window and its own figures."""
+
+    drill: str  # "watch", "load", "chaos redis-outage"
+    sections: tuple[str, ...]
+    start: float  # epoch seconds
+    end: float
+    readings: tuple[Reading, ...] = ()
+    interval_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One troubleshooting step: its name in the findings and the read it makes within ``timeout_s``."""
+
+    name: str
+    read: Callable[[float], Any]
+
+
+@dataclass
+class Limits:
+    """How long the steps may take (``[troubleshooting]``), and how the Azure reads sign in."""
+
+    step_timeout_s: float = STEP_TIMEOUT_S
+    budget_s: float = BUDGET_S
+    azure: dict[str, Any] = field(default_factory=dict)  # credential/transport for the Azure reads (tests)
+
+    @classmethod
+    def of(cls, env: Environment) -> Limits:
+        section = env.section("troubleshooting")
+        return cls(section.get("step_timeout_s", STEP_TIMEOUT_S), section.get("budget_s", BUDGET_S))
+
+
+def steps_for(trouble: Trouble, env: Environment, limits: Limits = Limits()) -> list[Step]:
+    """The steps for the failing sections, each once, in the runbook's order."""
+    kinds = list(dict.fromkeys(kind for section in trouble.sections for kind in STEPS.get(section, ())))
+    steps: list[Step] = []
+    for kind in kinds:
+        steps += _STEP_BUILDERS[kind](trouble, env, limits)
+    return steps
+
+
+def run_steps(steps: list[Step], limits: Limits = Limits()) -> dict[str, Any]:
+    """Run every step in its own thread; what is not back by its timeout (or the deadline) could not run."""
+    deadline = time.monotonic() + limits.budget_s
+    timeout = min(limits.step_timeout_s, limits.budget_s)
+    runs = [_StepRun(step, timeout) for step in steps]
+    for run in runs:
+        run.thread.join(max(0.0, min(run.started + timeout, deadline) - time.monotonic()))
+    return {run.step.name: run.outcome(limits) for run in runs}
+
+
+def findings(trouble: Trouble, env: Environment, limits: Limits = Limits()) -> dict[str, Any]:
+    """What the failing sections' troubleshooting steps find; steps that could not run are listed, not raised."""
+    found: dict[str, Any] = {"drill": trouble.drill, "sections": list(trouble.sections),
+                             "window": {"start": iso_utc(trouble.start), "end": iso_utc(trouble.end)}}
+    try:
+        found.update(run_steps(steps_for(trouble, env, limits), limits))
+    except Exception as exc:  # noqa: BLE001  (a defect here must not hide the drill's verdict)
+        found["troubleshooting"] = f"troubleshooting could not run: {type(exc).__name__}: {exc}"
+    found["could not run"] = [v for v in found.values() if isinstance(v, str) and " could not run: " in v]
     return found
 
 
-def failing_operations(readings: list[Reading]) -> list[dict]:
-    """The endpoints with the most server errors over the watch, with their error rate."""
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for reading in readings:
-        for name, endpoint in reading.endpoints.items():
-            totals[name][0] += endpoint.requests
-            totals[name][1] += endpoint.errors
-    failing = sorted(((n, r, e) for n, (r, e) in totals.items() if e), key=lambda item: -item[2])[:TOP]
-    return [{"operation": n, "errors": e, "requests": r, "error_rate_pct": round(100 * e / r, 2) if r else None}
-            for n, r, e in failing]
+def attach(trouble: Trouble, env: Environment, limits: Limits | None = None) -> dict[str, Any]:
+    """Run the troubleshooting and attach it to the Allure record; whatever happens here, the verdict stands."""
+    import allure
 
-
-def slowest_endpoints(readings: list[Reading], interval_s: float) -> list[dict]:
-    """The endpoints with the highest p99 over the watch (all their requests pooled)."""
-    pooled: dict[str, list[Reading]] = defaultdict(list)
-    for reading in readings:
-        for name, endpoint in reading.endpoints.items():
-            pooled[name].append(Reading(reading.start, reading.end, reading.source, requests=endpoint.requests,
-                                        latency_buckets=endpoint.latency_buckets, durations_ms=endpoint.durations_ms))
-    figures = {name: Figures.of(parts, interval_s * len(parts)) for name, parts in pooled.items()}
-    ranked = sorted(((n, f) for n, f in figures.items() if f.p99_ms is not None), key=lambda item: -item[1].p99_ms)
-    return [{"endpoint": n, "p50_ms": f.p50_ms, "p99_ms": f.p99_ms, "requests": f.requests} for n, f in ranked[:TOP]]
-
-
-def cache_hit_rate(readings: list[Reading]) -> dict:
-    hits, misses = sum(r.cache_hits for r in readings), sum(r.cache_misses for r in readings)
-    rate = round(100 * hits / (hits + misses), 2) if hits + misses else None
-    return {"hits": hits, "misses": misses, "hit_rate_pct": rate}
-
-
-def read_target(env: Environment, steps: dict[str, str], budget_s: float) -> dict:
-    """GET each step's path with the admin token, within the budget; an error is a finding, not a failure."""
-    if not steps:
-        return {}
-    deadline = time.monotonic() + budget_s
-    token = env.secret("admin_token")
-    with build_client(env, token=token, breaker=Breaker(enabled=False)) as client:
-        return {name: _read(client.get, path, deadline) for name, path in steps.items()}
-
-
-def _read(get: Callable, path: str, deadline: float) -> dict:
-    if time.monotonic() >= deadline:
-        return {"path": path, "not read": "the troubleshooting budget was spent"}
     try:
-        response = get(path)
-    except Exception as exc:  # noqa: BLE001  (any failure here is a finding; the verdict is already made)
-        return {"path": path, "not read": f"{type(exc).__name__}: {exc}"}
-    try:
-        body = response.json()
-    except ValueError:
-        body = response.text[:2000]
-    return {"path": path, "status": response.status_code, "body": body}
+        found = findings(trouble, env, limits or Limits.of(env))
+        text = json.dumps(found, indent=2, default=str)
+    except Exception as exc:  # noqa: BLE001  (a defect here must not turn the drill's failure into an error)
+        found = {"drill": trouble.drill, "troubleshooting": f"troubleshooting could not run: {type(exc).__name__}: "
+                                                            f"{exc}"}
+        text = json.dumps(found, indent=2)
+    allure.attach(text, name="troubleshooting (runbook)", attachment_type=allure.attachment_type.JSON)
+    return found
 
 
-def _exceptions_note(source: str) -> str:
-    if source.startswith("azure-monitor"):
-        return "query App Insights: exceptions | where timestamp > ago(1h) | summarize count() by type"
-    return f"not available from {source.split(' ')[0]}: App Insights exceptions need [metrics] source = azure-monitor"
+class _StepRun:
+    """One step in a daemon thread: a step that hangs is left behind, never waited for."""
+
+    def __init__(self, step: Step, timeout_s: float) -> None:
+        self.step, self.timeout_s, self.started = step, timeout_s, time.monotonic()
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=f"troubleshooting {step.name}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.result = self.step.read(self.timeout_s)
+        except BaseException as exc:  # noqa: BLE001  (reported as the step's finding)
+            self.error = exc
+
+    def outcome(self, limits: Limits) -> Any:
+        if self.thread.is_alive():
+            waited = time.monotonic() - self.started
+            return _could_not_run(self.step, f"no answer after {waited:.1f} s (step timeout "
+                                             f"{limits.step_timeout_s:g} s, all steps {limits.budget_s:g} s)")
+        if self.error is not None:
+            lines = str(self.error).splitlines() or [""]
+            return _could_not_run(self.step, f"{type(self.error).__name__}: {lines[0][:300]}".rstrip(": "))
+        return self.result
+
+
+def _could_not_run(step: Step, why: str) -> str:
+    return f"troubleshooting step {step.name} could not run: {why}"
+
+
+def _errors(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:
+    steps = [Step(f"failing operations ({trouble.drill})", lambda _t: read.failing_operations(list(trouble.readings)))
+             ] if trouble.readings else []
+    if read.on_azure(env):
+        return [*steps, Step("exceptions and failing operations (App Insights)",
+                             lambda t: read.azure_errors(env, trouble.start, trouble.end, t, limits.azure))]
+    return [*steps, Step("exceptions and failing operations (target)",
+                             lambda t: read.recent_errors(env, trouble.start, t))]
+
+
+def _slow(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:
+    steps = [Step(f"slowest endpoints ({trouble.drill})",
+                  lambda _t: read.slowest_endpoints(list(trouble.readings), trouble.interval_s)),
+             Step(f"cache hit rate ({trouble.drill})", lambda _t: read.cache_hit_rate(list(trouble.readings)))
+             ] if trouble.readings else []
+    return [*steps, Step("slow endpoints (target)", lambda t: read.read_target(env, "/api/admin/performance/slow", t))]
+
+
+def _cache(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:
+    return [Step("cache stats (target)", lambda t: read.read_target(env, "/api/admin/cache/stats", t)),
+            Step("redis memory and evictions", lambda t: read.redis_memory_and_evictions(env, t))]
+
+
+def _database(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:
+    if read.on_azure(env):
+        return [Step("cosmos account (Azure Resource Manager)",
+                     lambda t: read.azure_cosmos_account(env, t, limits.azure)),
+                Step("cosmos requests by status (Azure Monitor)",
+                     lambda t: read.azure_cosmos(env, trouble.start, trouble.end, t, limits.azure))]
+    return [Step("cosmos (target)", lambda t: read.cosmos_from_target(env, trouble.start, t))]
+
+
+def _readiness(trouble: Trouble, env: Environment, limits: Limits) -> list[Step]:
+    return [Step("dependency readiness", lambda t: read.read_target(env, "/health/ready", t))]
+
+
+_STEP_BUILDERS: dict[str, Callable[[Trouble, Environment, Limits], list[Step]]] = {
+    ERRORS: _errors, SLOW: _slow, CACHE: _cache, DATABASE: _database, READINESS: _readiness}

@@ -87,12 +87,9 @@ def attach_record(result: WatchResult) -> None:
 
 def attach_troubleshooting(result: WatchResult, env: Environment) -> None:
     """The runbook's troubleshooting for the breached sections; whatever happens here, the verdict stands."""
-    try:
-        found = troubleshooting.findings(result, env)
-    except Exception as exc:  # noqa: BLE001  (a defect here must not hide the watch's verdict)
-        found = {"not run": f"{type(exc).__name__}: {exc}"}
-    allure.attach(json.dumps(found, indent=2, default=str), name="troubleshooting (runbook)",
-                  attachment_type=allure.attachment_type.JSON)
+    sections = tuple(sorted({t.threshold.section for t in result.failed}))
+    troubleshooting.attach(troubleshooting.Trouble("watch", sections, result.started, result.ended,
+                                                   tuple(result.readings), result.plan.interval_s), env)
 
 
 def verdict_message(result: WatchResult, allow_inconclusive: bool) -> str | None:

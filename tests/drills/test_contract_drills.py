@@ -70,7 +70,7 @@ def test_an_endpoint_that_500s_fails_with_the_operation_check_curl_and_remedy(ru
     result = run_drill(*CONTRACT, contract_env(), paths=("checks",))
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines([
-        "1 of 10 operations broke the contract:",
+        "1 of 11 operations broke the contract:",
         "GET /api/shards/{id} (positive data, request 1): not_a_server_error: Server error - status 500; "
         "status_code_conformance: Undocumented status code - Received: 500 Documented: 200, 404, 503",
         '  answer: 500 {"error":"Internal Server Error","details":*"injected by sandbox fault *',  # * for [
@@ -96,7 +96,7 @@ def test_a_body_that_breaks_the_documented_schema_fails(run_drill, faults, contr
     faults.inject("/health", status=200, body={"status": "degraded", "version": "1.4.2", "uptime_s": 1})
     result = run_drill(*CONTRACT, contract_env(), paths=("checks",))
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["1 of 10 operations broke the contract:",
+    result.stdout.fnmatch_lines(["1 of 11 operations broke the contract:",
                                  "GET /health (positive data, request 1): response_schema_conformance: "
                                  'Response violates schema - "degraded" is not one of "healthy"*'])
 
@@ -104,7 +104,7 @@ def test_a_body_that_breaks_the_documented_schema_fails(run_drill, faults, contr
 def test_a_run_out_of_time_is_inconclusive_not_a_pass(run_drill, faults, contract_env):
     result = run_drill(*CONTRACT, contract_env(max_seconds=0.001), paths=("checks",))
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["inconclusive: the time budget ran out before 10 of 10 operations got a single "
+    result.stdout.fnmatch_lines(["inconclusive: the time budget ran out before 11 of 11 operations got a single "
                                  "request (GET /api/admin/cache/stats, *) -> raise * max_seconds or lower "
                                  "max_examples (over 0 requests in * s, source: *"])
 

@@ -1,5 +1,7 @@
 """The report: one HTML file from a real run that opens from disk in headless Chromium and shows the run."""
 
+import base64
+import json
 import re
 import shutil
 import subprocess
@@ -72,3 +74,50 @@ def test_history_is_carried_from_run_to_run(run_drill, faults, tmp_path):
     assert len((tmp_path / "allure-history.jsonl").read_text().splitlines()) == 2
     charts = rendered_text(tmp_path / "html" / "index.html", "#charts")
     assert "Status dynamics" in charts and "No history information available" not in charts
+
+
+def report_data(page) -> dict:
+    """The report's embedded data files (``data/test-results/<id>.json`` ...), decoded."""
+    html = page.read_text()
+    return {name: json.loads(base64.b64decode(blob))
+            for name, blob in re.findall(r'd\("(data/[^"]+\.json)"\s*,\s*"([^"]*)"\)', html)}
+
+
+def live_result(page) -> dict:
+    [result] = [d for n, d in report_data(page).items()
+                if n.startswith("data/test-results/") and d["name"] == "test_live_returns_200"]
+    return result
+
+
+def health_run(run_drill, folder) -> None:
+    argv, env = run_drill.command("-m", "health", "-k", "live")
+    argv = [f"--alluredir={folder}" if a.startswith("--alluredir") else a for a in argv]
+    subprocess.run(argv, cwd=run_drill.workdir, env=env, capture_output=True, timeout=240)
+
+
+def test_each_drill_carries_its_own_history_into_the_next_report(run_drill, faults, tmp_path):
+    runs, html = tmp_path / "reports" / "runs", tmp_path / "reports" / "html"
+    faults.inject("/health/live", status=503)
+    health_run(run_drill, runs / "20261130T100000Z-local-aaaa1111")  # the drill fails
+    assert render(runs / "20261130T100000Z-local-aaaa1111", html).returncode == 0
+    first = live_result(html / "index.html")
+    faults.reset()
+    health_run(run_drill, runs / "20261130T110000Z-local-bbbb2222")  # and passes the next time
+    assert render(runs / "20261130T110000Z-local-bbbb2222", html).returncode == 0
+    second = live_result(html / "index.html")
+    assert (first["status"], second["status"]) == ("failed", "passed")
+    assert [(h["id"], h["status"]) for h in second["history"]] == [(first["id"], "failed")]
+    assert (tmp_path / "reports" / "allure-history.jsonl").is_file()  # beside reports/runs, fed to every render
+
+
+def test_a_run_that_was_never_rendered_still_enters_the_history(run_drill, faults, tmp_path):
+    runs, html = tmp_path / "reports" / "runs", tmp_path / "reports" / "html"
+    faults.inject("/health/live", status=503)
+    health_run(run_drill, runs / "20261130T100000Z-local-aaaa1111")
+    faults.reset()
+    health_run(run_drill, runs / "20261130T110000Z-local-bbbb2222")
+    assert render(runs / "20261130T110000Z-local-bbbb2222", html).returncode == 0  # only the second is rendered
+    assert (tmp_path / "reports" / "allure-history.runs").read_text().split() == [
+        "20261130T100000Z-local-aaaa1111", "20261130T110000Z-local-bbbb2222"]
+    assert [h["status"] for h in live_result(html / "index.html")["history"]] == ["failed"]
+    assert len((tmp_path / "reports" / "allure-history.jsonl").read_text().splitlines()) == 2

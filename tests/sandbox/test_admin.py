@@ -1,10 +1,10 @@
-"""Admin endpoints: bearer auth, cache stats from Redis, SCAN-based clear, slow endpoints."""
+"""Admin endpoints: bearer auth, cache stats from Redis, SCAN-based clear, slow endpoints, recent errors."""
 
 import pytest
 import redis
 
 ADMIN_ROUTES = [("GET", "/api/admin/cache/stats"), ("POST", "/api/admin/cache/clear"),
-                ("GET", "/api/admin/performance/slow")]
+                ("GET", "/api/admin/performance/slow"), ("GET", "/api/admin/errors")]
 
 
 @pytest.mark.parametrize("method,path", ADMIN_ROUTES)
@@ -40,3 +40,32 @@ def test_slow_endpoints_list_routes_over_500_ms(api, admin, faults):
     assert slow["threshold_ms"] == 500
     live = [e for e in slow["endpoints"] if e["route"] == "/health/live" and e["method"] == "HEAD"]
     assert live and live[0]["p95_ms"] >= 600
+
+
+def test_recent_errors_count_server_errors_by_type_and_operation_within_the_window(api, admin, faults):
+    import time
+
+    faults.inject("/api/embeddings/stats", status=502)
+    time.sleep(1.5)  # the session's earlier errors fall out of the short window asked for below
+    started = time.monotonic()
+    for _ in range(3):
+        assert api.get("/api/embeddings/stats").status_code == 502
+    since_s = int(time.monotonic() - started) + 1
+    recent = api.get("/api/admin/errors", params={"since_s": since_s}, headers=admin).json()
+    assert recent["window_s"] == since_s and recent["by_type"] == [{"type": "InjectedFault", "count": 3}]
+    assert recent["failing_operations"] == [{"operation": "GET /api/embeddings/stats", "status": 502, "count": 3}]
+    time.sleep(1.5)
+    later = api.get("/api/admin/errors", params={"since_s": 1}, headers=admin).json()
+    assert not [op for op in later["failing_operations"] if op["operation"] == "GET /api/embeddings/stats"]
+    assert api.get("/api/admin/errors", params={"since_s": 0}, headers=admin).status_code == 422
+
+
+def test_recent_errors_name_the_dependency_and_count_failed_cosmos_calls(api, admin, faults):
+    faults.dependency("cosmos", "stop")
+    try:
+        assert api.post("/api/shards", json={"tenantId": "tenant-errors", "name": "x"}).status_code == 503
+        recent = api.get("/api/admin/errors", params={"since_s": 60}, headers=admin).json()
+    finally:
+        faults.dependency("cosmos", "start")
+    assert [t for t in recent["by_type"] if t["type"].endswith("Error (database unavailable)")]
+    assert recent["cosmos"]["failed_calls"] >= 1 and recent["cosmos"]["throttled_429"] == 0

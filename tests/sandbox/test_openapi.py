@@ -6,7 +6,7 @@ from sandbox.schemas import validate
 
 PUBLIC_ROUTES = {"/health", "/health/ready", "/health/live", "/api/shards", "/api/shards/{id}",
                  "/api/admin/cache/stats", "/api/admin/cache/clear", "/api/admin/performance/slow",
-                 "/api/embeddings/jobs", "/api/embeddings/stats", "/metrics", "/openapi.json"}
+                 "/api/admin/errors", "/api/embeddings/jobs", "/api/embeddings/stats", "/metrics", "/openapi.json"}
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import allure
 
-from drillbook import evidence, runbook
+from drillbook import evidence, runbook, troubleshooting
 from drillbook.environments import Environment
 from drillbook.errors import ConfigError
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
@@ -44,6 +44,9 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
     finally:
         server.close()
         shutil.rmtree(run_dir, ignore_errors=True)
+    if run.failed:
+        sections = tuple(dict.fromkeys(t.threshold.section for t in run.failed))
+        troubleshooting.attach(troubleshooting.Trouble("load", sections, run.started, run.ended), env)
     return run
 
 
