@@ -35,20 +35,11 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
     target = Target(env.base_url, env.secret("admin_token"), env.section("http")["ca_bundle"])
     show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}; "
          "stops at the first rule that fails")
-    run_dir, server = Path(tempfile.mkdtemp(prefix="drillbook-load-run-")), ServerSide(env)
-    try:
-        server.open(time.time())
-        run = run_load(settings, target, lookup, run_dir, show, server)
-        _report(run, show)
-        _attach(run, env.base_url)
-    finally:
-        server.close()
-        shutil.rmtree(run_dir, ignore_errors=True)
-    return run
+    return _beside_server(env, show, lambda run_dir, server: run_load(settings, target, lookup, run_dir, show, server))
 
 
 def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_options: dict) -> LoadRun:
-    """The same drill on Azure Load Testing's engines: no local locust, no live server side; the record says so."""
+    """The same drill on Azure Load Testing's engines: no local locust; the server side is read while Azure runs."""
     if env.tier == "local":
         raise ConfigError(f"{env.path.name}: [load] engine = \"azure\" loads the target from Azure's machines, and the "
                           "local tier reaches only loopback -> run the azure engine against a staging environment")
@@ -57,12 +48,20 @@ def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_
     target = Target(env.base_url, ca_bundle=env.section("http")["ca_bundle"])  # the token stays in Key Vault
     show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}, "
          f"on Azure Load Testing ({settings.azure.endpoint}); Azure's auto-stop is the early abort")
-    run_dir = Path(tempfile.mkdtemp(prefix="drillbook-load-run-"))
+    return _beside_server(env, show, lambda run_dir, server: run_azure_load(settings, target, lookup, run_dir, show,
+                                                                             server=server, **azure_options))
+
+
+def _beside_server(env: Environment, show, engine: Callable[[Path, ServerSide], LoadRun]) -> LoadRun:
+    """Run ``engine`` with the environment's metrics source open beside it; report, attach, always clean up."""
+    run_dir, server = Path(tempfile.mkdtemp(prefix="drillbook-load-run-")), ServerSide(env)
     try:
-        run = run_azure_load(settings, target, lookup, run_dir, show, **azure_options)
+        server.open(time.time())
+        run = engine(run_dir, server)
         _report(run, show)
         _attach(run, env.base_url)
     finally:
+        server.close()
         shutil.rmtree(run_dir, ignore_errors=True)
     return run
 

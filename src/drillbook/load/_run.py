@@ -138,11 +138,12 @@ def _follow(run: LoadRun, group: ProcessGroup, reader: StatsReader, lookup, show
             if run.judge is None:
                 run.judge = _judge_from(interval, settings, lookup, show)
                 if run.server:
-                    run.server.start_judging(lookup, run.judge, settings.interval_s, settings.duration_s,
-                                             settings.window_s)
+                    run.server.start_judging(lookup, settings, run.judge.run_start)
             run.judge.add(interval)
             if run.server:
-                run.server.read(interval.at)
+                run.server.complete(interval.at)
+        if run.server:
+            run.server.read_due()
         run.late_reports, run.processes = reader.late, len(reader.processes)
         if intervals and time.time() - last_shown >= min(settings.interval_s, 5.0) - POLL_S:
             show(progress_line(run, intervals[-1], group))
