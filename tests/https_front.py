@@ -38,11 +38,14 @@ def _handler_for(front: HttpsFront) -> type[BaseHTTPRequestHandler]:
                 status, body, kind = answer.status_code, answer.content, answer.headers.get("content-type", "")
             except httpx.HTTPError as exc:
                 status, body, kind = 502, f"front: upstream {type(exc).__name__}".encode(), "text/plain"
-            self.send_response(status)
-            self.send_header("Content-Type", kind or "application/octet-stream")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", kind or "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:  # the client gave up waiting (its timeout): nobody to answer
+                self.close_connection = True
 
         def log_message(self, *args: object) -> None:
             """Quiet: the sandbox logs the requests."""

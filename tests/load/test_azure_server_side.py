@@ -8,6 +8,7 @@ must be https), with real traffic to the sandbox in the background.
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -29,13 +30,14 @@ from drillbook.load._settings import LoadOptions, settings_from  # noqa: E402
 EXECUTING_S = 5.0  # the recorded run executes this long: 5 one-second intervals, windows of 2 s
 TRAFFIC_THREADS = 8
 ROUTE = "/health/live"
+SHAPE = {"duration_s": 60, "interval_s": 1, "max_wait_s": 30, "timeout_s": 3.0}  # 60 s: as the recording ran
 SERVER_SIDE_ENV = """
 [target]
 tier = "staging"
 base_url = "{front}"
 
 [http]
-timeout_s = 3.0
+timeout_s = {timeout_s}
 connect_timeout_s = 1.0
 ca_bundle = "{bundle}"
 
@@ -49,8 +51,8 @@ source = "scrape"
 engine = "azure"
 users = 40
 spawn_rate = 4
-duration_s = 60
-interval_s = 1
+duration_s = {duration_s}
+interval_s = {interval_s}
 window_s = 2
 min_requests = 5
 
@@ -58,7 +60,7 @@ min_requests = 5
 endpoint = "https://alt-castiel.westeurope.cnt-prod.loadtesting.azure.com"
 engine_instances = 2
 poll_interval_s = 0.2
-max_wait_s = 30
+max_wait_s = {max_wait_s}
 call_timeout_s = 3
 """
 
@@ -76,16 +78,18 @@ def front(sandbox, tmp_path_factory) -> Iterator[tuple[str, str]]:
 def drill(front, sandbox, tmp_path):
     """``drill(recording, show=None)``: the load drill on the Azure engine, the sandbox busy meanwhile."""
     url, bundle = front
-    env_path = tmp_path / "staging.toml"
-    env_path.write_text(SERVER_SIDE_ENV.format(front=url, bundle=bundle))
 
-    def run(recording: str, show=None):  # show: also called with every line shown
+    def run(recording: str, show=None, *, forever: bool = False, **shape):  # show: also called with every line shown
+        env_path = tmp_path / "staging.toml"
+        env_path.write_text(SERVER_SIDE_ENV.format(front=url, bundle=bundle, **{**SHAPE, **shape}))
         env = load_environment(path=env_path)
         settings = settings_from(LoadOptions(None, None, None, None, None, None), env.section("load"),
                                  allow_inconclusive=False, azure_section=env.section("azure_load_testing"))
         lines: list[str] = []
         with RecordedLoadTesting(recording) as alt, traffic(sandbox.url):
             alt.live(EXECUTING_S)
+            if forever:
+                alt.never_finish()
             result = run_load_drill(env, settings, runbook.threshold, _both(lines, show),
                                     credential=FakeCredential(), transport=alt.transport())
         result.lines = lines
@@ -168,3 +172,18 @@ def test_an_unreadable_metrics_source_is_noted_and_never_passes_the_server_side(
     assert "pass" not in server_findings(run).values(), server_findings(run)
     notes = [line for line in run.lines if line.startswith("load: server side: ")]
     assert notes and " interval(s) unreadable, e.g. " in notes[0] and "503" in notes[0], run.lines
+
+
+def test_a_hanging_metrics_source_never_holds_the_azure_run_past_its_bound(drill, faults):
+    def hang_metrics(line: str) -> None:
+        if line.startswith("azure load ") and not faults.faults():
+            faults.inject("/metrics", hang=True)
+
+    started = time.monotonic()
+    run = drill("alt_healthy", show=hang_metrics, forever=True, duration_s=6, interval_s=0.5, max_wait_s=1,
+                timeout_s=2.0)
+    elapsed = time.monotonic() - started
+    # 12 intervals each waiting its 2 s timeout would hold it ~25 s; the bound (7 s) and one read end it
+    assert elapsed < 16, f"the drill took {elapsed:.0f} s"
+    assert run.azure.cancel_sent and "did not finish within 7 s" in verdict_message(run)
+    assert any(" interval(s) unreadable, e.g. " in line for line in run.lines), run.lines

@@ -74,7 +74,7 @@ def source_of(run: LoadRun) -> str:
 
 def journal_line(run: LoadRun) -> str:
     """The drill in one line for the journal: verdict, shape, engine, windows, and whether it stopped early."""
-    windows = window_note(run.judge.thresholds, run.judge.windows) if run.judge else "no window judged"
+    windows = _windows(run) or "no window judged"
     stopped = run.aborted or f"ran {run.ended - run.started:.0f} s"
     azure = f"; {run.azure.source}, Azure's own result {run.azure.test_result or 'none'}" if run.azure else ""
     return f"load {run.status}: {run.settings.describe()}; {windows}; {stopped}{azure}"
@@ -86,7 +86,7 @@ def verdict_message(run: LoadRun) -> str | None:
     if run.status == "fail":
         head = f"load drill failed after {elapsed:.0f} s of {run.settings.duration_s:g} s"
         head += f" ({run.aborted})" if run.aborted else ""
-        note = window_note(run.judge.thresholds, run.judge.windows)
+        note = _windows(run)
         failures = [runbook.failure_message(t.threshold.section, t.finding(), source=_source_for(run, t))
                     for t in run.failed]
         return "\n".join([head, *failures, *_errors_seen(run), f"judged over {note}", *_azure_said(run)])
@@ -96,6 +96,12 @@ def verdict_message(run: LoadRun) -> str | None:
         return "\n".join([f"load drill inconclusive after {elapsed:.0f} s: no data is not a pass "
                           "(use --allow-inconclusive to accept it)", *run.problems, *reasons, *_azure_said(run)])
     return None
+
+
+def _windows(run: LoadRun) -> str | None:
+    """The windows judged: the client's, else the server side's (an Azure run whose own metrics could not be read)."""
+    judge = run.judge or (run.server.judge if run.server else None)
+    return window_note(judge.thresholds, judge.windows) if judge else None
 
 
 def _azure_said(run: LoadRun) -> list[str]:
@@ -115,7 +121,7 @@ def _trackers(run: LoadRun) -> list[Tracker]:
 
 def _server_lines(run: LoadRun) -> list[str]:
     """Client p95 beside server p95, and what the server side could not read."""
-    if run.server is None or run.judge is None:
+    if run.server is None or (run.judge is None and run.server.judge is None):
         return []
     gap = gap_line(_client_p95(run), run.server.p95())
     return [*run.server.notes(), *([gap] if gap else [])]
@@ -123,7 +129,7 @@ def _server_lines(run: LoadRun) -> list[str]:
 
 def _client_p95(run: LoadRun) -> float | None:
     total = RouteCounts()
-    for interval in run.judge.intervals:
+    for interval in run.judge.intervals if run.judge else []:
         total.add(interval.total())
     return total.percentile(0.95)
 
@@ -136,7 +142,8 @@ def _report(run: LoadRun, show: Callable[[str], None]) -> None:
             show(f"load: {line}")
     if run.judge is None:
         show("load: no interval was reported")
-        return
+        if not _trackers(run):
+            return
     for tracker in _trackers(run):
         show(f"load: {tracker.verdict.status:>12}  {tracker.finding()}")
     for line in [*_route_lines(run), *_server_lines(run)]:
@@ -149,7 +156,7 @@ def _report(run: LoadRun, show: Callable[[str], None]) -> None:
 
 def _route_lines(run: LoadRun) -> list[str]:
     """Locust's per-route table; an Azure run shows Azure's own whole-run table instead (its p50/p99 are not ours)."""
-    return [] if run.azure else route_table(run.judge).splitlines()
+    return [] if run.azure or run.judge is None else route_table(run.judge).splitlines()
 
 
 def _errors_seen(run: LoadRun, limit: int = 3) -> list[str]:
@@ -185,8 +192,8 @@ def _record(run: LoadRun) -> str:
         lines += azure_lines(run)
     else:
         lines.append(f"locust exit codes: {run.exit_codes}")
-    if run.judge:
-        lines.append(window_note(run.judge.thresholds, run.judge.windows))
+    if _windows(run):
+        lines.append(_windows(run))
         lines += [f"{t.verdict.status:>12}  {t.finding()}" for t in _trackers(run)]
         lines += ["", *_route_lines(run), *_server_lines(run)]
     return "\n".join(lines)
