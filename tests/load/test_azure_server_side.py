@@ -7,9 +7,11 @@ must be https), with real traffic to the sandbox in the background.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Iterator
 
 import httpx
@@ -25,6 +27,7 @@ from recorded_load_testing import RecordedLoadTesting  # noqa: E402
 from drillbook import runbook  # noqa: E402
 from drillbook.environments import load_environment  # noqa: E402
 from drillbook.load import journal_line, run_load_drill, verdict_message  # noqa: E402
+from drillbook.load._azure_server import passed_ends  # noqa: E402
 from drillbook.load._settings import LoadOptions, settings_from  # noqa: E402
 
 EXECUTING_S = 5.0  # the recorded run executes this long: 5 one-second intervals, windows of 2 s
@@ -187,3 +190,11 @@ def test_a_hanging_metrics_source_never_holds_the_azure_run_past_its_bound(drill
     assert elapsed < 16, f"the drill took {elapsed:.0f} s"
     assert run.azure.cancel_sent and "did not finish within 7 s" in verdict_message(run)
     assert any(" interval(s) unreadable, e.g. " in line for line in run.lines), run.lines
+
+
+def test_the_server_side_is_read_at_each_interval_the_clock_has_passed_and_at_the_runs_end():
+    shape = SimpleNamespace(duration_s=4.0, interval_s=1.0)
+    assert passed_ends(shape, 100.0, math.inf, now=102.5) == [101.0, 102.0]
+    assert passed_ends(shape, 100.0, math.inf, now=130.0) == [101.0, 102.0, 103.0, 104.0], "the shape's end"
+    assert passed_ends(shape, 100.0, 102.5, now=103.0) == [101.0, 102.0, 102.5], "Azure ended the run early"
+    assert passed_ends(shape, 100.0, math.inf, now=99.0) == []
