@@ -32,6 +32,7 @@ from drillbook.load._settings import LoadOptions, settings_from  # noqa: E402
 
 EXECUTING_S = 5.0  # the recorded run executes this long: 5 one-second intervals, windows of 2 s
 TRAFFIC_THREADS = 8
+PACE_S = 0.1  # between one thread's requests: enough for min_requests, light on a busy 2-core machine
 ROUTE = "/health/live"
 SHAPE = {"duration_s": 60, "interval_s": 1, "max_wait_s": 30, "timeout_s": 3.0}  # 60 s: as the recording ran
 SERVER_SIDE_ENV = """
@@ -111,7 +112,7 @@ def _both(lines: list[str], show):
 
 @contextmanager
 def traffic(base_url: str) -> Iterator[None]:
-    """GETs to the sandbox from a few threads until the block ends (each bounded by its timeout)."""
+    """Paced GETs to the sandbox from a few threads until the block ends (each bounded by its timeout)."""
     stop = threading.Event()
 
     def loop() -> None:
@@ -120,7 +121,8 @@ def traffic(base_url: str) -> Iterator[None]:
                 try:
                     client.get(ROUTE)
                 except httpx.HTTPError:
-                    stop.wait(0.1)
+                    pass
+                stop.wait(PACE_S)
 
     threads = [threading.Thread(target=loop, daemon=True) for _ in range(TRAFFIC_THREADS)]
     for thread in threads:
@@ -145,7 +147,8 @@ def test_a_healthy_server_side_passes_and_its_p95_stands_beside_azures(drill, fa
     assert server_findings(run)["api_p95 (server)"] == "pass", shown
     assert "load:         pass  api_p95 server-side pass: worst " in shown
     assert "load: p95 over the run: client " in shown and " ms, server " in shown, shown
-    assert run.server.description.startswith("scrape https://127.0.0.1:") and run.server.description.endswith("/metrics")
+    source = run.server.description
+    assert source.startswith("scrape https://127.0.0.1:") and source.endswith("/metrics"), source
     assert journal_line(run).startswith("load pass: ")
 
 

@@ -4,10 +4,10 @@ Create or update the test (kind Locust, the runbook's rules as fail criteria and
 auto-stop), upload the locustfile, start a run, follow it with a progress line
 and a bound on the total wait, then read its metrics per time grain and judge
 them with the same LoadJudge as a local run. While it runs, the environment's
-metrics source (the server side) is read and judged as with locust. A run that is still going when
-drillbook stops following it (Ctrl-C, SIGTERM, the bound, an error) is stopped
-in ``finally``. Azure's own pass/fail is recorded beside the verdict, never
-instead of it.
+metrics source (the server side) is read and judged as with locust. A run that
+is still going when drillbook stops following it (Ctrl-C, SIGTERM, the bound,
+an error) is stopped in ``finally``. Azure's own pass/fail is recorded beside
+the verdict, never instead of it.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def follow_server(run: LoadRun, resource: dict, lookup: Callable[[str], Threshol
 
 
 def passed_ends(settings: LoadSettings, run_start: float, ended: float, now: float) -> list[float]:
-    """The ends of the shape's intervals that ``now`` has passed; the last is cut where the shape or Azure's run ended."""
+    """The ends of the intervals ``now`` has passed; the last is cut where the shape or Azure's run ended."""
     stop = min(run_start + settings.duration_s, ended)
     steps = max(0, math.floor((min(now, stop) - run_start) / settings.interval_s))
     ends = [run_start + k * settings.interval_s for k in range(1, steps + 1)]
