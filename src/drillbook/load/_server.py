@@ -56,6 +56,8 @@ class ServerSide:
     def start_judging(self, lookup: Callable[[str], Threshold], settings: LoadSettings, run_start: float) -> None:
         """Judge the server side from ``run_start`` on, with the client's interval, windows and minimum count."""
         if self._source is not None:
+            # a source read by span (Azure Monitor) starts its first interval with the load, not with our baseline
+            self._last_end = max(self._last_end or run_start, run_start)
             self.judge = LoadJudge.for_runbook(lookup, duration_s=settings.duration_s, interval_s=settings.interval_s,
                                                window_s=settings.window_s, min_requests=settings.min_requests,
                                                run_start=run_start, side="server")
