@@ -12,6 +12,8 @@ request names and metric values (``metrics/<metric>``) as the service sent them.
 
 A run answers EXECUTING for ``polls_before_done`` polls, then the recorded run;
 ``never_finish()`` keeps it EXECUTING until a stop arrives (then CANCELLED).
+``live(executing_s)`` replays the run as if it started when drillbook started it: every
+timestamp moves by the same amount, and it answers EXECUTING for ``executing_s`` of wall clock.
 ``fail(route, status, code)`` makes one route answer an error.
 """
 
@@ -19,8 +21,11 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +34,7 @@ from loopback import LoopbackServer, LoopbackTransport
 
 RECORDINGS = Path(__file__).parent / "load" / "recordings"
 _RUN = re.compile(r"^/test-runs/(?P<run>[a-z0-9_-]+)")
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 @dataclass
@@ -50,6 +56,8 @@ class RunState:
     stopped: bool = False
     run_id: str = ""
     extra: dict = field(default_factory=dict)
+    started_at: float | None = None  # wall clock of the start request
+    shift_s: float = 0.0  # added to every timestamp in a live replay
 
 
 class RecordedLoadTesting(LoopbackServer):
@@ -62,6 +70,7 @@ class RecordedLoadTesting(LoopbackServer):
         self.state = RunState()
         self.polls_before_done = 2
         self.forever = False
+        self.executing_s: float | None = None
         self.validation = {"validationStatus": "VALIDATION_SUCCESS"}  # what Azure says of the uploaded script
         super().__init__(_handler_for(self))
 
@@ -70,6 +79,9 @@ class RecordedLoadTesting(LoopbackServer):
 
     def never_finish(self) -> None:
         self.forever = True
+
+    def live(self, executing_s: float) -> None:
+        self.executing_s = executing_s
 
     def fail(self, route: str, status: int, code: str) -> None:
         """``route`` is one of: test, upload, start, run, stop, definitions, names, metrics."""
@@ -89,7 +101,8 @@ class RecordedLoadTesting(LoopbackServer):
             return status, {"error": {"code": code, "message": f"recorded {code}"}}
         if route in ("run", "start", "stop"):
             self.state.run_id = _RUN.match(path)["run"]
-        return getattr(self, f"_{route}", self._unknown)(path, query)
+        status, body = getattr(self, f"_{route}", self._unknown)(path, query)
+        return status, _shifted(body, self.state.shift_s) if self.state.shift_s else body
 
     def _test(self, path, query):
         return 201, {"testId": path.split("/")[2], "kind": "Locust"}
@@ -102,6 +115,9 @@ class RecordedLoadTesting(LoopbackServer):
         return 200, {"fileName": path.rsplit("/", 1)[1], **self.validation}
 
     def _start(self, path, query):
+        self.state.started_at = time.time()
+        if self.executing_s is not None:  # whole seconds, so the timestamps keep the service's format
+            self.state.shift_s = math.floor(self.state.started_at) - _epoch(self.recording["run"]["startDateTime"])
         return 201, {"testRunId": self.state.run_id, "status": "ACCEPTED"}
 
     def _run(self, path, query):
@@ -109,10 +125,15 @@ class RecordedLoadTesting(LoopbackServer):
         final = {**copy.deepcopy(self.recording["run"]), **self.state.extra, "testRunId": self.state.run_id}
         if self.state.stopped:
             return 200, {**final, "status": "CANCELLED", "testResult": "NOT_APPLICABLE"}
-        if self.forever or self.state.polls <= self.polls_before_done:
+        if self.forever or self._executing():
             return 200, {"testRunId": self.state.run_id, "status": "EXECUTING",
                          "startDateTime": final.get("startDateTime"), "virtualUsers": final.get("virtualUsers")}
         return 200, final
+
+    def _executing(self) -> bool:
+        if self.executing_s is not None:
+            return time.time() < (self.state.started_at or 0.0) + self.executing_s
+        return self.state.polls <= self.polls_before_done
 
     def _stop(self, path, query):
         self.state.stopped = True
@@ -129,6 +150,21 @@ class RecordedLoadTesting(LoopbackServer):
 
     def _unknown(self, path, query):
         return 404, {"error": {"code": "NoRecording", "message": path}}
+
+
+def _shifted(value: object, shift_s: float) -> object:
+    """``value`` with every ISO timestamp in it moved by ``shift_s`` seconds."""
+    if isinstance(value, dict):
+        return {k: _shifted(v, shift_s) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shifted(v, shift_s) for v in value]
+    if isinstance(value, str) and _TIMESTAMP.match(value):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_epoch(value) + shift_s))
+    return value
+
+
+def _epoch(timestamp: str) -> float:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
 def _route(method: str, path: str) -> str:

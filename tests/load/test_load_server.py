@@ -1,7 +1,11 @@
 """The server's side of a load drill: what it says when it cannot be read, or is read late, and the p95 gap."""
 
+import time
+
+from drillbook import runbook
 from drillbook.environments import load_environment
 from drillbook.load._server import ServerSide, gap_line
+from drillbook.load._settings import LoadOptions, settings_from
 
 
 def test_a_probe_source_is_not_taken_for_the_server(env_file):
@@ -25,3 +29,23 @@ def test_a_client_p95_far_above_the_servers_is_called_out():
                                      "-> look for queueing in front of the app or a saturated load generator")
     assert gap_line(64.0, 46.0) == "p95 over the run: client 64 ms, server 46 ms"
     assert gap_line(None, 46.0) is None
+
+
+def test_an_interval_is_read_only_once_the_ingestion_lag_has_passed(env_file, sandbox):
+    env = load_environment(path=env_file('\n[azure]\ningestion_lag_s = 1.5\n', base_url=sandbox.url))
+    settings = settings_from(LoadOptions(None, None, None, None, None, None), env.section("load"),
+                             allow_inconclusive=False)
+    server = ServerSide(env)
+    server.open(time.time())
+    server.name = "azure-monitor"  # read late as Azure Monitor is; the sandbox's scrape stands in for its answers
+    try:
+        server.start_judging(runbook.threshold, settings, run_start=time.time())
+        ended = time.time()
+        server.complete(ended)
+        server.read_due()
+        assert server.readings == [], "an interval Azure Monitor has not ingested yet is not read"
+        time.sleep(max(0.0, ended + 1.5 - time.time()) + 0.05)
+        server.read_due()
+        assert len(server.readings) == 1 and server.errors == []
+    finally:
+        server.close()

@@ -3,10 +3,11 @@
 Create or update the test (kind Locust, the runbook's rules as fail criteria and
 auto-stop), upload the locustfile, start a run, follow it with a progress line
 and a bound on the total wait, then read its metrics per time grain and judge
-them with the same LoadJudge as a local run. A run that is still going when
-drillbook stops following it (Ctrl-C, SIGTERM, the bound, an error) is stopped
-in ``finally``. Azure's own pass/fail is recorded beside the verdict, never
-instead of it.
+them with the same LoadJudge as a local run. While it runs, the environment's
+metrics source (the server side) is read and judged as with locust. A run that
+is still going when drillbook stops following it (Ctrl-C, SIGTERM, the bound,
+an error) is stopped in ``finally``. Azure's own pass/fail is recorded beside
+the verdict, never instead of it.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from drillbook.interrupts import guarded
 from drillbook.load._azure_client import Clients, azure_call, open_clients
 from drillbook.load._azure_criteria import ERROR_RULE, auto_stop, pass_fail_metrics
 from drillbook.load._azure_metrics import GRAINS, LATENCY_NOTE, AzureMetrics, epoch, read_intervals
+from drillbook.load._azure_server import follow_server
 from drillbook.load._judge import LoadJudge, windows_for
 from drillbook.load._processes import terminate_on_signals
 from drillbook.load._progress import clock
 from drillbook.load._run import LoadRun, Target
+from drillbook.load._server import ServerSide
 from drillbook.load._settings import LoadSettings
 from drillbook.runbook import Threshold
 
@@ -56,15 +59,18 @@ class AzureOutcome:
 
 
 def run_azure_load(settings: LoadSettings, target: Target, lookup: Callable[[str], Threshold], run_dir: Path,
-                   show: Callable[[str], None], **client_options: Any) -> LoadRun:
-    """Run the locustfile on Azure's engines and judge its metrics; the run is stopped whenever we stop following it."""
+                   show: Callable[[str], None], server: ServerSide | None = None, **client_options: Any) -> LoadRun:
+    """Run the locustfile on Azure's engines and judge its metrics; the run is stopped whenever we stop following it.
+
+    ``server``, opened by the caller, is read per interval while the run goes (see _azure_server).
+    """
     azure = settings.azure
     outcome = AzureOutcome(azure.test_id, new_run_id())
-    run = LoadRun(settings, None, time.time(), time.time(), run_dir, azure=outcome)
+    run = LoadRun(settings, None, time.time(), time.time(), run_dir, server=server, azure=outcome)
     clients = open_clients(azure, **client_options)
     try:
         prepare_test(clients, settings, target, lookup, show)
-        resource = follow_run(clients, run, show)
+        resource = follow_run(clients, run, lookup, show)
         judge_run(clients, run, resource, lookup, show)
     finally:
         clients.close()
@@ -116,8 +122,9 @@ def prepare_test(clients: Clients, settings: LoadSettings, target: Target, looku
     show(f"load: test {azure.test_id} on {azure.endpoint}: {locustfile.name} uploaded, {status.lower()}")
 
 
-def follow_run(clients: Clients, run: LoadRun, show) -> dict:
-    """Start the run and poll it until Azure ends it or the bound passes; stop it in ``finally`` if still going."""
+def follow_run(clients: Clients, run: LoadRun, lookup, show) -> dict:
+    """Start the run and poll it until Azure ends it or the bound passes, reading the server side as it goes;
+    stop it in ``finally`` if still going."""
     azure, outcome = run.settings.azure, run.azure
     bound_s = run.settings.duration_s + azure.max_wait_s
     resource: dict = {}
@@ -139,7 +146,9 @@ def follow_run(clients: Clients, run: LoadRun, show) -> dict:
                     poller.wait(azure.poll_interval_s)
                 resource = poller.polling_method().resource() or resource
                 show(progress_line(run, resource))
+                follow_server(run, resource, lookup, run.launched + bound_s)
             resource = poller.polling_method().resource() or resource
+            follow_server(run, resource, lookup, run.launched + bound_s)
         except KeyboardInterrupt:
             run.problems.append(f"interrupted (Ctrl-C or SIGTERM): run {outcome.run_id} was stopped")
             raise

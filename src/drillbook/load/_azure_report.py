@@ -23,17 +23,22 @@ def azure_result_line(run: LoadRun) -> str:
     outcome = run.azure
     said = outcome.test_result or "none given"
     line = f"Azure's own result: {said} (its criteria over the whole run); drillbook: {run.status} (sliding windows)"
+    if run.client_status != run.status:
+        line += f"; on the client side alone: {run.client_status}, the server side failed"
     if disagree(run):
         line += " -> they disagree; drillbook's verdict stands (Azure's whole-run aggregates hide a breach " \
-                "inside a window)" if run.status == "fail" else \
+                "inside a window)" if run.client_status == "fail" else \
                 " -> they disagree; drillbook's verdict stands: check which Azure criterion failed (its statistics below)"
     return line
 
 
 def disagree(run: LoadRun) -> bool:
-    """Whether Azure's pass/fail and drillbook's verdict point opposite ways (inconclusive disagrees with neither)."""
+    """Whether Azure's pass/fail and drillbook's client side point opposite ways (inconclusive disagrees with neither).
+
+    Azure's criteria judge only what its engines measured; the server side is drillbook's alone.
+    """
     azure = AZURE_VERDICTS.get(str(run.azure.test_result or "").upper())
-    return azure is not None and run.status in ("pass", "fail") and azure != run.status
+    return azure is not None and run.client_status in ("pass", "fail") and azure != run.client_status
 
 
 def azure_lines(run: LoadRun) -> list[str]:

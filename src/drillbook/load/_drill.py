@@ -35,10 +35,30 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
     target = Target(env.base_url, env.secret("admin_token"), env.section("http")["ca_bundle"])
     show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}; "
          "stops at the first rule that fails")
+    return _beside_server(env, show, lambda run_dir, server: run_load(settings, target, lookup, run_dir, show, server))
+
+
+def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_options: dict) -> LoadRun:
+    """The same drill on Azure Load Testing's engines: no local locust; the server side is read while Azure runs."""
+    if env.tier == "local":
+        raise ConfigError(f"{env.path.name}: [load] engine = \"azure\" loads the target from Azure's machines, and the "
+                          "local tier reaches only loopback -> run the azure engine against a staging environment")
+    from drillbook.load._azure_engine import run_azure_load  # the engine's modules load for an Azure run only
+
+    target = Target(env.base_url, ca_bundle=env.section("http")["ca_bundle"])  # the token stays in Key Vault
+    show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}, "
+         f"on Azure Load Testing ({settings.azure.endpoint}); Azure's auto-stop is the early abort")
+    return _beside_server(env, show, lambda run_dir, server: run_azure_load(settings, target, lookup, run_dir, show,
+                                                                             server=server, **azure_options))
+
+
+def _beside_server(env: Environment, show, engine: Callable[[Path, ServerSide], LoadRun]) -> LoadRun:
+    """Run ``engine`` with the environment's metrics source open beside it; report, attach, always clean up;
+    a failed run gets the runbook's troubleshooting for its failing sections."""
     run_dir, server = Path(tempfile.mkdtemp(prefix="drillbook-load-run-")), ServerSide(env)
     try:
         server.open(time.time())
-        run = run_load(settings, target, lookup, run_dir, show, server)
+        run = engine(run_dir, server)
         _report(run, show)
         _attach(run, env.base_url)
     finally:
@@ -50,26 +70,6 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
     return run
 
 
-def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_options: dict) -> LoadRun:
-    """The same drill on Azure Load Testing's engines: no local locust, no live server side; the record says so."""
-    if env.tier == "local":
-        raise ConfigError(f"{env.path.name}: [load] engine = \"azure\" loads the target from Azure's machines, and the "
-                          "local tier reaches only loopback -> run the azure engine against a staging environment")
-    from drillbook.load._azure_engine import run_azure_load  # the engine's modules load for an Azure run only
-
-    target = Target(env.base_url, ca_bundle=env.section("http")["ca_bundle"])  # the token stays in Key Vault
-    show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}, "
-         f"on Azure Load Testing ({settings.azure.endpoint}); Azure's auto-stop is the early abort")
-    run_dir = Path(tempfile.mkdtemp(prefix="drillbook-load-run-"))
-    try:
-        run = run_azure_load(settings, target, lookup, run_dir, show, **azure_options)
-        _report(run, show)
-        _attach(run, env.base_url)
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
-    return run
-
-
 def source_of(run: LoadRun) -> str:
     """``locust client-side, 10 users on one locust process`` or ``Azure Load Testing run <id>, ...``."""
     where = run.azure.source if run.azure else SOURCE
@@ -78,7 +78,7 @@ def source_of(run: LoadRun) -> str:
 
 def journal_line(run: LoadRun) -> str:
     """The drill in one line for the journal: verdict, shape, engine, windows, and whether it stopped early."""
-    windows = window_note(run.judge.thresholds, run.judge.windows) if run.judge else "no window judged"
+    windows = _windows(run) or "no window judged"
     stopped = run.aborted or f"ran {run.ended - run.started:.0f} s"
     azure = f"; {run.azure.source}, Azure's own result {run.azure.test_result or 'none'}" if run.azure else ""
     return f"load {run.status}: {run.settings.describe()}; {windows}; {stopped}{azure}"
@@ -90,7 +90,7 @@ def verdict_message(run: LoadRun) -> str | None:
     if run.status == "fail":
         head = f"load drill failed after {elapsed:.0f} s of {run.settings.duration_s:g} s"
         head += f" ({run.aborted})" if run.aborted else ""
-        note = window_note(run.judge.thresholds, run.judge.windows)
+        note = _windows(run)
         failures = [runbook.failure_message(t.threshold.section, t.finding(), source=_source_for(run, t))
                     for t in run.failed]
         return "\n".join([head, *failures, *_errors_seen(run), f"judged over {note}", *_azure_said(run)])
@@ -100,6 +100,12 @@ def verdict_message(run: LoadRun) -> str | None:
         return "\n".join([f"load drill inconclusive after {elapsed:.0f} s: no data is not a pass "
                           "(use --allow-inconclusive to accept it)", *run.problems, *reasons, *_azure_said(run)])
     return None
+
+
+def _windows(run: LoadRun) -> str | None:
+    """The windows judged: the client's, else the server side's (an Azure run whose own metrics could not be read)."""
+    judge = run.judge or (run.server.judge if run.server else None)
+    return window_note(judge.thresholds, judge.windows) if judge else None
 
 
 def _azure_said(run: LoadRun) -> list[str]:
@@ -119,7 +125,7 @@ def _trackers(run: LoadRun) -> list[Tracker]:
 
 def _server_lines(run: LoadRun) -> list[str]:
     """Client p95 beside server p95, and what the server side could not read."""
-    if run.server is None or run.judge is None:
+    if run.server is None or (run.judge is None and run.server.judge is None):
         return []
     gap = gap_line(_client_p95(run), run.server.p95())
     return [*run.server.notes(), *([gap] if gap else [])]
@@ -127,7 +133,7 @@ def _server_lines(run: LoadRun) -> list[str]:
 
 def _client_p95(run: LoadRun) -> float | None:
     total = RouteCounts()
-    for interval in run.judge.intervals:
+    for interval in run.judge.intervals if run.judge else []:
         total.add(interval.total())
     return total.percentile(0.95)
 
@@ -140,7 +146,8 @@ def _report(run: LoadRun, show: Callable[[str], None]) -> None:
             show(f"load: {line}")
     if run.judge is None:
         show("load: no interval was reported")
-        return
+        if not _trackers(run):
+            return
     for tracker in _trackers(run):
         show(f"load: {tracker.verdict.status:>12}  {tracker.finding()}")
     for line in [*_route_lines(run), *_server_lines(run)]:
@@ -153,7 +160,7 @@ def _report(run: LoadRun, show: Callable[[str], None]) -> None:
 
 def _route_lines(run: LoadRun) -> list[str]:
     """Locust's per-route table; an Azure run shows Azure's own whole-run table instead (its p50/p99 are not ours)."""
-    return [] if run.azure else route_table(run.judge).splitlines()
+    return [] if run.azure or run.judge is None else route_table(run.judge).splitlines()
 
 
 def _errors_seen(run: LoadRun, limit: int = 3) -> list[str]:
@@ -189,8 +196,8 @@ def _record(run: LoadRun) -> str:
         lines += azure_lines(run)
     else:
         lines.append(f"locust exit codes: {run.exit_codes}")
-    if run.judge:
-        lines.append(window_note(run.judge.thresholds, run.judge.windows))
+    if _windows(run):
+        lines.append(_windows(run))
         lines += [f"{t.verdict.status:>12}  {t.finding()}" for t in _trackers(run)]
         lines += ["", *_route_lines(run), *_server_lines(run)]
     return "\n".join(lines)

@@ -74,7 +74,12 @@ class LoadRun:
 
     @property
     def status(self) -> str:
-        if self.failed:
+        return "fail" if self.failed else self.client_status
+
+    @property
+    def client_status(self) -> str:
+        """The verdict on what the load generator measured alone (what Azure's own criteria judge too)."""
+        if self.judge and self.judge.failed:
             return "fail"
         return "inconclusive" if self.problems or not self.judge or self.judge.inconclusive else "pass"
 
@@ -138,11 +143,12 @@ def _follow(run: LoadRun, group: ProcessGroup, reader: StatsReader, lookup, show
             if run.judge is None:
                 run.judge = _judge_from(interval, settings, lookup, show)
                 if run.server:
-                    run.server.start_judging(lookup, run.judge, settings.interval_s, settings.duration_s,
-                                             settings.window_s)
+                    run.server.start_judging(lookup, settings, run.judge.run_start)
             run.judge.add(interval)
             if run.server:
-                run.server.read(interval.at)
+                run.server.complete(interval.at)
+        if run.server:
+            run.server.read_due()
         run.late_reports, run.processes = reader.late, len(reader.processes)
         if intervals and time.time() - last_shown >= min(settings.interval_s, 5.0) - POLL_S:
             show(progress_line(run, intervals[-1], group))

@@ -8,8 +8,9 @@ of the app (queueing, a gateway) or in a saturated load generator.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from drillbook import metrics
 from drillbook.clients.http import Breaker, build_client
@@ -18,6 +19,9 @@ from drillbook.load._judge import LoadJudge
 from drillbook.metrics.reading import MetricsError, Reading
 from drillbook.rules import histogram_quantile, merge_buckets
 from drillbook.runbook import Threshold
+
+if TYPE_CHECKING:
+    from drillbook.load._settings import LoadSettings
 
 GAP_NOTE_PCT = 50  # a client p95 this much above the server's is called out
 
@@ -35,6 +39,7 @@ class ServerSide:
         self._client = None
         self._source = None
         self._last_end: float | None = None
+        self._due: list[float] = []  # ends of complete intervals not read yet (waiting out the ingestion lag)
 
     def open(self, started: float) -> None:
         """Take the source's baseline before the load begins; a source that cannot be read is noted, not fatal."""
@@ -48,12 +53,30 @@ class ServerSide:
             self.unavailable = f"the metrics source could not be read: {exc}"
         self._last_end = started
 
-    def start_judging(self, lookup: Callable[[str], Threshold], client: LoadJudge, interval_s: float,
-                      duration_s: float, window_s: float | None) -> None:
+    def start_judging(self, lookup: Callable[[str], Threshold], settings: LoadSettings, run_start: float) -> None:
+        """Judge the server side from ``run_start`` on, with the client's interval, windows and minimum count."""
         if self._source is not None:
-            self.judge = LoadJudge.for_runbook(lookup, duration_s=duration_s, interval_s=interval_s,
-                                               window_s=window_s, min_requests=client.min_requests,
-                                               run_start=client.run_start, side="server")
+            # a source read by span (Azure Monitor) starts its first interval with the load, not with our baseline
+            self._last_end = max(self._last_end or run_start, run_start)
+            self.judge = LoadJudge.for_runbook(lookup, duration_s=settings.duration_s, interval_s=settings.interval_s,
+                                               window_s=settings.window_s, min_requests=settings.min_requests,
+                                               run_start=run_start, side="server")
+
+    @property
+    def lag_s(self) -> float:
+        """How long after an interval ends it is read: Azure Monitor's ingestion lag, as the watch waits it out."""
+        return float(self.env.section("azure").get("ingestion_lag_s") or 0) if self.name == "azure-monitor" else 0.0
+
+    def complete(self, end: float) -> None:
+        """The interval up to ``end`` is over; it is read by ``read_due`` once the ingestion lag has passed."""
+        last = self._due[-1] if self._due else self._last_end
+        if self.judge is not None and (last is None or end > last):
+            self._due.append(end)
+
+    def read_due(self, deadline: float = float("inf")) -> None:
+        """Read, oldest first, every complete interval whose lag has passed; stop reading once ``deadline`` has."""
+        while self._due and self._due[0] + self.lag_s <= time.time() < deadline:
+            self.read(self._due.pop(0))
 
     def read(self, end: float) -> Reading | None:
         """The interval up to ``end`` from the source, judged; None when it could not be read (counted)."""
@@ -93,9 +116,8 @@ class ServerSide:
     def notes(self) -> list[str]:
         """What the server side could not do: not read at all, or unreadable for some intervals."""
         lines = [f"server side: {self.unavailable}"] if self.unavailable else []
-        lag = self.env.section("azure").get("ingestion_lag_s") if self.name == "azure-monitor" else 0
-        if lag:
-            lines.append(f"server side: read {lag:g} s late ([azure] ingestion_lag_s), so its windows trail the "
+        if self.lag_s:
+            lines.append(f"server side: read {self.lag_s:g} s late ([azure] ingestion_lag_s), so its windows trail the "
                          "client's and a short drill's last intervals are judged on the client side only")
         if self.errors:
             lines.append(f"server side: {len(self.errors)} interval(s) unreadable, e.g. {self.errors[0]}")
