@@ -66,11 +66,15 @@ def errors_from_app_insights(env: Any, start: float, end: float, *, timeout_s: f
         raise RuntimeError(f"partial answer from {settings.logs_description}: {result.partial_error}")
     table = result.tables[0] if result.tables else None
     rows = [dict(zip(table.columns, row)) for row in table.rows] if table else []
-    return {"source": f"{settings.logs_description}, {_span(t0, t1)}", "query": kql,
-            "exceptions by type": [{"type": r["name"], "count": int(r["count"] or 0)}
-                                   for r in rows if r["kind"] == "exception"],
-            "failing operations": [{"operation": r["name"], "result_code": r["code"], "count": int(r["count"] or 0)}
-                                   for r in rows if r["kind"] == "failing operation"]}
+    found = {"source": f"{settings.logs_description}, {_span(t0, t1)}", "query": kql}
+    if not rows:  # nothing is not "no errors": the telemetry may not have arrived
+        found["note"] = ("no data: no exceptions and no failed requests in the window; App Insights telemetry can "
+                         "arrive minutes late -> run the query again in the portal's Logs later")
+    found["exceptions by type"] = [{"type": r["name"], "count": int(r["count"] or 0)}
+                                   for r in rows if r["kind"] == "exception"]
+    found["failing operations"] = [{"operation": r["name"], "result_code": r["code"], "count": int(r["count"] or 0)}
+                                   for r in rows if r["kind"] == "failing operation"]
+    return found
 
 
 def cosmos_requests_by_status(env: Any, start: float, end: float, *, timeout_s: float = 10.0,

@@ -111,6 +111,13 @@ def test_a_high_error_rate_reads_the_top_exceptions_and_failing_operations_from_
     assert "let t0 = datetime(2026-11-20T10:00:00.000000Z);" in query
 
 
+def test_an_app_insights_window_without_rows_says_no_data_not_no_errors(azure, azure_env):
+    azure.answer("logs", str(RECORDINGS / "app_insights_no_rows.json"))
+    found = troubleshoot(azure, azure_env, "critical-flows")["exceptions and failing operations (App Insights)"]
+    assert found["exceptions by type"] == [] and found["failing operations"] == []
+    assert found["note"].startswith("no data: no exceptions and no failed requests in the window")
+
+
 def test_database_trouble_reads_the_cosmos_account_status_from_resource_manager(azure, azure_env, arm):
     found = troubleshoot(azure, azure_env, "database-connection", arm=arm)["cosmos account (Azure Resource Manager)"]
     assert found["provisioning_state"] == "Updating" and found["source"] == \
