@@ -9,7 +9,7 @@ TRACEBACK = ('Traceback (most recent call last):\n  File "/app/castiel/api/shard
 
 def test_security_passes_on_a_healthy_sandbox_and_skips_https_checks_with_the_reason(run_drill, faults):
     result = run_drill(*SECURITY, paths=("checks",))
-    result.assert_outcomes(passed=11, skipped=2)
+    result.assert_outcomes(passed=13, skipped=2)  # 4 admin routes x (no token, wrong token), and 5 others
     result.stdout.fnmatch_lines(["SKIPPED*is plain http: TLS and security headers are judged on https targets only"])
 
 
@@ -18,7 +18,7 @@ def test_an_admin_route_opened_without_auth_is_a_p0_failure_naming_the_route(run
     method, path = route.split()
     faults.inject(path, status=200, body={"hits": 1, "misses": 0})  # faults answer before the token check
     result = run_drill(*SECURITY, "-k", "admin_route", paths=("checks",))
-    result.assert_outcomes(passed=4, failed=2)
+    result.assert_outcomes(passed=6, failed=2)
     result.stdout.fnmatch_lines([
         f"*{route} without a token returned 200 (expected 401 or 403): the admin route is open "
         "(source: http://127.0.0.1:*) -> runbook §Admin endpoint security: treat an open admin endpoint as a "

@@ -146,7 +146,8 @@ def test_a_failed_load_drill_attaches_the_troubleshooting_of_its_failing_rule(ru
     found = troubleshooting_of(run_drill)
     assert found["drill"] == "load" and found["sections"] == ["high-error-rate"]
     assert found[ERRORS_STEP]["exceptions by type"][0]["type"] == "InjectedFault"
-    assert found[ERRORS_STEP]["failing operations"][0]["operation"] == "GET /api/shards/{id}"
+    failing = {op["operation"] for op in found[ERRORS_STEP]["failing operations"]}
+    assert "GET /api/shards/{id}" in failing, failing  # the locustfile's clean-up DELETEs can outnumber the reads
 
 
 def test_a_failed_chaos_drill_attaches_the_cache_and_database_steps(run_drill, faults, env_file):
