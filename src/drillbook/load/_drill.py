@@ -12,6 +12,7 @@ import allure
 
 from drillbook import evidence, runbook
 from drillbook.environments import Environment
+from drillbook.load._generator import SATURATED_PCT, clock
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
 from drillbook.load._run import LoadRun, Target, run_load
 from drillbook.load._server import ServerSide, gap_line
@@ -62,11 +63,14 @@ def verdict_message(run: LoadRun) -> str | None:
         note = window_note(run.judge.thresholds, run.judge.windows)
         failures = [runbook.failure_message(t.threshold.section, t.finding(), source=_source_for(run, t))
                     for t in run.failed]
-        return "\n".join([head, *failures, *_errors_seen(run), f"judged over {note}"])
+        saturated = [f"note: {run.judge.saturation}"] if run.judge.saturation else []
+        return "\n".join([head, *failures, *_errors_seen(run), *saturated, f"judged over {note}"])
     if run.status == "inconclusive" and not run.settings.allow_inconclusive:
-        reasons = [t.verdict.describe() for t in run.judge.inconclusive] if run.judge else \
+        reasons = [t.finding() for t in run.judge.inconclusive] if run.judge else \
             ["no interval reached drillbook: locust never reported a request"]
-        return "\n".join([f"load drill inconclusive after {elapsed:.0f} s: no data is not a pass "
+        excused = run.judge is not None and any(t.excuse for t in run.judge.inconclusive)
+        why = "a saturated generator is not a pass" if excused else "no data is not a pass"
+        return "\n".join([f"load drill inconclusive after {elapsed:.0f} s: {why} "
                           "(use --allow-inconclusive to accept it)", *run.problems, *reasons])
     return None
 
@@ -100,12 +104,24 @@ def _report(run: LoadRun, show: Callable[[str], None]) -> None:
         show("load: no interval was reported")
         return
     for tracker in _trackers(run):
-        show(f"load: {tracker.verdict.status:>12}  {tracker.finding()}")
-    for line in [*route_table(run.judge).splitlines(), *_server_lines(run)]:
+        show(f"load: {tracker.status:>12}  {tracker.finding()}")
+    for line in [*route_table(run.judge).splitlines(), *_server_lines(run), *_generator_lines(run)]:
         show(f"load: {line}")
     late = f", {run.late_reports} late interval reports ignored" if run.late_reports else ""
     show(f"load: verdict {run.status} at {time.time():.3f} (epoch s) after {run.ended - run.started:.0f} s, "
          f"{run.processes} locust process(es) reporting{late}")
+
+
+def _generator_lines(run: LoadRun) -> list[str]:
+    """The busiest the generator got; when it was saturated, a note that stands whatever the verdict."""
+    busiest = max(run.judge.generator, key=lambda r: r.busy_pct, default=None) if run.judge else None
+    if busiest is None:
+        return ["generator: no CPU reading (not Linux, or no interval reported)"]
+    if run.judge.saturation:
+        return [f"note: {run.judge.saturation}" + (" (the pass stands: saturation only makes figures worse)"
+                                                     if run.status == "pass" else "")]
+    return [f"generator: busiest {busiest.load()} on {run.judge.name_process(busiest.process)} "
+            f"at {clock(busiest.at)}, never above {SATURATED_PCT:g} %"]
 
 
 def _errors_seen(run: LoadRun, limit: int = 3) -> list[str]:
@@ -136,6 +152,6 @@ def _record(run: LoadRun) -> str:
              *(f"problem: {p}" for p in run.problems), f"locust exit codes: {run.exit_codes}"]
     if run.judge:
         lines.append(window_note(run.judge.thresholds, run.judge.windows))
-        lines += [f"{t.verdict.status:>12}  {t.finding()}" for t in _trackers(run)]
-        lines += ["", route_table(run.judge), *_server_lines(run)]
+        lines += [f"{t.status:>12}  {t.finding()}" for t in _trackers(run)]
+        lines += ["", route_table(run.judge), *_server_lines(run), *_generator_lines(run)]
     return "\n".join(lines)
