@@ -134,7 +134,7 @@ def _launch(group: ProcessGroup, settings: LoadSettings, target: Target, run_dir
 
 def _follow(run: LoadRun, group: ProcessGroup, reader: StatsReader, lookup, show) -> None:
     """Judge intervals as they complete until locust ends, a rule fails, a process dies, or time runs out."""
-    settings, last_shown = run.settings, 0.0
+    settings, last_shown, latest = run.settings, 0.0, None
     deadline = run.launched + STARTUP_S + settings.duration_s + STOP_GRACE_S
     leader = group.children[0]
     while True:
@@ -153,10 +153,14 @@ def _follow(run: LoadRun, group: ProcessGroup, reader: StatsReader, lookup, show
                 run.server.read(interval.at)
         run.late_reports, run.processes = reader.late, len(reader.processes)
         run.worker_states = _worker_states(reader, process_namer(group))
+        latest = intervals[-1] if intervals else latest
         if intervals and time.time() - last_shown >= min(settings.interval_s, 5.0) - POLL_S:
-            show(progress_line(run, intervals[-1], group))
+            show(progress_line(run, latest, group))
             last_shown = time.time()
+        problems = len(run.problems)
         if _should_stop(run, group, done, deadline, show):
+            if latest is not None and len(run.problems) > problems:  # the workers' states as the load stopped
+                show(progress_line(run, latest, group))
             return
         time.sleep(POLL_S)
 
