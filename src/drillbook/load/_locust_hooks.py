@@ -91,7 +91,8 @@ class IntervalStats:
 
     def add(self, route: str, ms: float, error: object) -> None:
         index = int(time.time() // self.interval_s)
-        counts = self.open.setdefault(index, {}).setdefault(route, _empty_route())
+        routes = self.open.get(index) or self.open.setdefault(index, {})
+        counts = routes.get(route) or routes.setdefault(route, _empty_route())  # built once per interval, not per call
         counts["count"] += 1
         counts["buckets"][bisect.bisect_left(BOUNDS, ms)] += 1
         if error is not None:

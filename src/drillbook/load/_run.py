@@ -202,21 +202,9 @@ def _should_stop(run: LoadRun, group: ProcessGroup, done: bool, deadline: float,
     if done:
         _check_early_exit(run, group, now)
         return True
-    shape_over = run.judge is not None and now - run.started >= run.settings.duration_s - run.settings.interval_s
-    # A worker the master told to quit exits 0 at the end of the shape; any other exit is a crash.
-    workers = group.children[1:]
-    crashed = [c for c in workers if c.exit_code is not None and (c.exit_code != 0 or not shape_over)]
-    missing = sorted(name for name, state in run.worker_states.items() if state == "missing")
-    if crashed or (missing and not shape_over):
-        total = run.settings.workers + run.settings.remote_workers
-        gone = {f"{c.name} (pid {c.proc.pid})" for c in crashed} | set(missing)
-        left = f"{total - len(gone)} of {total} workers left"
-        run.problems += [f"{_exit_note(c)} at {clock(now)}, {now - run.started:.0f} s into the load; {left}, so the "
-                         f"load was not what was planned; its log: {_tail(run.run_dir / f'{c.name}.log')}"
-                         for c in crashed]
-        run.problems += [f"{name} stopped sending heartbeats: locust marked it missing by {clock(now)}, "
-                         f"{now - run.started:.0f} s into the load; {left}, so the load was not what was planned"
-                         for name in missing]
+    problems = _worker_problems(run, group, now)
+    if problems:
+        run.problems += problems
         return True
     if now > deadline:
         run.problems.append(f"locust did not finish within {deadline - run.launched:.0f} s "
@@ -225,11 +213,33 @@ def _should_stop(run: LoadRun, group: ProcessGroup, done: bool, deadline: float,
     return False
 
 
+def _worker_problems(run: LoadRun, group: ProcessGroup, now: float) -> list[str]:
+    """A worker that exited before the shape ended, or that locust marked missing, each named with the time."""
+    shape_over = run.judge is not None and now - run.started >= run.settings.duration_s - run.settings.interval_s
+    # A worker the master told to quit exits 0 at the end of the shape; any other exit is a crash.
+    crashed = [c for c in group.children[1:] if c.exit_code is not None and (c.exit_code != 0 or not shape_over)]
+    exited = {f"{c.name} (pid {c.proc.pid})" for c in crashed}
+    missing = [] if shape_over else sorted(n for n, state in run.worker_states.items()
+                                           if state == "missing" and n not in exited)
+    total = run.settings.workers + run.settings.remote_workers
+    when = f"{clock(now)}, {now - run.started:.0f} s into the load; {total - len(crashed) - len(missing)} of " \
+           f"{total} workers left, so the load was not what was planned"
+    return [*(f"{_exit_note(c)} at {when}; its log: {_tail(run.run_dir / f'{c.name}.log')}" for c in crashed),
+            *(f"{name} stopped sending heartbeats: locust marked it missing by {when}" for name in missing)]
+
+
 def _exit_note(child) -> str:
     """``worker-2 (pid 1234) exited with signal 9 (SIGKILL)`` or ``... exited with code 1``."""
     code = child.exit_code
-    how = f"signal {-code} ({signal.Signals(-code).name})" if code < 0 else f"code {code}"
+    how = f"signal {-code} ({_signal_name(-code)})" if code < 0 else f"code {code}"
     return f"{child.name} (pid {child.proc.pid}) exited with {how}"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
 
 
 def _check_users(run: LoadRun) -> None:
