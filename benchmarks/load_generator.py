@@ -126,7 +126,7 @@ def overhead(args: argparse.Namespace, tmp: Path) -> None:
             plain.append(plain_locust_rps(url, args.users, args.seconds, tmp))
             drill.append(drill_rps(url, args.users, args.seconds, 0, tmp))
             print(f"run {run}: plain locust {plain[-1]:.0f} rps, drill {drill[-1]:.0f} rps, "
-                  f"ratio {drill[-1] / plain[-1]:.2f}", flush=True)
+                  f"ratio {drill[-1] / plain[-1]:.2f}{_load()}", flush=True)
     _table("overhead (drill / plain locust, goal >= 0.9)", "plain locust rps", plain, "drill rps", drill)
 
 
@@ -137,7 +137,7 @@ def scaling(args: argparse.Namespace, tmp: Path) -> None:
             one.append(drill_rps(url, args.users, args.seconds, 1, tmp))
             two.append(drill_rps(url, args.users, args.seconds, 2, tmp))
             print(f"run {run}: 1 worker {one[-1]:.0f} rps, 2 workers {two[-1]:.0f} rps, "
-                  f"ratio {two[-1] / one[-1]:.2f}", flush=True)
+                  f"ratio {two[-1] / one[-1]:.2f}{_load()}", flush=True)
     _table("scaling (2 workers / 1 worker, goal >= 1.6)", "1 worker rps", one, "2 workers rps", two)
 
 
@@ -150,7 +150,7 @@ def p95(args: argparse.Namespace, tmp: Path) -> None:
             c, s = drill_p95(sandbox, args.users, args.seconds, tmp / str(run))
             client.append(c)
             server.append(s)
-            print(f"run {run}: client p95 {c:.0f} ms, server p95 {s:.0f} ms, ratio {c / s:.2f}", flush=True)
+            print(f"run {run}: client p95 {c:.0f} ms, server p95 {s:.0f} ms, ratio {c / s:.2f}{_load()}", flush=True)
     _table(f"p95 agreement (client / server, goal within 10 %; {args.latency_ms} ms injected)",
            "server p95 ms", server, "client p95 ms", client)
 
@@ -177,6 +177,11 @@ def _control(sandbox, path: str, body: dict) -> None:
     response = httpx.post(f"{sandbox.url}{path}", json=body, headers={"X-Fault-Token": sandbox.fault_token},
                           timeout=10)
     response.raise_for_status()
+
+
+def _load() -> str:
+    """The machine's 1-minute load average: on a shared machine, the context every figure needs."""
+    return f" (load average {os.getloadavg()[0]:.1f})"
 
 
 def _table(title: str, base_name: str, base: list[float], other_name: str, other: list[float]) -> None:
