@@ -32,6 +32,27 @@ class Burner(HttpUser):
             pass
 '''
 
+# Every other user stops after its first request: locust holds 4 of the 8 users the shape asks for.
+HALF_QUIT = '''
+import itertools
+from locust import HttpUser, constant, task
+from locust.exception import StopUser
+
+NUMBERS = itertools.count()
+
+class HalfQuit(HttpUser):
+    wait_time = constant(0.5)
+
+    def on_start(self):
+        self.quits = next(NUMBERS) % 2 == 1
+
+    @task
+    def read(self):
+        self.client.get("/health")
+        if self.quits:
+            raise StopUser()
+'''
+
 
 def line(at: float, *, slow: int = 0, fast: int = 0, busy: float = 20.0, wait: float = 0.0, role="local") -> str:
     routes = {"GET /health": {"count": slow + fast, "failures": 0, "buckets": [fast, 0, slow, 0, 0], "errors": {}}}
@@ -134,3 +155,17 @@ def test_a_worker_that_stops_its_heartbeats_is_named_and_inconclusive(start_dril
     assert f"worker-2 (pid {worker}) stopped sending heartbeats: locust marked it missing by " in output, output
     assert "1 of 2 workers left, so the load was not what was planned" in output, output
     assert "worker-2 missing" in output, "the progress line shows the worker's state"
+
+
+def test_a_generator_that_holds_fewer_users_than_planned_is_inconclusive(run_drill, env_file, tmp_path, faults):
+    locustfile = tmp_path / "half_quit.py"
+    locustfile.write_text(HALF_QUIT)
+    path = env_file(f'\n[load]\nlocustfile = "{locustfile}"\n')
+    result = run_drill(*LOAD, "--load-duration", "12s", f"--env-file={path}", paths=PATHS)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*load drill inconclusive after * s: no data is not a pass*",
+        "*the generator held 4 of the 8 users the shape asked for at *Z (* of * intervals short): the target was "
+        "not loaded as planned -> look in locust's log for users that stopped or never started; if the generator "
+        "was saturated, add --load-workers or a bigger runner*",
+    ])

@@ -249,7 +249,8 @@ def _check_users(run: LoadRun) -> None:
     at, held, planned = run.short[0]
     run.problems.append(f"the generator held {held} of the {planned} users the shape asked for at {clock(at)} "
                         f"({len(run.short)} of {len(run.judge.intervals)} intervals short): the target was not "
-                        f"loaded as planned -> {FIX}")
+                        f"loaded as planned -> look in locust's log for users that stopped or never started; "
+                        f"if the generator was saturated, {FIX}")
 
 
 def _check_early_exit(run: LoadRun, group: ProcessGroup, now: float) -> None:
