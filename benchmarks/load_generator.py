@@ -122,20 +122,27 @@ def _attachment(results: Path, name: str) -> Path | None:
 def overhead(args: argparse.Namespace, tmp: Path) -> None:
     plain, drill = [], []
     with fast_target() as url:
-        for run in range(1, args.runs + 1):
-            plain.append(plain_locust_rps(url, args.users, args.seconds, tmp))
-            drill.append(drill_rps(url, args.users, args.seconds, 0, tmp))
+        for run in range(1, args.runs + 1):  # the order alternates, so a drift in the machine's load evens out
+            first, second = (plain, drill) if run % 2 else (drill, plain)
+            first.append(_rps_of(first is plain, url, args, tmp))
+            second.append(_rps_of(second is plain, url, args, tmp))
             print(f"run {run}: plain locust {plain[-1]:.0f} rps, drill {drill[-1]:.0f} rps, "
                   f"ratio {drill[-1] / plain[-1]:.2f}{_load()}", flush=True)
     _table("overhead (drill / plain locust, goal >= 0.9)", "plain locust rps", plain, "drill rps", drill)
 
 
+def _rps_of(plain: bool, url: str, args: argparse.Namespace, tmp: Path) -> float:
+    if plain:
+        return plain_locust_rps(url, args.users, args.seconds, tmp)
+    return drill_rps(url, args.users, args.seconds, 0, tmp)
+
+
 def scaling(args: argparse.Namespace, tmp: Path) -> None:
     one, two = [], []
     with fast_target() as url:
-        for run in range(1, args.runs + 1):
-            one.append(drill_rps(url, args.users, args.seconds, 1, tmp))
-            two.append(drill_rps(url, args.users, args.seconds, 2, tmp))
+        for run in range(1, args.runs + 1):  # the order alternates, so a drift in the machine's load evens out
+            for workers in (1, 2) if run % 2 else (2, 1):
+                (one if workers == 1 else two).append(drill_rps(url, args.users, args.seconds, workers, tmp))
             print(f"run {run}: 1 worker {one[-1]:.0f} rps, 2 workers {two[-1]:.0f} rps, "
                   f"ratio {two[-1] / one[-1]:.2f}{_load()}", flush=True)
     _table("scaling (2 workers / 1 worker, goal >= 1.6)", "1 worker rps", one, "2 workers rps", two)

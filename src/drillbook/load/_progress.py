@@ -27,10 +27,10 @@ def progress_line(run: LoadRun, interval: Interval, group: ProcessGroup) -> str:
     if not run.settings.distributed:
         parts += [f"generator {reading.load()}" for reading in loads.values()][-1:]
     if run.settings.workers:
-        running = sum(c.exit_code is None and run.worker_states.get(_key(c)) != "missing" for c in group.children[1:])
+        running = sum(c.exit_code is None and run.worker_states.get(c.label) != "missing" for c in group.children[1:])
         states = ", ".join(_worker_state(run, c, loads) for c in group.children[1:])
         parts.append(f"workers {running}/{run.settings.workers} running: {states}")
-    master = next((loads[_key(c)] for c in group.children[:1] if _key(c) in loads), None)
+    master = next((loads[c.label] for c in group.children[:1] if c.label in loads), None)
     if run.settings.distributed and master:
         parts.append(f"master {master.load()}")
     if run.settings.remote_workers:
@@ -38,17 +38,13 @@ def progress_line(run: LoadRun, interval: Interval, group: ProcessGroup) -> str:
     return " | ".join(parts)
 
 
-def _key(child) -> str:
-    return f"{child.name} (pid {child.proc.pid})"
-
-
 def _worker_state(run: LoadRun, child, loads: dict) -> str:
     """``worker-1 running cpu 40 %``, ``worker-2 missing``, ``worker-2 exited (signal 9)``."""
     code = child.exit_code
     if code is not None:
         return f"{child.name} exited ({f'signal {-code}' if code < 0 else f'code {code}'})"
-    state = run.worker_states.get(_key(child), "starting")
-    reading = loads.get(_key(child))
+    state = run.worker_states.get(child.label, "starting")
+    reading = loads.get(child.label)
     return f"{child.name} {state}" + (f" {reading.load()}" if reading and state != "missing" else "")
 
 

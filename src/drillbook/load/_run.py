@@ -172,7 +172,7 @@ def process_namer(group: ProcessGroup) -> Callable[[str], str]:
     def name(process: str) -> str:
         host, _, pid = process.rpartition(":")
         child = next((c for c in group.children if str(c.proc.pid) == pid), None) if host == here else None
-        return f"{child.name} (pid {pid})" if child else f"remote worker {process}"
+        return child.label if child else f"remote worker {process}"
     return name
 
 
@@ -218,7 +218,7 @@ def _worker_problems(run: LoadRun, group: ProcessGroup, now: float) -> list[str]
     shape_over = run.judge is not None and now - run.started >= run.settings.duration_s - run.settings.interval_s
     # A worker the master told to quit exits 0 at the end of the shape; any other exit is a crash.
     crashed = [c for c in group.children[1:] if c.exit_code is not None and (c.exit_code != 0 or not shape_over)]
-    exited = {f"{c.name} (pid {c.proc.pid})" for c in crashed}
+    exited = {c.label for c in crashed}
     missing = [] if shape_over else sorted(n for n, state in run.worker_states.items()
                                            if state == "missing" and n not in exited)
     total = run.settings.workers + run.settings.remote_workers
@@ -232,7 +232,7 @@ def _exit_note(child) -> str:
     """``worker-2 (pid 1234) exited with signal 9 (SIGKILL)`` or ``... exited with code 1``."""
     code = child.exit_code
     how = f"signal {-code} ({_signal_name(-code)})" if code < 0 else f"code {code}"
-    return f"{child.name} (pid {child.proc.pid}) exited with {how}"
+    return f"{child.label} exited with {how}"
 
 
 def _signal_name(number: int) -> str:
