@@ -52,6 +52,7 @@ source = "probe"
 [load]
 locustfile = "{locustfile}"
 """
+WORKER_CPU = re.compile(r"worker-\d+ running cpu (\d+) %(?: \+ (\d+) % waiting for a core)?")
 P95_LINE = re.compile(r"p95 over the run: client (\d+) ms, server (\d+) ms")
 
 
@@ -77,6 +78,11 @@ def plain_locust_rps(url: str, users: int, seconds: int, tmp: Path) -> float:
 
 def drill_rps(url: str, users: int, seconds: int, workers: int, tmp: Path) -> float:
     """The load drill (pytest -m load) against ``url``: locust's own count from the JSON it attached."""
+    return drill_run(url, users, seconds, workers, tmp)[0]
+
+
+def drill_run(url: str, users: int, seconds: int, workers: int, tmp: Path) -> tuple[float, str]:
+    """The drill's requests per second, and how busy its workers were (from its progress lines)."""
     env_file, results = tmp / "bench.toml", tmp / f"allure-{os.urandom(4).hex()}"
     env_file.write_text(ENV_FILE.format(url=url, locustfile=BUSY_USER))
     output = _drill([f"--env-file={env_file}", f"--alluredir={results}", "--load-workers", str(workers)],
@@ -84,7 +90,16 @@ def drill_rps(url: str, users: int, seconds: int, workers: int, tmp: Path) -> fl
     attached = _attachment(results, "locust.json")
     if attached is None:
         raise SystemExit(f"the drill attached no locust.json; its output:\n{output[-3000:]}")
-    return _rps(json.loads(attached.read_text()))
+    return _rps(json.loads(attached.read_text())), _worker_load(output)
+
+
+def _worker_load(output: str) -> str:
+    """``workers cpu 62 % + 31 % waiting``: the mean over every worker reading the progress lines showed."""
+    readings = [(float(cpu), float(wait or 0)) for cpu, wait in WORKER_CPU.findall(output)]
+    if not readings:
+        return "workers: no reading"
+    cpu, wait = (statistics.mean(r[k] for r in readings) for k in (0, 1))
+    return f"workers cpu {cpu:.0f} % + {wait:.0f} % waiting for a core"
 
 
 def drill_p95(sandbox, users: int, seconds: int, tmp: Path) -> tuple[float, float]:
@@ -141,9 +156,11 @@ def scaling(args: argparse.Namespace, tmp: Path) -> None:
     one, two = [], []
     with fast_target() as url:
         for run in range(1, args.runs + 1):  # the order alternates, so a drift in the machine's load evens out
+            busy = {}
             for workers in (1, 2) if run % 2 else (2, 1):
-                (one if workers == 1 else two).append(drill_rps(url, args.users, args.seconds, workers, tmp))
-            print(f"run {run}: 1 worker {one[-1]:.0f} rps, 2 workers {two[-1]:.0f} rps, "
+                rps, busy[workers] = drill_run(url, args.users, args.seconds, workers, tmp)
+                (one if workers == 1 else two).append(rps)
+            print(f"run {run}: 1 worker {one[-1]:.0f} rps ({busy[1]}), 2 workers {two[-1]:.0f} rps ({busy[2]}), "
                   f"ratio {two[-1] / one[-1]:.2f}{_load()}", flush=True)
     _table("scaling (2 workers / 1 worker, goal >= 1.6)", "1 worker rps", one, "2 workers rps", two)
 
