@@ -13,6 +13,7 @@ import allure
 from drillbook import evidence, runbook, troubleshooting
 from drillbook.environments import Environment
 from drillbook.errors import ConfigError
+from drillbook.load._generator import SATURATED_PCT, clock
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
 from drillbook.load._run import LoadRun, Target, run_load
 from drillbook.load._server import ServerSide, gap_line
@@ -93,11 +94,14 @@ def verdict_message(run: LoadRun) -> str | None:
         note = _windows(run)
         failures = [runbook.failure_message(t.threshold.section, t.finding(), source=_source_for(run, t))
                     for t in run.failed]
-        return "\n".join([head, *failures, *_errors_seen(run), f"judged over {note}", *_azure_said(run)])
+        saturated = [f"note: {run.judge.saturation}"] if run.judge and run.judge.saturation else []
+        return "\n".join([head, *failures, *_errors_seen(run), *saturated, f"judged over {note}", *_azure_said(run)])
     if run.status == "inconclusive" and not run.settings.allow_inconclusive:
-        reasons = [t.verdict.describe() for t in run.judge.inconclusive] if run.judge else \
+        reasons = [t.finding() for t in run.judge.inconclusive] if run.judge else \
             [f"no interval reached drillbook: {'Azure' if run.azure else 'locust'} never reported a request"]
-        return "\n".join([f"load drill inconclusive after {elapsed:.0f} s: no data is not a pass "
+        excused = run.judge is not None and any(t.excuse for t in run.judge.inconclusive)
+        why = "a saturated generator is not a pass" if excused else "no data is not a pass"
+        return "\n".join([f"load drill inconclusive after {elapsed:.0f} s: {why} "
                           "(use --allow-inconclusive to accept it)", *run.problems, *reasons, *_azure_said(run)])
     return None
 
@@ -149,8 +153,8 @@ def _report(run: LoadRun, show: Callable[[str], None]) -> None:
         if not _trackers(run):
             return
     for tracker in _trackers(run):
-        show(f"load: {tracker.verdict.status:>12}  {tracker.finding()}")
-    for line in [*_route_lines(run), *_server_lines(run)]:
+        show(f"load: {tracker.status:>12}  {tracker.finding()}")
+    for line in [*_route_lines(run), *_server_lines(run), *_generator_lines(run)]:
         show(f"load: {line}")
     late = f", {run.late_reports} late interval reports ignored" if run.late_reports else ""
     reporting = run.settings.engine if run.azure else f"{run.processes} locust process(es) reporting"
@@ -161,6 +165,20 @@ def _report(run: LoadRun, show: Callable[[str], None]) -> None:
 def _route_lines(run: LoadRun) -> list[str]:
     """Locust's per-route table; an Azure run shows Azure's own whole-run table instead (its p50/p99 are not ours)."""
     return [] if run.azure or run.judge is None else route_table(run.judge).splitlines()
+
+
+def _generator_lines(run: LoadRun) -> list[str]:
+    """The busiest the generator got; when it was saturated, a note that stands whatever the verdict."""
+    if run.azure:
+        return []  # Azure's engines: Azure Load Testing watches their load, drillbook cannot
+    busiest = max(run.judge.generator, key=lambda r: r.busy_pct, default=None) if run.judge else None
+    if busiest is None:
+        return ["generator: no CPU reading (not Linux, or no interval reported)"]
+    if run.judge.saturation:
+        return [f"note: {run.judge.saturation}" + (" (the pass stands: saturation only makes figures worse)"
+                                                     if run.status == "pass" else "")]
+    return [f"generator: busiest {busiest.load()} on {run.judge.name_process(busiest.process)} "
+            f"at {clock(busiest.at)}, never above {SATURATED_PCT:g} %"]
 
 
 def _errors_seen(run: LoadRun, limit: int = 3) -> list[str]:
@@ -198,6 +216,6 @@ def _record(run: LoadRun) -> str:
         lines.append(f"locust exit codes: {run.exit_codes}")
     if _windows(run):
         lines.append(_windows(run))
-        lines += [f"{t.verdict.status:>12}  {t.finding()}" for t in _trackers(run)]
-        lines += ["", *_route_lines(run), *_server_lines(run)]
+        lines += [f"{t.status:>12}  {t.finding()}" for t in _trackers(run)]
+        lines += ["", *_route_lines(run), *_server_lines(run), *_generator_lines(run)]
     return "\n".join(lines)

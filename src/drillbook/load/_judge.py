@@ -5,21 +5,25 @@ data the drill is inconclusive. Each route is also judged on its own error rate
 and on the runbook's slow-endpoint p95, so a slow route is named.
 
 Short drills compress the runbook's windows (5 and 10 min) to fit the run; the
-record says so.
+record says so. A client-side latency breach in a window where the generator
+was saturated is no failure of the API: it is inconclusive, and the load goes
+on, since a later window may breach with the generator idle (see _generator).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
+from drillbook.load._generator import GeneratorReading, saturation_note, worst_saturated
 from drillbook.load._stats import Interval, RouteCounts
-from drillbook.rules import Evaluator, Sample, Verdict
+from drillbook.rules import Evaluation, Evaluator, Sample, Verdict
 from drillbook.runbook import Threshold
 
 REQUIRED = ("api_error_rate", "api_p95")
 PER_ROUTE = ("api_error_rate", "slow_endpoint")
+LATENCY = ("api_p95", "slow_endpoint")  # what a saturated generator inflates on the client side
 SOURCE = "locust client-side"
 
 
@@ -45,6 +49,8 @@ class Tracker:
     evaluator: Evaluator
     route: str | None = None
     side: str = "client"
+    saturated: Callable[[float, float], GeneratorReading | None] | None = None  # latency rules on the client
+    name_process: Callable[[str], str] = str
 
     @property
     def label(self) -> str:
@@ -53,13 +59,42 @@ class Tracker:
 
     @property
     def verdict(self) -> Verdict:
-        return self.evaluator.verdict(final=True)
+        """The rule's verdict; a fail stands on the first breach whose window had the generator unsaturated."""
+        verdict = self.evaluator.verdict(final=True)
+        clean = self._clean_breach(verdict)
+        return replace(verdict, first_breach=clean) if clean is not None else verdict
+
+    @property
+    def excuse(self) -> GeneratorReading | None:
+        """The saturated reading in the first breach window, when every breach had the generator saturated."""
+        verdict = self.evaluator.verdict(final=True)
+        if verdict.status != "fail" or self.saturated is None or self._clean_breach(verdict) is not None:
+            return None
+        return self.saturated(verdict.first_breach.window_start, verdict.first_breach.window_end)
+
+    @property
+    def failed(self) -> bool:
+        return self.evaluator.failed and self.excuse is None
+
+    @property
+    def status(self) -> str:
+        return "inconclusive" if self.excuse else self.verdict.status
 
     def finding(self) -> str:
         """The verdict line, with the route and the side after the rule's name."""
         text, key = self.verdict.describe(), self.threshold.key
         where = (f" on {self.route}" if self.route else "") + (" server-side" if self.side == "server" else "")
+        excuse = self.excuse
+        if excuse is not None:
+            return f"{key}{where} inconclusive:{text[len(key):]}, but {saturation_note(excuse, self.name_process)}"
         return f"{key}{where}{text[len(key):]}"
+
+    def _clean_breach(self, verdict: Verdict) -> Evaluation | None:
+        """The first breach whose window had no saturated generator reading (every breach when none is known)."""
+        breaches = [e for e in verdict.evaluations if e.state == "breach"]
+        if self.saturated is None:
+            return breaches[0] if breaches else None
+        return next((e for e in breaches if self.saturated(e.window_start, e.window_end) is None), None)
 
 
 @dataclass
@@ -73,6 +108,8 @@ class LoadJudge:
     side: str = "client"
     trackers: list[Tracker] = field(default_factory=list)
     intervals: list[Interval] = field(default_factory=list)
+    generator: list[GeneratorReading] = field(default_factory=list)
+    name_process: Callable[[str], str] = str  # host:pid -> "worker-2 (pid 1234)"
 
     @classmethod
     def for_runbook(cls, lookup: Callable[[str], Threshold], *, duration_s: float, interval_s: float,
@@ -86,6 +123,7 @@ class LoadJudge:
     def add(self, interval: Interval) -> None:
         """One interval of locust's reports."""
         self.intervals.append(interval)
+        self.generator += interval.generator
         self.feed(interval.routes, lambda tracker: interval.sample(tracker.route))
 
     def feed(self, routes: Iterable[str], sample_of: Callable[[Tracker], Sample]) -> None:
@@ -98,16 +136,32 @@ class LoadJudge:
 
     @property
     def failed(self) -> list[Tracker]:
-        return [t for t in self.trackers if t.evaluator.failed]
+        return [t for t in self.trackers if t.failed]
 
     @property
     def inconclusive(self) -> list[Tracker]:
-        return [t for t in self.trackers if t.route is None and t.verdict.status == "inconclusive"]
+        """Required rules without data, and any rule whose only breaches had the generator saturated."""
+        return [t for t in self.trackers
+                if (t.route is None and t.verdict.status == "inconclusive") or t.excuse is not None]
+
+    @property
+    def saturation(self) -> str | None:
+        """The record's note when the generator was saturated at any time, whatever the verdict."""
+        worst = worst_saturated(self.generator)
+        if worst is None:
+            return None
+        count = sum(r.saturated for r in self.generator)
+        return f"{saturation_note(worst, self.name_process)} ({count} of {len(self.generator)} readings above 90 %)"
+
+    def saturated_between(self, start: float, end: float) -> GeneratorReading | None:
+        return worst_saturated(self.generator, start, end)
 
     def _tracker(self, key: str, route: str | None = None) -> Tracker:
         threshold = self.thresholds[key]
         rule = threshold.to_rule(window_s=self.windows[key], min_count=self.min_requests)
-        return Tracker(threshold, Evaluator(rule, self.run_start), route, self.side)
+        saturated = self.saturated_between if key in LATENCY and self.side == "client" else None
+        return Tracker(threshold, Evaluator(rule, self.run_start), route, self.side, saturated,
+                       lambda process: self.name_process(process))
 
 
 def route_table(judge: LoadJudge) -> str:

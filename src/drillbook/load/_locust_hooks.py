@@ -11,6 +11,13 @@ A worker on the drill's machine appends to the stats directory itself; a worker 
 another machine (no DRILLBOOK_LOAD_STATS there) ships its lines with its reports to
 the master, which appends them for it.
 
+Each line also says how busy the generator was: the share of the interval its
+main thread (the gevent loop) spent on a CPU and waiting in the run queue for
+one (Linux schedstat). Locust's own "CPU usage above 90%" samples every 10 s and
+misses a process starved by other load; on-CPU plus waiting does not. The master
+writes a line of its own per interval: its CPU and each worker's state
+("missing" when its heartbeats stopped).
+
 Environment: DRILLBOOK_LOAD_STATS (directory), DRILLBOOK_LOAD_INTERVAL_S (seconds; the
 same on every machine), DRILLBOOK_LOAD_STAGES (JSON list of {"duration_s", "users", "spawn_rate"}).
 """
@@ -38,6 +45,32 @@ STAGES = json.loads(os.environ.get("DRILLBOOK_LOAD_STAGES", "[]"))
 ERROR_KINDS = 5  # distinct error texts kept per route and interval
 PROCESS = f"{socket.gethostname()}:{os.getpid()}"  # unique across machines, unlike a pid
 SHIPPED = "drillbook_intervals"  # the key of a remote worker's lines in its report to the master
+SCHEDSTAT = "/proc/self/schedstat"  # main thread: ns on a CPU, ns runnable but waiting for one, timeslices
+
+
+class CpuMeter:
+    """How busy this process' main thread was since the last sample: on a CPU, and waiting for one."""
+
+    def __init__(self) -> None:
+        self.last: tuple[float, float, float] | None = None
+
+    def sample(self) -> dict | None:
+        now = (time.monotonic(), *_cpu_and_wait_s())
+        last, self.last = self.last, now
+        if last is None or now[0] - last[0] < 0.2:  # too short to mean anything
+            return None
+        wall = now[0] - last[0]
+        return {"cpu_pct": round(100 * (now[1] - last[1]) / wall, 1),
+                "wait_pct": round(100 * (now[2] - last[2]) / wall, 1)}
+
+
+def _cpu_and_wait_s() -> tuple[float, float]:
+    try:
+        with open(SCHEDSTAT) as stat:
+            on_cpu, waiting = stat.read().split()[:2]
+        return int(on_cpu) / 1e9, int(waiting) / 1e9
+    except (OSError, ValueError):  # not Linux: CPU time of the whole process, no wait
+        return time.process_time(), 0.0
 
 
 class IntervalStats:
@@ -49,14 +82,17 @@ class IntervalStats:
         self.open: dict[int, dict[str, dict]] = {}
         self.next_flush: int | None = None  # first interval index not written yet
         self.runner = None
+        self.meter = CpuMeter()
 
     def start(self) -> None:
         if self.next_flush is None:
             self.next_flush = int(time.time() // self.interval_s)
+            self.meter.sample()
 
     def add(self, route: str, ms: float, error: object) -> None:
         index = int(time.time() // self.interval_s)
-        counts = self.open.setdefault(index, {}).setdefault(route, _empty_route())
+        routes = self.open.get(index) or self.open.setdefault(index, {})
+        counts = routes.get(route) or routes.setdefault(route, _empty_route())  # built once per interval, not per call
         counts["count"] += 1
         counts["buckets"][bisect.bisect_left(BOUNDS, ms)] += 1
         if error is not None:
@@ -70,18 +106,21 @@ class IntervalStats:
         if self.next_flush is None:
             return
         last = upto if upto is not None else int(time.time() // self.interval_s) + 1
-        lines = [self._line(k) for k in range(self.next_flush, last)]
+        generator = self.meter.sample() if last > self.next_flush else None
+        lines = [self._line(k, generator) for k in range(self.next_flush, last)]
         self.next_flush = max(self.next_flush, last)
         if lines and self.path is None:
             self.outbox += lines
         elif lines:
             append_lines(self.path, lines)
 
-    def _line(self, index: int) -> str:
+    def _line(self, index: int, generator: dict | None) -> str:
         routes = self.open.pop(index, {})
         users = getattr(self.runner, "user_count", 0)
+        worker = isinstance(self.runner, WorkerRunner)
         record = {"at": (index + 1) * self.interval_s, "interval_s": self.interval_s, "pid": os.getpid(),
-                  "process": PROCESS, "users": users, "bounds": BOUNDS,
+                  "process": PROCESS, "role": "worker" if worker else "local", "users": users, "bounds": BOUNDS,
+                  "generator": generator, "client_id": getattr(self.runner, "client_id", None) if worker else None,
                   "routes": {name: {**c, "errors": dict(c["errors"])} for name, c in routes.items()}}
         return json.dumps(record) + "\n"
 
@@ -98,11 +137,27 @@ def _empty_route() -> dict:
 STATS = IntervalStats(os.path.join(STATS_DIR, f"stats-{os.getpid()}.jsonl") if STATS_DIR else None, INTERVAL_S)
 
 
+def _sleep_to_next_interval() -> int:
+    """Sleep until just after the current interval ends; the index of the interval now open."""
+    gevent.sleep(INTERVAL_S - time.time() % INTERVAL_S + 0.05)
+    return int(time.time() // INTERVAL_S)
+
+
 def _flush_every_interval() -> None:
     while True:
-        now = time.time()
-        gevent.sleep(INTERVAL_S - now % INTERVAL_S + 0.05)  # just after the interval ends
-        STATS.flush(upto=int(time.time() // INTERVAL_S))
+        STATS.flush(upto=_sleep_to_next_interval())
+
+
+def _master_every_interval(runner) -> None:
+    """The master's line per interval: its own CPU and every worker's state, as locust's heartbeats see them."""
+    meter, path = CpuMeter(), os.path.join(STATS_DIR, f"stats-master-{os.getpid()}.jsonl")
+    meter.sample()
+    while True:
+        index = _sleep_to_next_interval()
+        workers = {node.id: node.state for node in list(runner.clients.values())}
+        append_lines(path, [json.dumps({"at": index * INTERVAL_S, "interval_s": INTERVAL_S, "pid": os.getpid(),
+                                        "process": PROCESS, "role": "master", "generator": meter.sample(),
+                                        "workers": workers}) + "\n"])
 
 
 @events.init.add_listener
@@ -111,6 +166,7 @@ def _on_init(environment, **_kwargs) -> None:
     if isinstance(runner, MasterRunner):  # the master runs no users; it writes what remote workers ship
         if STATS_DIR:
             environment.events.worker_report.add_listener(_write_shipped)
+            gevent.spawn(_master_every_interval, runner)
         return
     if STATS.path is None and not isinstance(runner, WorkerRunner):  # plain locust: nobody reads intervals
         return

@@ -40,6 +40,11 @@ class Child:
     def exit_code(self) -> int | None:
         return self.proc.poll()
 
+    @property
+    def label(self) -> str:
+        """``worker-2 (pid 1234)``: how messages name it."""
+        return f"{self.name} (pid {self.proc.pid})"
+
 
 class ProcessGroup:
     """Start children in one new process group; ``close()`` kills the group and forgets it."""

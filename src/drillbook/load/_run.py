@@ -3,13 +3,16 @@
 Locust never runs inside pytest: ``import locust`` patches the interpreter with
 gevent (DESIGN.md). The run reads the hooks' interval files while locust runs,
 feeds each complete interval to the judge, and stops the load at the first rule
-that has definitely failed, as k6's ``abortOnFail`` does.
+that has definitely failed, as k6's ``abortOnFail`` does. A worker that exits or
+that locust marks missing (its heartbeats stopped), or a generator that holds
+fewer users than the shape asks for, makes the run inconclusive.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import sys
 import time
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from drillbook.load._generator import FIX, clock, users_expected
 from drillbook.load._judge import LoadJudge, Tracker, window_note
 from drillbook.load._progress import progress_line
 from drillbook.load._processes import ProcessGroup, reap_leftovers, terminate_on_signals
@@ -61,6 +65,8 @@ class LoadRun:
     reaped: list[int] = field(default_factory=list)
     server: ServerSide | None = None
     azure: Any = None  # the AzureOutcome when Azure Load Testing ran the load (drillbook.load._azure_engine)
+    short: list[tuple[float, int, int]] = field(default_factory=list)  # (at, users held, users planned)
+    worker_states: dict[str, str] = field(default_factory=dict)  # "worker-2 (pid 1234)" -> locust's state
 
     @property
     def started(self) -> float:
@@ -108,6 +114,7 @@ def run_load(settings: LoadSettings, target: Target, lookup: Callable[[str], Thr
             run.exit_codes = {c.name: c.exit_code for c in group.children}
             run.ended = time.time()
     _check_counts(run)
+    _check_users(run)
     return run
 
 
@@ -133,7 +140,7 @@ def _launch(group: ProcessGroup, settings: LoadSettings, target: Target, run_dir
 
 def _follow(run: LoadRun, group: ProcessGroup, reader: StatsReader, lookup, show) -> None:
     """Judge intervals as they complete until locust ends, a rule fails, a process dies, or time runs out."""
-    settings, last_shown = run.settings, 0.0
+    settings, last_shown, latest = run.settings, 0.0, None
     deadline = run.launched + STARTUP_S + settings.duration_s + STOP_GRACE_S
     leader = group.children[0]
     while True:
@@ -142,20 +149,53 @@ def _follow(run: LoadRun, group: ProcessGroup, reader: StatsReader, lookup, show
         for interval in intervals:
             if run.judge is None:
                 run.judge = _judge_from(interval, settings, lookup, show)
+                run.judge.name_process = process_namer(group)
                 if run.server:
                     run.server.start_judging(lookup, settings, run.judge.run_start)
             run.judge.add(interval)
+            _note_users(run, interval, reader)
             if run.server:
                 run.server.complete(interval.at)
         if run.server:
             run.server.read_due()
         run.late_reports, run.processes = reader.late, len(reader.processes)
+        run.worker_states = _worker_states(reader, process_namer(group))
+        latest = intervals[-1] if intervals else latest
         if intervals and time.time() - last_shown >= min(settings.interval_s, 5.0) - POLL_S:
-            show(progress_line(run, intervals[-1], group))
+            show(progress_line(run, latest, group))
             last_shown = time.time()
+        problems = len(run.problems)
         if _should_stop(run, group, done, deadline, show):
+            if latest is not None and len(run.problems) > problems:  # the workers' states as the load stopped
+                show(progress_line(run, latest, group))
             return
         time.sleep(POLL_S)
+
+
+def process_namer(group: ProcessGroup) -> Callable[[str], str]:
+    """``host:pid`` -> ``worker-2 (pid 1234)`` for this drill's processes, ``remote worker host:pid`` for others."""
+    here = socket.gethostname()
+
+    def name(process: str) -> str:
+        host, _, pid = process.rpartition(":")
+        child = next((c for c in group.children if str(c.proc.pid) == pid), None) if host == here else None
+        return child.label if child else f"remote worker {process}"
+    return name
+
+
+def _worker_states(reader: StatsReader, name: Callable[[str], str]) -> dict[str, str]:
+    """Each worker the master knows, by name, with locust's state for it (running, missing, ...)."""
+    return {name(reader.clients[cid]) if cid in reader.clients else f"worker {cid}": state
+            for cid, state in sorted(reader.worker_states.items())}
+
+
+def _note_users(run: LoadRun, interval: Interval, reader: StatsReader) -> None:
+    """An interval every process reported, with fewer users than the shape asked for, is a short one."""
+    if interval.processes < reader.processes:
+        return  # a process missed it: its users are unknown, not absent
+    expected = users_expected(run.settings.stages, interval.at - run.started, run.settings.interval_s)
+    if interval.users < expected:
+        run.short.append((interval.at, interval.users, expected))
 
 
 def _should_stop(run: LoadRun, group: ProcessGroup, done: bool, deadline: float, show) -> bool:
@@ -169,19 +209,55 @@ def _should_stop(run: LoadRun, group: ProcessGroup, done: bool, deadline: float,
     if done:
         _check_early_exit(run, group, now)
         return True
-    shape_over = run.judge is not None and now - run.started >= run.settings.duration_s - run.settings.interval_s
-    # A worker the master told to quit exits 0 at the end of the shape; any other exit is a crash.
-    crashed = [c for c in group.children[1:] if c.exit_code is not None and (c.exit_code != 0 or not shape_over)]
-    if crashed:
-        run.problems += [f"{c.name} (pid {c.proc.pid}) exited with code {c.exit_code} after "
-                         f"{now - run.launched:.0f} s, so the load was not what was planned; "
-                         f"its log: {_tail(run.run_dir / f'{c.name}.log')}" for c in crashed]
+    problems = _worker_problems(run, group, now)
+    if problems:
+        run.problems += problems
         return True
     if now > deadline:
         run.problems.append(f"locust did not finish within {deadline - run.launched:.0f} s "
                             f"(a {run.settings.duration_s:g} s shape); it was stopped")
         return True
     return False
+
+
+def _worker_problems(run: LoadRun, group: ProcessGroup, now: float) -> list[str]:
+    """A worker that exited before the shape ended, or that locust marked missing, each named with the time."""
+    shape_over = run.judge is not None and now - run.started >= run.settings.duration_s - run.settings.interval_s
+    # A worker the master told to quit exits 0 at the end of the shape; any other exit is a crash.
+    crashed = [c for c in group.children[1:] if c.exit_code is not None and (c.exit_code != 0 or not shape_over)]
+    exited = {c.label for c in crashed}
+    missing = [] if shape_over else sorted(n for n, state in run.worker_states.items()
+                                           if state == "missing" and n not in exited)
+    total = run.settings.workers + run.settings.remote_workers
+    when = f"{clock(now)}, {now - run.started:.0f} s into the load; {total - len(crashed) - len(missing)} of " \
+           f"{total} workers left, so the load was not what was planned"
+    return [*(f"{_exit_note(c)} at {when}; its log: {_tail(run.run_dir / f'{c.name}.log')}" for c in crashed),
+            *(f"{name} stopped sending heartbeats: locust marked it missing by {when}" for name in missing)]
+
+
+def _exit_note(child) -> str:
+    """``worker-2 (pid 1234) exited with signal 9 (SIGKILL)`` or ``... exited with code 1``."""
+    code = child.exit_code
+    how = f"signal {-code} ({_signal_name(-code)})" if code < 0 else f"code {code}"
+    return f"{child.label} exited with {how}"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
+
+
+def _check_users(run: LoadRun) -> None:
+    """The generator holding fewer users than the shape asked for did not load the target as planned."""
+    if not run.short or run.aborted:
+        return
+    at, held, planned = run.short[0]
+    run.problems.append(f"the generator held {held} of the {planned} users the shape asked for at {clock(at)} "
+                        f"({len(run.short)} of {len(run.judge.intervals)} intervals short): the target was not "
+                        f"loaded as planned -> look in locust's log for users that stopped or never started; "
+                        f"if the generator was saturated, {FIX}")
 
 
 def _check_early_exit(run: LoadRun, group: ProcessGroup, now: float) -> None:

@@ -4,7 +4,8 @@ Every process that runs users writes one line per interval. An interval is
 complete once every process seen so far has reported it, or ``settle_s`` after
 its end (a process that stops reporting must not stall the verdict); a line
 that arrives after its interval was judged is counted as late, never lost
-silently.
+silently. The master's lines (its CPU, its workers' states) are no process
+that runs users: they ride along with the next interval handed out.
 
 >>> reader = StatsReader(run_dir / "stats")
 >>> for interval in reader.complete(now=time.time()):
@@ -19,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drillbook.load._generator import GeneratorReading
 from drillbook.rules import Sample, histogram_quantile, merge_buckets
 
 
@@ -60,10 +62,12 @@ class Interval:
     users: int = 0
     processes: set[str] = field(default_factory=set)
     routes: dict[str, RouteCounts] = field(default_factory=dict)
+    generator: list[GeneratorReading] = field(default_factory=list)  # how busy each locust process was
 
     def add_record(self, record: dict) -> None:
         self.users += int(record.get("users", 0))
         self.processes.add(process_of(record))
+        self.generator += filter(None, [GeneratorReading.from_record(record)])
         for name, raw in record["routes"].items():
             self.routes.setdefault(name, RouteCounts()).add(RouteCounts.from_record(record["bounds"], raw))
 
@@ -91,6 +95,9 @@ class StatsReader:
         self.directory, self.settle_s = directory, settle_s
         self.pending: dict[float, Interval] = {}
         self.processes: set[str] = set()
+        self.worker_states: dict[str, str] = {}  # locust's client id -> state, as the master last wrote it
+        self.clients: dict[str, str] = {}  # locust's client id -> host:pid of the worker
+        self._master: list[GeneratorReading] = []
         self.late = 0
         self.unreadable = 0
         self._offsets: dict[Path, int] = {}
@@ -111,16 +118,18 @@ class StatsReader:
             if at > now or (interval.processes < self.processes and now < at + self.settle_s):
                 break
             ready.append(self.pending.pop(at))
-        if ready:
-            self._judged_until = ready[-1].at
-        return ready
+        return self._hand_out(ready)
 
     def drain(self) -> list[Interval]:
         """Every interval still pending, once the processes have stopped."""
         self.poll()
-        ready = [self.pending.pop(at) for at in sorted(self.pending)]
+        return self._hand_out([self.pending.pop(at) for at in sorted(self.pending)])
+
+    def _hand_out(self, ready: list[Interval]) -> list[Interval]:
         if ready:
             self._judged_until = ready[-1].at
+            ready[-1].generator += self._master
+            self._master = []
         return ready
 
     def _take(self, line: str) -> None:
@@ -130,11 +139,20 @@ class StatsReader:
         except (ValueError, KeyError, TypeError):
             self.unreadable += 1
             return
+        if record.get("role") == "master":
+            self._take_master(record)
+            return
+        if record.get("client_id"):
+            self.clients[record["client_id"]] = process_of(record)
         self.processes.add(process_of(record))
         if at <= self._judged_until:
             self.late += 1
             return
         self.pending.setdefault(at, Interval(at, length)).add_record(record)
+
+    def _take_master(self, record: dict) -> None:
+        self.worker_states.update(record.get("workers") or {})
+        self._master += filter(None, [GeneratorReading.from_record(record)])
 
     def _new_lines(self, path: Path) -> list[str]:
         offset = self._offsets.get(path, 0)
