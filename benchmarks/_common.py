@@ -13,6 +13,14 @@ from pathlib import Path
 from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
+# The environment file every benchmark starts from: a local target at {url}, the admin token from the environment.
+TARGET_ENV = """
+[target]
+tier = "local"
+base_url = "{url}"
+[auth]
+admin_token = {{ env = "BENCH_ADMIN_TOKEN" }}
+"""
 
 
 @contextmanager

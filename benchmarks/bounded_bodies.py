@@ -15,18 +15,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import REPO, measure_pytest
+from _common import REPO, TARGET_ENV, measure_pytest
 
 sys.path.insert(0, str(REPO / "tests"))
 from misbehaving_target import Huge, MisbehavingTarget, Trickle  # noqa: E402
 
-ENV_FILE = """
-[target]
-tier = "local"
-base_url = "{url}"
-[auth]
-admin_token = {{ env = "BENCH_ADMIN_TOKEN" }}
-"""
+
 CASES = {
     "normal /health": {},
     "trickling /health (1 byte / 2 s, 40 bytes)": {"/health": Trickle(interval_s=2.0, length=40)},
@@ -37,7 +31,7 @@ CASES = {
 def run(label: str, routes: dict, runs: int, timeout_s: float) -> None:
     with tempfile.TemporaryDirectory() as tmp, MisbehavingTarget(routes) as target:
         path = Path(tmp) / "bounds.toml"
-        path.write_text(ENV_FILE.format(url=target.url))
+        path.write_text(TARGET_ENV.format(url=target.url))
         env = dict(os.environ, BENCH_ADMIN_TOKEN="bench-token-value")
         args = ["-m", "smoke", f"--env-file={path}", f"--alluredir={tmp}/allure", f"--journal-dir={tmp}/journal"]
         samples = [measure_pytest(args, env, timeout_s) for _ in range(runs)]

@@ -37,17 +37,11 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
-from _common import REPO, drill_env, running_sandbox
+from _common import REPO, TARGET_ENV, drill_env, running_sandbox
 
 BUSY_USER = REPO / "benchmarks" / "_busy_user.py"
 FAST_TARGET = REPO / "benchmarks" / "_fast_target.py"
-ENV_FILE = """
-[target]
-tier = "local"
-base_url = "{url}"
-[auth]
-admin_token = {{ env = "BENCH_ADMIN_TOKEN" }}
-[metrics]
+ENV_FILE = TARGET_ENV + """[metrics]
 source = "probe"
 [load]
 locustfile = "{locustfile}"
