@@ -123,12 +123,17 @@ def test_planned_users_follow_the_ramp_and_allow_for_spawn_lag():
     assert [users_expected((Stage(12, 8, 8),), at, 2) for at in (4, 6, 8, 10)] == [0, 8, 8, 0]
 
 
-def test_a_generator_that_burns_cpu_is_inconclusive_not_a_slow_api(run_drill, env_file, tmp_path, faults):
-    burner = tmp_path / "burner.py"
-    burner.write_text(BURNER)
-    path = env_file(f'\n[load]\nlocustfile = "{burner}"\n')
+def drill_with_locustfile(run_drill, env_file, locustfile, source: str):
+    """A 12 s load drill of ``source`` (written to ``locustfile``) that fails: the verdict is the test's to read."""
+    locustfile.write_text(source)
+    path = env_file(f'\n[load]\nlocustfile = "{locustfile}"\n')
     result = run_drill(*LOAD, "--load-duration", "12s", f"--env-file={path}", paths=PATHS)
     result.assert_outcomes(failed=1)
+    return result
+
+
+def test_a_generator_that_burns_cpu_is_inconclusive_not_a_slow_api(run_drill, env_file, tmp_path, faults):
+    result = drill_with_locustfile(run_drill, env_file, tmp_path / "burner.py", BURNER)
     result.stdout.fnmatch_lines([
         "*load*generator cpu *",  # the progress line shows the generator's load
         "*inconclusive  api_p95 inconclusive: * ms > 1000 ms over 6 s window ending *, but generator saturated "
@@ -158,11 +163,7 @@ def test_a_worker_that_stops_its_heartbeats_is_named_and_inconclusive(start_dril
 
 
 def test_a_generator_that_holds_fewer_users_than_planned_is_inconclusive(run_drill, env_file, tmp_path, faults):
-    locustfile = tmp_path / "half_quit.py"
-    locustfile.write_text(HALF_QUIT)
-    path = env_file(f'\n[load]\nlocustfile = "{locustfile}"\n')
-    result = run_drill(*LOAD, "--load-duration", "12s", f"--env-file={path}", paths=PATHS)
-    result.assert_outcomes(failed=1)
+    result = drill_with_locustfile(run_drill, env_file, tmp_path / "half_quit.py", HALF_QUIT)
     result.stdout.fnmatch_lines([
         "*load drill inconclusive after * s: no data is not a pass*",
         "*the generator held 4 of the 8 users the shape asked for at *Z (* of * intervals short): the target was "
