@@ -6,8 +6,9 @@ and on the runbook's slow-endpoint p95, so a slow route is named.
 
 Short drills compress the runbook's windows (5 and 10 min) to fit the run; the
 record says so. A client-side latency breach in a window where the generator
-was saturated is no failure of the API: it is inconclusive, and the load goes
-on, since a later window may breach with the generator idle (see _generator).
+was saturated is no failure of the API unless the window's unsaturated intervals
+breach on their own: otherwise it is inconclusive, and the load goes on, since a
+later window may breach with the generator idle (see _generator).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class Tracker:
     side: str = "client"
     saturated: Callable[[float, float], GeneratorReading | None] | None = None  # latency rules on the client
     name_process: Callable[[str], str] = str
+    # does a window's breach hold on its unsaturated intervals alone? (then saturation cannot explain it)
+    stands_unsaturated: Callable[[Tracker, float, float], bool] | None = None
 
     @property
     def label(self) -> str:
@@ -90,11 +93,14 @@ class Tracker:
         return f"{key}{where}{text[len(key):]}"
 
     def _clean_breach(self, verdict: Verdict) -> Evaluation | None:
-        """The first breach whose window had no saturated generator reading (every breach when none is known)."""
+        """The first breach that saturation cannot explain: its window had no saturated generator reading, or the
+        window's unsaturated intervals breach on their own (every breach when the generator is not watched)."""
         breaches = [e for e in verdict.evaluations if e.state == "breach"]
         if self.saturated is None:
             return breaches[0] if breaches else None
-        return next((e for e in breaches if self.saturated(e.window_start, e.window_end) is None), None)
+        return next((e for e in breaches if self.saturated(e.window_start, e.window_end) is None
+                     or (self.stands_unsaturated and self.stands_unsaturated(self, e.window_start, e.window_end))),
+                    None)
 
 
 @dataclass
@@ -156,12 +162,25 @@ class LoadJudge:
     def saturated_between(self, start: float, end: float) -> GeneratorReading | None:
         return worst_saturated(self.generator, start, end)
 
+    def breach_without_saturation(self, tracker: Tracker, start: float, end: float) -> bool:
+        """The percentile over the window's intervals without a saturated reading: enough requests and still over
+        the limit (then the breach is the API's, not the generator's)."""
+        counts = RouteCounts()
+        for interval in self.intervals:
+            if start < interval.at <= end and not any(r.saturated for r in interval.generator):
+                counts.add(interval.total() if tracker.route is None else
+                           interval.routes.get(tracker.route, RouteCounts()))
+        threshold = tracker.threshold
+        value = counts.percentile(threshold.quantile or 0.95) if counts.count >= self.min_requests else None
+        return value is not None and value > threshold.limit
+
     def _tracker(self, key: str, route: str | None = None) -> Tracker:
         threshold = self.thresholds[key]
         rule = threshold.to_rule(window_s=self.windows[key], min_count=self.min_requests)
-        saturated = self.saturated_between if key in LATENCY and self.side == "client" else None
-        return Tracker(threshold, Evaluator(rule, self.run_start), route, self.side, saturated,
-                       lambda process: self.name_process(process))
+        watched = key in LATENCY and self.side == "client"
+        return Tracker(threshold, Evaluator(rule, self.run_start), route, self.side,
+                       self.saturated_between if watched else None, lambda process: self.name_process(process),
+                       self.breach_without_saturation if watched else None)
 
 
 def route_table(judge: LoadJudge) -> str:
