@@ -15,6 +15,7 @@ name resolution off loopback.
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
 import threading
@@ -123,6 +124,16 @@ def _recorded_handler(service: RecordedService) -> type[BaseHTTPRequestHandler]:
             """Quiet: tests assert on ``service.seen``."""
 
     return Handler
+
+
+def reply_json(handler: BaseHTTPRequestHandler, status: int, body: object) -> None:
+    """Answer ``body`` as JSON with ``status``: what every recorded or misbehaving test server sends."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
 
 
 def _reply(handler: BaseHTTPRequestHandler, raw: bytes) -> None:

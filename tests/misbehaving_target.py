@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 
+from loopback import reply_json
+
 HEALTHY = {"status": "healthy", "version": "1.4.2"}
 READY = {"status": "healthy", "dependencies": {name: {"status": "up"} for name in ("cosmos", "redis", "embedding_queue")}}
 CHUNK = 64 * 1024
@@ -69,7 +71,7 @@ def _handler(target: MisbehavingTarget) -> type[BaseHTTPRequestHandler]:
                 elif isinstance(behaviour, Huge):
                     _huge(self, behaviour.size)
                 else:
-                    _answer(self, *_normal(self.path.split("?")[0]))
+                    reply_json(self, *_normal(self.path.split("?")[0]))
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client stopped reading: what a bounded client does
 
@@ -86,15 +88,6 @@ def _normal(path: str) -> tuple[int, dict]:
         return 401, {"error": "missing bearer token"}
     answers = {"/health": HEALTHY, "/health/live": {"status": "alive"}, "/health/ready": READY}
     return (200, answers[path]) if path in answers else (404, {"error": "Not Found"})
-
-
-def _answer(handler: BaseHTTPRequestHandler, status: int, body: dict) -> None:
-    data = json.dumps(body).encode()
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(len(data)))
-    handler.end_headers()
-    handler.wfile.write(data)
 
 
 def _trickle(handler: BaseHTTPRequestHandler, trickle: Trickle, closing: threading.Event) -> None:

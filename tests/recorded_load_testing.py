@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from loopback import LoopbackServer, LoopbackTransport
+from loopback import LoopbackServer, LoopbackTransport, reply_json
 
 RECORDINGS = Path(__file__).parent / "load" / "recordings"
 _RUN = re.compile(r"^/test-runs/(?P<run>[a-z0-9_-]+)")
@@ -189,12 +189,7 @@ def _handler_for(server: RecordedLoadTesting) -> type[BaseHTTPRequestHandler]:
             server.seen.append(Seen(self.command, parts.path, query, self.headers.get("X-Cloud-Host", ""),
                                     self.headers.get("Authorization", ""), body))
             status, answer = server.answer(self.command, parts.path, query)
-            raw = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
+            reply_json(self, status, answer)
 
         do_GET = do_POST = do_PUT = do_PATCH = _answer  # noqa: N815 (http.server's naming)
 

@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from loopback import FakeCredential, LoopbackServer, LoopbackTransport, loopback_only  # noqa: F401 (autouse)
+from loopback import FakeCredential, LoopbackServer, LoopbackTransport, loopback_only, reply_json  # noqa: F401 (autouse)
 
 from drillbook import troubleshooting
 from drillbook.environments import load_environment
@@ -50,12 +50,7 @@ class RecordedArm(LoopbackServer):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 arm.seen.append((self.path, self.headers.get("X-Cloud-Host", "")))
                 status, body = arm.account if "/databaseAccounts/" in self.path else (404, {})
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                reply_json(self, status, body)
 
             def log_message(self, *args: object) -> None:
                 """Quiet: the test asserts on ``seen``."""
