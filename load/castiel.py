@@ -51,7 +51,7 @@ class CastielUser(HttpUser):
         with self.client.post("/api/shards", json=body, name="/api/shards", catch_response=True) as response:
             shard_id = _shard_id(response)
             if shard_id is None:
-                response.failure(f"create answered {response.status_code} without a shard id")
+                response.failure(_no_shard(response))
                 return
             self.shards.append(shard_id)
         if len(self.shards) > KEEP_SHARDS:
@@ -64,6 +64,16 @@ class CastielUser(HttpUser):
 
     def _delete(self, shard_id: str) -> None:
         self.client.delete(f"/api/shards/{shard_id}", name=SHARD)
+
+
+def _no_shard(response) -> str:
+    """Why a create gave no shard: the connection error when it never reached the API (locust's status 0)."""
+    error = getattr(response, "error", None)
+    if response.status_code or error is None:
+        return f"create answered {response.status_code} without a shard id"
+    reason = getattr(error.args[0], "reason", None) if error.args else None  # requests wraps urllib3's MaxRetryError
+    text = str(reason or error).split(">: ", 1)[-1]  # urllib3 starts with "<HTTPSConnection object at 0x...>: "
+    return f"create never reached the API: {type(error).__name__}: {text}"
 
 
 def _shard_id(response) -> str | None:

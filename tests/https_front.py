@@ -1,4 +1,4 @@
-"""An HTTPS front for the sandbox on loopback: a real TLS address (as staging must have) passing GETs through.
+"""An HTTPS front for the sandbox on loopback: a real TLS address (as staging must have) passing requests through.
 
 >>> with HttpsFront(sandbox.url, leaf.server_context()) as front:
 ...     front.url          # https://127.0.0.1:PORT, trusted through the test authority's bundle
@@ -14,11 +14,11 @@ import httpx
 from loopback import LoopbackServer
 
 UPSTREAM_TIMEOUT_S = 10.0
-PASSED_HEADERS = ("authorization", "accept")
+PASSED_HEADERS = ("authorization", "accept", "content-type")
 
 
 class HttpsFront(LoopbackServer):
-    """Serves ``upstream``'s GET answers (status, content type, body) over TLS."""
+    """Serves ``upstream``'s answers (status, content type, body) to GET, POST and DELETE over TLS."""
 
     def __init__(self, upstream: str, tls: ssl.SSLContext) -> None:
         self.upstream = httpx.Client(base_url=upstream, timeout=UPSTREAM_TIMEOUT_S)
@@ -31,10 +31,22 @@ class HttpsFront(LoopbackServer):
 
 def _handler_for(front: HttpsFront) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: a load drill's users reuse their TLS sessions, as with a real front
+
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self.pass_on("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.pass_on("POST")
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            self.pass_on("DELETE")
+
+        def pass_on(self, method: str) -> None:
             headers = {k: v for k, v in self.headers.items() if k.lower() in PASSED_HEADERS}
+            sent = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
-                answer = front.upstream.get(self.path, headers=headers)
+                answer = front.upstream.request(method, self.path, headers=headers, content=sent)
                 status, body, kind = answer.status_code, answer.content, answer.headers.get("content-type", "")
             except httpx.HTTPError as exc:
                 status, body, kind = 502, f"front: upstream {type(exc).__name__}".encode(), "text/plain"

@@ -48,15 +48,36 @@ def loopback_only(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", guarded)
 
 
+class _Server(ThreadingHTTPServer):
+    """Each connection's TLS handshake runs in its own thread, not in the accept loop: a client that is slow to
+    answer (or many at once, a load drill's users starting) would otherwise hold up every other connection."""
+
+    # socketserver listens with a backlog of 5: a burst of new connections overflows it, and each dropped SYN
+    # comes back a second later, read as a 1 s answer
+    request_queue_size = 128
+    tls: ssl.SSLContext | None = None
+
+    def finish_request(self, request, client_address) -> None:
+        if self.tls is None:
+            return super().finish_request(request, client_address)
+        try:
+            request = self.tls.wrap_socket(request, server_side=True)
+        except OSError:  # the client refused the certificate (or left): nothing to serve
+            return None
+        try:
+            return super().finish_request(request, client_address)
+        finally:
+            request.close()
+
+
 class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1 (over TLS when given a context), serving inside its ``with`` block."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> None:
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), handler)
+        self._server = _Server((LOOPBACK, 0), handler)
         self._server.daemon_threads = True
+        self._server.tls = tls
         self.scheme = "http" if tls is None else "https"
-        if tls is not None:
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._released = threading.Event()
 

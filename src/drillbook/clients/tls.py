@@ -63,7 +63,7 @@ def read_certificate(host: str, port: int = 443, *, timeout_s: float, ca_bundle:
     if not verify:
         return _read_unverified(host, port, timeout_s, error=None, code=None, trust_checked=False)
     try:
-        info = _handshake(host, port, timeout_s, _verifying_context(ca_bundle), binary=False)
+        info = _handshake(host, port, timeout_s, verifying_context(ca_bundle), binary=False)
     except ssl.SSLCertVerificationError as exc:
         reason = exc.verify_message or exc.reason or str(exc)
         return _read_unverified(host, port, timeout_s, error=reason, code=exc.verify_code)
@@ -82,7 +82,8 @@ def _read_unverified(host: str, port: int, timeout_s: float, *, error: str | Non
                            verify_code=code, trust_checked=trust_checked)
 
 
-def _verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
+def verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """The system store, or ``[http] ca_bundle``; HandshakeFailed when the bundle will not load."""
     try:
         return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
     except (OSError, ssl.SSLError) as exc:

@@ -11,8 +11,9 @@ from typing import Any, Callable
 import allure
 
 from drillbook import evidence, runbook, troubleshooting
+from drillbook.clients.tls import verifying_context
 from drillbook.environments import Environment
-from drillbook.errors import ConfigError
+from drillbook.errors import ConfigError, TargetError
 from drillbook.load._generator import SATURATED_PCT, clock
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
 from drillbook.load._run import LoadRun, Target, run_load
@@ -20,6 +21,7 @@ from drillbook.load._server import ServerSide, gap_line
 from drillbook.load._settings import LoadSettings
 from drillbook.load._stats import RouteCounts
 from drillbook.runbook import Threshold
+from drillbook.watch_series import iso_utc
 
 OUTPUTS = ("locust.json", "locust_stats.csv", "locust_failures.csv", "locust_exceptions.csv",
            "locust_stats_history.csv")
@@ -33,7 +35,7 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
     """
     if settings.azure:
         return _run_on_azure(env, settings, lookup, show, azure_options)
-    target = Target(env.base_url, env.secret("admin_token"), env.section("http")["ca_bundle"])
+    target = Target(env.base_url, env.secret("admin_token"), *_trust(env))
     show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}; "
          "stops at the first rule that fails")
     return _beside_server(env, show, lambda run_dir, server: run_load(settings, target, lookup, run_dir, show, server))
@@ -51,6 +53,18 @@ def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_
          f"on Azure Load Testing ({settings.azure.endpoint}); Azure's auto-stop is the early abort")
     return _beside_server(env, show, lambda run_dir, server: run_azure_load(settings, target, lookup, run_dir, show,
                                                                              server=server, **azure_options))
+
+
+def _trust(env: Environment) -> tuple[str | None, bool]:
+    """``[http] ca_bundle`` and ``verify_tls``, as every other drill's client has them; a bundle that will not load is
+    a configuration error now, not a load of failed handshakes later."""
+    http = env.section("http")
+    if http["ca_bundle"] and http["verify_tls"]:
+        try:
+            verifying_context(http["ca_bundle"])
+        except TargetError as exc:
+            raise ConfigError(f"{env.path.name}: {exc}") from None
+    return http["ca_bundle"], http["verify_tls"]
 
 
 def _beside_server(env: Environment, show, engine: Callable[[Path, ServerSide], LoadRun]) -> LoadRun:
@@ -82,12 +96,16 @@ def journal_line(run: LoadRun) -> str:
     windows = _windows(run) or "no window judged"
     stopped = run.aborted or f"ran {run.ended - run.started:.0f} s"
     azure = f"; {run.azure.source}, Azure's own result {run.azure.test_result or 'none'}" if run.azure else ""
-    return f"load {run.status}: {run.settings.describe()}; {windows}; {stopped}{azure}"
+    reach = run.judge.reach if run.judge else None
+    missed = f"; {reach.summary()}" if reach and reach.missed else ""
+    return f"load {run.status}: {run.settings.describe()}; {windows}; {stopped}{missed}{azure}"
 
 
 def verdict_message(run: LoadRun) -> str | None:
     """The failure text, or None when the drill passed (or was allowed to be inconclusive)."""
     elapsed = run.ended - run.started
+    if run.status == "unreachable":
+        return _unreachable_message(run, elapsed)
     if run.status == "fail":
         head = f"load drill failed after {elapsed:.0f} s of {run.settings.duration_s:g} s"
         head += f" ({run.aborted})" if run.aborted else ""
@@ -95,15 +113,31 @@ def verdict_message(run: LoadRun) -> str | None:
         failures = [runbook.failure_message(t.threshold.section, t.finding(), source=_source_for(run, t))
                     for t in run.failed]
         saturated = [f"note: {run.judge.saturation}"] if run.judge and run.judge.saturation else []
-        return "\n".join([head, *failures, *_errors_seen(run), *saturated, f"judged over {note}", *_azure_said(run)])
+        return "\n".join([head, *failures, *_errors_seen(run), *_reach_note(run), *saturated, f"judged over {note}",
+                          *_azure_said(run)])
     if run.status == "inconclusive" and not run.settings.allow_inconclusive:
         reasons = [t.finding() for t in run.judge.inconclusive] if run.judge else \
             [f"no interval reached drillbook: {'Azure' if run.azure else 'locust'} never reported a request"]
         excused = run.judge is not None and any(t.excuse for t in run.judge.inconclusive)
         why = "a saturated generator is not a pass" if excused else "no data is not a pass"
         return "\n".join([f"load drill inconclusive after {elapsed:.0f} s: {why} "
-                          "(use --allow-inconclusive to accept it)", *run.problems, *reasons, *_azure_said(run)])
+                          "(use --allow-inconclusive to accept it)", *run.problems, *reasons, *_reach_note(run),
+                           *_azure_said(run)])
     return None
+
+
+def _unreachable_message(run: LoadRun, elapsed: float) -> str:
+    """Never passed, never allowed as inconclusive: the load did not test the API. What the requests that did reach
+    it showed comes after, for what it is worth."""
+    head = f"load drill unreachable after {elapsed:.0f} s of {run.settings.duration_s:g} s: the load did not reach the API"
+    head += f" ({run.aborted})" if run.aborted else ""
+    reached = [f"over the requests that did reach it: {t.finding()}" for t in run.failed]
+    return "\n".join([head, run.judge.reach.finding(source_of(run)), *reached, *run.problems, *_azure_said(run)])
+
+
+def _reach_note(run: LoadRun) -> list[str]:
+    note = run.judge.reach.note() if run.judge and run.judge.reach else None
+    return [note] if note else []
 
 
 def _windows(run: LoadRun) -> str | None:
@@ -154,12 +188,17 @@ def _report(run: LoadRun, show: Callable[[str], None]) -> None:
             return
     for tracker in _trackers(run):
         show(f"load: {tracker.status:>12}  {tracker.finding()}")
-    for line in [*_route_lines(run), *_server_lines(run), *_generator_lines(run)]:
+    for line in [*_route_lines(run), *_reach_note(run), *_server_lines(run), *_generator_lines(run)]:
         show(f"load: {line}")
+    show(verdict_line(run, time.time()))
+
+
+def verdict_line(run: LoadRun, now: float) -> str:
+    """``load: verdict pass at 2026-11-30T16:44:02.735Z after 60 s, ...``: ISO-8601 UTC, as the watch and the record."""
     late = f", {run.late_reports} late interval reports ignored" if run.late_reports else ""
     reporting = run.settings.engine if run.azure else f"{run.processes} locust process(es) reporting"
-    show(f"load: verdict {run.status} at {time.time():.3f} (epoch s) after {run.ended - run.started:.0f} s, "
-         f"{reporting}{late}")
+    return (f"load: verdict {run.status} at {iso_utc(now)} after {run.ended - run.started:.0f} s, "
+            f"{reporting}{late}")
 
 
 def _route_lines(run: LoadRun) -> list[str]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from drillbook.load._generator import GeneratorReading, saturation_note, worst_saturated
+from drillbook.load._reach import Reach
 from drillbook.load._stats import Interval, RouteCounts
 from drillbook.rules import Evaluation, Evaluator, Sample, Verdict
 from drillbook.runbook import Threshold
@@ -116,6 +117,7 @@ class LoadJudge:
     intervals: list[Interval] = field(default_factory=list)
     generator: list[GeneratorReading] = field(default_factory=list)
     name_process: Callable[[str], str] = str  # host:pid -> "worker-2 (pid 1234)"
+    reach: Reach | None = None  # requests that never reached the API (client side only)
 
     @classmethod
     def for_runbook(cls, lookup: Callable[[str], Threshold], *, duration_s: float, interval_s: float,
@@ -124,12 +126,17 @@ class LoadJudge:
         windows = windows_for(thresholds, duration_s, interval_s, window_s)
         judge = cls(thresholds, windows, min_requests, run_start, side)
         judge.trackers = [judge._tracker(key) for key in REQUIRED]
+        if side == "client":
+            judge.reach = Reach.for_window(window_s=windows["api_error_rate"], min_requests=min_requests,
+                                           run_start=run_start)
         return judge
 
     def add(self, interval: Interval) -> None:
         """One interval of locust's reports."""
         self.intervals.append(interval)
         self.generator += interval.generator
+        if self.reach is not None:
+            self.reach.add(interval)
         self.feed(interval.routes, lambda tracker: interval.sample(tracker.route))
 
     def feed(self, routes: Iterable[str], sample_of: Callable[[Tracker], Sample]) -> None:
@@ -171,7 +178,7 @@ class LoadJudge:
                 counts.add(interval.total() if tracker.route is None else
                            interval.routes.get(tracker.route, RouteCounts()))
         threshold = tracker.threshold
-        value = counts.percentile(threshold.quantile or 0.95) if counts.count >= self.min_requests else None
+        value = counts.percentile(threshold.quantile or 0.95) if counts.reached >= self.min_requests else None
         return value is not None and value > threshold.limit
 
     def _tracker(self, key: str, route: str | None = None) -> Tracker:
@@ -184,7 +191,7 @@ class LoadJudge:
 
 
 def route_table(judge: LoadJudge) -> str:
-    """The whole run per route: requests, errors, p50/p95/p99 from the merged histograms."""
+    """The whole run per route: requests, errors, p50/p95/p99 from the merged histograms (and any unreached)."""
     totals: dict[str, RouteCounts] = {}
     for interval in judge.intervals:
         for name, counts in interval.routes.items():
@@ -192,14 +199,18 @@ def route_table(judge: LoadJudge) -> str:
     everything = RouteCounts()
     for counts in totals.values():
         everything.add(counts)
+    missed = everything.missed > 0  # then errors are the API's, over the requests that reached it
     header = f"{'route':<34} {'requests':>8} {'errors':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
-    return "\n".join([header, *(_row(name, totals[name]) for name in sorted(totals)), _row("all requests", everything)])
+    header += f" {'unreached':>9}" if missed else ""
+    rows = [_row(name, totals[name], missed) for name in sorted(totals)]
+    return "\n".join([header, *rows, _row("all requests", everything, missed)])
 
 
-def _row(name: str, counts: RouteCounts) -> str:
+def _row(name: str, counts: RouteCounts, show_missed: bool) -> str:
     def ms(q: float) -> str:
         value = counts.percentile(q)
         return "-" if value is None else f"{value:.0f}"
 
     errors = "-" if counts.error_pct is None else f"{counts.error_pct:.1f}%"
-    return f"{name:<34} {counts.count:>8} {errors:>7} {ms(0.5):>7} {ms(0.95):>7} {ms(0.99):>7}"
+    missed = f" {counts.missed:>9}" if show_missed else ""
+    return f"{name:<34} {counts.count:>8} {errors:>7} {ms(0.5):>7} {ms(0.95):>7} {ms(0.99):>7}{missed}"

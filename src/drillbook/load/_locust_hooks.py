@@ -18,8 +18,13 @@ misses a process starved by other load; on-CPU plus waiting does not. The master
 writes a line of its own per interval: its CPU and each worker's state
 ("missing" when its heartbeats stopped).
 
+A request that never reached the API (no TLS session, refused, no such host; see
+_locust_reach) is counted apart, with its kind and cause, outside the histogram and the
+failures: the API's error rate and latency are judged on the requests it received.
+
 Environment: DRILLBOOK_LOAD_STATS (directory), DRILLBOOK_LOAD_INTERVAL_S (seconds; the
-same on every machine), DRILLBOOK_LOAD_STAGES (JSON list of {"duration_s", "users", "spawn_rate"}).
+same on every machine), DRILLBOOK_LOAD_STAGES (JSON list of {"duration_s", "users", "spawn_rate"}),
+and the trust of _locust_reach (DRILLBOOK_LOAD_CA_BUNDLE, DRILLBOOK_LOAD_VERIFY_TLS).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from collections import Counter
 import gevent
 from locust import LoadTestShape, events
 from locust.runners import MasterRunner, WorkerRunner
+
+from _locust_reach import trust_every_session, unreached  # beside this file: locust puts its folder on the path
 
 # Upper bounds in ms; the last bucket (above 60 s) is +Inf. Fine where the runbook's limits are (500, 1000 ms).
 BOUNDS = (5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500, 550,
@@ -89,11 +96,16 @@ class IntervalStats:
             self.next_flush = int(time.time() // self.interval_s)
             self.meter.sample()
 
-    def add(self, route: str, ms: float, error: object) -> None:
+    def add(self, route: str, ms: float, error: object, missed: tuple[str, str] | None = None) -> None:
+        """One request; ``missed`` (kind, cause) when it never reached the API: no latency, no API error."""
         index = int(time.time() // self.interval_s)
         routes = self.open.get(index) or self.open.setdefault(index, {})
         counts = routes.get(route) or routes.setdefault(route, _empty_route())  # built once per interval, not per call
         counts["count"] += 1
+        if missed is not None:  # every one counted: the reached requests are the count less these
+            seen = counts["unreached"]
+            seen[missed if missed in seen or len(seen) < ERROR_KINDS else (missed[0], "(other causes)")] += 1
+            return
         counts["buckets"][bisect.bisect_left(BOUNDS, ms)] += 1
         if error is not None:
             counts["failures"] += 1
@@ -121,7 +133,7 @@ class IntervalStats:
         record = {"at": (index + 1) * self.interval_s, "interval_s": self.interval_s, "pid": os.getpid(),
                   "process": PROCESS, "role": "worker" if worker else "local", "users": users, "bounds": BOUNDS,
                   "generator": generator, "client_id": getattr(self.runner, "client_id", None) if worker else None,
-                  "routes": {name: {**c, "errors": dict(c["errors"])} for name, c in routes.items()}}
+                  "routes": {name: _route_record(c) for name, c in routes.items()}}
         return json.dumps(record) + "\n"
 
 
@@ -131,7 +143,13 @@ def append_lines(path: str, lines: list[str]) -> None:
 
 
 def _empty_route() -> dict:
-    return {"count": 0, "failures": 0, "buckets": [0] * (len(BOUNDS) + 1), "errors": Counter()}
+    return {"count": 0, "failures": 0, "buckets": [0] * (len(BOUNDS) + 1), "errors": Counter(), "unreached": Counter()}
+
+
+def _route_record(counts: dict) -> dict:
+    """JSON for one route: error texts as an object, unreached requests as [kind, cause, count] triples."""
+    unreached_list = [[kind, cause, n] for (kind, cause), n in counts["unreached"].items()]
+    return {**counts, "errors": dict(counts["errors"]), "unreached": unreached_list}
 
 
 STATS = IntervalStats(os.path.join(STATS_DIR, f"stats-{os.getpid()}.jsonl") if STATS_DIR else None, INTERVAL_S)
@@ -162,6 +180,7 @@ def _master_every_interval(runner) -> None:
 
 @events.init.add_listener
 def _on_init(environment, **_kwargs) -> None:
+    trust_every_session(environment)
     runner = environment.runner
     if isinstance(runner, MasterRunner):  # the master runs no users; it writes what remote workers ship
         if STATS_DIR:
@@ -189,9 +208,9 @@ def _write_shipped(client_id, data, **_kwargs) -> None:
         append_lines(os.path.join(STATS_DIR, f"stats-shipped-{os.getpid()}.jsonl"), data[SHIPPED])
 
 
-def _on_request(request_type, name, response_time, exception=None, **_kwargs) -> None:
+def _on_request(request_type, name, response_time, exception=None, response=None, **_kwargs) -> None:
     STATS.start()
-    STATS.add(f"{request_type} {name}", response_time or 0.0, exception)
+    STATS.add(f"{request_type} {name}", response_time or 0.0, exception, unreached(response, exception))
 
 
 if STAGES:

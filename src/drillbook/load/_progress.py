@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 def progress_line(run: LoadRun, interval: Interval, group: ProcessGroup) -> str:
     """``load 00:12/01:00 | 10 users | 8.5 rps | p50 23 ms | p95 61 ms | errors 0.0 % | generator cpu 12 %``.
 
+    Requests that never reached the API follow the errors: ``errors - | 16 never reached the API``.
+
     With workers, each one's state and CPU instead:
     ``workers 1/2 running: worker-1 running cpu 40 %, worker-2 exited (signal 9) | master cpu 3 %``.
     """
@@ -23,6 +25,8 @@ def progress_line(run: LoadRun, interval: Interval, group: ProcessGroup) -> str:
     parts = [f"load {clock(interval.at - run.started)}/{clock(run.settings.duration_s)}", f"{interval.users} users",
              f"{total.count / interval.length_s:.1f} rps", f"p50 {_ms(p50)}", f"p95 {_ms(p95)}{_server_p95(run)}",
              f"errors {'-' if total.error_pct is None else f'{total.error_pct:.1f} %'}"]
+    if total.missed:  # not in the errors, which are the API's
+        parts.append(f"{total.missed} never reached the API")
     loads = {run.judge.name_process(r.process): r for r in run.judge.generator[-64:]}  # the latest of each
     if not run.settings.distributed:
         parts += [f"generator {reading.load()}" for reading in loads.values()][-1:]

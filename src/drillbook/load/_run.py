@@ -5,7 +5,8 @@ gevent (DESIGN.md). The run reads the hooks' interval files while locust runs,
 feeds each complete interval to the judge, and stops the load at the first rule
 that has definitely failed, as k6's ``abortOnFail`` does. A worker that exits or
 that locust marks missing (its heartbeats stopped), or a generator that holds
-fewer users than the shape asks for, makes the run inconclusive.
+fewer users than the shape asks for, makes the run inconclusive. A load that
+mostly never reached the API (see _reach) stops as early, and is *unreachable*.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from drillbook.load._stats import Interval, StatsReader
 from drillbook.runbook import Threshold
 
 HOOKS = Path(__file__).with_name("_locust_hooks.py")
+CA_BUNDLE_VAR, VERIFY_VAR = "DRILLBOOK_LOAD_CA_BUNDLE", "DRILLBOOK_LOAD_VERIFY_TLS"  # read by _locust_reach
 STARTUP_S = 90.0  # locust's start on a busy 2-core machine, workers included, before the load must have begun
 STOP_GRACE_S = 15.0  # for locust to stop its users and write its JSON and CSV
 POLL_S = 0.25
@@ -45,7 +47,8 @@ class Target:
 
     base_url: str
     admin_token: str | None = None
-    ca_bundle: str | None = None
+    ca_bundle: str | None = None  # [http] ca_bundle: what every locust process trusts (see _locust_reach)
+    verify_tls: bool = True  # [http] verify_tls
 
 
 @dataclass
@@ -79,7 +82,15 @@ class LoadRun:
         return (self.judge.failed if self.judge else []) + server
 
     @property
+    def unreachable(self) -> bool:
+        """Most requests (of a window, or of the run) never reached the API: see _reach."""
+        return bool(self.judge and self.judge.reach and self.judge.reach.dominated)
+
+    @property
     def status(self) -> str:
+        """``unreachable`` before ``fail``: a load that did not reach the API did not test it."""
+        if self.unreachable:
+            return "unreachable"
         return "fail" if self.failed else self.client_status
 
     @property
@@ -200,6 +211,11 @@ def _note_users(run: LoadRun, interval: Interval, reader: StatsReader) -> None:
 
 def _should_stop(run: LoadRun, group: ProcessGroup, done: bool, deadline: float, show) -> bool:
     judge, now = run.judge, time.time()
+    if judge and judge.reach and judge.reach.decided:
+        run.aborted = (f"stopped the load after {now - judge.run_start:.0f} s of {run.settings.duration_s:g} s: most "
+                       "requests of a complete window never reached the API, so the verdict cannot change")
+        show(f"load: {run.aborted}")
+        return True
     if judge and run.failed:
         first = min(run.failed, key=lambda t: t.verdict.first_breach.at)
         run.aborted = (f"stopped the load after {now - judge.run_start:.0f} s of {run.settings.duration_s:g} s: "
@@ -297,11 +313,13 @@ def _child_env(settings: LoadSettings, target: Target, run_dir: Path) -> dict[st
     env = {**os.environ, "DRILLBOOK_LOAD_STATS": str(run_dir / "stats"),
            "DRILLBOOK_LOAD_INTERVAL_S": repr(settings.interval_s),
            "DRILLBOOK_LOAD_STAGES": json.dumps([s.as_dict() for s in settings.stages])}
-    env.pop("CASTIEL_ADMIN_TOKEN", None)
+    for name in ("CASTIEL_ADMIN_TOKEN", CA_BUNDLE_VAR):  # this drill's, never an outer one
+        env.pop(name, None)
     if target.admin_token:
         env["CASTIEL_ADMIN_TOKEN"] = target.admin_token
-    if target.ca_bundle:
-        env["REQUESTS_CA_BUNDLE"] = target.ca_bundle
+    if target.ca_bundle:  # REQUESTS_CA_BUNDLE too, for a locustfile's own requests sessions
+        env[CA_BUNDLE_VAR] = env["REQUESTS_CA_BUNDLE"] = target.ca_bundle
+    env[VERIFY_VAR] = "true" if target.verify_tls else "false"
     return env
 
 

@@ -26,31 +26,48 @@ from drillbook.rules import Sample, histogram_quantile, merge_buckets
 
 @dataclass
 class RouteCounts:
-    """One route's requests in one interval: counts, failures, a histogram that keeps every bound, error texts."""
+    """One route's requests in one interval: counts, failures, a histogram that keeps every bound, error texts.
+
+    ``count`` is every request locust made; ``unreached`` those that never reached the API, by (kind, cause).
+    The histogram, the failures and the error texts are the requests that reached it.
+    """
 
     count: int = 0
     failures: int = 0
     buckets: dict[float, int] = field(default_factory=dict)
     errors: Counter = field(default_factory=Counter)
+    unreached: Counter = field(default_factory=Counter)
 
     def add(self, other: RouteCounts) -> None:
         self.count += other.count
         self.failures += other.failures
         self.buckets = merge_buckets([self.buckets, other.buckets])
         self.errors.update(other.errors)
+        self.unreached.update(other.unreached)
 
     def percentile(self, q: float) -> float | None:
         return histogram_quantile(q, self.buckets)
 
     @property
+    def missed(self) -> int:
+        """Requests that never reached the API."""
+        return sum(self.unreached.values())
+
+    @property
+    def reached(self) -> int:
+        return self.count - self.missed
+
+    @property
     def error_pct(self) -> float | None:
-        return 100.0 * self.failures / self.count if self.count else None
+        """The API's error rate: failures over the requests that reached it."""
+        return 100.0 * self.failures / self.reached if self.reached else None
 
     @classmethod
     def from_record(cls, bounds: list[float], raw: dict) -> RouteCounts:
         keys = [float(b) for b in bounds] + [math.inf]
+        unreached = Counter({(str(kind), str(cause)): int(n) for kind, cause, n in raw.get("unreached", [])})
         return cls(int(raw["count"]), int(raw["failures"]), dict(zip(keys, map(int, raw["buckets"]))),
-                   Counter(raw.get("errors", {})))
+                   Counter(raw.get("errors", {})), unreached)
 
 
 @dataclass
@@ -78,9 +95,9 @@ class Interval:
         return merged
 
     def sample(self, route: str | None = None) -> Sample:
-        """The interval as one rules.Sample: count and failures for rates, buckets for percentiles."""
+        """The interval as one rules.Sample of the requests that reached the API: rates over them, their buckets."""
         counts = self.total() if route is None else self.routes.get(route, RouteCounts())
-        return Sample(self.at, count=counts.count, hits=counts.failures, buckets=counts.buckets)
+        return Sample(self.at, count=counts.reached, hits=counts.failures, buckets=counts.buckets)
 
 
 def process_of(record: dict) -> str:
