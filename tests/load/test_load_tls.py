@@ -170,3 +170,30 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+FAST_USER = '''
+from locust import constant, task
+from locust.contrib.fasthttp import FastHttpUser
+
+
+class Fast(FastHttpUser):
+    wait_time = constant(0.5)
+
+    @task
+    def live(self):
+        self.client.get("/health/live")
+'''
+
+
+@pytest.mark.parametrize("trust, status", [("ca_bundle", "pass"), ("none", "unreachable")])
+def test_a_fasthttp_locustfile_verifies_with_the_drills_trust(drill, front, faults, tmp_path, trust, status):
+    """FastHttpUser skips verification by default: in a drill it verifies, as every other client does."""
+    url, bundle = front
+    locustfile = tmp_path / "fast.py"
+    locustfile.write_text(FAST_USER)
+    http = f'ca_bundle = "{bundle}"' if trust == "ca_bundle" else ""
+    run = drill(url, http=http, load=f'locustfile = "{locustfile}"')
+    assert run.status == status, "\n".join(run.lines)
+    if status == "unreachable":
+        assert "x tls: SSLCertVerificationError: CERTIFICATE_VERIFY_FAILED" in verdict_message(run)

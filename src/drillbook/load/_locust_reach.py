@@ -53,8 +53,8 @@ class Trust:
         """requests' ``verify``: the bundle's path, or whether to verify at all."""
         return (self.ca_bundle or True) if self.verify else False
 
-    def ssl_context(self) -> ssl.SSLContext:
-        """A context for FastHttpUser (geventhttpclient)."""
+    def ssl_context(self, **_geventhttpclient) -> ssl.SSLContext:
+        """A context for FastHttpUser; geventhttpclient's own ``cafile`` (certifi) is not the drill's trust."""
         if not self.verify:
             return ssl._create_unverified_context()  # noqa: SLF001 - what locust's own insecure factory uses
         return ssl.create_default_context(cafile=self.ca_bundle)
