@@ -2,10 +2,11 @@
 that mostly never reached it is *unreachable* (cause and fix), never an error-rate breach, never a pass."""
 
 import json
+import re
 from pathlib import Path
 
-from drillbook import runbook
-from drillbook.load._drill import verdict_line, verdict_message
+from drillbook import evidence, runbook
+from drillbook.load._drill import journal_line, verdict_line, verdict_message
 from drillbook.load._judge import LoadJudge
 from drillbook.load._run import LoadRun
 from drillbook.load._settings import LoadSettings, Stage
@@ -48,10 +49,18 @@ def test_a_load_that_never_reached_the_api_is_unreachable_not_an_error_rate_brea
     message = verdict_message(run)
     assert message.startswith("load drill unreachable after 8 s of 12 s: the load did not reach the API"), message
     assert ("unreachable: 40 of 40 requests (100 %) never reached the API over 4 s window ending "
-            "2027-01-15T08:00:04.000Z (source: locust client-side, 8 users on one locust process); not the API's "
-            "error rate, a configuration or network problem: 80 x tls: SSLCertVerificationError: "
+            "2027-01-15T08:00:04.000Z (source: locust client-side, 8 users on one locust process); a configuration "
+            "or network problem, not the API's error rate; over the run 80 x tls: SSLCertVerificationError: "
             "CERTIFICATE_VERIFY_FAILED (unable to get local issuer certificate) -> set [http] ca_bundle") in message
     assert "api_error_rate" not in message and "runbook §" not in message, message
+    assert category_of(message) == "Target unreachable or hanging", "not 'Runbook threshold breached'"
+    assert journal_line(run).startswith("load unreachable: 1 stage (8 users 12 s) on one locust process; ")
+    assert journal_line(run).endswith("; 80 of 80 requests never reached the API (tls: SSLCertVerificationError: "
+                                      "CERTIFICATE_VERIFY_FAILED (unable to get local issuer certificate))")
+
+
+def category_of(message: str) -> str:
+    return next(c["name"] for c in evidence.CATEGORIES if re.match(c["messageRegex"], message))
 
 
 def test_unreachable_is_never_allowed_as_inconclusive(tmp_path):

@@ -103,16 +103,19 @@ def test_without_the_ca_bundle_the_load_is_unreachable_naming_the_cause_and_the_
     result = run_drill(*LOAD, "--load-duration", "30s", "--allow-inconclusive", f"--env-file={path}", paths=PATHS)
     result.assert_outcomes(failed=1)  # --allow-inconclusive does not let it pass: nothing was tested
     result.stdout.fnmatch_lines([
+        "load 00:0*/00:30 | 8 users | * rps | p50 - | p95 - | errors - | * never reached the API | generator *",
         "*load: stopped the load after * s of 30 s: most requests of a complete window never reached the API*",
         "*load drill unreachable after * s of 30 s: the load did not reach the API*",
         "*unreachable: * of * requests (* %) never reached the API over 6 s window ending *Z (source: locust "
-        "client-side, 8 users on one locust process); not the API's error rate, a configuration or network problem: "
-        "* x tls: SSLCertVerificationError: CERTIFICATE_VERIFY_FAILED (*) -> set [[]http] ca_bundle to the PEM file "
+        "client-side, 8 users on one locust process); a configuration or network problem, not the API's error rate; "
+        "over the run * x tls: SSLCertVerificationError: CERTIFICATE_VERIFY_FAILED (*) -> set [[]http] ca_bundle to the PEM file "
         "of the CA that signed the target's certificate*",
     ])
     output = result.stdout.str()
     assert "api_error_rate" not in output.split("load drill unreachable", 1)[1], "no error-rate breach is claimed"
     assert "High error rate" not in output, output
+    record = "\n".join(p.read_text(errors="replace") for p in run_drill.results.glob("*-attachment.txt"))
+    assert "status: unreachable\n" in record and "CERTIFICATE_VERIFY_FAILED" in record, record
     locust_said = "\n".join(p.read_text(errors="replace") for p in run_drill.results.glob("*-attachment.csv"))
     assert "create never reached the API: SSLError: [SSL: CERTIFICATE_VERIFY_FAILED]" in locust_said, \
         "locust's own failure table names the connection error, not 'create answered 0'"

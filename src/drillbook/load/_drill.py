@@ -247,6 +247,8 @@ def _record(run: LoadRun) -> str:
     lines = [f"shape: {run.settings.describe()}", f"engine: {engine}",
              f"source: {source_of(run)}", f"status: {run.status}", f"stopped early: {run.aborted or 'no'}",
              *(f"problem: {p}" for p in run.problems)]
+    if run.unreachable:
+        lines.append(run.judge.reach.finding(source_of(run)))
     if run.azure:
         from drillbook.load._azure_report import azure_lines
 
@@ -256,5 +258,5 @@ def _record(run: LoadRun) -> str:
     if _windows(run):
         lines.append(_windows(run))
         lines += [f"{t.status:>12}  {t.finding()}" for t in _trackers(run)]
-        lines += ["", *_route_lines(run), *_server_lines(run), *_generator_lines(run)]
+        lines += ["", *_route_lines(run), *_reach_note(run), *_server_lines(run), *_generator_lines(run)]
     return "\n".join(lines)

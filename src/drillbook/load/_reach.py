@@ -81,8 +81,8 @@ class Reach:
             where = f"over {breach.window_end - breach.window_start:g} s window ending {iso_utc(breach.window_end)}"
         else:
             share, where = f"{self.missed} of {self.requests} requests ({self._pct():.0f} %)", "over the run"
-        return (f"unreachable: {share} never reached the API {where} (source: {source}); "
-                f"not the API's error rate, a configuration or network problem: {self._causes()} -> {self._fixes()}")
+        return (f"unreachable: {share} never reached the API {where} (source: {source}); a configuration or "
+                f"network problem, not the API's error rate; over the run {self._causes()} -> {self._fixes()}")
 
     def note(self) -> str | None:
         """A line for the record when some requests never reached the API; None when all did."""
