@@ -59,7 +59,7 @@ def _trust(env: Environment) -> tuple[str | None, bool]:
     """``[http] ca_bundle`` and ``verify_tls``, as every other drill's client has them; a bundle that will not load is
     a configuration error now, not a load of failed handshakes later."""
     http = env.section("http")
-    if http["ca_bundle"] and http["verify_tls"]:
+    if http["ca_bundle"]:  # a bundle is verified against even with verify_tls = false, as by every client
         try:
             verifying_context(http["ca_bundle"])
         except TargetError as exc:

@@ -5,8 +5,8 @@ Imported by ``_locust_hooks.py`` inside locust's processes; never by pytest.
 Trust. Locust's ``HttpUser`` turns requests' ``trust_env`` off, so ``REQUESTS_CA_BUNDLE``
 is ignored and a private CA fails every request. Every ``HttpSession`` (and a
 ``FastHttpUser``'s session, which skips verification by default) gets the drill's
-trust here, as the drill's own HTTP client has it: ``[http] ca_bundle``, else the
-system store, or no verification with ``verify_tls = false``. The local runner and
+trust here, as the drill's own HTTP client has it: ``[http] ca_bundle`` when set, else
+no verification with ``verify_tls = false``, else the system store. The local runner and
 the master read it from DRILLBOOK_LOAD_CA_BUNDLE (a path) and DRILLBOOK_LOAD_VERIFY_TLS
 (``false`` turns verification off); the master passes it, with the bundle's text, to
 every worker among the options it sends with each spawn (locust's channel for a
@@ -49,20 +49,25 @@ class Trust:
     def from_environment(cls) -> Trust:
         return cls(os.environ.get(VERIFY_VAR, "true").lower() != "false", os.environ.get(CA_BUNDLE_VAR) or None)
 
+    @property
+    def verifies(self) -> bool:
+        """A bundle is always verified against, as the drill's client does (``ca_bundle or verify_tls``)."""
+        return bool(self.ca_bundle) or self.verify
+
     def for_requests(self) -> bool | str:
         """requests' ``verify``: the bundle's path, or whether to verify at all."""
-        return (self.ca_bundle or True) if self.verify else False
+        return self.ca_bundle or self.verify
 
     def ssl_context(self, **_geventhttpclient) -> ssl.SSLContext:
         """A context for FastHttpUser; geventhttpclient's own ``cafile`` (certifi) is not the drill's trust."""
-        if not self.verify:
-            return ssl._create_unverified_context()  # noqa: SLF001 - what locust's own insecure factory uses
+        if not self.verifies:
+            return ssl._create_unverified_context()  # what locust's own insecure factory returns
         return ssl.create_default_context(cafile=self.ca_bundle)
 
     def shipped(self) -> dict:
         """What a worker needs: whether to verify, and the bundle's text (its path may not exist over there)."""
         pem = None
-        if self.verify and self.ca_bundle:
+        if self.ca_bundle:
             with open(self.ca_bundle) as bundle:
                 pem = bundle.read()
         return {"verify": self.verify, "pem": pem}
@@ -102,39 +107,29 @@ def _bundle_file(pem: str | None) -> str | None:
 
 def _wrap_sessions() -> None:
     """Set ``verify`` on each new HttpSession; FastHttpUser's sessions, when the locustfile uses them, get a context."""
-    _after_init(HttpSession, lambda session, kwargs: setattr(session, "verify", TRUST.for_requests()))
+    _wrap_init(HttpSession, after=lambda session: setattr(session, "verify", TRUST.for_requests()))
     fasthttp = sys.modules.get("locust.contrib.fasthttp")  # loaded by the locustfile, or not needed
     if fasthttp is not None:
-        _before_init(fasthttp.FastHttpSession, _fast_trust)
+        _wrap_init(fasthttp.FastHttpSession, before=_fast_trust)
 
 
 def _fast_trust(kwargs: dict) -> None:
     """A FastHttpUser that brings its own context keeps it; otherwise the drill's trust, not locust's insecure default."""
     if kwargs.get("ssl_context_factory") is None:
         kwargs["ssl_context_factory"] = TRUST.ssl_context
-        kwargs["insecure"] = not TRUST.verify
+        kwargs["insecure"] = not TRUST.verifies
 
 
-def _after_init(cls, apply) -> None:
+def _wrap_init(cls, *, before=lambda kwargs: None, after=lambda instance: None) -> None:
+    """Run ``before(kwargs)`` and ``after(instance)`` around ``cls.__init__``; once, however often this loads."""
     original = cls.__init__
     if getattr(original, "drillbook_trust", False):
         return
 
     def init(self, *args, **kwargs):
+        before(kwargs)
         original(self, *args, **kwargs)
-        apply(self, kwargs)
-    init.drillbook_trust = True
-    cls.__init__ = init
-
-
-def _before_init(cls, adjust) -> None:
-    original = cls.__init__
-    if getattr(original, "drillbook_trust", False):
-        return
-
-    def init(self, *args, **kwargs):
-        adjust(kwargs)
-        original(self, *args, **kwargs)
+        after(self)
     init.drillbook_trust = True
     cls.__init__ = init
 
