@@ -79,7 +79,7 @@ def observe(ctx: DrillContext, drill: Drill) -> list[Finding]:
     """Poll the drill's probes for ``observe_s``; window probes judge the metrics of the whole span."""
     looks: dict[str, list[tuple[bool, str]]] = {probe.name: [] for probe in drill.probes}
     if drill.during:
-        ctx.progress.enter("observe", say=(drill.during.__doc__ or drill.during.__name__).strip().rstrip("."))
+        ctx.progress.enter("observe")
         drill.during(ctx)
     measuring = MetricsWindow(ctx.env, rps=ctx.settings.probe_rps) if drill.window_probes else nullcontext()
     with measuring as window:
