@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import threading
-from pathlib import Path
 
 import httpx
 import pytest
