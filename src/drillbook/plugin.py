@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
+from drillbook.chaos import profiles as chaos_profiles, settings as chaos_settings
 from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, run_record, runbook, safety,
                        target, watch_options)
 from drillbook.journal import Journal, describe_run
@@ -65,6 +66,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     watch.addoption("--watch-probe-rps", default=None, type=float, metavar="RPS",
                     help="synthetic probe traffic during the watch (default: [metrics] probe_rps; 0 = none)")
     load.add_options(parser)
+    chaos_profiles.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -105,6 +107,7 @@ def _load_target(config: pytest.Config) -> None:
             config.stash[RUN_DIR_KEY] = target.prepare_run_dir()
         env = gates.aim_at_slot(environments.resolve_secrets(env), config.option.slot)
         safety.check_approval_id(config.option.approve)
+        chaos_profiles.check_profile(config.option.drill_profile, env.tier)
         config.stash[WATCH_KEY] = watch_options.from_config(config.option, env)
         config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
     except DrillbookError as exc:
@@ -161,6 +164,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     watch_options.refuse_unfit_watch(session.config.stash.get(WATCH_KEY, None), session.items)
     gates.refuse_missing_release(session.config.stash.get(RELEASE_KEY, None), session.items)
     gates.refuse_slot_misuse(session.config.option.slot, session.items)
+    chaos_settings.refuse_thin_windows(session.config.stash.get(ENV_KEY, None), session.config.option.drill_profile,
+                                       session.items)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -85,6 +85,7 @@ def show_line(config: pytest.Config, line: str) -> None:
         return
     with capture.global_and_fixture_disabled() if capture else _nothing():
         reporter.write_line(line)
+        reporter.flush()  # a pipe (CI, a log file) buffers: the line is due now, not when the run ends
 
 
 class _nothing:

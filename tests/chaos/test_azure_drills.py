@@ -27,7 +27,7 @@ AZURE_KINDS = {"service-down": ("app-service-restart", "App Service app-castiel-
 
 
 def context(env, **options) -> DrillContext:
-    settings = ChaosSettings.for_drill(env.section("chaos"), "any")
+    settings = ChaosSettings.for_drill(env, "any")
     base = env.base_url if env.base_url.startswith("http") else "http://127.0.0.1:9"  # never contacted here
     return DrillContext(env, httpx.Client(base_url=base), settings, arm_options=options)
 
@@ -95,7 +95,7 @@ def test_the_service_down_drill_on_an_azure_tier_restarts_the_app_service_and_ti
     drill = drill_for(DRILLS["service-down"], "staging")
     with RecordedArm() as arm, httpx.Client(base_url=sandbox.url, timeout=10) as http:
         arm.answer("POST", "/restart", "ok.json")
-        ctx = DrillContext(env, http, ChaosSettings.for_drill(env.section("chaos"), "service-down"),
+        ctx = DrillContext(env, http, ChaosSettings.for_drill(env, "service-down"),
                            arm_options={"credential": FakeCredential(), "transport": arm.transport()})
         record = run_experiment(ctx, drill, UndoJournal(tmp_path))
     assert [f.message() for f in record.failures()] == []

@@ -5,42 +5,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import threading
-from pathlib import Path
 
 import httpx
 import pytest
 
-import waiting
+from chaos_runs import WAIT_S, chaos_env, process_state, start_drill, wait_for
 
-WAIT_S = 90  # generous: two cores shared by many workers
-COMPRESSED = """
-[thresholds]
-servicebus_queue = {queue_limit}
-{thresholds}
-[chaos]
-steady_window_s = 2
-observe_s = {observe_s}
-min_requests = 5
-probe_rps = 10
-rto_s = 20
-backlog_jobs = 10
-restart_down_s = {down_s}
-"""
 LYING_READY = {"status": "ready", "dependencies": {name: {"status": "up"} for name in ("redis", "cosmos",
                                                                                         "embedding_queue")}}
-
-
-def chaos_env(env_file, observe_s: float = 3, extra: str = "", down_s: float = 2, queue_limit: float = 5,
-              thresholds: str = "") -> str:
-    """A drill environment with compressed windows; the queue limit sits below the drill's 10 jobs."""
-    compressed = COMPRESSED.format(observe_s=observe_s, down_s=down_s, queue_limit=queue_limit, thresholds=thresholds)
-    return f"--env-file={env_file(compressed + extra)}"
-
-
-def wait_for(check, timeout: float = WAIT_S) -> bool:
-    return waiting.wait_for(check, timeout)
 
 
 def answers(sandbox) -> bool:
@@ -50,36 +23,33 @@ def answers(sandbox) -> bool:
         return False
 
 
-def process_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
-
-
-def test_every_chaos_drill_passes_and_records_its_recovery(run_drill, faults, env_file):
-    # 5 s of observation: at 1.5 s a request, a 3 s window held 4 reads of GET /api/shards on a busy machine (5 needed)
-    result = run_drill("-m", "chaos", chaos_env(env_file, observe_s=5), paths=("chaos",))
+def test_the_short_profile_passes_every_chaos_and_dr_drill_and_records_its_recovery(run_drill, faults):
+    # the shipped local environment, as a newcomer runs it: only the profile is asked for
+    result = run_drill("-m", "chaos or dr", "--env=local", "--drill-profile=short", paths=("chaos",))
     assert result.ret == 0, "\n".join(result.outlines[-30:])
-    result.stdout.fnmatch_lines(["*redis-outage: inject: sandbox redis stop*",
+    result.stdout.fnmatch_lines(["*dr: restore verified in * s, RPO 0.0 s*",
+                                 "*chaos redis-outage: steady state: a 3 s window at 24 probe rps (drill profile short)*",
+                                 "*redis-outage: inject: sandbox redis stop*",
                                  "*redis-outage: revert: sandbox redis start: running*",
-                                 "*redis-outage: recovered in * s since the revert (RTO 20 s)*",
-                                 "*service-down: recovered in * s since the injection (RTO 20 s)*",
-                                 "*6 passed, 2 skipped*"])
+                                 "*redis-outage: recovered in * s since the revert (RTO 120 s)*",
+                                 "*service-down: recovered in * s since the injection (RTO 120 s)*",
+                                 "*7 passed, 2 skipped*"])
     entry = json.loads((run_drill.workdir / "reports/journal/drills.jsonl").read_text().splitlines()[-1])
     recoveries = {figures["drill"]: figures["time_to_recover_s"] for figures in entry["chaos"].values()}
-    assert sorted(recoveries) == ["cosmos-latency", "cosmos-outage", "redis-hang", "redis-outage", "service-down",
-                                  "worker-stall"]
-    assert all(0 <= seconds <= 20 for seconds in recoveries.values())
-    assert recoveries["service-down"] >= 2  # the API was down for restart_down_s
+    assert sorted(recoveries) == ["backup-restore", "cosmos-latency", "cosmos-outage", "redis-hang", "redis-outage",
+                                  "service-down", "worker-stall"]
+    assert all(0 <= seconds <= 120 for seconds in recoveries.values())
+    assert recoveries["service-down"] >= 2  # the API was down for the short profile's restart_down_s
     results = [p.read_text() for p in run_drill.results.glob("*-result.json")]
     ran = [text for text in results if json.loads(text)["status"] != "skipped"]  # the Azure-only drills skip here
-    assert len(ran) == 6 and all("probes over the drill" in text and "chaos drill record" in text for text in ran)
+    assert len(ran) == 7 and all("probes over the drill" in text and "chaos drill record" in text for text in ran
+                                 if "backup/restore record" not in text)
 
 
 def test_readiness_that_lies_fails_the_redis_outage_drill(run_drill, faults, env_file):
     faults.inject("/health/ready", status=200, body=LYING_READY, ttl_s=300)
-    result = run_drill("-m", "chaos", "-k", "redis_outage", chaos_env(env_file), paths=("chaos",))
+    result = run_drill("-m", "chaos", "-k", "redis_outage", "--drill-profile=short", chaos_env(env_file),
+                       paths=("chaos",))
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*/health/ready reports redis down: never held in * looks; first: GET /health/ready "
                                  "answered 200, down: none*-> runbook §Dependency readiness*"])
@@ -94,7 +64,7 @@ def test_recovery_slower_than_the_rto_fails_the_drill(run_drill, faults, env_fil
 
     helper = threading.Thread(target=slow_recovery, daemon=True)
     helper.start()
-    result = run_drill("-m", "chaos", "-k", "redis_outage",
+    result = run_drill("-m", "chaos", "-k", "redis_outage", "--drill-profile=short",
                        chaos_env(env_file, extra="drill_rto_s = { redis-outage = 2 }\n"), paths=("chaos",))
     helper.join(WAIT_S)
     assert result.ret == 1
@@ -120,15 +90,6 @@ def test_steady_state_failure_injects_nothing(run_drill, faults, env_file):
                                  "injected:*", "*GET /health answers 200: answered 503*"])
     assert "inject:" not in result.stdout.str()
     assert not (run_drill.workdir / "reports/journal/undo.jsonl").exists()
-
-
-def start_drill(run_drill, env_file, drill: str) -> subprocess.Popen:
-    """A drill run that holds its fault for a minute, so a test can interrupt it mid-fault."""
-    argv, env = run_drill.command("-m", "chaos", "-k", drill, chaos_env(env_file, observe_s=60), paths=("chaos",))
-    for outer in ("DRILLBOOK_RUN_DIR", "PYTEST_ADDOPTS"):
-        env.pop(outer, None)
-    return subprocess.Popen(argv, cwd=run_drill.workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
 
 
 def planned_pid(run_drill) -> int | None:

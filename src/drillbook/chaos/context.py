@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -12,6 +12,7 @@ from drillbook import runbook
 from drillbook.chaos.settings import ChaosSettings
 from drillbook.environments import Environment
 from drillbook.errors import TargetError
+from drillbook.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,14 @@ class DrillContext:
     env: Environment
     http: httpx.Client
     settings: ChaosSettings
-    log: Callable[[str], None] = lambda line: None
+    progress: Progress = field(default_factory=Progress)  # the operator's lines; silent by default
     arm_options: dict[str, Any] = field(default_factory=dict)  # Azure faults' client options; {}: signed-in identity
     state: dict[str, Any] = field(default_factory=dict)  # what a drill prepared: a shard id, a queue depth
     timeline: list[tuple[float, str, bool]] = field(default_factory=list)  # (s since start, probe, held)
     t0: float = field(default_factory=time.monotonic)
+
+    def log(self, line: str) -> None:
+        self.progress.line(line)
 
     def now(self) -> float:
         return round(time.monotonic() - self.t0, 3)

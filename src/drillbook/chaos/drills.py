@@ -79,6 +79,7 @@ def prepare_queue(ctx: DrillContext) -> list[Finding]:
 
 
 def enqueue_backlog(ctx: DrillContext) -> None:
+    ctx.log(f"observe: enqueueing {ctx.settings.backlog_jobs} embedding jobs while the worker is stalled")
     for index in range(ctx.settings.backlog_jobs):
         ctx.post("/api/embeddings/jobs", json={"text": f"chaos drill backlog {index}"})
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from drillbook.chaos.context import DrillContext, Finding
 from drillbook.chaos.drills import Drill
-from drillbook.chaos.steady import health_findings, metric_findings, steady_state
+from drillbook.chaos.steady import health_findings, measured_window, steady_state
 from drillbook.chaos.window import MetricsWindow
 from drillbook.faults import UndoJournal, applied
 from drillbook.metrics import MetricsError
@@ -51,19 +51,24 @@ def run_experiment(ctx: DrillContext, drill: Drill, journal: UndoJournal) -> Dri
     fault = drill.fault(ctx)
     record = DrillRecord(drill.name, fault.describe(), ctx.settings.rto_s)
     if drill.prepare:
+        ctx.progress.enter("prepare")
         record.steady += drill.prepare(ctx)
     if all(f.ok for f in record.steady):
-        record.steady += steady_state(ctx, ctx.settings.steady_window_s)
+        record.steady += steady_state(ctx)
     if not all(f.ok for f in record.steady):
-        ctx.log(f"{drill.name}: steady state does not hold, {fault.describe()} not injected")
+        ctx.log(f"steady state does not hold, {fault.describe()} not injected")
         return record
     record.injected, record.injected_at = True, ctx.now()
     ctx.state["injected_mono"] = time.monotonic()
     revert_started = None
+    ctx.progress.enter("inject")
     try:
-        with applied(fault, journal, log=lambda line: ctx.log(f"{drill.name}: {line}")):
-            record.observed = observe(ctx, drill)
-            revert_started = time.monotonic()
+        with applied(fault, journal, log=ctx.log):
+            try:
+                record.observed = observe(ctx, drill)
+                revert_started = time.monotonic()
+            finally:
+                ctx.progress.enter("revert")
     finally:
         record.reverted_at = ctx.now()
     record.recovery = recover(ctx, drill, record, revert_started)
@@ -72,12 +77,15 @@ def run_experiment(ctx: DrillContext, drill: Drill, journal: UndoJournal) -> Dri
 
 def observe(ctx: DrillContext, drill: Drill) -> list[Finding]:
     """Poll the drill's probes for ``observe_s``; window probes judge the metrics of the whole span."""
-    if drill.during:
-        drill.during(ctx)
     looks: dict[str, list[tuple[bool, str]]] = {probe.name: [] for probe in drill.probes}
+    if drill.during:
+        ctx.progress.enter("observe")
+        drill.during(ctx)
     measuring = MetricsWindow(ctx.env, rps=ctx.settings.probe_rps) if drill.window_probes else nullcontext()
-    started = time.monotonic()
     with measuring as window:
+        ctx.progress.enter("observe", planned_s=ctx.settings.observe_s, status=lambda: _so_far(looks, window),
+                           say=_observing(ctx, drill))
+        started = time.monotonic()
         while time.monotonic() - started < ctx.settings.observe_s:
             for probe in drill.probes:
                 held, seen = probe.look(ctx)
@@ -91,6 +99,18 @@ def observe(ctx: DrillContext, drill: Drill) -> list[Finding]:
         if window is not None:
             findings += _judge_window(ctx, drill, window)
     return findings
+
+
+def _observing(ctx: DrillContext, drill: Drill) -> str:
+    checks = [p.name for p in drill.probes] + [p.name for p in drill.window_probes]
+    until = " (until each has been seen)" if drill.until_seen else ""
+    return f"up to {ctx.settings.observe_s:g} s{until}: {'; '.join(checks)}"
+
+
+def _so_far(looks: dict[str, list[tuple[bool, str]]], window: MetricsWindow | None) -> str:
+    """``/health/live stays up 12/12 held; ...``: each probe's looks so far, and the window's traffic."""
+    parts = [f"{name} {sum(ok for ok, _ in seen)}/{len(seen)} held" for name, seen in list(looks.items())]
+    return "; ".join(parts + ([window.so_far()] if window is not None else []))
 
 
 def _judge_window(ctx: DrillContext, drill: Drill, window: MetricsWindow) -> list[Finding]:
@@ -109,7 +129,11 @@ def _all_seen(drill: Drill, looks: dict[str, list[tuple[bool, str]]]) -> bool:
 def recover(ctx: DrillContext, drill: Drill, record: DrillRecord, revert_started: float | None) -> list[Finding]:
     """Steady state back within the RTO (health, readiness, the drill's own), then its metrics window."""
     started = ctx.state["injected_mono"] if drill.clock == "inject" else (revert_started or time.monotonic())
+    since = "the injection" if drill.clock == "inject" else "the revert"
     deadline = started + ctx.settings.rto_s
+    findings: list[Finding] = []
+    ctx.progress.enter("recover", planned_s=ctx.settings.rto_s, status=lambda: _still_down(findings),
+                       say=f"waiting for the steady state (RTO {ctx.settings.rto_s:g} s since {since})")
     while True:
         findings = health_findings(ctx) + [p.judge(ctx, [p.look(ctx)], "1 look") for p in drill.recovery]
         for finding in findings:
@@ -118,19 +142,19 @@ def recover(ctx: DrillContext, drill: Drill, record: DrillRecord, revert_started
             break
         time.sleep(POLL_S)
     took = time.monotonic() - started
-    since = "the injection" if drill.clock == "inject" else "the revert"
     if not all(f.ok for f in findings):
-        still = "; ".join(f"{f.check}: {f.detail}" for f in findings if not f.ok)
         return [Finding(f"steady state back within the RTO of {ctx.settings.rto_s:g} s", False,
-                        f"not back after {took:.1f} s: {still}", "recovery-objectives", ctx.url("/health/ready"),
-                        window=f"{took:.1f} s since {since}")]
+                        f"not back after {took:.1f} s: {_still_down(findings)}", "recovery-objectives",
+                        ctx.url("/health/ready"), window=f"{took:.1f} s since {since}")]
     record.time_to_recover_s = round(took, 3)
-    ctx.log(f"{drill.name}: recovered in {took:.2f} s since {since} (RTO {ctx.settings.rto_s:g} s)")
+    ctx.log(f"recovered in {took:.2f} s since {since} (RTO {ctx.settings.rto_s:g} s)")
     back = Finding(f"steady state back within the RTO of {ctx.settings.rto_s:g} s", True,
                    f"back after {took:.2f} s", "recovery-objectives", ctx.url("/health/ready"))
-    with MetricsWindow(ctx.env, rps=ctx.settings.probe_rps) as window:
-        time.sleep(ctx.settings.steady_window_s)
-        return [back, *(_after(f) for f in metric_findings(ctx, window))]
+    return [back, *(_after(f) for f in measured_window(ctx, "steady state after recovery"))]
+
+
+def _still_down(findings: list[Finding]) -> str:
+    return "; ".join(f"{f.check}: {f.detail}" for f in findings if not f.ok) or "not read yet"
 
 
 def _after(finding: Finding) -> Finding:

@@ -1,15 +1,20 @@
 """``[chaos]``: the windows, the error budget and the recovery objective of the chaos drills.
 
-Defaults suit a real target; a sandbox drill compresses them (tests use windows of a few seconds).
+Unset windows and probe rate come from the drill profile (``chaos.profiles``): a real
+target's, the sandbox's, or the sandbox's short one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drillbook import schema
+from drillbook.chaos import profiles
 from drillbook.schema import Field
+
+if TYPE_CHECKING:
+    from drillbook.environments import Environment
 
 
 def to_seconds_by_drill(value: Any) -> dict[str, float]:
@@ -20,10 +25,12 @@ def to_seconds_by_drill(value: Any) -> dict[str, float]:
 
 
 schema.register_section("chaos", {  # chaos drills
-    "steady_window_s": Field(schema.to_positive, 30.0, "30"),  # error rate and p95 before the fault, and after
-    "observe_s": Field(schema.to_positive, 10.0, "10"),  # how long the fault stays applied while probed
+    # unset: the drill profile's (30 and 10 on a real target, 10 and 6 on the sandbox; chaos.profiles)
+    "steady_window_s": Field(schema.to_positive, None, "30"),  # error rate and p95 before the fault, and after
+    "observe_s": Field(schema.to_positive, None, "10"),  # how long the fault stays applied while probed
     "min_requests": Field(schema.to_positive, 10.0, "10"),  # a steady-state window with fewer is no data
-    "probe_rps": Field(schema.to_positive, 5.0, "5"),  # synthetic traffic during the steady-state windows
+    # synthetic traffic in the windows; unset: enough for twice min_requests in each (at least 5)
+    "probe_rps": Field(schema.to_positive, None, "5"),
     "error_budget_pct": Field(schema.to_number, 5.0, "5"),  # errors allowed on degraded reads during a fault
     "rto_s": Field(schema.to_positive, 120.0, "120"),  # steady state back within this after the revert
     "drill_rto_s": Field(to_seconds_by_drill, {}, "{ redis-outage = 30 }"),
@@ -48,11 +55,31 @@ class ChaosSettings:
     latency_ms: float
     backlog_jobs: int
     restart_down_s: float
+    profile: str = "default"
 
     @classmethod
-    def for_drill(cls, section: dict, drill: str) -> ChaosSettings:
-        """The section's values, with the drill's own RTO when ``drill_rto_s`` names it."""
+    def for_drill(cls, env: Environment, drill: str, profile: str = "default") -> ChaosSettings:
+        """``[chaos]`` under the drill profile, with the drill's own RTO when ``drill_rto_s`` names it."""
+        section = resolved(env, profile)
         rto = section["drill_rto_s"].get(drill, section["rto_s"])
         return cls(section["steady_window_s"], section["observe_s"], int(section["min_requests"]),
                    section["probe_rps"], section["error_budget_pct"], rto, section["fault_ttl_s"],
-                   section["latency_ms"], int(section["backlog_jobs"]), section["restart_down_s"])
+                   section["latency_ms"], int(section["backlog_jobs"]), section["restart_down_s"], profile)
+
+
+def resolved(env: Environment, profile: str = "default") -> dict[str, Any]:
+    """The environment's ``[chaos]`` with the profile's windows and probe rate filled in."""
+    return profiles.resolve(env.section("chaos"), tier=env.tier, profile=profile,
+                            probe_routes=len(env.section("metrics")["probe_routes"]))
+
+
+def refuse_thin_windows(env: Environment | None, profile: str, items: list) -> None:
+    """Refuse, before anything runs, selected chaos drills whose windows could only end "no data"."""
+    import pytest
+
+    if env is None or not any(item.get_closest_marker("chaos") for item in items):
+        return
+    problem = profiles.thin_windows(resolved(env, profile), tier=env.tier,
+                                    probe_routes=len(env.section("metrics")["probe_routes"]))
+    if problem:
+        raise pytest.UsageError(f"{env.path.name}: {problem}")

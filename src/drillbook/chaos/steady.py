@@ -68,12 +68,21 @@ def metric_findings(ctx: DrillContext, window: MetricsWindow) -> list[Finding]:
     return findings
 
 
-def steady_state(ctx: DrillContext, window_s: float) -> list[Finding]:
-    """Health and readiness at the start, then a metrics window of ``window_s`` under probe traffic."""
+def steady_state(ctx: DrillContext) -> list[Finding]:
+    """Health and readiness at the start, then a metrics window of ``steady_window_s`` under probe traffic."""
+    ctx.progress.enter("steady state", say="health and readiness")
     findings = health_findings(ctx)
     if not all(f.ok for f in findings):
         return findings  # no point measuring a window on a target that is already down
-    with MetricsWindow(ctx.env, rps=ctx.settings.probe_rps) as window:
-        time.sleep(window_s)
-        findings += metric_findings(ctx, window)
-    return findings
+    return findings + measured_window(ctx, "steady state")
+
+
+def measured_window(ctx: DrillContext, phase: str) -> list[Finding]:
+    """Error rate and p95 over a ``steady_window_s`` window of probe traffic, with a progress line as it runs."""
+    settings = ctx.settings
+    with MetricsWindow(ctx.env, rps=settings.probe_rps) as window:
+        ctx.progress.enter(phase, planned_s=settings.steady_window_s, status=window.so_far,
+                           say=f"a {settings.steady_window_s:g} s window at {settings.probe_rps:g} probe rps "
+                               f"(drill profile {settings.profile})")
+        time.sleep(settings.steady_window_s)
+        return metric_findings(ctx, window)

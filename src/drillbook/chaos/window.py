@@ -37,6 +37,12 @@ class MetricsWindow:
     def read(self) -> Reading:
         return self._source.read(self.start, time.time())
 
+    def so_far(self) -> str:
+        """``48 probe requests, 0 failed``: the window's own traffic until now."""
+        seen = self._traffic.observations_between(self.start, time.time() + 1)
+        failed = sum(1 for o in seen if o.status == 0 or o.status >= 500)
+        return f"{len(seen)} probe requests, {failed} failed (5xx or no answer)"
+
     def __exit__(self, *exc: object) -> None:
         self._traffic.stop()
         self._source.close()
