@@ -142,6 +142,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.workeroutput["drillbook_notes"] = [note]
     elif note and config.pluginmanager.get_plugin("terminalreporter"):
         config.pluginmanager.get_plugin("terminalreporter").write_line(note)
+    _refuse_unfit_selection(config, items)
+
+
+def _refuse_unfit_selection(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """After -m has deselected: only a run that will start a drill is refused for that drill's options.
+
+    Here, not in pytest_collection_finish: pytest calls that even when -m or -k could not be parsed, and a
+    refusal there would hide pytest's own error about the expression.
+    """
+    watch_options.refuse_unfit_watch(config.stash.get(WATCH_KEY, None), items)
+    gates.refuse_missing_release(config.stash.get(RELEASE_KEY, None), items, config.option.markexpr)
+    gates.refuse_slot_misuse(config.option.slot, items)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -154,13 +166,6 @@ def pytest_testnodedown(node, error) -> None:
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     for note in sorted(config.stash.get(NOTES_KEY, set())):
         terminalreporter.write_line(note)
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    # after -m has deselected: only a run that will start the watch is refused for its --watch value
-    watch_options.refuse_unfit_watch(session.config.stash.get(WATCH_KEY, None), session.items)
-    gates.refuse_missing_release(session.config.stash.get(RELEASE_KEY, None), session.items)
-    gates.refuse_slot_misuse(session.config.option.slot, session.items)
 
 
 @pytest.hookimpl(tryfirst=True)
