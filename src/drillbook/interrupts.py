@@ -108,12 +108,18 @@ def pytest_runtestloop(session: pytest.Session):
         if _installed is not None:  # swallowed during the last test: the run still ends as interrupted
             _installed.check()
     except KeyboardInterrupt as exc:
-        if isinstance(exc, session.Interrupted):  # pytest's own stop (-x, collection errors) says why already
+        if not _from_a_signal(exc):  # a stop on purpose (pytest's -x, xdist's) says why already
             raise
         # pytest reports a KeyboardInterrupt with a pointer into whatever code the signal landed in (this
         # module's handler, mostly); its own Interrupted is reported as one line. Reverts ran on the way here.
         raise session.Interrupted(f"{_cause(exc)}: the run stopped and ends as interrupted (exit code 2)") from None
     return result
+
+
+def _from_a_signal(exc: KeyboardInterrupt) -> bool:
+    from drillbook.faults.apply import Terminated
+
+    return type(exc) is KeyboardInterrupt or isinstance(exc, Terminated)
 
 
 def _cause(exc: KeyboardInterrupt) -> str:

@@ -16,11 +16,11 @@ import pytest
 
 from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
 from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, run_record, runbook, safety,
-                       target, watch_options)
+                       secrets, stops, target, watch_options)
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
-from drillbook.errors import DrillbookError
+from drillbook.errors import ConfigError, DrillbookError
 
 ENV_KEY = pytest.StashKey[Environment]()
 RUN_DIR_KEY = pytest.StashKey[Path]()
@@ -71,6 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     markers.register_markers(config)
     config.pluginmanager.import_plugin("drillbook.scrubbing")  # redaction at the source, in every process
+    config.pluginmanager.register(stops, "drillbook-stops")  # a worker's stop ends the controller's run too
     for module in fixtures.MODULES:
         config.pluginmanager.import_plugin(module)
     from drillbook import interrupts  # imported already (the journal needs it): registered, not import_plugin'ed
@@ -101,9 +102,12 @@ def _load_target(config: pytest.Config) -> None:
     try:
         markers.check_markexpr(config)
         env = environments.load_environment(config.option.env, path=config.option.env_file)
+        if env.uses_sandbox:
+            target.check_reused_sandbox()
         if env.uses_sandbox and is_controller and not os.environ.get(target.RUN_DIR_VAR):
             config.stash[RUN_DIR_KEY] = target.prepare_run_dir()
-        env = gates.aim_at_slot(environments.resolve_secrets(env), config.option.slot)
+        secrets.register_env_references(env.settings)  # masked from the start; resolved in drill_env, after the guard
+        env = gates.aim_at_slot(env, config.option.slot)
         safety.check_approval_id(config.option.approve)
         config.stash[WATCH_KEY] = watch_options.from_config(config.option, env)
         config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
@@ -134,7 +138,7 @@ def pytest_sessionstart(session: pytest.Session) -> Iterator[None]:
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k: only long drills they kept are counted
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         evidence.label_item(item)
     note = markers.deselect_long_drills(config, items)
@@ -142,7 +146,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.workeroutput["drillbook_notes"] = [note]
     elif note and config.pluginmanager.get_plugin("terminalreporter"):
         config.pluginmanager.get_plugin("terminalreporter").write_line(note)
-    _refuse_unfit_selection(config, items)
+    try:
+        _refuse_unfit_selection(config, items)
+    except pytest.UsageError as exc:
+        stops.refuse(session, exc)
 
 
 def _refuse_unfit_selection(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -196,16 +203,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # --- fixtures -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def drill_env(pytestconfig: pytest.Config) -> Environment:
-    """The target environment, secrets resolved; the sandbox is started here on first use."""
+def drill_env(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Environment:
+    """The target environment, secrets resolved; the sandbox is started here on first use.
+
+    Secrets are resolved here, not at start-up: the safety guard runs before any fixture, so a drill it
+    refuses never waits for a vault (and a run whose every drill is refused needs no secret at all).
+    """
     env = pytestconfig.stash[ENV_KEY]
+    try:
+        env = environments.resolve_secrets(env)
+    except ConfigError as exc:
+        stops.stop_run(request.session, str(exc), pytest.ExitCode.USAGE_ERROR)
     if env.uses_sandbox:
         try:
             env = env.with_base_url(target.sandbox_url(_sandbox_version(pytestconfig)))
             env = gates.aim_at_slot(env, pytestconfig.option.slot)
         except DrillbookError as exc:
-            pytest.exit(f"drillbook: {exc}", returncode=3)
+            stops.stop_run(request.session, str(exc), pytest.ExitCode.INTERNAL_ERROR)  # README: 3, no sandbox
     return env
+
+
 
 
 @pytest.fixture(scope="session")
