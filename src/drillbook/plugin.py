@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
-from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, run_record, runbook, safety,
-                       secrets, stops, target, watch_options)
+from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, output_dirs, run_record, runbook,
+                       safety, secrets, stops, target, watch_options)
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
@@ -82,8 +82,11 @@ def pytest_configure(config: pytest.Config) -> None:
         run_record.begin_run()
     _load_target(config)
     if getattr(config.option, "allure_report_dir", "unset") is None:  # one run, one record; --alluredir wins
-        config.option.allure_report_dir = str(run_record.choose_results_dir(
-            config.stash[ENV_KEY].name, is_worker=hasattr(config, "workerinput")))
+        try:
+            config.option.allure_report_dir = str(run_record.choose_results_dir(
+                config.stash[ENV_KEY].name, is_worker=hasattr(config, "workerinput")))
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def _refuse_lost_rootdir(config: pytest.Config) -> None:
@@ -111,6 +114,8 @@ def _load_target(config: pytest.Config) -> None:
         safety.check_approval_id(config.option.approve)
         config.stash[WATCH_KEY] = watch_options.from_config(config.option, env)
         config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
+        if is_controller:  # before anything is read from or written to them, the record's folders must be usable
+            _check_output_dirs(config.option)
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
@@ -123,6 +128,12 @@ def _load_target(config: pytest.Config) -> None:
                           expected_version=config.option.expect_version)
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
+
+
+def _check_output_dirs(option) -> None:
+    output_dirs.writable_dir(Path(option.journal_dir), "--journal-dir", given=option.journal_dir != DEFAULT_JOURNAL_DIR)
+    if getattr(option, "allure_report_dir", None):  # unset: the run's own folder, made in pytest_configure
+        output_dirs.writable_dir(Path(option.allure_report_dir), "--alluredir", given=True)
 
 
 @pytest.hookimpl(wrapper=True)  # after the terminal's own header
