@@ -16,7 +16,7 @@ import pytest
 
 from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
 from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, output_dirs, run_record, runbook,
-                       safety, secrets, stops, target, watch_options)
+                       safety, secrets, stops, target, watch_fit, watch_options)
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
@@ -169,7 +169,7 @@ def _refuse_unfit_selection(config: pytest.Config, items: list[pytest.Item]) -> 
     Here, not in pytest_collection_finish: pytest calls that even when -m or -k could not be parsed, and a
     refusal there would hide pytest's own error about the expression.
     """
-    watch_options.refuse_unfit_watch(config.stash.get(WATCH_KEY, None), items)
+    watch_fit.refuse_unfit_watch(config.stash.get(WATCH_KEY, None), items)
     gates.refuse_missing_release(config.stash.get(RELEASE_KEY, None), items, config.option.markexpr)
     gates.refuse_slot_misuse(config.option.slot, items)
 
