@@ -170,6 +170,7 @@ def _refuse_unfit_selection(config: pytest.Config, items: list[pytest.Item]) -> 
     refusal there would hide pytest's own error about the expression.
     """
     watch_fit.refuse_unfit_watch(config.stash.get(WATCH_KEY, None), items)
+    load.refuse_unfit_load(config, config.stash[ENV_KEY], items)
     gates.refuse_missing_release(config.stash.get(RELEASE_KEY, None), items, config.option.markexpr)
     gates.refuse_slot_misuse(config.option.slot, items)
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 
 import pytest
 
+from drillbook.durations import format_duration
 from drillbook.watch import REQUIRED, WatchPlan
-from drillbook.watch_options import WatchSettings, duration_text, plan_for
+from drillbook.watch_options import WatchSettings, plan_for
 
 PROBE_MARGIN = 2  # a suggested window holds twice the probe requests it needs: probes start late and run short
 MAX_STEPS = 4  # a fix that leads into another problem takes that one's fix; never more than this in a chain
@@ -93,8 +94,8 @@ def _problem(settings: WatchSettings) -> tuple[str, list[Fix]] | None:
 def _never_evaluates(plan: WatchPlan) -> tuple[str, list[Fix]] | None:
     if plan.interval_s <= plan.duration_s + 1e-9:
         return None
-    return (f"--watch-interval {duration_text(plan.interval_s)} is longer than the watch "
-            f"({duration_text(plan.duration_s)}), so it would never evaluate and could only end inconclusive",
+    return (f"--watch-interval {format_duration(plan.interval_s)} is longer than the watch "
+            f"({format_duration(plan.duration_s)}), so it would never evaluate and could only end inconclusive",
             [Fix.of(watch_interval=plan.duration_s), Fix.of("or longer", watch=plan.interval_s)])
 
 
@@ -103,10 +104,10 @@ def _windows_too_long(plan: WatchPlan, settings: WatchSettings) -> tuple[str, li
     if not rules:
         return None
     last, longest = plan.last_evaluation_s, max(plan.window_of(key) for key in plan.thresholds)
-    watch = duration_text(plan.duration_s)
+    watch = format_duration(plan.duration_s)
     reason = (f"--watch {watch} is shorter than the window of {', '.join(rules)}" if last >= plan.duration_s - 1e-9
-              else f"--watch {watch} evaluates every {duration_text(plan.interval_s)}, last at "
-                   f"{duration_text(last)}, before the window of {', '.join(rules)} completes")
+              else f"--watch {watch} evaluates every {format_duration(plan.interval_s)}, last at "
+                   f"{format_duration(last)}, before the window of {', '.join(rules)} completes")
     # a watch long enough ends on an evaluation; an interval not given follows the watch's length up to its default
     interval = min(settings.interval_follows_s, longest) if settings.interval_follows_s else plan.interval_s
     long_enough = math.ceil(longest / interval - 1e-9) * interval
@@ -126,7 +127,7 @@ def _probes_too_sparse(plan: WatchPlan, settings: WatchSettings) -> tuple[str, l
                    watch_window=_seconds_up(PROBE_MARGIN * plan.min_requests / probe_rps))
     faster = Fix.of(watch_probe_rps=_rate_up(PROBE_MARGIN * plan.min_requests / span))
     return (f"probe traffic of {probe_rps:g} rps brings each window about {probe_rps * span:g} requests "
-            f"({duration_text(span)} of traffic), fewer than the {plan.min_requests} it needs "
+            f"({format_duration(span)} of traffic), fewer than the {plan.min_requests} it needs "
             "(--watch-min-requests), so the watch could only end inconclusive",
             [wider, faster] if plan.window_s else [faster, wider])  # keep the user's kind of watch first
 
@@ -141,5 +142,5 @@ def _rate_up(rps: float) -> float:
 
 def _value_text(name: str, value: float) -> str:
     if name in ("--watch", "--watch-interval", "--watch-window"):
-        return duration_text(value)
+        return format_duration(value)
     return f"{value:g}"

@@ -60,11 +60,6 @@ def plan_for(settings: WatchSettings, lookup: Callable[[str], Threshold]) -> Wat
                                  max_unreadable_share=settings.max_unreadable_share)
 
 
-def duration_text(seconds: float) -> str:
-    """``10m``, ``90s``, ``2.5s``: as the duration options are written."""
-    return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"
-
-
 def show_line(config: pytest.Config, line: str) -> None:
     """Print past pytest's capture: the watch is long and the operator wants to see it move."""
     capture = config.pluginmanager.getplugin("capturemanager")
