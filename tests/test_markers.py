@@ -1,5 +1,8 @@
 """Markers are strict both ways: on tests (--strict-markers) and in -m expressions."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,3 +67,34 @@ def test_with_xdist_the_controller_says_it_once(run_drill, faults):
     result = run_drill("-n", "2", "-k", "live or post_deploy", paths=("checks/test_health.py", "checks/test_watch.py"))
     result.assert_outcomes(passed=1)
     assert result.outlines.count(WATCH_LEFT_OUT) == 1
+
+
+# --- what a bare run runs, and whose error a bad expression shows (issue 18) ----------------------
+
+def bare_run(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """``pytest`` in the repo root, as a newcomer types it: pyproject's testpaths, no -m."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRILLBOOK_", "PYTEST_ADDOPTS"))}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--alluredir={tmp_path / 'r'}",
+                           f"--journal-dir={tmp_path / 'j'}", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_a_bare_run_collects_every_drill_file_and_is_not_stopped_by_the_gates(tmp_path):
+    done = bare_run(tmp_path, "--co", "-q")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "gates/test_gates.py::test_all_tests_passed" in done.stdout and "ERROR" not in done.stderr
+    assert "long drills (watch, load, chaos, dr, rollback) not selected" in done.stdout
+
+
+def test_a_bare_run_skips_the_gates_that_read_the_manifest_with_the_fix(run_drill):
+    result = run_drill("-rs", paths=("gates",))
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(["SKIPPED * no release manifest -> pass --release release.toml to run the gates"])
+
+
+def test_a_malformed_expression_shows_pytests_own_error(pytester):
+    result = run(pytester, "-m", "smoke and", str(REPO / "gates"))
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["ERROR: Wrong expression passed to '-m': smoke and: at column 10: expected not OR "
+                                 "left parenthesis OR identifier; got end of input"])
+    assert "release manifest" not in result.stderr.str()

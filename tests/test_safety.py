@@ -143,3 +143,37 @@ def test_a_production_resource_makes_the_target_production_and_nothing_is_sent(r
         'drillbook: environment drill-env, tier production (*drill-env.toml says tier = "staging", but its [[]azure] '
         "resource_group = rg-castiel-prod belongs to environments/production.toml), base url https://127.0.0.1:*",
         "*refused: destructive drill on production (*) without approval -> pass --approve CHG-123*"])
+
+
+def test_a_refused_drill_needs_no_secret_and_the_vault_is_never_asked(run_drill, tmp_path):
+    """Refusals come first: chaos on production without --approve is refused before any secret is resolved."""
+    with socket.socket() as vault:  # a vault that would hang: it would see any connection the run made
+        vault.bind(("127.0.0.1", 0))
+        vault.listen(8)
+        path = tmp_path / "prod.toml"
+        path.write_text(TARGET.format(tier="production", url="https://127.0.0.1:9", safety="[safety]\n"
+                                      "allow_destructive = true").replace(
+            '{ env = "SAFETY_TEST_TOKEN" }',
+            f'{{ keyvault = "https://127.0.0.1:{vault.getsockname()[1]}", secret = "castiel-admin-token" }}'))
+        result = run_drill("-m", "chaos", f"--env-file={path}", paths=("chaos",), timeout=60)
+        vault.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            vault.accept()
+    assert result.ret == 6, result.stderr.str()
+    result.stdout.fnmatch_lines(["drillbook: every selected drill was refused (*), exit status 6: refused: destructive "
+                                 "drill on production without approval -> pass --approve CHG-123*"])
+    assert "Key Vault" not in result.stdout.str() + result.stderr.str()
+    assert result.duration < 20  # the vault's timeout alone was 10 s a try
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one process", "xdist"])
+def test_a_secret_that_cannot_be_read_stops_the_first_drill_that_needs_it_in_one_line(run_drill, env_file, workers):
+    path = env_file()
+    path.write_text(path.read_text().replace('{ env = "CASTIEL_ADMIN_TOKEN" }', '{ env = "DRILL_TEST_UNSET_TOKEN" }'))
+    result = run_drill("-m", "health", f"--env-file={path}", *workers)
+    assert result.ret == 4, result.stdout.str()
+    [line] = [line for line in result.outlines if "DRILL_TEST_UNSET_TOKEN" in line]
+    assert line.strip("! ") == (f"drillbook: {path}: [auth] admin_token: environment variable "
+                                "DRILL_TEST_UNSET_TOKEN is not set -> export DRILL_TEST_UNSET_TOKEN=... (the value "
+                                "stays out of files and reports)")
+    assert "Exit" not in result.stdout.str() and "INTERNALERROR" not in result.stdout.str()

@@ -7,7 +7,6 @@ from drillbook import runbook
 from drillbook.metrics.reading import EndpointReading, MetricsError, NoDataError, Reading
 from drillbook.watch import Watch, WatchPlan
 from drillbook.watch_drill import verdict_message, watch_record
-from drillbook.watch_options import WatchSettings, too_short
 from drillbook.watch_report import failure_lines, progress_line, summary
 
 INTERVAL, WINDOW = 0.05, 0.15
@@ -197,20 +196,3 @@ def test_key_metrics_are_in_the_progress_summary_and_record():
     record = watch_record(result)["key_metrics"]
     assert record["whole_watch"]["requests"] == 600 and record["whole_watch"]["p99_ms"] == 49.5
     assert len(record["intervals"]) == 6 and record["intervals"][0]["status_5xx_per_min"] == pytest.approx(2400)
-
-
-# --- a watch shorter than a window is refused (item 7) -----------------------------------------
-
-def settings(duration_s, window_s=None):
-    return WatchSettings(duration_s, 30.0, window_s, 20, 5.0, False, 0.8, 0.2)
-
-
-def test_a_watch_shorter_than_the_p95_window_is_refused_with_the_fix():
-    assert too_short(settings(300)) == (
-        "--watch 5m is shorter than the window of api_p95 (600 s), so the watch could only end inconclusive "
-        "-> use --watch 10m or longer, or --watch-window 5m to judge every rule over a shorter window")
-
-
-@pytest.mark.parametrize(("duration_s", "window_s"), [(900, None), (600, None), (300, 300), (60, 10)])
-def test_a_watch_that_fits_every_window_is_not_refused(duration_s, window_s):
-    assert too_short(settings(duration_s, window_s)) is None

@@ -26,3 +26,8 @@ def parse_duration(text: str, *, option: str) -> float:
     if seconds <= 0:
         raise ConfigError(f"{option} {text!r}: not a positive duration -> write e.g. 15m, 90s, 1h30m or 2.5s")
     return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """``10m``, ``90s``, ``2.5s``: a duration as the options are written, read back by :func:`parse_duration`."""
+    return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"

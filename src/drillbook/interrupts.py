@@ -103,10 +103,28 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session):
-    result = yield
-    if _installed is not None:  # swallowed during the last test: the run still ends as interrupted
-        _installed.check()
+    try:
+        result = yield
+        if _installed is not None:  # swallowed during the last test: the run still ends as interrupted
+            _installed.check()
+    except KeyboardInterrupt as exc:
+        if not _from_a_signal(exc):  # a stop on purpose (pytest's -x, xdist's) says why already
+            raise
+        # pytest reports a KeyboardInterrupt with a pointer into whatever code the signal landed in (this
+        # module's handler, mostly); its own Interrupted is reported as one line. Reverts ran on the way here.
+        raise session.Interrupted(f"{_cause(exc)}: the run stopped and ends as interrupted (exit code 2)") from None
     return result
+
+
+def _from_a_signal(exc: KeyboardInterrupt) -> bool:
+    from drillbook.faults.apply import Terminated
+
+    return type(exc) is KeyboardInterrupt or isinstance(exc, Terminated)
+
+
+def _cause(exc: KeyboardInterrupt) -> str:
+    """``Ctrl-C``, or what a SIGTERM handler said it was (``SIGTERM while a fault was applied``)."""
+    return str(exc) or "Ctrl-C"
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -64,7 +64,7 @@ def _without_arguments(expression: str) -> str:
 
 def deselect_long_drills(config: pytest.Config, items: list[pytest.Item]) -> str | None:
     """Drop long drills whose marker the ``-m`` expression does not name; return the line that says so."""
-    named = set(_names(config.option.markexpr or ""))
+    named = named_markers(config.option.markexpr)
     unnamed = [m for m in LONG_DRILLS if m not in named]
     kept, dropped = [], []
     for item in items:
@@ -77,6 +77,11 @@ def deselect_long_drills(config: pytest.Config, items: list[pytest.Item]) -> str
     expression = kinds[0] if len(kinds) == 1 else '"' + " or ".join(kinds) + '"'
     count, them = (f"{len(dropped)} long drill", "it") if len(dropped) == 1 else (f"{len(dropped)} long drills", "them")
     return f"drillbook: {count} ({', '.join(kinds)}) not selected; run {them} with -m {expression}"
+
+
+def named_markers(expression: str | None) -> set[str]:
+    """The names a ``-m`` expression mentions (``not`` too: "-m 'not gate'" names the gates)."""
+    return set(_names(expression or "")) - _OPERATORS
 
 
 def _names(expression: str) -> list[str]:

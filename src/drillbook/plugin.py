@@ -16,12 +16,12 @@ import pytest
 
 from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
 from drillbook.chaos import profiles as chaos_profiles, settings as chaos_settings
-from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, run_record, runbook, safety,
-                       target, watch_options)
+from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, output_dirs, run_record, runbook,
+                       safety, secrets, stops, target, watch_fit, watch_options)
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
-from drillbook.errors import DrillbookError
+from drillbook.errors import ConfigError, DrillbookError
 
 ENV_KEY = pytest.StashKey[Environment]()
 RUN_DIR_KEY = pytest.StashKey[Path]()
@@ -73,6 +73,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     markers.register_markers(config)
     config.pluginmanager.import_plugin("drillbook.scrubbing")  # redaction at the source, in every process
+    config.pluginmanager.register(stops, "drillbook-stops")  # a worker's stop ends the controller's run too
     for module in fixtures.MODULES:
         config.pluginmanager.import_plugin(module)
     from drillbook import interrupts  # imported already (the journal needs it): registered, not import_plugin'ed
@@ -83,8 +84,11 @@ def pytest_configure(config: pytest.Config) -> None:
         run_record.begin_run()
     _load_target(config)
     if getattr(config.option, "allure_report_dir", "unset") is None:  # one run, one record; --alluredir wins
-        config.option.allure_report_dir = str(run_record.choose_results_dir(
-            config.stash[ENV_KEY].name, is_worker=hasattr(config, "workerinput")))
+        try:
+            config.option.allure_report_dir = str(run_record.choose_results_dir(
+                config.stash[ENV_KEY].name, is_worker=hasattr(config, "workerinput")))
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def _refuse_lost_rootdir(config: pytest.Config) -> None:
@@ -103,13 +107,18 @@ def _load_target(config: pytest.Config) -> None:
     try:
         markers.check_markexpr(config)
         env = environments.load_environment(config.option.env, path=config.option.env_file)
+        if env.uses_sandbox:
+            target.check_reused_sandbox()
         if env.uses_sandbox and is_controller and not os.environ.get(target.RUN_DIR_VAR):
             config.stash[RUN_DIR_KEY] = target.prepare_run_dir()
-        env = gates.aim_at_slot(environments.resolve_secrets(env), config.option.slot)
+        secrets.register_env_references(env.settings)  # masked from the start; resolved in drill_env, after the guard
+        env = gates.aim_at_slot(env, config.option.slot)
         safety.check_approval_id(config.option.approve)
         chaos_profiles.check_profile(config.option.drill_profile, env.tier)
         config.stash[WATCH_KEY] = watch_options.from_config(config.option, env)
         config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
+        if is_controller:  # before anything is read from or written to them, the record's folders must be usable
+            _check_output_dirs(config.option)
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
@@ -122,6 +131,12 @@ def _load_target(config: pytest.Config) -> None:
                           expected_version=config.option.expect_version)
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
+
+
+def _check_output_dirs(option) -> None:
+    output_dirs.writable_dir(Path(option.journal_dir), "--journal-dir", given=option.journal_dir != DEFAULT_JOURNAL_DIR)
+    if getattr(option, "allure_report_dir", None):  # unset: the run's own folder, made in pytest_configure
+        output_dirs.writable_dir(Path(option.allure_report_dir), "--alluredir", given=True)
 
 
 @pytest.hookimpl(wrapper=True)  # after the terminal's own header
@@ -137,7 +152,7 @@ def pytest_sessionstart(session: pytest.Session) -> Iterator[None]:
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k: only long drills they kept are counted
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         evidence.label_item(item)
     note = markers.deselect_long_drills(config, items)
@@ -145,6 +160,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.workeroutput["drillbook_notes"] = [note]
     elif note and config.pluginmanager.get_plugin("terminalreporter"):
         config.pluginmanager.get_plugin("terminalreporter").write_line(note)
+    try:
+        _refuse_unfit_selection(config, items)
+    except pytest.UsageError as exc:
+        stops.refuse(session, exc)
+
+
+def _refuse_unfit_selection(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """After -m has deselected: only a run that will start a drill is refused for that drill's options.
+
+    Here, not in pytest_collection_finish: pytest calls that even when -m or -k could not be parsed, and a
+    refusal there would hide pytest's own error about the expression.
+    """
+    watch_fit.refuse_unfit_watch(config.stash.get(WATCH_KEY, None), items)
+    load.refuse_unfit_load(config, config.stash[ENV_KEY], items)
+    gates.refuse_missing_release(config.stash.get(RELEASE_KEY, None), items, config.option.markexpr)
+    gates.refuse_slot_misuse(config.option.slot, items)
+    chaos_settings.refuse_thin_windows(config.stash.get(ENV_KEY, None), config.option.drill_profile, items)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -157,15 +189,6 @@ def pytest_testnodedown(node, error) -> None:
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     for note in sorted(config.stash.get(NOTES_KEY, set())):
         terminalreporter.write_line(note)
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    # after -m has deselected: only a run that will start the watch is refused for its --watch value
-    watch_options.refuse_unfit_watch(session.config.stash.get(WATCH_KEY, None), session.items)
-    gates.refuse_missing_release(session.config.stash.get(RELEASE_KEY, None), session.items)
-    gates.refuse_slot_misuse(session.config.option.slot, session.items)
-    chaos_settings.refuse_thin_windows(session.config.stash.get(ENV_KEY, None), session.config.option.drill_profile,
-                                       session.items)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -196,16 +219,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # --- fixtures -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def drill_env(pytestconfig: pytest.Config) -> Environment:
-    """The target environment, secrets resolved; the sandbox is started here on first use."""
+def drill_env(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Environment:
+    """The target environment, secrets resolved; the sandbox is started here on first use.
+
+    Secrets are resolved here, not at start-up: the safety guard runs before any fixture, so a drill it
+    refuses never waits for a vault (and a run whose every drill is refused needs no secret at all).
+    """
     env = pytestconfig.stash[ENV_KEY]
+    try:
+        env = environments.resolve_secrets(env)
+    except ConfigError as exc:
+        stops.stop_run(request.session, str(exc), pytest.ExitCode.USAGE_ERROR)
     if env.uses_sandbox:
         try:
             env = env.with_base_url(target.sandbox_url(_sandbox_version(pytestconfig)))
             env = gates.aim_at_slot(env, pytestconfig.option.slot)
         except DrillbookError as exc:
-            pytest.exit(f"drillbook: {exc}", returncode=3)
+            stops.stop_run(request.session, str(exc), pytest.ExitCode.INTERNAL_ERROR)  # README: 3, no sandbox
     return env
+
+
 
 
 @pytest.fixture(scope="session")

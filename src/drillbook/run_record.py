@@ -16,6 +16,8 @@ import time
 import uuid
 from pathlib import Path
 
+from drillbook.output_dirs import writable_dir
+
 RUNS_DIR = Path("reports/runs")
 LATEST = "latest"
 RESULTS_VAR = "DRILLBOOK_RESULTS_DIR"  # the controller's choice, for its xdist workers
@@ -34,8 +36,7 @@ def choose_results_dir(env_name: str, *, base: Path = RUNS_DIR, is_worker: bool 
     if is_worker and os.environ.get(RESULTS_VAR):
         return Path(os.environ[RESULTS_VAR])
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    folder = base / f"{stamp}-{_safe(env_name)}-{run_id() or begin_run()}"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = writable_dir(base / f"{stamp}-{_safe(env_name)}-{run_id() or begin_run()}", "--alluredir", given=False)
     os.environ[RESULTS_VAR] = str(folder.resolve())
     return folder
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from drillbook.errors import TargetError
+from drillbook.errors import ConfigError, TargetError
 from drillbook.pids import process_alive
 
 SANDBOX_URL_VAR = "DRILLBOOK_SANDBOX_URL"
@@ -63,13 +63,19 @@ def sandbox_url(version: str | None = None) -> str:
     return url
 
 
+def check_reused_sandbox() -> None:
+    """Refuse, before anything runs, a ``DRILLBOOK_SANDBOX_URL`` that nothing answers at (a usage error)."""
+    if os.environ.get(SANDBOX_URL_VAR):
+        _answering(os.environ[SANDBOX_URL_VAR])
+
+
 def _answering(url: str, timeout_s: float = 2.0) -> str:
     """The reused sandbox's URL, if something listens there; a stale variable is named, not nine failures."""
     parts = urlsplit(url)
     try:
         socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=timeout_s).close()
     except OSError as exc:
-        raise TargetError(f"{SANDBOX_URL_VAR}={url}: nothing answers there ({exc.strerror or exc}) -> unset "
+        raise ConfigError(f"{SANDBOX_URL_VAR}={url}: nothing answers there ({exc.strerror or exc}) -> unset "
                           f"{SANDBOX_URL_VAR} to start a fresh sandbox, or start one with python -m sandbox") from None
     return url
 

@@ -18,6 +18,7 @@ source is asked again at the next tick, never given up on.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -59,10 +60,15 @@ class WatchPlan:
         """The rule with the shortest window: a longer gap in the data hides a whole window of it."""
         return min(((key, self.window_of(key)) for key in sorted(self.thresholds)), key=lambda kw: kw[1])
 
+    @property
+    def last_evaluation_s(self) -> float:
+        """When, after the deploy, the watch evaluates for the last time (the last whole interval)."""
+        return math.floor(self.duration_s / self.interval_s + 1e-9) * self.interval_s
+
     def too_long_windows(self) -> list[str]:
-        """Rules whose window cannot complete within the watch, so they could only end inconclusive."""
+        """Rules whose window cannot complete by the last evaluation, so they could only end inconclusive."""
         return [f"{key} ({self.window_of(key):g} s)" for key in sorted(self.thresholds)
-                if self.window_of(key) > self.duration_s + 1e-9]
+                if self.window_of(key) > self.last_evaluation_s + 1e-9]
 
     def evaluator(self, key: str, run_start: float, endpoint: str | None = None, *,
                   point_every_s: float | None = None) -> Tracker:

@@ -9,6 +9,7 @@ import pytest
 
 from drillbook.durations import parse_duration
 from drillbook.environments import Environment
+from drillbook.errors import ConfigError
 
 if TYPE_CHECKING:
     from drillbook.runbook import Threshold
@@ -25,6 +26,7 @@ class WatchSettings:
     allow_inconclusive: bool
     min_points_share: float
     max_unreadable_share: float
+    interval_follows_s: float | None = None  # no --watch-interval: [metrics] interval_s, capped at the watch's length
 
 
 def from_config(option: Any, env: Environment) -> WatchSettings:
@@ -34,33 +36,18 @@ def from_config(option: Any, env: Environment) -> WatchSettings:
     interval = parse_duration(option.watch_interval, option="--watch-interval") if option.watch_interval \
         else min(metrics["interval_s"], duration)
     window = parse_duration(option.watch_window, option="--watch-window") if option.watch_window else None
-    rps = metrics["probe_rps"] if option.watch_probe_rps is None else max(0.0, option.watch_probe_rps)
+    _refuse_below("--watch-probe-rps", option.watch_probe_rps, 0, "0 (no probe traffic) or more", "5")
+    _refuse_below("--watch-min-requests", option.watch_min_requests, 1, "at least 1", "20")
+    rps = metrics["probe_rps"] if option.watch_probe_rps is None else option.watch_probe_rps
     min_requests = option.watch_min_requests if option.watch_min_requests is not None else metrics["min_requests"]
     return WatchSettings(duration, interval, window, max(1, int(min_requests)), rps, option.allow_inconclusive,
-                         metrics["min_points_share"], metrics["max_unreadable_share"])
+                         metrics["min_points_share"], metrics["max_unreadable_share"],
+                         None if option.watch_interval else metrics["interval_s"])
 
 
-def refuse_unfit_watch(settings: WatchSettings | None, items: list[pytest.Item]) -> None:
-    """Refuse, before anything runs, a selected watch that is shorter than one of its rules' windows."""
-    if settings is None or not any(item.get_closest_marker("watch") for item in items):
-        return
-    problem = too_short(settings)
-    if problem:
-        raise pytest.UsageError(problem)
-
-
-def too_short(settings: WatchSettings) -> str | None:
-    """Why the watch could only end inconclusive, with the fix; None when every window fits."""
-    from drillbook.runbook import threshold
-
-    plan = plan_for(settings, threshold)  # windows do not depend on an environment's limits
-    rules = plan.too_long_windows()
-    if not rules:
-        return None
-    longest = max(plan.window_of(key) for key in plan.thresholds)
-    return (f"--watch {_duration(settings.duration_s)} is shorter than the window of {', '.join(rules)}, so the "
-            f"watch could only end inconclusive -> use --watch {_duration(longest)} or longer, or --watch-window "
-            f"{_duration(settings.duration_s)} to judge every rule over a shorter window")
+def _refuse_below(name: str, value: float | None, low: float, allowed: str, example: str) -> None:
+    if value is not None and value < low:
+        raise ConfigError(f"{name} {value:g}: must be {allowed} -> e.g. {name} {example}")
 
 
 def plan_for(settings: WatchSettings, lookup: Callable[[str], Threshold]) -> WatchPlan:
@@ -71,10 +58,6 @@ def plan_for(settings: WatchSettings, lookup: Callable[[str], Threshold]) -> Wat
                                  min_requests=settings.min_requests, window_s=settings.window_s,
                                  min_points_share=settings.min_points_share,
                                  max_unreadable_share=settings.max_unreadable_share)
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"
 
 
 def show_line(config: pytest.Config, line: str) -> None:

@@ -113,6 +113,10 @@ def test_sigint_mid_fault_sends_sigcont_and_exits_interrupted(run_drill, faults,
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, output
     assert f"revert: SIGCONT to redis pid {pid}" in output
     assert process_state(pid) in "SR"
+    # one line says so; no pointer into the code the signal happened to land in
+    assert "KeyboardInterrupt" not in output and "interrupts.py" not in output and "--full-trace" not in output, output
+    [banner] = [line for line in output.splitlines() if line.startswith("!")]
+    assert " Interrupted: Ctrl-C: the run stopped and ends as interrupted (exit code 2) " in banner, output
 
 
 def test_sigterm_mid_fault_restarts_the_dependency_and_exits_interrupted(run_drill, faults, env_file):

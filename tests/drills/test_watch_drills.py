@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 WATCH = ("-m", "watch", "--watch-window", "10s", "--watch-interval", "2s", "--watch-min-requests", "10")
 
 
@@ -207,3 +209,32 @@ def test_a_watch_shorter_than_a_rule_window_is_refused_before_it_starts(run_dril
 def test_a_short_watch_value_does_not_refuse_a_run_without_the_watch(run_drill, faults):
     result = run_drill("-m", "smoke", "--watch", "5m", "--collect-only", "-q")
     assert result.ret == 0, result.stderr.str()
+
+
+# --- impossible combinations are refused, and the fix offered works (issue 18) ------------------
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--watch", "20s", "--watch-interval", "30s", "--watch-window", "10s"),
+     "ERROR: --watch-interval 30s is longer than the watch (20s), so it would never evaluate and could only end "
+     "inconclusive -> use --watch-interval 20s, or --watch 30s or longer"),
+    (("--watch", "20s", "--watch-window", "10s", "--watch-probe-rps=-1"),
+     "ERROR: --watch-probe-rps -1: must be 0 (no probe traffic) or more -> e.g. --watch-probe-rps 5"),
+    (("--watch", "1s", "--watch-window", "1s"),
+     "ERROR: probe traffic of 5 rps brings each window about 5 requests (1s of traffic), fewer than the 20 it "
+     "needs (--watch-min-requests), so the watch could only end inconclusive -> use --watch 8s --watch-window 8s, "
+     "or --watch-probe-rps 40"),
+])
+def test_a_watch_that_could_only_end_inconclusive_is_refused_before_it_starts(run_drill, args, message):
+    result = run_drill("-m", "watch", *args)
+    assert result.ret == 4, result.stdout.str()
+    assert result.stderr.lines[:1] == [message]
+    assert "watch:" not in result.stdout.str()  # nothing ran
+
+
+def test_the_short_watch_hint_leads_to_a_watch_that_decides(run_drill, faults):
+    refused = run_drill("-m", "watch", "--watch", "1s")
+    assert refused.ret == 4
+    hint = refused.stderr.lines[0].rsplit(", or ", 1)[1]
+    assert hint == "--watch 8s --watch-window 8s"
+    result = run_drill("-m", "watch", *hint.split())
+    result.assert_outcomes(passed=1)  # decided: not inconclusive, which fails

@@ -63,6 +63,13 @@ def test_a_gate_run_without_a_manifest_is_refused(run_drill, env_file):
     result.stderr.fnmatch_lines(["*-m gate needs the release manifest -> pass --release release.toml*"])
 
 
+def test_a_refusal_found_by_an_xdist_worker_ends_the_run_in_one_line(run_drill, env_file):
+    result = run_drill("-m", "gate", f"--env-file={env_file()}", "-n", "2", paths=GATES)
+    assert result.ret == 4, result.stdout.str()
+    result.stdout.fnmatch_lines(["! drillbook: -m gate needs the release manifest -> pass --release release.toml * !"])
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
 def test_the_manifest_version_is_the_expected_version(run_drill, env_file, tmp_path):
     result = run_drill("-m", "health", "-k", "expected_version", f"--env-file={env_file()}",
                        f"--release={write_evidence(tmp_path)}")

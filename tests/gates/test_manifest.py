@@ -78,9 +78,10 @@ def test_only_a_run_whose_selected_gates_read_it_needs_a_manifest(tmp_path):
 
     reads_it, cadence = SimpleNamespace(fixturenames=["release", "http"]), SimpleNamespace(fixturenames=["http"])
     assert release_for_run(option("gate or smoke")) is None
-    refuse_missing_release(None, [cadence])  # the cadence gate reads the journal, not the manifest
+    refuse_missing_release(None, [cadence], "gate")  # the cadence gate reads the journal, not the manifest
     with pytest.raises(pytest.UsageError, match=r"^-m gate needs the release manifest -> pass --release release.toml"):
-        refuse_missing_release(None, [cadence, reads_it])
+        refuse_missing_release(None, [cadence, reads_it], "gate or smoke")
+    refuse_missing_release(None, [cadence, reads_it], None)  # a bare run: the gates that read it skip instead
     manifest = write_evidence(tmp_path)
     with pytest.raises(ConfigError, match=r"--expect-version 1.4.4 contradicts .*: \[release\] version = \"1.4.3\""):
         release_for_run(option("smoke", manifest, "1.4.4"))

@@ -48,7 +48,8 @@ def test_a_bad_load_duration_fails_the_run_before_any_drill(run_drill):
 def test_too_many_workers_are_refused_with_the_range(run_drill):
     result = run_drill("-m", "load", "--load-workers", "500", paths=PATHS)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--load-workers 500: must be 0 to 64*"])
+    result.stderr.fnmatch_lines(["ERROR: --load-workers 500: must be 0 to 64 -> 0 runs one locust process; workers "
+                                 'on other machines join with [[]load] remote_workers (see README "Load drills")'])
 
 
 def test_a_missing_locustfile_is_one_line_with_the_fix(run_drill, env_file):
@@ -64,3 +65,57 @@ def test_the_load_drill_is_refused_on_production_without_approval(run_drill, env
     result = run_drill("-m", "load", f"--env-file={path}", paths=PATHS)
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*refused: destructive drill on production without approval*"])
+
+
+# --- a load whose windows cannot complete is refused, and the fix offered fits (issue 18) ----------
+
+def load_refusal(section, duration=None, interval=None, window=None) -> str | None:
+    from types import SimpleNamespace
+
+    from drillbook.load._fit import unfit
+    from drillbook.load._settings import options_from
+
+    given = SimpleNamespace(load_users=None, load_duration=duration, load_workers=None, load_interval=interval,
+                            load_window=window, load_min_requests=None, load_engine=None)
+    return unfit(settings_from(options_from(given), section, allow_inconclusive=False))
+
+
+def test_a_window_longer_than_the_load_is_refused_with_fixes_that_fit():
+    section = load_environment("local").section("load")
+    assert load_refusal(section, "60s", None, "2m") == (
+        "--load-window 2m is longer than the load (60 s), so no window could complete, and the drill could only "
+        "end inconclusive -> use --load-window 30s, or --load-duration 4m")
+
+
+@pytest.mark.parametrize("shape", ["", SHAPE], ids=["steady", "stages"])
+def test_every_fix_offered_for_a_load_passes_the_check_that_refused_it(env_file, shape):
+    import itertools
+    import re
+
+    section = load_environment(path=env_file(shape)).section("load")
+    names = {"--load-duration": "duration", "--load-interval": "interval", "--load-window": "window"}
+    grid = {"duration": [None, "2s", "10s", "60s", "5m"], "interval": [None, "1s", "5s", "20s", "2m"],
+            "window": [None, "1s", "6s", "30s", "2m", "15m"]}
+    refused = 0
+    for values in itertools.product(*grid.values()):
+        given = dict(zip(grid, values))
+        message = load_refusal(section, **given)
+        if message is None:
+            continue
+        refused += 1
+        fixes = [dict(re.findall(r"(--load-[a-z]+) (\S+)", alternative))
+                 for alternative in message.split(" -> use ", 1)[1].split(", or ")]
+        assert fixes and all(fixes), f"{given}: no fix offered: {message}"
+        for fix in fixes:
+            fixed = {**given, **{names[option]: value for option, value in fix.items()}}
+            assert load_refusal(section, **fixed) is None, f"{given} + {fix} is refused too; it came from {message}"
+    assert refused > 40
+
+
+def test_a_window_longer_than_the_load_is_refused_before_locust_starts(run_drill):
+    result = run_drill("-m", "load", "--load-duration", "10s", "--load-window", "2m", paths=PATHS)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    assert result.stderr.lines[:1] == ["ERROR: --load-window 2m is longer than the load (10 s), so no window could "
+                                       "complete, and the drill could only end inconclusive -> use --load-window 10s, "
+                                       "or --load-duration 4m"]
+    assert result.duration < 30 and "load:" not in result.stdout.str()

@@ -83,7 +83,8 @@ def test_the_operator_is_the_pipeline_identity(run_drill, faults, tmp_path):
 
 def test_an_interrupted_watch_is_recorded_as_interrupted(run_drill, faults, tmp_path):
     argv, env = run_drill.command("-m", "watch", "--watch", "60s", "--watch-window", "2s", "--watch-interval", "1s",
-                                  "--watch-probe-rps", "5", "-s", f"--journal-dir={tmp_path}")
+                                  "--watch-probe-rps", "5", "--watch-min-requests", "5", "-s",
+                                  f"--journal-dir={tmp_path}")
     env.pop("DRILLBOOK_RUN_DIR", None)
     output = tmp_path / "terminal.txt"
     with output.open("w") as terminal, subprocess.Popen(argv, cwd=run_drill.workdir, env=env, stdout=terminal,

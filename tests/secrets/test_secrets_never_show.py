@@ -141,7 +141,7 @@ def test_no_secret_shows_after_an_interrupted_drill_run(run_drill, planted, tmp_
     for outer in ("DRILLBOOK_RUN_DIR", "PYTEST_ADDOPTS"):
         env.pop(outer, None)
     terminal = interrupt_when_waiting(argv, env, run_drill.workdir, marker, out / "allure-results")
-    assert "KeyboardInterrupt" in terminal
+    assert "Interrupted: Ctrl-C: the run stopped and ends as interrupted" in terminal
     assert leaks(planted, terminal, out) == []
     assert MASK in (out / "junit.xml").read_text() and MASK in (out / "drill.log").read_text()
 

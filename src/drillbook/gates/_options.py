@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 import pytest
 
+from drillbook import markers
 from drillbook.errors import ConfigError
 from drillbook.gates._manifest import Release, load_release
 
@@ -24,15 +25,16 @@ def release_for_run(option: Any) -> Release | None:
     return release
 
 
-def refuse_missing_release(release: Release | None, items: Sequence[pytest.Item]) -> None:
-    """After -m has deselected: a run whose selected gates read the manifest cannot run without one.
+def refuse_missing_release(release: Release | None, items: Sequence[pytest.Item], markexpr: str | None) -> None:
+    """After -m has deselected: ``-m gate`` without a manifest cannot judge the release, so it is refused.
 
-    Gates that read no manifest (the drill cadence) run without it.
+    A run that does not name the gates (a bare ``pytest``) runs them too: those that read the manifest skip
+    with the reason (the ``release`` fixture), and the gates that read none (the drill cadence) run.
     """
     needing = [item for item in items if "release" in getattr(item, "fixturenames", ())]
-    if release is None and needing:
+    if release is None and needing and "gate" in markers.named_markers(markexpr):
         raise pytest.UsageError(f"-m gate needs the release manifest -> pass --release release.toml "
-                                f"({len(needing)} selected gates read it; see README \"Release manifest\")")
+                                f"({len(needing)} selected gates read it; see README \"Release gates and the rollback drill\")")
 
 
 def refuse_slot_misuse(slot: str | None, items: Sequence[pytest.Item]) -> None:

@@ -10,7 +10,15 @@ in its own processes (see DESIGN.md), and charts are drawn after the run.
 
 from drillbook.load._settings import LoadSettings, Stage, add_options
 
-__all__ = ["LoadSettings", "Stage", "add_options", "journal_line", "run_load_drill", "verdict_message"]
+__all__ = ["LoadSettings", "Stage", "add_options", "journal_line", "refuse_unfit_load", "run_load_drill",
+           "verdict_message"]
+
+
+def refuse_unfit_load(*args, **kwargs):
+    """Refuse a selected load drill that could only end inconclusive (see :mod:`drillbook.load._pytest`)."""
+    from drillbook.load._pytest import refuse_unfit_load as refuse
+
+    return refuse(*args, **kwargs)
 
 
 def run_load_drill(*args, **kwargs):

@@ -32,8 +32,13 @@ SOURCE = "locust client-side"
 def windows_for(thresholds: dict[str, Threshold], duration_s: float, interval_s: float,
                 window_s: float | None) -> dict[str, float]:
     """Each rule's window: the one asked for, else the runbook's, else half the run (at least two intervals)."""
-    fit = max(2 * interval_s, math.floor(duration_s / 2 / interval_s) * interval_s)
+    fit = compressed_window(duration_s, interval_s)
     return {key: window_s or (t.window_s if t.window_s <= duration_s else fit) for key, t in thresholds.items()}
+
+
+def compressed_window(duration_s: float, interval_s: float) -> float:
+    """A runbook window too long for the run becomes half the run, in whole intervals (at least two)."""
+    return max(2 * interval_s, math.floor(duration_s / 2 / interval_s) * interval_s)
 
 
 def window_note(thresholds: dict[str, Threshold], windows: dict[str, float]) -> str:

@@ -28,3 +28,19 @@ def load_settings(pytestconfig: pytest.Config, drill_env) -> LoadSettings:
                              azure_section=drill_env.section("azure_load_testing"))
     except ConfigError as exc:
         pytest.fail(f"{drill_env.path.name}: {exc}", pytrace=False)
+
+
+def refuse_unfit_load(config: pytest.Config, env, items: list[pytest.Item]) -> None:
+    """After -m has deselected: a selected load drill whose windows cannot complete is refused before it starts."""
+    if OPTIONS_KEY not in config.stash or not any(item.get_closest_marker("load") for item in items):
+        return
+    from drillbook.load._fit import unfit  # imported on use: the judge's modules stay out of other runs
+    try:
+        settings = settings_from(config.stash[OPTIONS_KEY], env.section("load"),
+                                 allow_inconclusive=config.option.allow_inconclusive,
+                                 azure_section=env.section("azure_load_testing"))
+    except ConfigError:
+        return  # the drill's own fixture names the rest of its configuration, in one line
+    problem = unfit(settings)
+    if problem:
+        raise pytest.UsageError(problem)
