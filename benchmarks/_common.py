@@ -56,7 +56,7 @@ def time_pytest(args: list[str], env: dict[str, str]) -> tuple[float, int]:
 def report(name: str, samples: list[float], unit: str = "s") -> None:
     middle = median(samples, name)
     shown = ", ".join(f"{s:.2f}" for s in samples)
-    print(f"{name}: median {middle:.2f} {unit} over {len(samples)} runs ({shown})")
+    print(f"{name}: median {middle:.2f}{f' {unit}' if unit else ''} over {len(samples)} runs ({shown})")
 
 
 # Exit status of a benchmark that has no figure to give: 1 means a figure missed its goal, 2 is argparse's usage error.
