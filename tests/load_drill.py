@@ -18,11 +18,14 @@ WORKERS_RUNNING = re.compile(r"worker-1 running cpu \d+ %.*, worker-2 running cp
 
 
 def wait_for_group(registry: Path, processes: int, timeout_s: float = 120.0) -> dict:
-    """The recorded locust group once it has ``processes`` processes and they have run a few seconds."""
+    """The recorded locust group once it has ``processes`` processes (started, not yet running users)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for record in registry.glob("group-*.json"):
-            data = json.loads(record.read_text())
+            try:
+                data = json.loads(record.read_text())
+            except (OSError, ValueError):  # written in place: a busy machine lets us read it half-written
+                continue
             if len(data["pids"]) >= processes:
                 return data
         time.sleep(0.2)
