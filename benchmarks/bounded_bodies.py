@@ -10,12 +10,11 @@ a run cut at ``timeout_s`` is marked "cut".
 """
 
 import os
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from _common import REPO, TARGET_ENV, measure_pytest
+from _common import REPO, TARGET_ENV, measure_pytest, median, runs_wanted
 
 sys.path.insert(0, str(REPO / "tests"))
 from misbehaving_target import Huge, MisbehavingTarget, Trickle  # noqa: E402
@@ -37,8 +36,9 @@ def run(label: str, routes: dict, runs: int, timeout_s: float) -> None:
         samples = [measure_pytest(args, env, timeout_s) for _ in range(runs)]
     walls = ", ".join(f"{s.wall_s:.1f}{' cut' if s.killed else ''}" for s in samples)
     rss = ", ".join(f"{s.peak_rss_mib:.0f}" for s in samples)
-    print(f"{label}: wall median {statistics.median(s.wall_s for s in samples):.1f} s ({walls}); "
-          f"peak RSS median {statistics.median(s.peak_rss_mib for s in samples):.0f} MiB ({rss})", flush=True)
+    wall = median((s.wall_s for s in samples), f"{label}: wall time")
+    peak = median((s.peak_rss_mib for s in samples), f"{label}: peak RSS", positive=True)  # 0: wait4 saw nothing
+    print(f"{label}: wall median {wall:.1f} s ({walls}); peak RSS median {peak:.0f} MiB ({rss})", flush=True)
 
 
 def main(runs: int, timeout_s: float) -> int:
@@ -48,4 +48,4 @@ def main(runs: int, timeout_s: float) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3, float(sys.argv[2]) if len(sys.argv) > 2 else 600))
+    sys.exit(main(runs_wanted(sys.argv[1]) if len(sys.argv) > 1 else 3, float(sys.argv[2]) if len(sys.argv) > 2 else 600))

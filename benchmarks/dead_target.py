@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import report, time_pytest
+from _common import report, runs_wanted, time_pytest
 
 ENV_FILE = """
 [target]
@@ -52,4 +52,4 @@ def main(runs: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))
+    sys.exit(main(runs_wanted(sys.argv[1]) if len(sys.argv) > 1 else 3))

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
-from _common import REPO, TARGET_ENV, drill_env, running_sandbox
+from _common import REPO, TARGET_ENV, drill_env, median, ratio, runs_wanted, running_sandbox
 
 BUSY_USER = REPO / "benchmarks" / "_busy_user.py"
 FAST_TARGET = REPO / "benchmarks" / "_fast_target.py"
@@ -114,10 +114,11 @@ def _drill(args: list[str], users: int, seconds: int, env: dict[str, str]) -> st
 
 
 def _rps(entries: list[dict]) -> float:
-    """Locust's request count over the time from its first request to its last."""
+    """Locust's request count over the time from its first request to its last; no requests is no figure."""
     count = sum(int(e["num_requests"]) for e in entries)
-    span = max(e["last_request_timestamp"] or 0 for e in entries) - min(e["start_time"] for e in entries)
-    return count / span
+    span = max((e["last_request_timestamp"] or 0 for e in entries), default=0) - min(
+        (e["start_time"] for e in entries), default=0)
+    return ratio(count, span, "requests per second (locust's count / its first to last request, s)")
 
 
 def _attachment(results: Path, name: str) -> Path | None:
@@ -136,7 +137,7 @@ def overhead(args: argparse.Namespace, tmp: Path) -> None:
             first.append(_rps_of(first is plain, url, args, tmp))
             second.append(_rps_of(second is plain, url, args, tmp))
             print(f"run {run}: plain locust {plain[-1]:.0f} rps, drill {drill[-1]:.0f} rps, "
-                  f"ratio {drill[-1] / plain[-1]:.2f}{_load()}", flush=True)
+                  f"ratio {ratio(drill[-1], plain[-1], 'drill rps / plain locust rps'):.2f}{_load()}", flush=True)
     _table("overhead (drill / plain locust, goal >= 0.9)", "plain locust rps", plain, "drill rps", drill)
 
 
@@ -155,7 +156,7 @@ def scaling(args: argparse.Namespace, tmp: Path) -> None:
                 rps, busy[workers] = drill_run(url, args.users, args.seconds, workers, tmp)
                 (one if workers == 1 else two).append(rps)
             print(f"run {run}: 1 worker {one[-1]:.0f} rps ({busy[1]}), 2 workers {two[-1]:.0f} rps ({busy[2]}), "
-                  f"ratio {two[-1] / one[-1]:.2f}{_load()}", flush=True)
+                  f"ratio {ratio(two[-1], one[-1], '2 workers rps / 1 worker rps'):.2f}{_load()}", flush=True)
     _table("scaling (2 workers / 1 worker, goal >= 1.6)", "1 worker rps", one, "2 workers rps", two)
 
 
@@ -168,7 +169,8 @@ def p95(args: argparse.Namespace, tmp: Path) -> None:
             c, s = drill_p95(sandbox, args.users, args.seconds, tmp / str(run))
             client.append(c)
             server.append(s)
-            print(f"run {run}: client p95 {c:.0f} ms, server p95 {s:.0f} ms, ratio {c / s:.2f}{_load()}", flush=True)
+            print(f"run {run}: client p95 {c:.0f} ms, server p95 {s:.0f} ms, "
+                  f"ratio {ratio(c, s, 'client p95 / server p95'):.2f}{_load()}", flush=True)
     _table(f"p95 agreement (client / server, goal within 10 %; {args.latency_ms} ms injected)",
            "server p95 ms", server, "client p95 ms", client)
 
@@ -203,19 +205,19 @@ def _load() -> str:
 
 
 def _table(title: str, base_name: str, base: list[float], other_name: str, other: list[float]) -> None:
-    ratios = [o / b for o, b in zip(other, base)]
-    print(f"\n{title}: median ratio {statistics.median(ratios):.2f} over {len(ratios)} runs")
+    ratios = [ratio(o, b, f"{other_name} / {base_name}") for o, b in zip(other, base)]
+    print(f"\n{title}: median ratio {median(ratios, title):.2f} over {len(ratios)} runs")
     print(f"{'':>16} {'median':>8}  runs")
     for name, values in ((base_name, base), (other_name, other), ("ratio", ratios)):
         form = "{:.2f}" if name == "ratio" else "{:.0f}"
         shown = ", ".join(form.format(v) for v in values)
-        print(f"{name:>16} {form.format(statistics.median(values)):>8}  {shown}")
+        print(f"{name:>16} {form.format(median(values, name)):>8}  {shown}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("overhead", "scaling", "p95"))
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=runs_wanted, default=3, help="runs, at least 1 (default 3)")
     parser.add_argument("--seconds", type=int, default=None, help="shape length (default 20; p95: 30)")
     parser.add_argument("--users", type=int, default=None, help="users (default 10; scaling: 20)")
     parser.add_argument("--latency-ms", type=int, default=0, help="p95: slow the shard routes by this much")

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from _common import refuse, runs_wanted
+
 REPO = Path(__file__).resolve().parents[1]
 SPIN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
 OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
@@ -33,7 +35,7 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", default=["tests"], help="test paths (default: tests)")
     parser.add_argument("--hogs", type=int, default=2, help="CPU-burning processes (default 2, one per core here)")
-    parser.add_argument("--runs", type=int, default=1, help="consecutive runs (default 1)")
+    parser.add_argument("--runs", type=runs_wanted, default=1, help="consecutive runs, at least 1 (default 1)")
     parser.add_argument("--max-s", type=float, default=3600.0,
                         help="each hog ends on its own after this many seconds (default 3600)")
     return parser.parse_args(mine), extra
@@ -89,14 +91,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for run in range(1, options.runs + 1):
             code, counts, seconds = run_suite(options.paths, extra)
+            ran_tests(counts, code, f"run {run}/{options.runs}")
             bad = counts.get("failed", 0) + counts.get("error", 0)
             worst = max(worst, 1 if bad or code != 0 else 0)
-            shown = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or f"no summary (exit code {code})"
+            shown = ", ".join(f"{n} {kind}" for kind, n in counts.items())
             lines.append(f"run {run}/{options.runs} with {options.hogs} CPU hogs: {shown} in {seconds:.1f} s")
     finally:
         stop_hogs(hogs)
-    print("\n".join(lines))
+        print("\n".join(lines))
     return worst
+
+
+def ran_tests(counts: dict[str, int], code: int, what: str) -> None:
+    """A run that reported no test passing, failing or erring measured nothing: refused, never counted as green."""
+    if not sum(counts.get(kind, 0) for kind in ("passed", "failed", "error")):
+        shown = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "no summary line"
+        refuse(f"{what} of the suite", f"no test ran ({shown}, pytest exit code {code})")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 import sys
 import tempfile
 
-from _common import drill_env, report, running_sandbox, time_pytest
+from _common import drill_env, report, runs_wanted, running_sandbox, time_pytest
 
 
 def main(runs: int) -> int:
@@ -24,4 +24,4 @@ def main(runs: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 5))
+    sys.exit(main(runs_wanted(sys.argv[1]) if len(sys.argv) > 1 else 5))

@@ -1,7 +1,7 @@
 """A pytest run in its own session that the test interrupts (Ctrl-C) or kills at a chosen moment.
 
     run = InterruptibleRun(argv, cwd, env)
-    run.wait_for_line("checks/test_contract.py::")   # the drill has started
+    run.wait_for_line("checks/test_contract.py::")   # the drill has started (a fragment, or a compiled pattern)
     run.signal(signal.SIGINT)                        # what a terminal's Ctrl-C sends: the whole process group
     rc, output = run.finish()
     assert run.children() == []                       # nothing of the run's session is left
@@ -13,6 +13,7 @@ job would otherwise start it ignored, and the test would prove nothing).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -35,12 +36,15 @@ class InterruptibleRun:
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
 
-    def wait_for_line(self, fragment: str, timeout: float = 120) -> None:
+    def wait_for_line(self, fragment: str | re.Pattern, timeout: float = 120) -> str:
+        """The first line holding ``fragment`` (or matching it, a compiled pattern), once the run has printed it."""
+        found = fragment.search if isinstance(fragment, re.Pattern) else fragment.__contains__
         deadline = time.monotonic() + timeout
-        while not any(fragment in line for line in self.lines):
+        while (seen := next((line for line in list(self.lines) if found(line)), None)) is None:
             assert self.process.poll() is None, f"the run ended before {fragment!r}:\n" + self.output
             assert time.monotonic() < deadline, f"no {fragment!r} within {timeout} s:\n" + self.output
             time.sleep(0.02)
+        return seen
 
     def wait_for_path(self, pattern: str, directory: Path, timeout: float = 120) -> Path:
         deadline = time.monotonic() + timeout

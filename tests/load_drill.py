@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -10,14 +11,21 @@ from pathlib import Path
 LOAD = ("-m", "load", "--load-users", "8", "--load-interval", "2s", "--load-window", "6s",
         "--load-min-requests", "5", "-s")
 PATHS = ("load",)
+# A progress line with users running: the load is under way, not only its processes started.
+LOAD_UNDER_WAY = re.compile(r"load \d\d:\d\d/\d\d:\d\d \| [1-9]\d* users \|")
+# Both workers running users, as locust's master sees them: a test that stops or kills one waits for this.
+WORKERS_RUNNING = re.compile(r"worker-1 running cpu \d+ %.*, worker-2 running cpu \d+ %")
 
 
 def wait_for_group(registry: Path, processes: int, timeout_s: float = 120.0) -> dict:
-    """The recorded locust group once it has ``processes`` processes and they have run a few seconds."""
+    """The recorded locust group once it has ``processes`` processes (started, not yet running users)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for record in registry.glob("group-*.json"):
-            data = json.loads(record.read_text())
+            try:
+                data = json.loads(record.read_text())
+            except (OSError, ValueError):  # written in place: a busy machine lets us read it half-written
+                continue
             if len(data["pids"]) >= processes:
                 return data
         time.sleep(0.2)

@@ -88,11 +88,13 @@ def test_a_hanging_operation_fails_with_its_timeout(app):
 
 
 def test_the_time_budget_bounds_the_run_and_names_what_went_untested(app):
-    # 2.5 s: room for one 1 s answer after a cold start on a loaded machine (1.2 s once left none: 0 examples)
-    report = run_contract(document("GET /slow", "GET /items/{id}"), settings(app, max_seconds=2.5))
-    assert report.elapsed_s < 2.5 + 4  # at most one request in flight when the budget ends, on a busy machine
-    slow = next(run for run in report.runs if run.operation == "GET /slow")
-    assert slow.out_of_time and slow.examples >= 1
+    # Judged on what the run did, not on its wall time (6.8 s for a 2.5 s budget once, both cores busy): each
+    # GET /slow takes 1 s, so a 2.5 s budget starts at most 3; without the budget all 25 examples would run.
+    report = run_contract(document("GET /slow"), settings(app, max_seconds=2.5))
+    [slow] = report.runs
+    sent = [path for _, path, _ in app.seen if path.startswith("/slow")]
+    assert slow.out_of_time and 1 <= slow.examples == len(sent) <= 3, (slow, len(sent))
+    assert report.elapsed_s < 25, "longer than the 25 examples the budget saves would take"
     starved = run_contract(document("GET /stats", "GET /items/{id}"), settings(app, max_seconds=0.001))
     assert starved.untested == ["GET /items/{id}", "GET /stats"] and starved.examples == 0
 

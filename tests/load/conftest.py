@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from interrupted_runs import InterruptibleRun
 
 
 @pytest.fixture
@@ -20,23 +20,20 @@ def registry(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def start_drill(run_drill, sandbox, tmp_path, registry):
-    """``start_drill(*args)``: the load drill as a running pytest process (Popen), for tests that signal it."""
-    started: list[subprocess.Popen] = []
+    """``start_drill(*args)``: the load drill as a running pytest process whose lines the test can wait for."""
+    started: list[InterruptibleRun] = []
 
-    def start(*args: str) -> subprocess.Popen:
+    def start(*args: str) -> InterruptibleRun:
         argv = [sys.executable, "-m", "pytest", f"--rootdir={run_drill.repo}", "-c", str(run_drill.repo / "pyproject.toml"),
                 "-p", "no:cacheprovider", f"--basetemp={tmp_path / 'basetemp'}", f"--alluredir={tmp_path / 'results'}",
                 *args, str(run_drill.repo / "load")]
         env = {**os.environ, "DRILLBOOK_SANDBOX_URL": sandbox.url, "CASTIEL_ADMIN_TOKEN": sandbox.admin_token,
                "NO_PROXY": "127.0.0.1,localhost", "PY_COLORS": "0", "DRILLBOOK_LOAD_REGISTRY": str(registry)}
-        for outer in ("DRILLBOOK_RUN_DIR", "PYTEST_ADDOPTS"):
-            env.pop(outer, None)
-        proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        started.append(proc)
-        return proc
+        started.append(InterruptibleRun(argv, tmp_path, env))
+        return started[-1]
 
     yield start
-    for proc in started:  # a test that failed half-way must not leave its drill running
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(30)
+    for run in started:  # a test that failed half-way must not leave its drill running
+        if run.process.poll() is None:
+            run.process.kill()
+            run.finish(timeout=30)

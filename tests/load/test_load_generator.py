@@ -3,9 +3,8 @@
 import json
 import os
 import signal
-import time
 
-from load_drill import LOAD, PATHS, wait_for_group
+from load_drill import LOAD, PATHS, WORKERS_RUNNING, wait_for_group
 
 from drillbook import runbook
 from drillbook.load._generator import GeneratorReading, planned_users, users_expected
@@ -160,13 +159,13 @@ def test_a_worker_that_stops_its_heartbeats_is_named_and_inconclusive(start_dril
     drill = start_drill(*LOAD, "--load-duration", "60s", "--load-workers", "2")
     group = wait_for_group(registry, processes=3)
     worker = int(list(group["pids"])[-1])
-    time.sleep(6)  # the workers have joined and run users
+    drill.wait_for_line(WORKERS_RUNNING)  # not a fixed time: on a busy machine worker-2 was still starting at 6 s
     os.kill(worker, signal.SIGSTOP)  # alive, but silent: only locust's heartbeats can tell
     try:
-        output, _ = drill.communicate(timeout=120)
+        code, output = drill.finish(timeout=120)
     finally:
         os.kill(worker, signal.SIGKILL) if os.path.exists(f"/proc/{worker}") else None
-    assert drill.returncode == 1, output
+    assert code == 1, output
     assert "load drill inconclusive after" in output, output
     assert f"worker-2 (pid {worker}) stopped sending heartbeats: locust marked it missing by " in output, output
     assert "1 of 2 workers left, so the load was not what was planned" in output, output

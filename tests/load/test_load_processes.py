@@ -7,11 +7,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from load_drill import LOAD, alive, wait_for_group, wait_gone
+from load_drill import LOAD, LOAD_UNDER_WAY, WORKERS_RUNNING, alive, wait_for_group, wait_gone
 
 from drillbook.load._processes import reap_leftovers
 
@@ -22,10 +21,10 @@ def test_a_sigkilled_drill_leaves_no_locust_process(start_drill, registry, fault
     drill = start_drill(*LONG)
     group = wait_for_group(registry, processes=1)
     pids = [int(p) for p in group["pids"]]
-    time.sleep(2)  # the load is under way
+    drill.wait_for_line(LOAD_UNDER_WAY)
     assert all(alive(p) for p in pids), "locust should be running before the drill is killed"
-    drill.kill()
-    drill.wait(30)
+    drill.process.kill()
+    drill.finish(timeout=30)
     assert wait_gone(pids) == [], "locust outlived the SIGKILLed drill"
     assert reap_leftovers() == [], "the next drill finds nothing left to kill"
     assert not list(registry.glob("group-*.json")), "the next drill drops the dead group's record"
@@ -36,9 +35,9 @@ def test_an_interrupted_drill_stops_every_locust_process_itself(start_drill, reg
     drill = start_drill(*LONG, "--load-workers", "1")
     group = wait_for_group(registry, processes=2)
     pids = [int(p) for p in group["pids"]]
-    time.sleep(2)
-    drill.send_signal(signum)
-    output, _ = drill.communicate(timeout=60)
+    drill.wait_for_line(LOAD_UNDER_WAY)
+    drill.process.send_signal(signum)  # to the drill alone: it must stop its locust processes itself
+    _, output = drill.finish(timeout=60)
     assert wait_gone(pids, timeout_s=5) == [], output
     assert not list(registry.glob("group-*.json")), "the drill's finally forgets its group"
 
@@ -66,10 +65,10 @@ def test_a_crashed_worker_makes_the_drill_inconclusive(start_drill, registry, fa
     drill = start_drill(*LOAD, "--load-duration", "60s", "--load-workers", "2")
     group = wait_for_group(registry, processes=3)
     worker = int(list(group["pids"])[-1])
-    time.sleep(6)  # the workers have joined and run users
+    drill.wait_for_line(WORKERS_RUNNING)
     os.kill(worker, signal.SIGKILL)
-    output, _ = drill.communicate(timeout=120)
-    assert drill.returncode == 1, output
+    code, output = drill.finish(timeout=120)
+    assert code == 1, output
     assert "load drill inconclusive after" in output, output
     assert re.search(rf"worker-2 \(pid {worker}\) exited with signal 9 \(SIGKILL\) at \d\d:\d\d:\d\dZ, \d+ s into "
                      r"the load; 1 of 2 workers left, so the load was not what was planned", output), output
@@ -90,11 +89,10 @@ def run_with_a_remote_worker(start_drill, env_file, sandbox, tmp_path, locustfil
              "--master-port", str(port), "--host", sandbox.url],
             cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        output, _ = drill.communicate(timeout=180)
+        return drill.finish(timeout=180)
     finally:
         remote.kill()
         remote.wait()
-    return drill.returncode, output
 
 
 def test_a_local_and_a_remote_worker_share_the_load_and_are_judged_as_one(start_drill, env_file, sandbox, faults,

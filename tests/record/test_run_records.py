@@ -1,15 +1,16 @@
 """One run, one record: a results folder per run, a latest pointer, and a journal entry whose manifest verifies."""
 
 import json
-import os
 import re
 import signal
 import subprocess
 import sys
-import time
+
+from interrupted_runs import InterruptibleRun
 
 LIVE = ("-m", "health", "-k", "live")
 RUN_NAME = re.compile(r"\d{8}T\d{6}Z-local-[0-9a-f]{8}")
+WATCH_TICKING = re.compile(r"^watch \d\d:\d\d/01:00 \| ")
 
 
 def run_without_alluredir(run_drill, *args: str) -> subprocess.CompletedProcess:
@@ -85,21 +86,12 @@ def test_an_interrupted_watch_is_recorded_as_interrupted(run_drill, faults, tmp_
     argv, env = run_drill.command("-m", "watch", "--watch", "60s", "--watch-window", "2s", "--watch-interval", "1s",
                                   "--watch-probe-rps", "5", "--watch-min-requests", "5", "-s",
                                   f"--journal-dir={tmp_path}")
-    env.pop("DRILLBOOK_RUN_DIR", None)
-    output = tmp_path / "terminal.txt"
-    with output.open("w") as terminal, subprocess.Popen(argv, cwd=run_drill.workdir, env=env, stdout=terminal,
-                                                        stderr=subprocess.STDOUT, start_new_session=True) as run:
-        try:
-            deadline = time.monotonic() + 120
-            while "watch: 60 s after the deploy" not in output.read_text():
-                assert run.poll() is None and time.monotonic() < deadline, output.read_text()
-                time.sleep(0.2)
-            time.sleep(2)
-            os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C does
-            run.wait(timeout=60)
-        finally:
-            if run.poll() is None:
-                os.killpg(run.pid, signal.SIGKILL)
+    run = InterruptibleRun(argv, run_drill.workdir, env)
+    try:
+        run.wait_for_line(WATCH_TICKING)  # the watch is under way: a progress line, not a fixed time after its start
+    finally:
+        run.signal(signal.SIGINT)  # as Ctrl-C does
+    run.finish(timeout=60)
     entry = json.loads((tmp_path / "drills.jsonl").read_text())
     assert entry["exit_status"] == 2 and entry["kinds"] == {"watch": "interrupted"}
     assert [n.split("::")[-1] for n in entry["interrupted_drills"]] == ["test_post_deploy_watch_holds_the_runbook_thresholds"]

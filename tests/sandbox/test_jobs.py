@@ -2,14 +2,11 @@
 
 import time
 
+import waiting
 
-def wait_for(check, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
+
+def wait_for(check, timeout: float = 30.0) -> bool:
+    return waiting.wait_for(check, timeout)
 
 
 def stats(api) -> dict:
@@ -28,7 +25,7 @@ def test_stalled_worker_lets_the_queue_grow_until_resumed(api, faults):
     faults.stall_worker()
     for i in range(4):
         api.post("/api/embeddings/jobs", json={"text": f"held {i}"})
-    time.sleep(0.2)
+    time.sleep(0.2)  # nothing to wait on: the time a worker that ignored the stall would need to take a job
     assert stats(api)["queue_depth"] == 4
     assert api.get("/health/ready").json()["dependencies"]["embedding_queue"]["worker"] == "stalled"
     faults.resume_worker()

@@ -4,16 +4,12 @@ import logging
 import threading
 import time
 
+import waiting
 from sandbox.supervise import Supervised
 
 
-def wait_for(check, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.01)
-    return check()
+def wait_for(check, timeout: float = 30.0) -> bool:
+    return waiting.wait_for(check, timeout)
 
 
 def crashing_loop(stopping: threading.Event, crashes: int):

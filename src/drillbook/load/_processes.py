@@ -93,7 +93,10 @@ class ProcessGroup:
         self.record = directory / f"group-{self.pgid}.json"
         pids = {str(c.proc.pid): _start_time(c.proc.pid) for c in self.children}
         drill = [os.getpid(), _start_time(os.getpid())]
-        self.record.write_text(json.dumps({"pgid": self.pgid, "pids": pids, "drill": drill}))
+        # written whole, then renamed: a drill starting at this moment reaps leftovers and must never read half a record
+        partial = self.record.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"pgid": self.pgid, "pids": pids, "drill": drill}))
+        partial.replace(self.record)
 
 
 def reap_leftovers() -> list[int]:
