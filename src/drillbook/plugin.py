@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
-from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, run_record, runbook, safety,
-                       target, watch_options)
+from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, misconfigured, run_record,
+                       runbook, safety, target, watch_options)
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
@@ -75,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.import_plugin(module)
     from drillbook import interrupts  # imported already (the journal needs it): registered, not import_plugin'ed
     config.pluginmanager.register(interrupts, "drillbook-interrupts")  # a swallowed Ctrl-C still ends the run
+    config.pluginmanager.register(misconfigured, "drillbook-config-errors")  # a ConfigError in a drill: one line
     if config.option.help or config.option.version:
         return
     if not hasattr(config, "workerinput"):
@@ -119,6 +120,7 @@ def _load_target(config: pytest.Config) -> None:
                           expected_version=config.option.expect_version)
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
+        config.pluginmanager.register(misconfigured.MisconfiguredTally(), "drillbook-misconfigured")
 
 
 @pytest.hookimpl(wrapper=True)  # after the terminal's own header

@@ -1,13 +1,15 @@
-"""The load drill's pytest side: its options are checked at start-up, its settings are a fixture."""
+"""The load drill's pytest side: its options are checked at start-up, its settings once the drills are selected."""
 
 from __future__ import annotations
 
 import pytest
 
+from drillbook.environments import Environment
 from drillbook.errors import ConfigError
-from drillbook.load._settings import LoadOptions, LoadSettings, options_from, settings_from
+from drillbook.load._settings import LoadOptions, LoadSettings, options_from, refuse_engine_on_tier, settings_from
 
 OPTIONS_KEY = pytest.StashKey[LoadOptions]()
+SETTINGS_KEY = pytest.StashKey[LoadSettings]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -19,12 +21,34 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
 
-@pytest.fixture(scope="session")
-def load_settings(pytestconfig: pytest.Config, drill_env) -> LoadSettings:
-    """Stages, workers, engine, interval, window and minimum requests: the command line over ``[load]``."""
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """After -m: a selected load drill that cannot run as configured is refused before anything runs (exit 4)."""
+    from drillbook.plugin import ENV_KEY  # the plugin registers this module: import it on use
+
+    config = session.config
+    env = config.stash.get(ENV_KEY, None)
+    if env is None or OPTIONS_KEY not in config.stash or not any(i.get_closest_marker("load") for i in session.items):
+        return
     try:
-        return settings_from(pytestconfig.stash[OPTIONS_KEY], drill_env.section("load"),
-                             allow_inconclusive=pytestconfig.option.allow_inconclusive,
-                             azure_section=drill_env.section("azure_load_testing"))
+        config.stash[SETTINGS_KEY] = settings_for(config, env)
     except ConfigError as exc:
-        pytest.fail(f"{drill_env.path.name}: {exc}", pytrace=False)
+        raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.fixture(scope="session")
+def load_settings(pytestconfig: pytest.Config, drill_env: Environment) -> LoadSettings:
+    """Stages, workers, engine, interval, window and minimum requests: the command line over ``[load]``."""
+    return pytestconfig.stash.get(SETTINGS_KEY, None) or settings_for(pytestconfig, drill_env)
+
+
+def settings_for(config: pytest.Config, env: Environment) -> LoadSettings:
+    """The load settings of this run on ``env``, or a ConfigError naming the file or option and the fix."""
+    options = config.stash[OPTIONS_KEY]
+    engine = options.engine or env.section("load")["engine"]
+    source = f"--load-engine {engine}" if options.engine else f"{env.path.name}: [load] engine = \"{engine}\""
+    refuse_engine_on_tier(engine, env.tier, source)
+    try:
+        return settings_from(options, env.section("load"), allow_inconclusive=config.option.allow_inconclusive,
+                             azure_section=env.section("azure_load_testing"))
+    except ConfigError as exc:
+        raise ConfigError(f"{env.path.name}: {exc}") from None
