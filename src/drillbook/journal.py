@@ -36,8 +36,8 @@ RECORD_PROPERTY = "drill_record"  # a drill's one-line record (record_property),
 VERSION_PROPERTY = "target_version"  # the version the target's /health reported (record_property)
 DRILL_MARKERS = {"smoke", "health", "gate", "watch", "cache", "database", "queue", "security", "contract",
                  "load", "chaos", "dr", "rollback", "destructive", "runbook"}
-# The kinds of drill whose cadence is tracked (``journal status``, the cadence gate).
-DRILL_KINDS = ("load", "chaos", "dr", "rollback", "smoke", "watch")
+# The kinds of drill with a verdict each in the journal: ``journal status`` rows, the cadence gate's choices.
+DRILL_KINDS = ("load", "chaos", "dr", "rollback", "smoke", "watch", "gate")
 
 
 class Journal:
