@@ -17,6 +17,7 @@ from __future__ import annotations
 import pytest
 
 from drillbook.errors import ConfigError, DrillbookError
+from drillbook.markers import MARKERS
 
 CONFIG_ERROR = "config_error"  # the user property a misconfigured drill's report carries: its one line
 
@@ -36,7 +37,8 @@ def config_error_of(report: pytest.TestReport) -> str | None:
 @pytest.hookimpl(wrapper=True, trylast=True)  # innermost: allure and the terminal see the one line
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
-    if call.excinfo is not None and call.excinfo.errisinstance(ConfigError):
+    drill = any(item.get_closest_marker(name.split("(")[0]) for name in MARKERS)  # not drillbook's own tests
+    if drill and call.excinfo is not None and call.excinfo.errisinstance(ConfigError):
         report.longrepr = str(call.excinfo.value)
         report.user_properties.append((CONFIG_ERROR, str(call.excinfo.value)))
     return report
@@ -66,5 +68,5 @@ class MisconfiguredTally:
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if self.misconfigured:
             first = next(iter(self.misconfigured.values()))
-            terminalreporter.write_line(f"drillbook: {len(self.misconfigured)} drills stopped by a configuration "
-                                        f"error, recorded as misconfigured, not failed: {first}")
+            terminalreporter.write_line(f"drillbook: a configuration error stopped {len(self.misconfigured)} "
+                                        f"drill(s), recorded as misconfigured, not failed: {first}")

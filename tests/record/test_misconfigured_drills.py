@@ -38,7 +38,7 @@ def test_a_configuration_error_inside_a_drill_is_recorded_as_misconfigured_not_f
     assert result.ret == 4, "\n".join(result.outlines[-20:])
     result.stdout.fnmatch_lines(["drill-env.toml: [[]azure] needs cosmos_account for this Azure drill -> add "
                                  "cosmos_account (the names of the subscription's resources)",
-                                 "*drillbook: 1 drills stopped by a configuration error, recorded as misconfigured, "
+                                 "*drillbook: a configuration error stopped 1 drill(s), recorded as misconfigured, "
                                  "not failed: drill-env.toml: [[]azure] needs cosmos_account*"])
     assert "Traceback" not in result.stdout.str()
     [entry] = journal_lines(journal)
