@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from drillbook import cadence
+from drillbook.errors import RecordError
 from drillbook.journal import JOURNAL_FILE
 from drillbook.plugin import ENV_KEY
 
@@ -18,6 +19,13 @@ def test_quarterly_drills_are_not_overdue(pytestconfig):
     if not cadence.enforced(settings, env.tier):
         pytest.skip(f"cadence is not enforced on the {env.tier} tier -> set [cadence] enforce = true to check it")
     journal = Path(pytestconfig.option.journal_dir) / JOURNAL_FILE
-    overdue = cadence.overdue(cadence.read_runs(journal), settings, datetime.now(timezone.utc))
+    runs, problem = [], None
+    try:
+        runs = cadence.read_runs(journal)
+    except RecordError as exc:  # an unreadable record proves no cadence either way
+        problem = str(exc)
+    if problem:
+        pytest.fail(f"cadence: {problem}", pytrace=False)  # outside except: no chained traceback
+    overdue = cadence.overdue(runs, settings, datetime.now(timezone.utc))
     if overdue:
         pytest.fail(f"cadence ({journal}): " + "; ".join(overdue), pytrace=False)

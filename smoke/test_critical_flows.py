@@ -33,12 +33,11 @@ def test_drill_tenant_shards_list_and_read(http, drill_tenant):
 @pytest.mark.destructive
 @pytest.mark.runbook("critical-flows")
 def test_shard_round_trip(http, drill_writes):
-    tenant = drill_writes.tenant  # drillbook-drill-<run id>: what a crash leaves is found and removed
+    tenant = drill_writes.tenant  # drillbook-drill-<run id>: the POST is ledgered, and what it leaves is removed
     shard = {"tenantId": tenant, "name": "drillbook smoke shard", "content": "round trip"}
     created = call(http, "POST", "/api/shards", json=shard, section="critical-flows")
     expect_status(created, (200, 201), section="critical-flows")
     shard_id = json_body(created, section="critical-flows").get("id")
-    drill_writes.record(f"/api/shards/{shard_id}")
     try:
         fetched = call(http, "GET", f"/api/shards/{shard_id}", params={"tenantId": tenant}, section="critical-flows")
         expect_status(fetched, 200, section="critical-flows")

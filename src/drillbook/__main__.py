@@ -3,6 +3,10 @@
     python -m drillbook journal verify [--journal-dir DIR]   # the chain and every artifact; exit 1 at a mismatch
     python -m drillbook journal status [--journal-dir DIR]   # per drill kind and environment: last run, verdict, age
     python -m drillbook report [--results DIR] [--output FILE]   # one self-contained HTML file of a run
+
+The journal commands exit 0 when the journal reads back, 1 when it is damaged
+(a mismatch, or a line that cannot be read), 2 on a bad command line (argparse)
+and 3 when there is no journal where they looked.
 """
 
 from __future__ import annotations
@@ -13,6 +17,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 DEFAULT_JOURNAL_DIR = "reports/journal"
+EXIT_DAMAGED, EXIT_NO_JOURNAL = 1, 3  # 2 is argparse's own: a bad command line
+JOURNAL_EXITS = ("exit status: 0 the journal reads back (verify: chain and artifacts intact); 1 it is damaged "
+                 "(verify: an entry or artifact does not match; status: a line cannot be read); 2 bad command line; "
+                 "3 no journal at --journal-dir")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,10 +31,11 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m drillbook", description="read drillbook's record back")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    journal = commands.add_parser("journal", help="the drill journal").add_subparsers(required=True, metavar="ACTION")
+    journal = commands.add_parser("journal", help="the drill journal", epilog=JOURNAL_EXITS)
+    actions = journal.add_subparsers(required=True, metavar="ACTION")
     for name, run, text in (("verify", _verify, "check the chain and the artifacts; name the first mismatch"),
                             ("status", _status, "last run, verdict and age per drill kind and environment")):
-        action = journal.add_parser(name, help=text)
+        action = actions.add_parser(name, help=text, description=text, epilog=JOURNAL_EXITS)
         action.add_argument("--journal-dir", default=DEFAULT_JOURNAL_DIR, type=Path, metavar="DIR")
         action.set_defaults(run=run)
     report = commands.add_parser("report", help="render a run's results as one HTML file that opens from disk")
@@ -41,10 +50,12 @@ def _verify(args: argparse.Namespace) -> int:
     from drillbook.journal_chain import verify_journal
 
     path = args.journal_dir / JOURNAL_FILE
+    if not path.is_file():
+        return _no_journal("verify", path)
     found = verify_journal(path)
     if found.problem:
         print(f"journal verify: {path}: {found.problem}", file=sys.stderr)
-        return 1
+        return EXIT_DAMAGED
     unchained = f"; {found.unchained} older entries predate the chain and are not protected" if found.unchained else ""
     print(f"journal verify: {path}: {found.entries} entries, chain and artifacts intact, "
           f"head sha256 {found.head}{unchained}")
@@ -53,11 +64,28 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     from drillbook.cadence import read_runs, status_lines
+    from drillbook.errors import RecordError
     from drillbook.journal import JOURNAL_FILE
 
-    for line in status_lines(read_runs(args.journal_dir / JOURNAL_FILE), datetime.now(timezone.utc)):
+    path = args.journal_dir / JOURNAL_FILE
+    if not path.is_file():
+        return _no_journal("status", path)
+    try:
+        runs = read_runs(path)
+    except RecordError as exc:
+        print(f"journal status: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    for line in status_lines(runs, datetime.now(timezone.utc)):
         print(line)
     return 0
+
+
+def _no_journal(action: str, path: Path) -> int:
+    where = "no such folder" if not path.parent.is_dir() else f"no {path.name} in it"
+    print(f"journal {action}: no journal at {path} ({where}) -> pass the folder drills journal to with "
+          "--journal-dir (default reports/journal, relative to where pytest ran), or run a drill first",
+          file=sys.stderr)
+    return EXIT_NO_JOURNAL
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NoReturn
 
 from drillbook import schema
+from drillbook.errors import RecordError
 from drillbook.journal import DRILL_KINDS
 
 schema.register_section("cadence", {
@@ -37,18 +39,38 @@ class KindRun:
 
 
 def read_runs(path: Path) -> list[KindRun]:
-    """Every (kind, run) in the journal, oldest first; unreadable lines are left to ``journal verify``."""
+    """Every (kind, run) in the journal, oldest first; none without a journal; a RecordError at a line it cannot read.
+
+    An unreadable line is never skipped: the runs it held would go unseen, and a drill would look overdue or
+    never run when the record is what is broken.
+    """
     runs = []
     lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-    for line in lines:
-        try:
-            entry = json.loads(line)
-            started = datetime.fromisoformat(entry["started"]).astimezone(timezone.utc)
-        except (ValueError, KeyError, TypeError, AttributeError):
-            continue
-        runs += [KindRun(kind, str(entry.get("environment")), started, verdict)
-                 for kind, verdict in _kinds_of(entry).items()]
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            entry, started = _read_line(path, number, line)
+            runs += [KindRun(kind, str(entry.get("environment")), started, verdict)
+                     for kind, verdict in _kinds_of(entry).items()]
     return sorted(runs, key=lambda run: run.started)
+
+
+def _read_line(path: Path, number: int, line: str) -> tuple[dict, datetime]:
+    """One journal line as (entry, start time), or a RecordError naming the line and the fix."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        _unreadable(path, number, "not valid JSON")
+    if not isinstance(entry, dict):
+        _unreadable(path, number, "not a JSON object")
+    try:
+        return entry, datetime.fromisoformat(entry["started"]).astimezone(timezone.utc)
+    except (KeyError, TypeError, ValueError):
+        _unreadable(path, number, 'no ISO-8601 start time ("started")')
+
+
+def _unreadable(path: Path, number: int, problem: str) -> NoReturn:
+    raise RecordError(f"{path} line {number}: {problem} -> the journal is unreadable there; python -m drillbook "
+                      "journal verify names what changed: restore the line from a backup")
 
 
 def _kinds_of(entry: dict) -> dict[str, str]:

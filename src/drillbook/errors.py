@@ -3,7 +3,8 @@
     DrillbookError
      ├── ConfigError      a bad environment file, option or secret reference (one line, names the fix)
      ├── TargetError      the target is unreachable, hangs or answers garbage
-     └── SafetyError      a drill was refused (destructive on production without approval)
+     ├── SafetyError      a drill was refused (destructive on production without approval)
+     └── RecordError      the drill journal cannot be read (names the file, the line and the fix)
 """
 
 
@@ -21,3 +22,7 @@ class TargetError(DrillbookError):
 
 class SafetyError(DrillbookError):
     """A drill was refused by a safety rule."""
+
+
+class RecordError(DrillbookError):
+    """The drill journal cannot be read back; the message names the file, the line and the fix."""

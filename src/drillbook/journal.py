@@ -28,6 +28,7 @@ from drillbook import __version__, journal_chain, redaction, run_record, safety
 from drillbook.contract import LEDGER_DIR, pending_writes
 from drillbook.environments import Environment
 from drillbook.evidence import operator_name
+from drillbook.misconfigured import config_error_of
 from drillbook.target import SANDBOX_URL_VAR
 
 JOURNAL_FILE = "drills.jsonl"
@@ -35,8 +36,8 @@ RECORD_PROPERTY = "drill_record"  # a drill's one-line record (record_property),
 VERSION_PROPERTY = "target_version"  # the version the target's /health reported (record_property)
 DRILL_MARKERS = {"smoke", "health", "gate", "watch", "cache", "database", "queue", "security", "contract",
                  "load", "chaos", "dr", "rollback", "destructive", "runbook"}
-# The kinds of drill whose cadence is tracked (``journal status``, the cadence gate).
-DRILL_KINDS = ("load", "chaos", "dr", "rollback", "smoke", "watch")
+# The kinds of drill with a verdict each in the journal: ``journal status`` rows, the cadence gate's choices.
+DRILL_KINDS = ("load", "chaos", "dr", "rollback", "smoke", "watch", "gate")
 
 
 class Journal:
@@ -49,6 +50,7 @@ class Journal:
         self.started = time.time()
         self.outcomes: dict[str, str] = {}
         self.failures: dict[str, str] = {}
+        self.misconfigured: dict[str, str] = {}  # drills a configuration error stopped: no outcome of their kind
         self.kinds: dict[str, list[str]] = {}  # drill kind -> the outcomes of its drills
         self.begun: dict[str, set[str]] = {}  # drill -> its kinds, from its setup report
         self.ended: set[str] = set()
@@ -65,13 +67,17 @@ class Journal:
             self.begun[report.nodeid] = set(DRILL_KINDS) & set(report.keywords)
         elif report.when == "teardown":
             self.ended.add(report.nodeid)
-        if report.when == "call" or report.outcome != "passed":
+        config_error = config_error_of(report)
+        if config_error:
+            self.outcomes[report.nodeid] = "misconfigured"
+            self.misconfigured[report.nodeid] = config_error
+        elif report.when == "call" or report.outcome != "passed":
             outcome = "refused" if safety.refusal_of(report) else report.outcome
             self.outcomes[report.nodeid] = outcome
             for kind in set(DRILL_KINDS) & set(report.keywords):
                 self.kinds.setdefault(kind, []).append(outcome)
-        if report.failed:
-            self.failures[report.nodeid] = _first_line(report)
+            if report.failed:
+                self.failures[report.nodeid] = _first_line(report)
         for name, value in report.user_properties:
             if name == RECORD_PROPERTY:
                 self.records[report.nodeid] = str(value)
@@ -97,6 +103,7 @@ class Journal:
             "exit_status": exit_status, "counts": dict(Counter(self.outcomes.values())),
             "interrupted": exit_status == pytest.ExitCode.INTERRUPTED or bool(interrupted),
             "interrupted_drills": interrupted, "failures": self.failures,
+            **({"misconfigured": self.misconfigured} if self.misconfigured else {}),
             **({"records": self.records} if self.records else {}),
             "drill_writes_left": pending_writes(self.directory / LEDGER_DIR, self.env.name),
             **({"chaos": self.chaos} if self.chaos else {}),

@@ -16,8 +16,8 @@ import pytest
 
 from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
 from drillbook.chaos import profiles as chaos_profiles, settings as chaos_settings
-from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, output_dirs, run_record, runbook,
-                       safety, secrets, stops, target, watch_fit, watch_options)
+from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, misconfigured, output_dirs,
+                       run_record, runbook, safety, secrets, stops, target, watch_fit, watch_options)
 from drillbook.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.environments import Environment
@@ -78,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.import_plugin(module)
     from drillbook import interrupts  # imported already (the journal needs it): registered, not import_plugin'ed
     config.pluginmanager.register(interrupts, "drillbook-interrupts")  # a swallowed Ctrl-C still ends the run
+    config.pluginmanager.register(misconfigured, "drillbook-config-errors")  # a ConfigError in a drill: one line
     if config.option.help or config.option.version:
         return
     if not hasattr(config, "workerinput"):
@@ -131,6 +132,7 @@ def _load_target(config: pytest.Config) -> None:
                           expected_version=config.option.expect_version)
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
+        config.pluginmanager.register(misconfigured.MisconfiguredTally(), "drillbook-misconfigured")
 
 
 def _check_output_dirs(option) -> None:

@@ -71,6 +71,7 @@ def test_restore_into_a_new_account_is_polled_timed_recorded_and_deleted(arm, tm
     journal = record.journal_figures()  # what the dr_drill fixture gives the drill journal
     assert journal["restored_account"] == restored and journal["restored_to"] == record.restore_to
     assert 0 <= journal["restore_duration_s"] == journal["time_to_recover_s"] < WAIT_S
+    assert journal["rto_objective_s"] == SETTINGS["rto_s"] and "rto_s" not in journal  # measured apart from objective
     assert any(f"dr: restore of cosmos-castiel-staging into {restored}: Creating after" in line for line in lines)
     assert lines[-1] == f"dr: revert: restored account {restored} deleted (delete accepted by Azure)"
     assert UndoJournal(tmp_path).pending() == []

@@ -3,6 +3,8 @@ and its scratch container is gone afterwards either way."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -33,7 +35,7 @@ def test_backup_restore_drill_passes_and_removes_its_scratch_container(run_drill
     assert result.ret == 0, "\n".join(result.outlines[-20:])
     result.stdout.fnmatch_lines(["*dr: inject: restore of shards into scratch container drillbook_dr_*",
                                  "*dr: revert: scratch container drillbook_dr_* deleted*",
-                                 "*dr: restore verified in * s, RPO 0.0 s*"])
+                                 "*dr: restore verified in * s (RTO 3600 s), data loss 0.0 s (RPO 900 s)*"])
     assert containers() == before
 
 
@@ -79,3 +81,18 @@ def test_a_passing_drill_records_the_build_it_drilled_for_the_migration_gate(run
     assert migration_finding(journal / "drills.jsonl", version="1.4.2", environment="local") is None
     assert "no passing migration or DR drill of 1.4.3 on local" in migration_finding(
         journal / "drills.jsonl", version="1.4.3", environment="local")
+
+
+def test_the_record_names_what_was_measured_apart_from_its_objective(run_drill, shards, tmp_path):
+    """``time_to_recover_s`` is measured and ``rto_objective_s`` is [dr] rto_s, as in every recovery record."""
+    journal = tmp_path / "journal"
+    result = run_drill("-m", "dr", LOCAL, f"--journal-dir={journal}", paths=("chaos",))
+    assert result.ret == 0, "\n".join(result.outlines[-20:])
+    [figures] = json.loads((journal / "drills.jsonl").read_text())["chaos"].values()
+    assert set(figures) == {"drill", "fault", "time_to_recover_s", "rto_objective_s", "data_loss_s", "rpo_objective_s"}
+    assert (figures["rto_objective_s"], figures["rpo_objective_s"]) == (3600, 900)
+    assert 0 < figures["time_to_recover_s"] < 3600 and figures["data_loss_s"] == 0
+    attached = [json.loads(p.read_text()) for p in run_drill.results.glob("*-attachment.json")]
+    record = next(a for a in attached if "scratch" in a)
+    assert {k: record[k] for k in ("time_to_recover_s", "rto_objective_s")} == {
+        k: figures[k] for k in ("time_to_recover_s", "rto_objective_s")}

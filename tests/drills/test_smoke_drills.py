@@ -1,5 +1,11 @@
 """The smoke drill: critical flows pass on the sandbox, fail with the remedy, and leave no secret in reports."""
 
+import json
+import os
+import socket
+
+import pytest
+
 SMOKE = ("-m", "smoke")
 HEAVY = ("azure", "locust", "schemathesis", "gevent", "redis", "matplotlib")
 
@@ -34,8 +40,6 @@ def test_a_drill_tenant_without_shards_says_how_to_seed_it(run_drill, faults, en
 
 
 def test_failing_shard_read_names_the_route_and_remedy_and_what_was_left(run_drill, faults, tmp_path):
-    import json
-
     faults.inject("/api/shards/{id}", status=500, error_rate=1.0)  # the read fails, and so does every delete
     result = run_drill(*SMOKE, "-k", "round_trip", f"--journal-dir={tmp_path / 'journal'}")
     result.stdout.fnmatch_lines(["*GET /api/shards/* returned 500 (expected 200)*-> runbook §Critical user flows*"])
@@ -43,6 +47,26 @@ def test_failing_shard_read_names_the_route_and_remedy_and_what_was_left(run_dri
                                  "drill removes them*"])  # an error at teardown: the test had failed already
     entry = json.loads((tmp_path / "journal" / "drills.jsonl").read_text().splitlines()[-1])
     assert entry["drill_writes_left"] == 1 and entry["interrupted"] is False
+
+
+@pytest.mark.parametrize("target", ["unresolvable", "refused"])
+def test_a_round_trip_that_never_reached_the_target_leaves_no_write_on_record(run_drill, env_file, tmp_path, target):
+    """Staging unreachable (no address, or nothing listening): the POST never left, so no write is left either."""
+    from invalid_names import UNRESOLVABLE
+
+    with socket.socket() as probe:  # 127.0.0.2: loopback, but not a sandbox's address
+        probe.bind(("127.0.0.2", 0))
+        dead = f"https://127.0.0.2:{probe.getsockname()[1]}"
+    path = env_file(tier="staging", base_url=f"https://{UNRESOLVABLE}" if target == "unresolvable" else dead)
+    pythonpath = os.pathsep.join(filter(None, [str(run_drill.repo / "tests"), os.environ.get("PYTHONPATH")]))
+    result = run_drill("-p", "invalid_names", *SMOKE, "-k", "round_trip", f"--env-file={path}",
+                       f"--journal-dir={tmp_path / 'journal'}", environ={"PYTHONPATH": pythonpath})
+    result.assert_outcomes(failed=1)  # the POST's own failure, and no error at teardown
+    result.stdout.fnmatch_lines(["*POST /api/shards: target * unreachable*"])
+    result.stdout.no_fnmatch_line("*still on the target*")
+    entry = json.loads((tmp_path / "journal" / "drills.jsonl").read_text().splitlines()[-1])
+    assert entry["drill_writes_left"] == 0
+    assert not list((tmp_path / "journal" / "drill-writes").iterdir())
 
 
 def test_admin_route_opened_without_auth_is_a_security_failure(run_drill, faults):
@@ -65,8 +89,6 @@ def test_no_secret_reaches_the_reports(run_drill, faults, sandbox, tmp_path):
 
 
 def test_record_carries_labels_and_run_files(run_drill, faults):
-    import json
-
     run_drill(*SMOKE, "-k", "live")
     results = run_drill.results
     names = {p.name for p in results.iterdir()}

@@ -34,7 +34,8 @@ def dr_run(version: str = "1.4.3", *, environment: str = "staging", exit_status:
 def write_evidence(directory: Path, *, junit: str = PASSING_JUNIT, review: dict | None = APPROVED,
                    journal: list[dict] | None = None, manifest_extra: str = "",
                    required: tuple[str, ...] = ("REDIS_URL", "COSMOS_ENDPOINT"), version: str = "1.4.3") -> Path:
-    """Write passing evidence (or what a test passes instead) and a manifest naming it; return the manifest."""
+    """Write passing evidence (or what a test passes instead) and a manifest naming it by absolute path (a drill
+    run reads relative ones from its own working directory); return the manifest."""
     (directory / "junit").mkdir(parents=True, exist_ok=True)
     (directory / "junit" / "unit.xml").write_text(junit)
     if review is not None:
@@ -50,9 +51,9 @@ commit = "3f2c9a1"
 change_id = "CHG-123"
 
 [evidence]
-junit = ["junit/unit.xml"]
-review = "review.json"
-journal = "drills.jsonl"
+junit = ["{directory / 'junit' / 'unit.xml'}"]
+review = "{directory / 'review.json'}"
+journal = "{directory / 'drills.jsonl'}"
 
 [settings]
 required = {json.dumps(list(required))}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from evidence_files import EMPTY_JUNIT, FAILING_JUNIT, dr_run, write_evidence
 
@@ -20,6 +22,17 @@ def test_every_gate_passes_on_good_evidence_within_a_minute(run_drill, env_file,
     assert result.duration < 60
     record = json.loads((run_drill.workdir / "reports" / "journal" / "drills.jsonl").read_text().splitlines()[-1])
     assert (record["markers"], record["approval"], record["exit_status"]) == ("gate", "CHG-123", 0)
+
+
+def test_a_gate_run_is_a_row_of_journal_status(run_drill, env_file, faults, tmp_path):
+    journal = tmp_path / "journal"
+    result = gate_run(run_drill, env_file, write_evidence(tmp_path), f"--journal-dir={journal}")
+    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    assert json.loads((journal / "drills.jsonl").read_text())["kinds"] == {"gate": "passed"}
+    status = subprocess.run([sys.executable, "-m", "drillbook", "journal", "status", "--journal-dir", str(journal)],
+                            capture_output=True, text=True, timeout=60)
+    assert [line.split()[:2] + line.split()[3:4] for line in status.stdout.splitlines()[1:]] == [
+        ["gate", "drill-env", "passed"]]
 
 
 def test_each_gate_fails_on_its_own_bad_evidence(run_drill, env_file, faults, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -22,11 +23,22 @@ def error_of(tmp_path, monkeypatch, text: str) -> str:
     return str(caught.value)
 
 
-def test_a_manifest_loads_with_paths_from_its_folder(tmp_path):
+def test_a_manifest_loads_with_its_paths(tmp_path):
     release = load_release(write_evidence(tmp_path))
     assert (release.version, release.previous_version, release.change_id) == ("1.4.3", "1.4.2", "CHG-123")
     assert release.junit_files == (tmp_path / "junit" / "unit.xml",)
     assert release.review_file == tmp_path / "review.json" and release.migration_environment == "staging"
+
+
+def test_relative_evidence_paths_are_read_from_the_working_directory_not_the_manifests_folder(tmp_path, monkeypatch):
+    """Where the run writes reports/: the example manifest in pipelines/ names reports/..., not pipelines/reports/."""
+    (tmp_path / "pipelines").mkdir()
+    manifest = tmp_path / "pipelines" / "release.toml"
+    manifest.write_text(MINIMAL.replace('"junit.xml"', '"reports/junit/unit.xml"'))
+    monkeypatch.chdir(tmp_path)
+    release = load_release(Path("pipelines/release.toml"))
+    assert [path.resolve() for path in release.junit_files] == [tmp_path / "reports" / "junit" / "unit.xml"]
+    assert release.review_file.resolve() == tmp_path / "review.json"
 
 
 MINIMAL = """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 GATES = ("gates",)
@@ -25,6 +27,26 @@ def test_the_swap_and_the_swap_back_pass_and_leave_production_as_found(run_drill
     assert slots["swaps"] == 2
 
 
+def recovery_figures(run_drill, drill: str) -> dict:
+    """A rollback drill's figures: the journal's, checked against the Allure attachment's."""
+    entry = json.loads((run_drill.workdir / "reports" / "journal" / "drills.jsonl").read_text().splitlines()[-1])
+    [figures] = [figures for figures in entry["chaos"].values() if figures["drill"] == drill]
+    attached = [json.loads(path.read_text()) for path in run_drill.results.glob("*-attachment.json")]
+    assert figures in attached
+    return figures
+
+
+def test_each_swap_is_timed_on_screen_in_the_attachment_and_in_the_journal(run_drill, env_file, faults):
+    result = rollback_run(run_drill, env_file, "-k", "swap_and_swap_back")
+    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    result.stdout.fnmatch_lines(["*rollback drill: swap to 1.4.1: /health flipped in *.** s (objective 1.5 s)*",
+                                 "*rollback drill: swap back to 1.4.2: /health flipped in *.** s (objective 1.5 s)*"])
+    figures = recovery_figures(run_drill, "slot-swap")
+    assert set(figures) == {"drill", "swap_s", "swap_back_s", "time_to_recover_s", "rto_objective_s"}
+    assert figures["drill"] == "slot-swap" and figures["rto_objective_s"] == 1.5
+    assert 0 < figures["swap_s"] < 1.5 and 0 < figures["swap_back_s"] == figures["time_to_recover_s"] < 1.5
+
+
 def test_a_swap_that_leaves_the_old_version_serving_fails(run_drill, env_file, faults):
     faults.slot_fault(stuck=True)
     result = rollback_run(run_drill, env_file)
@@ -39,6 +61,7 @@ def test_a_swap_back_slower_than_the_objective_fails_and_production_is_restored(
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*the swap back to 1.4.2 took 2.* s > objective 1.5 s*"])
     assert faults.info()["version"] == "1.4.2"
+    assert recovery_figures(run_drill, "slot-swap")["time_to_recover_s"] > 2  # a failed drill's time is kept too
 
 
 def test_an_unhealthy_slot_is_not_swapped_in(run_drill, env_file, faults):
@@ -67,6 +90,10 @@ def test_the_drill_is_refused_on_production_without_approval(run_drill, env_file
 def test_the_configuration_change_and_revert_pass_and_leave_no_setting(run_drill, env_file, faults, sandbox):
     result = rollback_run(run_drill, env_file, "-k", "configuration")
     assert result.ret == 0, "\n".join(result.outlines[-30:])
+    result.stdout.fnmatch_lines(["*rollback drill: configuration change and restart: /health healthy in * s "
+                                 "(objective 1.5 s)*", "*rollback drill: configuration revert and restart: *"])
+    figures = recovery_figures(run_drill, "config-rollback")
+    assert figures["drill"] == "config-rollback" and figures["time_to_recover_s"] == figures["revert_s"]
     assert "DRILLBOOK_CONFIG_DRILL" not in settings(sandbox)
     assert not (run_drill.workdir / "reports" / "journal" / "config-undo.json").exists()
 

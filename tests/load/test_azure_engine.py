@@ -240,7 +240,7 @@ def test_the_azure_engine_is_refused_on_the_local_tier(azure_env):
         run_load_drill(env, settings, runbook.threshold, print, credential=FakeCredential())
     assert str(error.value) == ("drill-env.toml: [load] engine = \"azure\" loads the target from Azure's machines, "
                                 "and the local tier reaches only loopback -> run the azure engine against a staging "
-                                "environment")
+                                "environment, or locust here")
 
 
 def test_a_locustfile_azure_refuses_is_one_line_and_no_run_starts(azure_drill):

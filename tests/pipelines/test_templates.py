@@ -68,12 +68,16 @@ def azure_steps(doc: dict) -> list[dict]:
     return [step for job in jobs for step in job.get("steps") or job["strategy"]["runOnce"]["deploy"]["steps"]]
 
 
-def commands(steps: list[dict]) -> list[str]:
-    """The drillbook and az lines the steps run, in order."""
+def script_lines(steps: list[dict]) -> list[str]:
+    """Every line the steps run, in order."""
     texts = [step.get("run") or step.get("script") or (step.get("inputs") or {}).get("inlineScript") or ""
              for step in steps]
-    lines = [line.strip().removesuffix("|| status=1").strip() for text in texts for line in text.splitlines()]
-    return [line for line in lines if line.startswith(("pytest ", "az webapp"))]
+    return [line.strip().removesuffix("|| status=1").strip() for text in texts for line in text.splitlines()]
+
+
+def commands(steps: list[dict]) -> list[str]:
+    """The drillbook and az lines the steps run, in order."""
+    return [line for line in script_lines(steps) if line.startswith(("pytest ", "az webapp"))]
 
 
 @pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.name)
@@ -117,7 +121,8 @@ def test_the_release_runs_gate_smokes_the_slot_swaps_smokes_watches_and_swaps_ba
     assert flow == ["pytest -m gate", "az webapp deploy --slot staging", "pytest -m smoke --slot staging",
                     "az webapp deployment slot swap", "pytest -m smoke", "pytest -m watch",
                     "az webapp deployment slot swap"]
-    assert [_step_of(line) for line in commands(azure_steps(azure))] == ["az webapp deploy", "pytest -m smoke", *flow]
+    assert [_step_of(line) for line in commands(azure_steps(azure))] == ["az webapp deploy", "pytest -m smoke",
+                                                                          "pytest -m dr", *flow]
     swap_back = github_steps(github, "deploy")[-2]
     assert swap_back["if"] == "failure() && steps.swap.outcome == 'success'"
     assert azure_steps(azure)[-2]["condition"] == "and(failed(), eq(variables['swapped'], 'true'))"
@@ -143,6 +148,53 @@ def test_the_quarterly_drills_run_on_a_schedule_with_the_approval_id():
 
 def test_the_example_manifest_loads():
     assert load_release(PIPELINES / "release.example.toml").change_id == "CHG-123"
+
+
+def evidence_paths(manifest: str) -> dict:
+    evidence = load_release(PIPELINES / manifest).section("evidence")
+    return {key: evidence[key] for key in ("junit", "review", "journal")}
+
+
+def test_the_local_manifest_reads_the_evidence_where_the_example_does():
+    assert evidence_paths("release.local.toml") == evidence_paths("release.example.toml")
+
+
+def release_job(platform: str, name: str) -> list[dict]:
+    doc = load(PIPELINES / platform / "release.yml")
+    if platform == "github":
+        return github_steps(doc, name)
+    [stage] = [stage for stage in doc["stages"] if stage["stage"].lower() == name]
+    return [step for job in stage["jobs"] for step in job["steps"]]
+
+
+def artifacts(steps: list[dict], verb: str) -> dict[str, str]:
+    """``{artifact: folder}`` the steps upload (``verb="upload"``) or download, relative to the checkout."""
+    found = {}
+    for step in steps:
+        uses, task = step.get("uses", ""), step.get("task", "")
+        if uses.startswith(f"actions/{verb}-artifact@"):
+            found[step["with"]["name"]] = step["with"]["path"]
+        elif task == {"upload": "PublishPipelineArtifact@1", "download": "DownloadPipelineArtifact@2"}[verb]:
+            inputs = step["inputs"]
+            found[inputs.get("artifact") or inputs["artifactName"]] = inputs["targetPath"]
+    return {name: folder.removeprefix("$(System.DefaultWorkingDirectory)/").rstrip("/") for name, folder in found.items()}
+
+
+@pytest.mark.parametrize("platform", ["github", "azure"])
+def test_the_release_puts_the_evidence_where_the_example_manifest_reads_it(platform):
+    """Relative to the checkout, where every job runs: the build's JUnit XML, staging's journal with this build's
+    DR drill, and the review, each where pipelines/release.example.toml names it."""
+    evidence = evidence_paths("release.example.toml")
+    staging, gate = release_job(platform, "staging"), release_job(platform, "gate")
+    fetched = artifacts(gate, "download")
+    assert {str(Path(path).parent) for path in evidence["junit"]} == {fetched["junit"]}
+    assert artifacts(staging, "upload")["allure-staging"] == fetched["allure-staging"] == "reports"
+    assert evidence["journal"] == "reports/journal/drills.jsonl"  # the default --journal-dir, under reports/
+    [dr] = [shlex.split(line) for line in commands(staging) if line.startswith("pytest -m dr ")]
+    migration = load_release(PIPELINES / "release.example.toml").migration_environment
+    assert dr[dr.index("--env") + 1] == migration and "--release" in dr
+    [review] = [line for line in script_lines(gate) if "gh pr view" in line]
+    assert review.endswith(f"> {evidence['review']}")
 
 
 def test_the_release_commands_run_in_order_against_the_sandbox(run_drill, env_file, faults, sandbox, tmp_path):

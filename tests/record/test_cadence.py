@@ -81,3 +81,55 @@ def test_overdue_counts_days_from_now(days, expected, tmp_path):
     settings = {"environment": "staging", "kinds": ["load"], "max_age_days": 90}
     runs = cadence.read_runs(tmp_path / "drills.jsonl")
     assert len(cadence.overdue(runs, settings, datetime.now(timezone.utc))) == expected
+
+
+def journal_command(action: str, directory) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "drillbook", "journal", action, "--journal-dir", str(directory)],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("broken, problem", [('{"started": "2026-12-0', "not valid JSON"),
+                                             ('["load"]', "not a JSON object"),
+                                             ('{"environment": "staging", "kinds": {"load": "passed"}}',
+                                              'no ISO-8601 start time ("started")')])
+def test_status_on_an_unreadable_journal_names_the_line_and_the_fix_and_exits_1(tmp_path, broken, problem):
+    write_journal(tmp_path, (3, "load", "staging", "passed"))
+    with (tmp_path / "drills.jsonl").open("a") as handle:
+        handle.write(broken + "\n")
+    done = journal_command("status", tmp_path)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == [f"journal status: {tmp_path / 'drills.jsonl'} line 2: {problem} -> the journal "
+                                        "is unreadable there; python -m drillbook journal verify names what changed: "
+                                        "restore the line from a backup"]
+
+
+@pytest.mark.parametrize("action", ["status", "verify"])
+def test_a_missing_journal_is_named_and_exits_3_not_as_tampered(tmp_path, action):
+    done = journal_command(action, tmp_path / "nowhere")
+    assert done.returncode == 3
+    assert done.stderr.splitlines() == [f"journal {action}: no journal at {tmp_path / 'nowhere' / 'drills.jsonl'} "
+                                        "(no such folder) -> pass the folder drills journal to with --journal-dir "
+                                        "(default reports/journal, relative to where pytest ran), or run a drill first"]
+
+
+def test_an_empty_journal_has_no_drills_yet(tmp_path):
+    (tmp_path / "drills.jsonl").write_text("")
+    done = journal_command("status", tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("journal status: no drills in the journal yet")
+
+
+@pytest.mark.parametrize("action", ["status", "verify"])
+def test_the_journal_commands_document_their_exit_codes(action):
+    done = subprocess.run([sys.executable, "-m", "drillbook", "journal", action, "--help"], capture_output=True,
+                          text=True, timeout=60)
+    text = " ".join(done.stdout.split())
+    assert "exit status: 0 the journal reads back" in text and "3 no journal at --journal-dir" in text
+
+
+def test_the_cadence_gate_fails_on_an_unreadable_journal_naming_the_line(run_drill, env_file, tmp_path):
+    write_journal(tmp_path, (3, "load", "staging", "passed"))
+    with (tmp_path / "drills.jsonl").open("a") as handle:
+        handle.write("{torn\n")
+    result = gate(run_drill, env_file, tmp_path)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*cadence: */drills.jsonl line 2: not valid JSON -> the journal is unreadable there*"])

@@ -22,11 +22,11 @@ POLL_S = 0.25
 
 @dataclass
 class DrillRecord:
-    """What happened, phase by phase, with the measured time to recover."""
+    """What happened, phase by phase: the measured ``time_to_recover_s`` against ``rto_objective_s``."""
 
     drill: str
     fault: str
-    rto_s: float
+    rto_objective_s: float
     steady: list[Finding] = field(default_factory=list)
     observed: list[Finding] = field(default_factory=list)
     recovery: list[Finding] = field(default_factory=list)
@@ -39,9 +39,9 @@ class DrillRecord:
         return [f for f in (*self.steady, *self.observed, *self.recovery) if not f.ok]
 
     def figures(self) -> dict:
-        return {"drill": self.drill, "fault": self.fault, "injected": self.injected, "rto_s": self.rto_s,
-                "time_to_recover_s": self.time_to_recover_s, "injected_at_s": self.injected_at,
-                "reverted_at_s": self.reverted_at,
+        return {"drill": self.drill, "fault": self.fault, "injected": self.injected,
+                "time_to_recover_s": self.time_to_recover_s, "rto_objective_s": self.rto_objective_s,
+                "injected_at_s": self.injected_at, "reverted_at_s": self.reverted_at,
                 "findings": [{"phase": phase, "check": f.check, "ok": f.ok, "measured": f.detail}
                              for phase, found in (("steady state", self.steady), ("during the fault", self.observed),
                                                   ("recovery", self.recovery)) for f in found]}

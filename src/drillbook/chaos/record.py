@@ -21,9 +21,12 @@ def attach_record(record: DrillRecord, ctx: DrillContext) -> None:
 
 
 def journal_figures(record: DrillRecord) -> dict:
-    """What the drill journal keeps of a chaos drill: the fault and the measured recovery."""
-    return {"drill": record.drill, "fault": record.fault, "injected": record.injected, "rto_s": record.rto_s,
-            "time_to_recover_s": record.time_to_recover_s}
+    """What the drill journal keeps of a chaos drill: the fault, the measured recovery and its objective.
+
+    Every recovery record names them so: ``time_to_recover_s`` measured, ``rto_objective_s`` the objective.
+    """
+    return {"drill": record.drill, "fault": record.fault, "injected": record.injected,
+            "time_to_recover_s": record.time_to_recover_s, "rto_objective_s": record.rto_objective_s}
 
 
 def render_timeline(record: DrillRecord, timeline: list[tuple[float, str, bool]]) -> bytes:
@@ -47,5 +50,5 @@ def render_timeline(record: DrillRecord, timeline: list[tuple[float, str, bool]]
 def _shade(axes, record: DrillRecord) -> None:
     if record.injected_at is not None and record.reverted_at is not None:
         axes.axvspan(record.injected_at, record.reverted_at, color="tab:orange", alpha=0.15, label="fault applied")
-        axes.axvline(record.reverted_at + record.rto_s, color="tab:red", linestyle="--", linewidth=1,
-                     label=f"RTO {record.rto_s:g} s")
+        axes.axvline(record.reverted_at + record.rto_objective_s, color="tab:red", linestyle="--", linewidth=1,
+                     label=f"RTO {record.rto_objective_s:g} s")

@@ -32,7 +32,7 @@ schema.register_section("chaos", {  # chaos drills
     # synthetic traffic in the windows; unset: enough for twice min_requests in each (at least 5)
     "probe_rps": Field(schema.to_positive, None, "5"),
     "error_budget_pct": Field(schema.to_number, 5.0, "5"),  # errors allowed on degraded reads during a fault
-    "rto_s": Field(schema.to_positive, 120.0, "120"),  # steady state back within this after the revert
+    "rto_s": Field(schema.to_positive, 120.0, "120"),  # objective: steady state back within this after the revert
     "drill_rto_s": Field(to_seconds_by_drill, {}, "{ redis-outage = 30 }"),
     "fault_ttl_s": Field(schema.to_positive, 300.0, "300"),  # sandbox faults also end on their own
     "latency_ms": Field(schema.to_positive, 1500.0, "1500"),  # the injected latency of the latency drill

@@ -32,6 +32,8 @@ from drillbook.environments import Environment
 from drillbook.errors import TargetError
 
 HANG_TRIP_ROUTES = 2  # distinct routes timing out before the whole host counts as hanging
+# Set on a request that never left this machine (no connection: refused, no address, the breaker): it changed nothing.
+NOT_SENT = "drillbook_not_sent"
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Breaker:
         host, route = _host(request), (_host(request), request.url.path)
         reason = self.host_failure.get(host) or self.route_failure.get(route)
         if reason:
+            request.extensions[NOT_SENT] = True
             raise TargetError(f"{reason} (earlier in this run; not retried)")
 
     def record(self, request: httpx.Request, reason: str, *, host_down: bool) -> None:
@@ -90,6 +93,7 @@ class GuardedTransport(httpx.BaseTransport):
         except BodyTooLarge as exc:  # an answer, only too big: the next request may be fine, so no breaker
             self._fail(request, started, str(exc))
         except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+            request.extensions[NOT_SENT] = True
             self._fail(request, started, f"target {_host(request)} unreachable: {_short(exc)}", host_down=True)
         except httpcore.TimeoutException:
             self._fail(request, started, self._no_answer(), host_down=False)

@@ -19,8 +19,8 @@ from drillbook import safety
 from drillbook.interrupts import InterruptGuard, guarded
 from drillbook.contract._model import CheckBreach, ContractFailure, ContractReport, ContractSettings, OperationRun
 from drillbook.contract._report import curl_of, excerpt
-from drillbook.contract._writes import (WriteLedger, deletable_collections, drill_tenant_for_run, note_created,
-                                        remove_writes, sweep_stale, tag_case)
+from drillbook.contract._writes import (WriteLedger, deletable_collections, drill_tenant_for_run, remove_writes,
+                                        sweep_stale, tag_case)
 from drillbook.environments import Environment
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -192,16 +192,21 @@ def _send_and_check(case, run: OperationRun, ctx: _Context, headers: dict, ledge
 
     settings = ctx.settings
     curl = curl_of(case, headers, settings)
+    creating = ledger if ledger is not None and ledger.creates(case.method, case.operation.path) else None
+    if creating:
+        creating.sending()
     try:
         response = case.call(base_url=settings.base_url, session=ctx.session, headers=headers,
                              timeout=settings.timeout_s, verify=settings.verify)
     except Exception as exc:  # requests' timeouts and connection errors, and nothing is retried
+        if creating and _never_sent(exc):
+            creating.never_sent()
         ctx.guard.check()
         run.failure = _failure(run, (CheckBreach("request", "no answer", _transport_problem(exc, settings)),),
                                None, "", curl)
         raise _Stop from None
-    if ledger is not None:
-        note_created(ledger, case.method, case.operation.path, response.status_code, _json_or_none(response))
+    if creating:
+        creating.answered(case.operation.path, response.status_code, _json_or_none(response))
     try:
         case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
                                                  response_schema_conformance], headers=headers)
@@ -244,6 +249,17 @@ def _breach(failure: Any) -> CheckBreach:
 
 def _check_order(breach: CheckBreach) -> int:
     return CHECK_ORDER.index(breach.check) if breach.check in CHECK_ORDER else len(CHECK_ORDER)
+
+
+def _never_sent(exc: Exception) -> bool:
+    """No connection was made (the name did not resolve, it was refused or timed out): the request never left."""
+    import requests
+    from urllib3.exceptions import NewConnectionError  # NameResolutionError is one
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if isinstance(exc, requests.ConnectionError) and exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def _transport_problem(exc: Exception, settings: ContractSettings) -> str:

@@ -2,13 +2,18 @@
 
 Every write the fuzzer sends carries the run's drill tenant in ``tenantId``
 (``drillbook-drill-<run id>``). The ledger, one JSON line per entry under
-``<journal dir>/drill-writes/``, names the tenant before the first write and
-each created id as its 2xx arrives. Cleanup deletes the recorded ids and
-whatever the tenant still lists; the ledger goes once nothing is left, so a run
-killed before its cleanup leaves the ledger for the next write drill to sweep.
+``<journal dir>/drill-writes/``, names the tenant before the first write, each
+creating write (a POST to a collection) before it leaves, and its outcome: the
+id a 2xx names, or nothing when it was refused or never left this machine (the
+name did not resolve, the connection was refused). A write that may have
+landed without naming an id (a 5xx, no answer in time) stays counted until
+cleanup finds the tenant empty. Cleanup deletes the recorded ids and whatever
+the tenant still lists; the ledger goes once nothing is left, so a run killed
+before its cleanup leaves the ledger for the next write drill to sweep.
 
 >>> ledger = WriteLedger.open(directory, "staging", base_url, "drillbook-drill-20261130-1a2b", ["/api/shards"])
->>> ledger.record("/api/shards/3f9c")
+>>> ledger.sending()                              # before the POST leaves
+>>> ledger.answered("/api/shards", 201, {"id": "3f9c"})
 >>> remove_writes(ledger, timeout_s=5, verify=True)
 0
 """
@@ -27,6 +32,7 @@ from urllib.parse import urlsplit
 
 from drillbook.pids import process_alive
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 TAG_FIELD = "tenantId"  # Castiel partitions every write by tenant; the drill's own tenant marks what it wrote
 LEDGER_DIR = "drill-writes"
 CLEANUP_BUDGET_S = 30.0
@@ -50,6 +56,7 @@ class WriteLedger:
     created: list[str] = field(default_factory=list)
     left: int | None = None  # what the last cleanup could not remove
     owner: dict = field(default_factory=dict)
+    unsettled: int = 0  # creating writes that may have landed without naming what they created
 
     @classmethod
     def open(cls, directory: Path | None, environment: str, base_url: str, tenant: str,
@@ -74,13 +81,43 @@ class WriteLedger:
         for entry in lines[1:]:
             if "created" in entry:
                 ledger.created.append(entry["created"])
+            ledger.unsettled += int(entry.get("sending", 0)) - int(entry.get("settled", 0))
             if "left" in entry:
                 ledger.left = entry["left"]
         return ledger
 
+    def creates(self, method: str, path: str) -> bool:
+        """A POST to a collection it can delete from: the one kind of write that leaves something behind."""
+        return method.upper() == "POST" and path in self.collections
+
+    def sending(self) -> None:
+        """Before a creating write leaves: it counts as on the target until its outcome is known."""
+        self.unsettled += 1
+        self._append({"sending": 1})
+
+    def answered(self, collection: str, status: int, body: Any) -> None:
+        """A 2xx naming an id created that item; a 5xx, or a 2xx naming none, may have created one; else nothing."""
+        item_id = body.get("id") if isinstance(body, dict) and 200 <= status < 300 else None
+        if isinstance(item_id, (str, int)) and str(item_id):
+            self.settle(f"{collection}/{item_id}")
+        elif not (200 <= status < 300 or status >= 500):
+            self.settle()
+
+    def never_sent(self) -> None:
+        """The write never left this machine (no address, connection refused): it created nothing."""
+        self.settle()
+
+    def settle(self, created: str | None = None) -> None:
+        self.unsettled -= 1
+        if created is not None:
+            self.created.append(created)
+        self._append({"settled": 1, **({"created": created} if created is not None else {})})
+
     def record(self, item_path: str) -> None:
-        self.created.append(item_path)
-        self._append({"created": item_path})
+        """An item a drill created by other means; recorded once."""
+        if item_path not in self.created:
+            self.created.append(item_path)
+            self._append({"created": item_path})
 
     def finish(self, left: int) -> None:
         """Drop the ledger when nothing is left; otherwise keep it, with the count, for the next run."""
@@ -94,7 +131,8 @@ class WriteLedger:
 
     @property
     def pending(self) -> int:
-        return self.left if self.left is not None else len(self.created)
+        """What may still be on the target: the last cleanup's count, else every write that may have landed."""
+        return self.left if self.left is not None else len(set(self.created)) + self.unsettled
 
     def is_stale(self) -> bool:
         """Its run is over: the owning process is gone (only judged for ledgers written on this host)."""
@@ -141,14 +179,6 @@ def tag_case(case: Any, tenant: str) -> None:
             setattr(case, container, {**value, TAG_FIELD: tenant})
 
 
-def note_created(ledger: WriteLedger, method: str, path: str, status: int, body: Any) -> None:
-    """A 2xx POST to a deletable collection that answered with an id created something: write it down."""
-    if method.upper() == "POST" and 200 <= status < 300 and path in ledger.collections and isinstance(body, dict):
-        item_id = body.get("id")
-        if isinstance(item_id, (str, int)) and str(item_id):
-            ledger.record(f"{path}/{item_id}")
-
-
 def remove_writes(ledger: WriteLedger, *, timeout_s: float, verify: bool | str = True,
                   budget_s: float = CLEANUP_BUDGET_S) -> int:
     """Delete what the ledger names and what its tenant still lists; returns how many are left."""
@@ -159,8 +189,8 @@ def remove_writes(ledger: WriteLedger, *, timeout_s: float, verify: bool | str =
         with httpx.Client(base_url=ledger.base_url, timeout=timeout_s, verify=verify,
                           headers={"User-Agent": "drillbook (drill cleanup)"}) as client:
             left = _delete_all(client, ledger, deadline)
-    except httpx.HTTPError:
-        left = _unreachable_count(ledger)
+    except httpx.HTTPError as exc:
+        left = _unreachable_count(ledger, exc)
     ledger.finish(left)
     return left
 
@@ -171,13 +201,15 @@ def _delete_all(client, ledger: WriteLedger, deadline: float) -> int:
     for collection in ledger.collections:
         for _ in range(3):  # a page at a time; a tenant that does not shrink is not deleted again and again
             page = _list(client, collection, ledger.tenant, deadline)
-            todo = [f"{collection}/{item_id}" for item_id in page if f"{collection}/{item_id}" not in listed]
+            todo = [f"{collection}/{item_id}" for item_id in page or () if f"{collection}/{item_id}" not in listed]
             listed.update(todo)
             if not todo:
                 break
             failed.update(path for path in todo if not _delete(client, path, ledger.tenant, deadline))
-    still = {f"{c}/{i}" for c in ledger.collections for i in _list(client, c, ledger.tenant, deadline)}
-    return len(failed | still)
+    pages = [(c, _list(client, c, ledger.tenant, deadline)) for c in ledger.collections]
+    still = {f"{c}/{i}" for c, page in pages for i in page or ()}
+    unlisted = any(page is None for _, page in pages)  # what landed unnamed cannot be shown gone
+    return len(failed | still) + (ledger.unsettled if unlisted else 0)
 
 
 def _delete(client, path: str, tenant: str, deadline: float) -> bool:
@@ -187,22 +219,31 @@ def _delete(client, path: str, tenant: str, deadline: float) -> bool:
     return response.status_code < 300 or response.status_code == 404
 
 
-def _list(client, collection: str, tenant: str, deadline: float) -> list[str]:
+def _list(client, collection: str, tenant: str, deadline: float) -> list[str] | None:
+    """The tenant's item ids, or None when the target would not list them (out of time, not its documented list)."""
     if time.monotonic() > deadline:
-        return []
+        return None
     response = client.get(collection, params={TAG_FIELD: tenant, "limit": LIST_LIMIT})
     try:
-        body = response.json() if response.status_code == 200 else {}
-    except ValueError:  # not the list it documents: what the ledger names is all that can be removed
-        body = {}
+        body = response.json() if response.status_code == 200 else None
+    except ValueError:
+        body = None
     items = body.get("items") if isinstance(body, dict) else None
-    return [str(i["id"]) for i in items or [] if isinstance(i, dict) and "id" in i]
+    if not isinstance(items, list):
+        return None
+    return [str(i["id"]) for i in items if isinstance(i, dict) and "id" in i]
 
 
-def _unreachable_count(ledger: WriteLedger) -> int:
-    """A sandbox on loopback that no longer answers took its writes with it; a remote target keeps them."""
+def _unreachable_count(ledger: WriteLedger, exc: Exception) -> int:
+    """What may have landed stays counted; a sandbox on loopback that refuses connections took its writes with it.
+
+    A loopback target that accepts and hangs still holds them.
+    """
+    import httpx
+
     host = urlsplit(ledger.base_url).hostname or ""
-    return 0 if host in ("127.0.0.1", "localhost", "::1") else max(ledger.pending, 1)
+    gone = isinstance(exc, httpx.ConnectError) and host in LOOPBACK_HOSTS
+    return 0 if gone else ledger.pending
 
 
 def sweep_stale(directory: Path, environment: str, *, timeout_s: float, verify: bool | str = True) -> list[tuple]:

@@ -58,6 +58,7 @@ class PitrRecord:
     restored: str
     restore_to: str = ""  # the point in time restored to, ISO 8601 UTC
     duration_s: float | None = None  # restore asked for -> the restored account provisioned
+    rto_objective_s: float | None = None  # [dr] rto_s
     findings: list[Finding] = field(default_factory=list)
 
     def failures(self) -> list[Finding]:
@@ -67,7 +68,8 @@ class PitrRecord:
         """What the drill journal keeps: the restored account, the point in time, and how long it took."""
         return {"drill": "backup-restore", "fault": f"point-in-time restore into {self.restored}",
                 "restored_account": self.restored, "restored_to": self.restore_to,
-                "restore_duration_s": self.duration_s, "time_to_recover_s": self.duration_s}
+                "restore_duration_s": self.duration_s, "time_to_recover_s": self.duration_s,
+                "rto_objective_s": self.rto_objective_s}
 
     def figures(self) -> dict:
         return {"account": self.account, "restored_account": self.restored, "restored_to": self.restore_to,
@@ -76,7 +78,7 @@ class PitrRecord:
 
 
 def run_pitr_drill(plan: AzurePlan) -> PitrRecord:
-    record = PitrRecord(plan.account.name, restored_name(plan.account.name))
+    record = PitrRecord(plan.account.name, restored_name(plan.account.name), rto_objective_s=plan.settings["rto_s"])
     client = management_client("cosmosdb", plan.account.subscription, **dict(plan.client_options))
     policy = read_backup_policy(client, plan.account)
     record.findings += policy_findings(plan, policy)

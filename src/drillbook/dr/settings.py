@@ -8,8 +8,8 @@ from drillbook.schema import Field
 schema.register_section("dr", {  # backup/restore drills
     "container": Field(schema.to_str, "shards", '"shards"'),  # the live container backed up (read only)
     "max_documents": Field(schema.to_positive, 5000.0, "5000"),  # the export stops here (a drill, not a migration)
-    "rto_s": Field(schema.to_positive, 3600.0, "3600"),  # restore started -> verified restore
-    "rpo_s": Field(schema.to_number, 900.0, "900"),  # newest live write - newest restored write
+    "rto_s": Field(schema.to_positive, 3600.0, "3600"),  # objective: restore started -> verified restore
+    "rpo_s": Field(schema.to_number, 900.0, "900"),  # objective: newest live write - newest restored write
     "seed_documents": Field(schema.to_number, 20.0, "20"),  # local tier only: shards created when it is empty
     # Azure tier: the Cosmos account's backup policy, and the point-in-time restore into a new account
     "backup_policy": Field(schema.one_of("continuous", "periodic"), "continuous", '"continuous"'),

@@ -12,13 +12,14 @@ from drillbook.gates._config import DRILL_SETTING, pending_undo, wait_healthy, w
 from drillbook.gates._evidence import junit_finding, migration_finding, notice_finding, review_finding
 from drillbook.gates._manifest import Release, load_release
 from drillbook.gates._options import refuse_missing_release, refuse_slot_misuse, release_for_run
-from drillbook.gates._rollback import Flip, health_url, live_version, read_health, swap_and_watch
+from drillbook.gates._rollback import Flip, RollbackRecord, health_url, live_version, read_health, swap_and_watch
 from drillbook.gates._slots import aim_at_slot, open_slots, slot_url
 
 __all__ = [
     "DRILL_SETTING",
     "Flip",
     "Release",
+    "RollbackRecord",
     "aim_at_slot",
     "alert_rule_findings",
     "health_url",

@@ -6,7 +6,9 @@
 
 Validated like an environment file: unknown keys are errors with a suggestion,
 a secret is only ever a reference, and every problem is one line. Relative
-paths are read from the manifest's own folder.
+evidence paths are read from the folder pytest runs in, where the run's own
+``reports/`` is written (the repository root in the pipelines), wherever the
+manifest itself lies: ``pipelines/release.example.toml`` names ``reports/...``.
 """
 
 from __future__ import annotations
@@ -126,9 +128,10 @@ class Release:
     def section(self, name: str) -> Mapping[str, Any]:
         return self.settings[name]
 
-    def _path(self, text: str) -> Path:
-        path = Path(text).expanduser()
-        return path if path.is_absolute() else self.path.parent / path
+    @staticmethod
+    def _path(text: str) -> Path:
+        """As written: a relative path is read from the working directory, and shown as written."""
+        return Path(text).expanduser()
 
 
 def load_release(path: Path) -> Release:

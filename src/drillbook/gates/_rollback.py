@@ -2,12 +2,14 @@
 
 >>> flip = swap_and_watch(slots, http, expect="1.4.3", objective_s=300, poll_s=1)
 >>> flip.finding("swap")          # None when it flipped within the objective
+>>> record.timed("swap", flip.took_s, flip.describe("swap"))   # a RollbackRecord: the line shown, the time kept
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import httpx
 
@@ -26,6 +28,12 @@ class Flip:
     flipped: bool
     objective_s: float
 
+    def describe(self, step: str) -> str:
+        """``swap to 1.4.3: /health flipped in 0.42 s (objective 300 s)``, or what it still reported."""
+        seen = (f"/health flipped in {self.took_s:.2f} s" if self.flipped
+                else f"/health still reports {self.seen} after {self.took_s:.2f} s")
+        return f"{step} to {self.expected}: {seen} (objective {self.objective_s:g} s)"
+
     def finding(self, step: str) -> str | None:
         if not self.flipped:
             return (f"after the {step}, /health still reports {self.seen} (expected {self.expected}) "
@@ -33,6 +41,31 @@ class Flip:
         if self.took_s > self.objective_s:
             return f"the {step} to {self.expected} took {self.took_s:.1f} s > objective {self.objective_s:g} s"
         return None
+
+
+@dataclass
+class RollbackRecord:
+    """A rollback drill's timed steps, each measured apart from the objective it is judged against.
+
+    The ``recovery`` step (the swap back, the revert's restart) is the time to recover: every recovery
+    record in the journal names it ``time_to_recover_s`` and its objective ``rto_objective_s``.
+    """
+
+    drill: str
+    objective_s: float
+    recovery: str
+    log: Callable[[str], None] = lambda line: None  # each step's line, as it ends
+    steps: dict[str, float] = field(default_factory=dict)  # step -> measured seconds
+
+    def timed(self, step: str, took_s: float, line: str) -> None:
+        self.steps[step] = round(took_s, 3)
+        self.log(f"rollback drill: {line}")
+
+    def figures(self) -> dict:
+        """``{"drill": "slot-swap", "swap_s": 0.42, "swap_back_s": 0.4, "time_to_recover_s": 0.4, ...}``."""
+        measured = {f"{step.replace(' ', '_')}_s": took for step, took in self.steps.items()}
+        return {"drill": self.drill, **measured, "time_to_recover_s": self.steps.get(self.recovery),
+                "rto_objective_s": self.objective_s}
 
 
 def read_health(http: httpx.Client, path: str = "/health") -> tuple[str | None, str]:

@@ -18,7 +18,7 @@ from drillbook.load._generator import SATURATED_PCT, clock
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
 from drillbook.load._run import LoadRun, Target, run_load
 from drillbook.load._server import ServerSide, gap_line
-from drillbook.load._settings import LoadSettings
+from drillbook.load._settings import LoadSettings, refuse_engine_on_tier
 from drillbook.load._stats import RouteCounts
 from drillbook.runbook import Threshold
 from drillbook.watch_series import iso_utc
@@ -43,9 +43,7 @@ def run_load_drill(env: Environment, settings: LoadSettings, lookup: Callable[[s
 
 def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_options: dict) -> LoadRun:
     """The same drill on Azure Load Testing's engines: no local locust; the server side is read while Azure runs."""
-    if env.tier == "local":
-        raise ConfigError(f"{env.path.name}: [load] engine = \"azure\" loads the target from Azure's machines, and the "
-                          "local tier reaches only loopback -> run the azure engine against a staging environment")
+    refuse_engine_on_tier("azure", env.tier, f"{env.path.name}: [load] engine = \"azure\"")
     from drillbook.load._azure_engine import run_azure_load  # the engine's modules load for an Azure run only
 
     target = Target(env.base_url, ca_bundle=env.section("http")["ca_bundle"])  # the token stays in Key Vault

@@ -1,13 +1,15 @@
-"""The load drill's pytest side: its options are checked at start-up, its settings are a fixture."""
+"""The load drill's pytest side: its options are checked at start-up, its settings once the drills are selected."""
 
 from __future__ import annotations
 
 import pytest
 
+from drillbook.environments import Environment
 from drillbook.errors import ConfigError
-from drillbook.load._settings import LoadOptions, LoadSettings, options_from, settings_from
+from drillbook.load._settings import LoadOptions, LoadSettings, options_from, refuse_engine_on_tier, settings_from
 
 OPTIONS_KEY = pytest.StashKey[LoadOptions]()
+SETTINGS_KEY = pytest.StashKey[LoadSettings]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -20,27 +22,34 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def load_settings(pytestconfig: pytest.Config, drill_env) -> LoadSettings:
+def load_settings(pytestconfig: pytest.Config, drill_env: Environment) -> LoadSettings:
     """Stages, workers, engine, interval, window and minimum requests: the command line over ``[load]``."""
+    return pytestconfig.stash.get(SETTINGS_KEY, None) or settings_for(pytestconfig, drill_env)
+
+
+def settings_for(config: pytest.Config, env: Environment) -> LoadSettings:
+    """The load settings of this run on ``env``, or a ConfigError naming the file or option and the fix."""
+    options = config.stash[OPTIONS_KEY]
+    engine = options.engine or env.section("load")["engine"]
+    source = f"--load-engine {engine}" if options.engine else f"{env.path.name}: [load] engine = \"{engine}\""
+    refuse_engine_on_tier(engine, env.tier, source)
     try:
-        return settings_from(pytestconfig.stash[OPTIONS_KEY], drill_env.section("load"),
-                             allow_inconclusive=pytestconfig.option.allow_inconclusive,
-                             azure_section=drill_env.section("azure_load_testing"))
+        return settings_from(options, env.section("load"), allow_inconclusive=config.option.allow_inconclusive,
+                             azure_section=env.section("azure_load_testing"))
     except ConfigError as exc:
-        pytest.fail(f"{drill_env.path.name}: {exc}", pytrace=False)
+        raise ConfigError(f"{env.path.name}: {exc}") from None
 
 
-def refuse_unfit_load(config: pytest.Config, env, items: list[pytest.Item]) -> None:
-    """After -m has deselected: a selected load drill whose windows cannot complete is refused before it starts."""
+def refuse_unfit_load(config: pytest.Config, env: Environment, items: list[pytest.Item]) -> None:
+    """After -m has deselected: a selected load drill that cannot run as configured, or whose windows cannot
+    complete, is refused before anything runs (exit 4); configuration errors are not drill outcomes."""
     if OPTIONS_KEY not in config.stash or not any(item.get_closest_marker("load") for item in items):
         return
     from drillbook.load._fit import unfit  # imported on use: the judge's modules stay out of other runs
     try:
-        settings = settings_from(config.stash[OPTIONS_KEY], env.section("load"),
-                                 allow_inconclusive=config.option.allow_inconclusive,
-                                 azure_section=env.section("azure_load_testing"))
-    except ConfigError:
-        return  # the drill's own fixture names the rest of its configuration, in one line
+        settings = config.stash[SETTINGS_KEY] = settings_for(config, env)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
     problem = unfit(settings)
     if problem:
         raise pytest.UsageError(problem)

@@ -158,6 +158,13 @@ def settings_from(options: LoadOptions, section: Mapping[str, Any], *, allow_inc
     )
 
 
+def refuse_engine_on_tier(engine: str, tier: str, source: str) -> None:
+    """Azure's engines load the target from Azure's machines: never the local tier, which reaches only loopback."""
+    if engine == "azure" and tier == "local":
+        raise ConfigError(f"{source} loads the target from Azure's machines, and the local tier reaches only "
+                          "loopback -> run the azure engine against a staging environment, or locust here")
+
+
 def _azure_engine(engine: str, section: Mapping[str, Any] | None, stages: tuple[Stage, ...],
                   workers: int | None) -> AzureLoadTesting | None:
     """The Azure settings when the azure engine is chosen; it runs one steady stage (locust's own users and run time)."""
