@@ -13,14 +13,13 @@ under another fixture name.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from sandbox.runner import FaultControl, start_sandbox
+from pytest_runs import run_pytest
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -131,22 +130,6 @@ def run_drill(sandbox, tmp_path, tmp_path_factory):
 
     run.results, run.repo, run.workdir, run.command = results, REPO, workdir, command
     return run
-
-
-def run_pytest(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> pytest.RunResult:
-    """One pytest subprocess, as pytest's RunResult; its output is printed, so a failing test shows it.
-
-    Not pytester's runner: pytester restores sys.modules after each test, which unloads what an
-    in-process fixture imported lazily (httpx loads httpcore on first use) and splits its classes.
-    """
-    for outer in ("DRILLBOOK_RUN_DIR", "PYTEST_ADDOPTS"):  # an outer run's bookkeeping and options are not this run's
-        env.pop(outer, None)
-    started = time.monotonic()
-    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    print("running:", *argv, "\n", done.stdout)
-    print(done.stderr, file=sys.stderr)
-    return pytest.RunResult(done.returncode, done.stdout.splitlines(), done.stderr.splitlines(),
-                            time.monotonic() - started)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_pytest
+from pytest_runs import run_pytest
 
 LIVE = ("-m", "health", "-k", "live")
 
