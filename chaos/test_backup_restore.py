@@ -6,7 +6,7 @@ on production without ``[safety] allow_destructive`` and ``--approve``.
 
 import pytest
 
-from drillbook.journal import record_target_version
+from drillbook.record.journal import record_target_version
 
 pytestmark = [pytest.mark.dr, pytest.mark.destructive]
 

@@ -14,7 +14,7 @@ from contextlib import suppress
 
 import pytest
 
-from drillbook.check import call, expect_status, fail, json_body, source_of
+from drillbook.components.check import call, expect_status, fail, json_body, source_of
 from drillbook.clients import redis as cache
 from drillbook.errors import TargetError
 

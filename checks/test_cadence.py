@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from drillbook import cadence
+from drillbook.gates import cadence
 from drillbook.errors import RecordError
-from drillbook.journal import JOURNAL_FILE
+from drillbook.record.journal import JOURNAL_FILE
 from drillbook.plugin import ENV_KEY
 
 pytestmark = [pytest.mark.gate]

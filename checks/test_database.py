@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from drillbook.database_checks import check_canary, check_containers, check_read_latency, check_ru
+from drillbook.components.database import check_canary, check_containers, check_read_latency, check_ru
 
 pytestmark = pytest.mark.database
 

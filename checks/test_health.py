@@ -2,8 +2,8 @@
 
 import pytest
 
-from drillbook.check import call, expect_field, expect_latency, expect_status, fail, json_body, source_of
-from drillbook.journal import VERSION_PROPERTY
+from drillbook.components.check import call, expect_field, expect_latency, expect_status, fail, json_body, source_of
+from drillbook.record.journal import VERSION_PROPERTY
 
 pytestmark = [pytest.mark.health, pytest.mark.smoke]
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from drillbook.check import call, expect_status, fail, source_of
+from drillbook.components.check import call, expect_status, fail, source_of
 from drillbook.clients.servicebus import ServiceBusError, read_queue_depths
 from drillbook.errors import TargetError
 from drillbook.metrics.scrape import Names, diff_snapshots, parse_snapshot

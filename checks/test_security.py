@@ -5,8 +5,8 @@ import warnings
 
 import pytest
 
-from drillbook import security
-from drillbook.check import NO_ANSWER_SECTION, call, fail, source_of
+from drillbook.components import security
+from drillbook.components.check import NO_ANSWER_SECTION, call, fail, source_of
 from drillbook.clients.tls import HandshakeFailed, read_certificate
 from drillbook.errors import TargetError
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from drillbook.watch_drill import run_watch_drill, verdict_message
+from drillbook.watch.drill import run_watch_drill, verdict_message
 
 pytestmark = pytest.mark.watch
 

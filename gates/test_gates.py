@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from drillbook import gates, runbook
-from drillbook.check import fail
+from drillbook.components.check import fail
 from drillbook.errors import DrillbookError
 
 SECTION = "pre-deployment-checklist"
@@ -84,7 +84,7 @@ def test_monitoring_alert_rules_match_the_runbook(drill_env, thresholds):
 
 
 def _subscription(env) -> str:
-    from drillbook.secrets import SecretRef, resolve_secret
+    from drillbook.config.secrets import SecretRef, resolve_secret
 
     value = env.section("azure")["subscription_id"]
     return resolve_secret(value, where=f"{env.path.name}: [azure] subscription_id") if isinstance(value, SecretRef) \

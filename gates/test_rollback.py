@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from drillbook import gates
-from drillbook.check import fail
+from drillbook.components.check import fail
 from drillbook.errors import DrillbookError
 
 SECTION = "rollback"

@@ -3,7 +3,7 @@
 import pytest
 
 from drillbook.errors import TargetError
-from drillbook.journal import RECORD_PROPERTY
+from drillbook.record.journal import RECORD_PROPERTY
 from drillbook.load import journal_line, run_load_drill, verdict_message
 
 pytestmark = [pytest.mark.load, pytest.mark.destructive]

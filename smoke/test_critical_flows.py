@@ -5,7 +5,7 @@ The read-only flow runs on every tier, production included; the round trip write
 
 import pytest
 
-from drillbook.check import call, expect_status, fail, json_body, source_of
+from drillbook.components.check import call, expect_status, fail, json_body, source_of
 
 pytestmark = pytest.mark.smoke
 

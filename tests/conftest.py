@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from sandbox.runner import FaultControl, start_sandbox
-from pytest_runs import run_pytest
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -43,6 +42,8 @@ source = "scrape"
 
 if str(TESTS) not in sys.path:  # --import-mode=importlib: shared helpers (loopback, recorded_azure) import by name
     sys.path.insert(0, str(TESTS))
+
+from pytest_runs import run_pytest  # noqa: E402 - a helper module in tests/, importable once TESTS is on the path
 
 
 @pytest.fixture

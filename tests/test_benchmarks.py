@@ -15,7 +15,7 @@ import load_generator  # noqa: E402
 import loaded_suite  # noqa: E402
 import watch_detection_latency as latency  # noqa: E402
 
-from drillbook.watch_series import iso_utc  # noqa: E402
+from drillbook.record.series import iso_utc  # noqa: E402
 
 
 def refusal(call, *args, **kwargs) -> str:

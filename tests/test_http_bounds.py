@@ -7,9 +7,9 @@ import pytest
 from misbehaving_target import Huge, MisbehavingTarget, Trickle
 
 from drillbook.clients.http import Breaker, build_client
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import TargetError
-from drillbook.evidence import MAX_ATTACHED_BODY, format_exchange
+from drillbook.record.evidence import MAX_ATTACHED_BODY, format_exchange
 
 TIMEOUT_S = 1.0
 SLACK_S = 3.0  # generous: the suite runs with both cores busy

@@ -1,4 +1,4 @@
-"""Ctrl-C ends the run as interrupted even when a library swallows the KeyboardInterrupt (drillbook.interrupts)."""
+"""Ctrl-C ends the run as interrupted even when a library swallows the KeyboardInterrupt (drillbook.runtime.interrupts)."""
 
 import json
 import os
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from drillbook.interrupts import InterruptGuard
+from drillbook.runtime.interrupts import InterruptGuard
 
 SWALLOWING_DRILLS = '''
 import signal

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from drillbook.progress import Progress
+from drillbook.runtime.progress import Progress
 
 STAMP = re.compile(r"^\d\d:\d\d:\d\dZ ")
 

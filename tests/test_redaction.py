@@ -7,7 +7,7 @@ import pytest
 
 from drillbook import redaction
 from drillbook.clients.http import Exchange
-from drillbook.evidence import format_exchange
+from drillbook.record.evidence import format_exchange
 
 TOKEN = "tok-9f8e7d6c5b4a"
 
@@ -64,7 +64,7 @@ def test_formatted_exchange_has_no_secret():
 
 
 def test_credential_shapes_are_masked_with_no_secret_registered(monkeypatch):
-    from drillbook.scrubbing import scrub_report
+    from drillbook.record.scrubbing import scrub_report
 
     monkeypatch.setattr(redaction, "_known", set())  # a run that resolved no secret at all
     report = _failed_report("upstream said: Authorization: Bearer unregistered-4b1d9e; AccountKey=acct-key-77f1e0")
@@ -92,7 +92,7 @@ def test_a_secret_cut_short_by_a_repr_is_masked_at_both_ends():
 
 
 def test_a_failure_keeps_its_structure_and_loses_its_secrets():
-    from drillbook.scrubbing import scrub_report
+    from drillbook.record.scrubbing import scrub_report
 
     report = _failed_report(f"cannot connect with {TOKEN}")
     scrub_report(report)
@@ -103,7 +103,7 @@ def test_a_failure_keeps_its_structure_and_loses_its_secrets():
 def test_skip_reasons_xfail_reasons_output_and_properties_are_scrubbed():
     from _pytest.reports import TestReport
 
-    from drillbook.scrubbing import scrub_report
+    from drillbook.record.scrubbing import scrub_report
 
     report = TestReport("t.py::t", ("t.py", 1, "t"), {}, "skipped", ("t.py", 1, f"Skipped: no {TOKEN}"), "call",
                         sections=[("Captured stdout call", TOKEN)], user_properties=[("conn", TOKEN)])
@@ -115,7 +115,7 @@ def test_skip_reasons_xfail_reasons_output_and_properties_are_scrubbed():
 def test_log_records_are_masked_when_they_are_made():
     import logging
 
-    from drillbook.scrubbing import redact_record
+    from drillbook.record.scrubbing import redact_record
 
     try:
         raise ValueError(TOKEN)
@@ -140,7 +140,7 @@ def test_a_plugins_own_failure_representation_becomes_its_cleaned_text():
     from _pytest._code.code import TerminalRepr
     from _pytest.reports import TestReport
 
-    from drillbook.scrubbing import scrub_report
+    from drillbook.record.scrubbing import scrub_report
 
     class PluginRepr(TerminalRepr):  # not a dataclass: its fields cannot be walked
         def toterminal(self, tw) -> None:

@@ -3,7 +3,7 @@
 import pytest
 
 from drillbook import runbook
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.runbook import Resources, failure_message, remedy_line
 
 

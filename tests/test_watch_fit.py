@@ -12,10 +12,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError
-from drillbook.watch_fit import unfit
-from drillbook.watch_options import WatchSettings, from_config
+from drillbook.watch.fit import unfit
+from drillbook.watch.options import WatchSettings, from_config
 
 FIX = re.compile(r"(--watch[a-z-]*) (\S+)")
 LOCAL = load_environment("local")

@@ -5,9 +5,9 @@ import pytest
 
 from drillbook import runbook
 from drillbook.metrics.reading import EndpointReading, MetricsError, NoDataError, Reading
-from drillbook.watch import Watch, WatchPlan
-from drillbook.watch_drill import verdict_message, watch_record
-from drillbook.watch_report import failure_lines, progress_line, summary
+from drillbook.watch.loop import Watch, WatchPlan
+from drillbook.watch.drill import verdict_message, watch_record
+from drillbook.watch.report import failure_lines, progress_line, summary
 
 INTERVAL, WINDOW = 0.05, 0.15
 

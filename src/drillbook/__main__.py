@@ -46,8 +46,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from drillbook.journal import JOURNAL_FILE
-    from drillbook.journal_chain import verify_journal
+    from drillbook.record.journal import JOURNAL_FILE
+    from drillbook.record.chain import verify_journal
 
     path = args.journal_dir / JOURNAL_FILE
     if not path.is_file():
@@ -63,9 +63,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from drillbook.cadence import read_runs, status_lines
+    from drillbook.gates.cadence import read_runs, status_lines
     from drillbook.errors import RecordError
-    from drillbook.journal import JOURNAL_FILE
+    from drillbook.record.journal import JOURNAL_FILE
 
     path = args.journal_dir / JOURNAL_FILE
     if not path.is_file():
@@ -90,7 +90,7 @@ def _no_journal(action: str, path: Path) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from drillbook.errors import DrillbookError
-    from drillbook.report_html import render_report
+    from drillbook.record.html import render_report
 
     try:
         print(f"report: {render_report(args.results, args.output)}")

@@ -14,13 +14,24 @@ from typing import Iterator
 import httpx
 import pytest
 
-from drillbook import cadence, notify  # noqa: F401  (cadence registers the environment file's [cadence] section)
+from drillbook.gates import cadence  # noqa: F401  (cadence registers the environment file's [cadence] section)
+from drillbook.record import notify
 from drillbook.chaos import profiles as chaos_profiles, settings as chaos_settings
-from drillbook import (environments, evidence, faults, fixtures, gates, load, markers, misconfigured, output_dirs,
-                       run_record, runbook, safety, secrets, stops, target, watch_fit, watch_options)
-from drillbook.journal import Journal, describe_run
+from drillbook import faults, fixtures, gates, load, markers, runbook
+from drillbook.runtime import misconfigured
+from drillbook.config import environments
+from drillbook.record import evidence
+from drillbook.record import folders as output_dirs
+from drillbook.record import runs as run_record
+from drillbook.config import safety
+from drillbook.config import secrets
+from drillbook.runtime import stops
+from drillbook.runtime import target
+from drillbook.watch import fit as watch_fit
+from drillbook.watch import options as watch_options
+from drillbook.record.journal import Journal, describe_run
 from drillbook.clients.http import build_client
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError, DrillbookError
 
 ENV_KEY = pytest.StashKey[Environment]()
@@ -72,11 +83,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     markers.register_markers(config)
-    config.pluginmanager.import_plugin("drillbook.scrubbing")  # redaction at the source, in every process
+    config.pluginmanager.import_plugin("drillbook.record.scrubbing")  # redaction at the source, in every process
     config.pluginmanager.register(stops, "drillbook-stops")  # a worker's stop ends the controller's run too
     for module in fixtures.MODULES:
         config.pluginmanager.import_plugin(module)
-    from drillbook import interrupts  # imported already (the journal needs it): registered, not import_plugin'ed
+    from drillbook.runtime import interrupts  # imported already (the journal needs it): registered, not import_plugin'ed
     config.pluginmanager.register(interrupts, "drillbook-interrupts")  # a swallowed Ctrl-C still ends the run
     config.pluginmanager.register(misconfigured, "drillbook-config-errors")  # a ConfigError in a drill: one line
     if config.option.help or config.option.version:

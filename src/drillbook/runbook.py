@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Mapping
 from urllib.parse import urlsplit
 
-from drillbook import schema
+from drillbook.config import schema
 
 if TYPE_CHECKING:
     from drillbook.rules import Rule

@@ -14,7 +14,7 @@ from drillbook.chaos.drills import DRILLS, drill_for
 from drillbook.chaos.experiment import run_experiment
 from drillbook.chaos.record import journal_figures
 from drillbook.chaos.settings import ChaosSettings
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError
 from drillbook.faults import UndoJournal
 

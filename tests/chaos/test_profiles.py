@@ -7,7 +7,7 @@ import pytest
 
 from drillbook.chaos.profiles import FILL, resolve, thin_windows
 from drillbook.chaos.settings import ChaosSettings
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError
 
 UNSET = {"steady_window_s": None, "observe_s": None, "probe_rps": None, "min_requests": 10.0, "latency_ms": 1500.0,

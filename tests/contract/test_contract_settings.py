@@ -3,7 +3,7 @@
 import pytest
 
 from drillbook.contract import settings_from_env
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 
 
 def _env(tmp_path, tier: str, allow: bool, extra: str = ""):

@@ -16,7 +16,7 @@ from drillbook.contract import ContractSettings, WriteLedger, describe_report, p
 
 import waiting
 from invalid_names import invalid_names  # noqa: F401 (a fixture)
-from load_drill import alive  # /proc's state: a zombie counts as gone, as it does for drillbook.pids
+from load_drill import alive  # /proc's state: a zombie counts as gone, as it does for drillbook.runtime.pids
 from loopback import LoopbackServer, reply_json
 
 
@@ -158,7 +158,7 @@ def test_a_ledger_names_its_tenant_before_the_first_write(tmp_path):
 
 
 def test_a_ledger_whose_owner_was_killed_but_not_reaped_is_stale(tmp_path):
-    """A zombie still answers kill(pid, 0); drillbook.pids reads it as gone, so its writes are swept."""
+    """A zombie still answers kill(pid, 0); drillbook.runtime.pids reads it as gone, so its writes are swept."""
     ledger = WriteLedger.open(tmp_path, "local-test", "http://127.0.0.1:1", "drillbook-drill-z", ["/api/shards"])
     assert not WriteLedger.load(ledger.path).is_stale()  # this process owns it
     owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])

@@ -9,7 +9,7 @@ from loopback import FakeCredential, LoopbackTransport, NoIdentityCredential
 
 from drillbook.clients.cosmos import CosmosError, CosmosSettings, CosmosTarget
 from drillbook.clients.cosmos_canary import CanaryError, run_canary
-from drillbook.database_checks import check_canary, check_containers, check_read_latency
+from drillbook.components.database import check_canary, check_containers, check_read_latency
 
 TIMEOUT_S = 1.0
 SLACK_S = 0.9  # process scheduling on a busy machine; a retry would cost another whole timeout

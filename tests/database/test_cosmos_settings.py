@@ -3,7 +3,7 @@
 import pytest
 
 from drillbook.clients.cosmos import client_options, settings_from_environment
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError, DrillbookError
 
 TARGET = """

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from loopback import FakeCredential, loopback_only  # noqa: F401 (autouse: guards each test)
 
-from drillbook.database_checks import check_ru, ru_not_applicable
-from drillbook.environments import load_environment
+from drillbook.components.database import check_ru, ru_not_applicable
+from drillbook.config.environments import load_environment
 from drillbook.metrics import create_source
 from drillbook.runbook import threshold
 

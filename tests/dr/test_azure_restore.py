@@ -166,7 +166,7 @@ def test_an_interrupted_restore_still_deletes_the_restored_account(arm, tmp_path
 
 
 def test_a_restore_drill_without_the_accounts_region_is_one_line_naming_the_key(env_file):
-    from drillbook.environments import load_environment
+    from drillbook.config.environments import load_environment
     from drillbook.errors import ConfigError
     from drillbook.fixtures.dr import azure_account
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from drillbook.environments import ENVIRONMENTS_DIR
+from drillbook.config.environments import ENVIRONMENTS_DIR
 
 CONTRACT = ("-m", "contract")
 

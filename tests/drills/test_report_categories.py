@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from drillbook.evidence import CATEGORIES, CATEGORY_NAMES
+from drillbook.record.evidence import CATEGORIES, CATEGORY_NAMES
 
 FILER = Path(__file__).resolve().parents[1] / "allure_categories.mjs"
 HEALTH = ("-m", "health")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from drillbook.environments import available_environments, load_environment, resolve_secrets
+from drillbook.config.environments import available_environments, load_environment, resolve_secrets
 from drillbook.errors import ConfigError
 
 GOOD = """

@@ -14,7 +14,7 @@ from loopback import FakeCredential, loopback_only  # noqa: E402,F401 - the guar
 from recorded_management import RECORDINGS, RecordedManagement  # noqa: E402
 
 from drillbook import runbook  # noqa: E402
-from drillbook.environments import load_environment  # noqa: E402
+from drillbook.config.environments import load_environment  # noqa: E402
 from drillbook.errors import TargetError  # noqa: E402
 from drillbook.gates import alert_rule_findings, read_alert_rules  # noqa: E402
 from drillbook.gates._slots import AppServiceSlots  # noqa: E402

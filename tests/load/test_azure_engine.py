@@ -12,7 +12,7 @@ from loopback import FakeCredential, LoopbackTransport, loopback_only  # noqa: E
 from recorded_load_testing import RecordedLoadTesting  # noqa: E402
 
 from drillbook import runbook  # noqa: E402
-from drillbook.environments import load_environment  # noqa: E402
+from drillbook.config.environments import load_environment  # noqa: E402
 from drillbook.errors import ConfigError, TargetError  # noqa: E402
 from drillbook.load import journal_line, run_load_drill, verdict_message  # noqa: E402
 from drillbook.load._azure_client import API_VERSION  # noqa: E402

@@ -25,7 +25,7 @@ from loopback import FakeCredential, loopback_only  # noqa: E402,F401 - the guar
 from recorded_load_testing import RecordedLoadTesting  # noqa: E402
 
 from drillbook import runbook  # noqa: E402
-from drillbook.environments import load_environment  # noqa: E402
+from drillbook.config.environments import load_environment  # noqa: E402
 from drillbook.load import journal_line, run_load_drill, verdict_message  # noqa: E402
 from drillbook.load._azure_server import passed_ends  # noqa: E402
 from drillbook.load._settings import LoadOptions, settings_from  # noqa: E402

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError
 from drillbook.load._settings import LoadOptions, options_from, settings_from
 

@@ -5,7 +5,8 @@ import json
 import re
 from pathlib import Path
 
-from drillbook import evidence, runbook
+from drillbook import runbook
+from drillbook.record import evidence
 from drillbook.load._drill import journal_line, verdict_line, verdict_message
 from drillbook.load._judge import LoadJudge
 from drillbook.load._run import LoadRun

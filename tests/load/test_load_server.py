@@ -3,7 +3,7 @@
 import time
 
 from drillbook import runbook
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.load._server import ServerSide, gap_line
 from drillbook.load._settings import LoadOptions, settings_from
 

@@ -3,7 +3,7 @@
 import pytest
 from load_drill import PATHS
 
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError
 from drillbook.load._settings import LoadOptions, Stage, settings_from
 

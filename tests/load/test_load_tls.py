@@ -18,7 +18,7 @@ from https_front import HttpsFront
 from load_drill import LOAD, PATHS
 
 from drillbook import runbook
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError
 from drillbook.load import run_load_drill, verdict_message
 from drillbook.load._settings import LoadOptions, settings_from

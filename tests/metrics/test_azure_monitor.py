@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from loopback import FakeCredential, NoIdentityCredential, loopback_only  # noqa: F401 (autouse: guards each test)
 
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError
 from drillbook.metrics import MetricsError, NoDataError, create_source
 
@@ -75,7 +75,7 @@ def test_the_source_reads_exactly_the_interval_asked_and_tells_its_ingestion_lag
 
 def azure_watch(source, *, duration, interval, window, on_progress=None):
     from drillbook import runbook
-    from drillbook.watch import Watch, WatchPlan
+    from drillbook.watch.loop import Watch, WatchPlan
 
     plan = WatchPlan.for_runbook(runbook.threshold, duration_s=duration, interval_s=interval, min_requests=20,
                                  window_s=window)
@@ -93,7 +93,7 @@ def test_the_watch_judges_the_traffic_after_the_deploy_reading_each_interval_aft
     """Windows start at the deploy, the last interval is read too: the watch runs the lag longer."""
     import time
 
-    from drillbook.watch_report import summary
+    from drillbook.watch.report import summary
 
     source = make_source(extra='location = "westeurope"\ningestion_lag_s = 0.6\n')
     read_at = []

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from drillbook import markers
-from drillbook.environments import available_environments
+from drillbook.config.environments import available_environments
 from drillbook.gates import load_release
 
 from evidence_files import write_evidence

@@ -10,7 +10,7 @@ from drillbook.clients.servicebus import (
     QueueDepth, ServiceBusError, namespace_host, open_admin_client, read_queue_depths,
 )
 from drillbook.errors import ConfigError
-from drillbook.secrets import SecretRef
+from drillbook.config.secrets import SecretRef
 
 NAMESPACE = "sb-castiel-prod.servicebus.windows.net"
 QUEUE = "embedding-jobs"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from drillbook.journal_chain import append_chained
+from drillbook.record.chain import append_chained
 
 CADENCE = '\n[cadence]\nenforce = true\nkinds = ["load"]\n'
 
@@ -75,7 +75,7 @@ def test_status_prints_last_run_verdict_and_age_per_kind_and_environment(tmp_pat
 
 @pytest.mark.parametrize("days, expected", [(91, 1), (89, 0)])
 def test_overdue_counts_days_from_now(days, expected, tmp_path):
-    from drillbook import cadence
+    from drillbook.gates import cadence
 
     write_journal(tmp_path, (days, "load", "staging", "passed"))
     settings = {"environment": "staging", "kinds": ["load"], "max_age_days": 90}

@@ -5,12 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from drillbook.journal_chain import append_chained, verify_journal
+from drillbook.record.chain import append_chained, verify_journal
 
 WRITER = """
 import sys
 from pathlib import Path
-from drillbook.journal_chain import append_chained
+from drillbook.record.chain import append_chained
 for n in range(int(sys.argv[3])):
     append_chained(Path(sys.argv[1]), {"started": "2026-11-30T10:00:00+00:00", "writer": sys.argv[2], "n": n})
 """
@@ -59,7 +59,7 @@ def test_an_edited_last_entry_fails_at_that_entry(tmp_path):
 
 
 def test_a_rehashed_edit_breaks_the_next_link(tmp_path):
-    from drillbook.journal_chain import entry_digest
+    from drillbook.record.chain import entry_digest
 
     path = journal_of_three(tmp_path)
     _edit_line(path, 1, lambda entry: entry.update(operator="x", sha256=entry_digest({**entry, "operator": "x"})))

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from drillbook import troubleshooting
-from drillbook.environments import load_environment, resolve_secrets
+from drillbook.troubleshooting import run as troubleshooting
+from drillbook.config.environments import load_environment, resolve_secrets
 
 WATCH = ("-m", "watch", "--watch", "40s", "--watch-window", "4s", "--watch-interval", "1s",
          "--watch-probe-rps", "20", "--watch-min-requests", "5")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from loopback import FakeCredential, LoopbackServer, LoopbackTransport, loopback_only, reply_json  # noqa: F401 (autouse)
 
-from drillbook import troubleshooting
-from drillbook.environments import load_environment
+from drillbook.troubleshooting import run as troubleshooting
+from drillbook.config.environments import load_environment
 
 RECORDINGS = Path(__file__).parent / "recordings"
 START = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc).timestamp()

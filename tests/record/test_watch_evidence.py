@@ -5,7 +5,7 @@ import io
 import re
 from datetime import datetime, timezone
 
-from drillbook import charts
+from drillbook.record import charts
 from drillbook.rules import Evaluation, Rule
 
 ISO = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z"

@@ -16,7 +16,7 @@ import allure
 import pytest
 from loopback import FakeCredential, LoopbackTransport
 
-from drillbook.secrets import SecretRef, resolve_secret
+from drillbook.config.secrets import SecretRef, resolve_secret
 
 pytestmark = pytest.mark.security
 VAULT_SECRET = SecretRef(keyvault="https://kv-castiel-prod.vault.azure.net", secret="castiel-drill-planted")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError
 
 TARGET = '[target]\ntier = "staging"\nbase_url = "https://api-staging.castiel.com"\n'

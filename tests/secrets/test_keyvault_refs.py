@@ -9,7 +9,7 @@ from recorded_keyvault import RecordedKeyVault
 from drillbook import redaction
 from drillbook.clients.redis import connect_redis
 from drillbook.errors import ConfigError
-from drillbook.secrets import SecretRef, resolve_secret
+from drillbook.config.secrets import SecretRef, resolve_secret
 
 VAULT = "https://kv-castiel-prod.vault.azure.net"
 ADMIN_TOKEN = SecretRef(keyvault=VAULT, secret="castiel-admin-token")

@@ -1,13 +1,14 @@
-"""drillbook.security: leak signatures, header rules, admin route parsing and the certificate verdict."""
+"""drillbook.components.security: leak signatures, header rules, admin route parsing and the certificate verdict."""
 
 import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from drillbook import redaction, security
+from drillbook import redaction
+from drillbook.components import security
 from drillbook.clients.tls import PeerCertificate
-from drillbook.environments import load_environment
+from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError
 
 LEAKS = {

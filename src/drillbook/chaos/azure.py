@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from drillbook.chaos.context import DrillContext
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError
 from drillbook.faults import Fault, create_fault
 from drillbook.faults.arm import AzureResource
@@ -18,7 +18,7 @@ POLL_S = 5.0  # how often a revert reads the resource while it waits
 
 def azure_resource(env: Environment, key: str) -> AzureResource:
     """The resource ``[azure] <key>`` names, in ``[azure] resource_group``; a ConfigError names what is missing."""
-    from drillbook.secrets import SecretRef, resolve_secret
+    from drillbook.config.secrets import SecretRef, resolve_secret
 
     azure = env.section("azure")
     missing = [k for k in ("subscription_id", "resource_group", key) if not azure.get(k)]

@@ -10,9 +10,9 @@ import httpx
 
 from drillbook import runbook
 from drillbook.chaos.settings import ChaosSettings
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.errors import TargetError
-from drillbook.progress import Progress
+from drillbook.runtime.progress import Progress
 
 
 @dataclass(frozen=True)

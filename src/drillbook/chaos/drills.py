@@ -16,7 +16,7 @@ from drillbook.chaos import probes
 from drillbook.chaos.azure import azure_fault
 from drillbook.chaos.context import DrillContext, Finding
 from drillbook.faults import Fault, create_fault
-from drillbook.tiers import fault_backend
+from drillbook.config.tiers import fault_backend
 
 FaultBuilder = Callable[[DrillContext], Fault]
 

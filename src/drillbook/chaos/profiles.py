@@ -21,7 +21,7 @@ import math
 from typing import TYPE_CHECKING, Any, Mapping
 
 from drillbook.errors import ConfigError
-from drillbook.tiers import fault_backend
+from drillbook.config.tiers import fault_backend
 
 if TYPE_CHECKING:
     import pytest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from drillbook import charts
+from drillbook.record import charts
 from drillbook.chaos.context import DrillContext
 from drillbook.chaos.experiment import DrillRecord
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from drillbook import schema
+from drillbook.config import schema
 from drillbook.chaos import profiles
-from drillbook.schema import Field
+from drillbook.config.schema import Field
 
 if TYPE_CHECKING:
-    from drillbook.environments import Environment
+    from drillbook.config.environments import Environment
 
 
 def to_seconds_by_drill(value: Any) -> dict[str, float]:

@@ -6,11 +6,11 @@ import time
 
 from drillbook import metrics
 from drillbook.clients.http import Breaker, build_client
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.metrics import Reading
 from drillbook.rules import Verdict, evaluate
 from drillbook.runbook import Threshold
-from drillbook.traffic import ProbeTraffic
+from drillbook.metrics.traffic import ProbeTraffic
 
 SPARE_S = 120.0  # the traffic's own limit past the window: a stuck drill stops sending on its own
 

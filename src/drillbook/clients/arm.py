@@ -40,7 +40,7 @@ def management_client(kind: str, subscription: str, **options: Any) -> Any:
         raise ConfigError(f"Azure faults on {kind} need {package} -> pip install {package}") from None
     credential = options.pop("credential", None)
     if credential is None:
-        from drillbook.secrets import _default_credential
+        from drillbook.config.secrets import _default_credential
 
         credential = _default_credential()
     return client_class(credential, subscription, **{**ARM_BOUNDS, **options})

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, TypeVar
 
 from drillbook.errors import DrillbookError, TargetError
-from drillbook.secrets import SecretRef, resolve_secret
+from drillbook.config.secrets import SecretRef, resolve_secret
 
 T = TypeVar("T")
 SANDBOX = "sandbox"

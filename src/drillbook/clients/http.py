@@ -28,7 +28,7 @@ import httpx
 
 from drillbook import __version__
 from drillbook.clients.bounds import MIB, BodyTooLarge, BoundedTransport, received_bytes
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.errors import TargetError
 
 HANG_TRIP_ROUTES = 2  # distinct routes timing out before the whole host counts as hanging

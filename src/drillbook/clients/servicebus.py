@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from drillbook.errors import ConfigError, TargetError
-from drillbook.secrets import resolve_secret
+from drillbook.config.secrets import resolve_secret
 
 DOMAIN = ".servicebus.windows.net"
 TIMEOUT_S = 10

@@ -5,7 +5,7 @@ Each operation gets ``max_examples`` cases per generation mode, no shrinking
 sends the same requests, and the time that is left divided by the runs that are
 left. The first failure of an operation ends that operation. Writes carry the
 run's drill tenant and are removed afterwards (``_writes``), also after Ctrl-C,
-which always ends the run (``drillbook.interrupts``).
+which always ends the run (``drillbook.runtime.interrupts``).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drillbook import safety
-from drillbook.interrupts import InterruptGuard, guarded
+from drillbook.config import safety
+from drillbook.runtime.interrupts import InterruptGuard, guarded
 from drillbook.contract._model import CheckBreach, ContractFailure, ContractReport, ContractSettings, OperationRun
 from drillbook.contract._report import curl_of, excerpt
 from drillbook.contract._writes import (WriteLedger, deletable_collections, drill_tenant_for_run, remove_writes,
                                         sweep_stale, tag_case)
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from drillbook.pids import process_alive
+from drillbook.runtime.pids import process_alive
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 TAG_FIELD = "tenantId"  # Castiel partitions every write by tenant; the drill's own tenant marks what it wrote

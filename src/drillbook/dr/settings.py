@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from drillbook import schema
-from drillbook.schema import Field
+from drillbook.config import schema
+from drillbook.config.schema import Field
 
 schema.register_section("dr", {  # backup/restore drills
     "container": Field(schema.to_str, "shards", '"shards"'),  # the live container backed up (read only)

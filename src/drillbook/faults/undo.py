@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from drillbook.pids import process_alive
+from drillbook.runtime.pids import process_alive
 
 UNDO_FILE = "undo.jsonl"
 

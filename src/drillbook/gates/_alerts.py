@@ -81,7 +81,7 @@ def read_alert_rules(subscription_id: str, resource_group: str, **client_options
     except ImportError:
         raise ConfigError("alert rules need azure-mgmt-monitor -> pip install azure-mgmt-monitor") from None
     from drillbook.gates._slots import AZURE_BOUNDS, azure_errors
-    from drillbook.secrets import _default_credential
+    from drillbook.config.secrets import _default_credential
 
     credential = client_options.pop("credential", None) or _default_credential()
     client = MonitorManagementClient(credential, subscription_id, **{**AZURE_BOUNDS, **client_options})

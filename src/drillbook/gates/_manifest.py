@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from drillbook import schema
+from drillbook.config import schema
 from drillbook.errors import ConfigError
-from drillbook.schema import REQUIRED, Field
+from drillbook.config.schema import REQUIRED, Field
 
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]*$")
-_CHANGE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")  # the shape drillbook.safety accepts from --approve
+_CHANGE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")  # the shape drillbook.config.safety accepts from --approve
 
 
 def to_version(value: Any) -> str:

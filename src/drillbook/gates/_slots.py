@@ -14,7 +14,7 @@ from typing import Any, Iterator, Protocol
 
 import httpx
 
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError, TargetError
 
 FAULT_TOKEN_VAR = "SANDBOX_FAULT_TOKEN"
@@ -173,7 +173,7 @@ def _web_client(env: Environment, options: dict[str, Any]) -> Any:
         from azure.mgmt.web import WebSiteManagementClient
     except ImportError:
         raise ConfigError("App Service slots and settings need azure-mgmt-web -> pip install azure-mgmt-web") from None
-    from drillbook.secrets import SecretRef, _default_credential, resolve_secret
+    from drillbook.config.secrets import SecretRef, _default_credential, resolve_secret
 
     subscription = env.section("azure")["subscription_id"]
     if isinstance(subscription, SecretRef):

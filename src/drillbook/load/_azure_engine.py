@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from drillbook.errors import TargetError
-from drillbook.interrupts import guarded
+from drillbook.runtime.interrupts import guarded
 from drillbook.load._azure_client import Clients, azure_call, open_clients
 from drillbook.load._azure_criteria import ERROR_RULE, auto_stop, pass_fail_metrics
 from drillbook.load._azure_metrics import GRAINS, LATENCY_NOTE, AzureMetrics, epoch, read_intervals

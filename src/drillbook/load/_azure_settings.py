@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from drillbook.errors import ConfigError
-from drillbook.secrets import SecretRef
+from drillbook.config.secrets import SecretRef
 
 MAX_ENGINES = 45  # the service's limit per test
 # The names load/castiel.py gives its requests: the per-request p95 criteria are set on these.
@@ -67,7 +67,7 @@ def to_engine_instances(value: Any) -> int:
 
 
 def to_keyvault_ref(value: Any) -> SecretRef:
-    from drillbook.schema import to_secret_ref  # the schema imports this module: import it on use
+    from drillbook.config.schema import to_secret_ref  # the schema imports this module: import it on use
 
     ref = to_secret_ref(value)
     if not ref.keyvault:

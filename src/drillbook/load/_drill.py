@@ -10,9 +10,11 @@ from typing import Any, Callable
 
 import allure
 
-from drillbook import evidence, runbook, troubleshooting
+from drillbook import runbook
+from drillbook.record import evidence
+from drillbook.troubleshooting import run as troubleshooting
 from drillbook.clients.tls import verifying_context
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError, TargetError
 from drillbook.load._generator import SATURATED_PCT, clock
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
@@ -21,7 +23,7 @@ from drillbook.load._server import ServerSide, gap_line
 from drillbook.load._settings import LoadSettings, refuse_engine_on_tier
 from drillbook.load._stats import RouteCounts
 from drillbook.runbook import Threshold
-from drillbook.watch_series import iso_utc
+from drillbook.record.series import iso_utc
 
 OUTPUTS = ("locust.json", "locust_stats.csv", "locust_failures.csv", "locust_exceptions.csv",
            "locust_stats_history.csv")

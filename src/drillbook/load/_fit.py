@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from drillbook.durations import format_duration
+from drillbook.config.durations import format_duration
 from drillbook.load._judge import PER_ROUTE, REQUIRED, compressed_window, windows_for
 from drillbook.load._settings import LoadSettings, Stage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError
 from drillbook.load._settings import LoadOptions, LoadSettings, options_from, refuse_engine_on_tier, settings_from
 

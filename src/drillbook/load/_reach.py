@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from drillbook.load._stats import Interval
 from drillbook.rules import Evaluator, Rule, Sample
-from drillbook.watch_series import iso_utc
+from drillbook.record.series import iso_utc
 
 UNREACHABLE_PCT = 50.0  # above this share of a window's (or the run's) requests, the load did not test the API
 CAUSES_SHOWN = 3

@@ -1,8 +1,8 @@
-"""The environment file's ``[load]`` and ``[azure_load_testing]`` sections; registered by ``drillbook.schema``."""
+"""The environment file's ``[load]`` and ``[azure_load_testing]`` sections; registered by ``drillbook.config.schema``."""
 
 from __future__ import annotations
 
-from drillbook import schema
+from drillbook.config import schema
 from drillbook.load._azure_settings import (
     CASTIEL_REQUESTS,
     ENDPOINT_EXAMPLE,

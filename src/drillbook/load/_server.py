@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 from drillbook import metrics
 from drillbook.clients.http import Breaker, build_client
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.load._judge import LoadJudge
 from drillbook.metrics.reading import MetricsError, Reading
 from drillbook.rules import histogram_quantile, merge_buckets

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import pytest
 
-from drillbook.durations import parse_duration
+from drillbook.config.durations import parse_duration
 from drillbook.errors import ConfigError
 from drillbook.load._azure_settings import AzureLoadTesting, azure_from
 

@@ -16,7 +16,7 @@ from drillbook.errors import ConfigError
 from drillbook.metrics.reading import EndpointReading, MetricsError, NoDataError, Reading
 
 if TYPE_CHECKING:
-    from drillbook.environments import Environment
+    from drillbook.config.environments import Environment
     from drillbook.metrics.reading import MetricsSource
 
 SOURCES = {

@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from drillbook.metrics.reading import EndpointReading, Reading
-from drillbook.traffic import Observation, ProbeTraffic
+from drillbook.metrics.traffic import Observation, ProbeTraffic
 
 
 def reading_from_observations(observations: list[Observation], start: float, end: float, query: str) -> Reading:

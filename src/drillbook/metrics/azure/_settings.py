@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from drillbook.errors import ConfigError
-from drillbook.secrets import SecretRef, resolve_secret
+from drillbook.config.secrets import SecretRef, resolve_secret
 
 LOGS_ENDPOINT = "https://api.loganalytics.io"
 METRICS_ENDPOINT = "https://{location}.metrics.monitor.azure.com"

@@ -10,10 +10,10 @@ import time
 from typing import TYPE_CHECKING
 
 from drillbook import runbook
-from drillbook.watch_figures import Figures, span_of
+from drillbook.metrics.figures import Figures, span_of
 
 if TYPE_CHECKING:
-    from drillbook.watch import Tracker, WatchResult
+    from drillbook.watch.loop import Tracker, WatchResult
 
 
 def summary(result: WatchResult) -> str:

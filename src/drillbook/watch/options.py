@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from drillbook.durations import parse_duration
-from drillbook.environments import Environment
+from drillbook.config.durations import parse_duration
+from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError
 
 if TYPE_CHECKING:
     from drillbook.runbook import Threshold
-    from drillbook.watch import WatchPlan
+    from drillbook.watch.loop import WatchPlan
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def _refuse_below(name: str, value: float | None, low: float, allowed: str, exam
 
 def plan_for(settings: WatchSettings, lookup: Callable[[str], Threshold]) -> WatchPlan:
     """The watch's plan from its settings and the runbook's thresholds (with an environment's overrides)."""
-    from drillbook.watch import WatchPlan
+    from drillbook.watch.loop import WatchPlan
 
     return WatchPlan.for_runbook(lookup, duration_s=settings.duration_s, interval_s=settings.interval_s,
                                  min_requests=settings.min_requests, window_s=settings.window_s,

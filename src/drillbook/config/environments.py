@@ -18,13 +18,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from drillbook import runbook, schema, tiers  # runbook registers the [thresholds] section
+from drillbook import runbook  # runbook registers the [thresholds] section
+from drillbook.config import schema
+from drillbook.config import tiers
 from drillbook.chaos import settings as _chaos_settings  # noqa: F401 - registers the [chaos] section
 from drillbook.dr import settings as _dr_settings  # noqa: F401 - registers the [dr] section
 from drillbook.errors import ConfigError
-from drillbook.secrets import SecretRef, register_env_references, resolve_secret
+from drillbook.config.secrets import SecretRef, register_env_references, resolve_secret
 
-ENVIRONMENTS_DIR = Path(__file__).resolve().parents[2] / "environments"
+ENVIRONMENTS_DIR = Path(__file__).resolve().parents[3] / "environments"
 TIERS = ("local", "staging", "production")
 SANDBOX = "sandbox"
 

@@ -1,6 +1,6 @@
 """What each troubleshooting step reads: the drill's own figures, the target's admin endpoints, Redis, Azure.
 
-Every function here is one step's read; :mod:`drillbook.troubleshooting` picks the
+Every function here is one step's read; :mod:`drillbook.troubleshooting.run` picks the
 steps for the failing sections and bounds them. A step raises when it cannot read:
 the runner turns that into "troubleshooting step X could not run: ...".
 """
@@ -14,11 +14,11 @@ from collections import defaultdict
 from typing import Any
 
 from drillbook.clients.http import Breaker, build_client
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError
 from drillbook.metrics.reading import Reading
-from drillbook.secrets import SecretRef, resolve_secret
-from drillbook.watch_figures import Figures
+from drillbook.config.secrets import SecretRef, resolve_secret
+from drillbook.metrics.figures import Figures
 
 TOP = 5
 SANDBOX = "sandbox"
@@ -148,18 +148,18 @@ def on_azure(env: Environment) -> bool:
 
 
 def azure_errors(env: Environment, start: float, end: float, timeout_s: float, access: dict[str, Any]) -> dict:
-    from drillbook.troubleshooting_azure import errors_from_app_insights
+    from drillbook.troubleshooting.azure import errors_from_app_insights
 
     return errors_from_app_insights(env, start, end, timeout_s=timeout_s, **access)
 
 
 def azure_cosmos(env: Environment, start: float, end: float, timeout_s: float, access: dict[str, Any]) -> dict:
-    from drillbook.troubleshooting_azure import cosmos_requests_by_status
+    from drillbook.troubleshooting.azure import cosmos_requests_by_status
 
     return cosmos_requests_by_status(env, start, end, timeout_s=timeout_s, **access)
 
 
 def azure_cosmos_account(env: Environment, timeout_s: float, access: dict[str, Any]) -> dict:
-    from drillbook.troubleshooting_azure import cosmos_account_status
+    from drillbook.troubleshooting.azure import cosmos_account_status
 
     return cosmos_account_status(env, timeout_s=timeout_s, **access)

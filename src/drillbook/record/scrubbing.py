@@ -4,7 +4,7 @@ The plugin registers this module in the controller and in every xdist worker, so
 each process masks the secrets it resolved itself, and credential shapes always,
 before the terminal, JUnit XML, the journal, a log file or Allure see them:
 
-    config.pluginmanager.import_plugin("drillbook.scrubbing")
+    config.pluginmanager.import_plugin("drillbook.record.scrubbing")
 
 allure-pytest builds a result's message from the exception, not from the report,
 so Allure's records are cleaned again as they are handed to its file writer.

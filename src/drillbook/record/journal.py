@@ -3,7 +3,7 @@
 It answers an auditor's questions without opening Allure: who ran which
 drills, against what, under which approval, when, and with what outcome.
 Each line is chained to the one before and lists its run's artifacts with
-their sha256 (drillbook.journal_chain), so an edit is found by ``journal verify``.
+their sha256 (drillbook.record.chain), so an edit is found by ``journal verify``.
 
 >>> config.pluginmanager.register(Journal(env, approval="CHG-123", markexpr="smoke", directory=path))
 >>> journal.record(results_dir=Path("reports/runs/..."), junit=None)   # after the run's files are final
@@ -24,12 +24,15 @@ from typing import Sequence
 
 import pytest
 
-from drillbook import __version__, journal_chain, redaction, run_record, safety
+from drillbook import __version__, redaction
+from drillbook.record import chain as journal_chain
+from drillbook.record import runs as run_record
+from drillbook.config import safety
 from drillbook.contract import LEDGER_DIR, pending_writes
-from drillbook.environments import Environment
-from drillbook.evidence import operator_name
-from drillbook.misconfigured import config_error_of
-from drillbook.target import SANDBOX_URL_VAR
+from drillbook.config.environments import Environment
+from drillbook.record.evidence import operator_name
+from drillbook.runtime.misconfigured import config_error_of
+from drillbook.runtime.target import SANDBOX_URL_VAR
 
 JOURNAL_FILE = "drills.jsonl"
 RECORD_PROPERTY = "drill_record"  # a drill's one-line record (record_property), kept in the journal entry

@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn
 
-from drillbook import schema
+from drillbook.config import schema
 from drillbook.errors import RecordError
-from drillbook.journal import DRILL_KINDS
+from drillbook.record.journal import DRILL_KINDS
 
 schema.register_section("cadence", {
     "enforce": schema.Field(schema.to_bool, None, "true"),  # unset: enforced on staging and production, not local

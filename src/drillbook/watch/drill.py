@@ -9,15 +9,18 @@ from typing import Callable
 import allure
 import httpx
 
-from drillbook import evidence, metrics, troubleshooting, watch_series
+from drillbook import metrics
+from drillbook.record import evidence
+from drillbook.troubleshooting import run as troubleshooting
+from drillbook.record import series as watch_series
 from drillbook.clients.http import Breaker, build_client
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.runbook import Threshold
-from drillbook.traffic import ProbeTraffic
-from drillbook.watch import Watch, WatchPlan, WatchResult
-from drillbook.watch_figures import Figures, span_of
-from drillbook.watch_options import WatchSettings, plan_for
-from drillbook.watch_report import failure_lines, judged_span, progress_line, summary
+from drillbook.metrics.traffic import ProbeTraffic
+from drillbook.watch.loop import Watch, WatchPlan, WatchResult
+from drillbook.metrics.figures import Figures, span_of
+from drillbook.watch.options import WatchSettings, plan_for
+from drillbook.watch.report import failure_lines, judged_span, progress_line, summary
 
 
 def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSettings,

@@ -18,9 +18,10 @@ from pathlib import Path
 import allure
 import pytest
 
-from drillbook import __version__, charts, redaction, runbook
+from drillbook import __version__, redaction, runbook
+from drillbook.record import charts
 from drillbook.clients.http import Exchange
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 
 MAX_ATTACHED_BODY = 20000  # bytes of a body kept in the record; decoded only this far
 _ALLURE_SEVERITY = {"P0": "blocker", "P1": "critical", "P2": "normal", "P3": "minor"}

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import sys
 
-from drillbook import redaction, schema
-from drillbook.environments import Environment
+from drillbook import redaction
+from drillbook.config import schema
+from drillbook.config.environments import Environment
 from drillbook.errors import DrillbookError
-from drillbook.secrets import resolve_secret
+from drillbook.config.secrets import resolve_secret
 
 schema.register_section("notify", {
     "webhook": schema.Field(schema.to_secret_ref, None, '{ env = "CASTIEL_DRILL_WEBHOOK" }'),

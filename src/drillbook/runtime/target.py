@@ -28,7 +28,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from drillbook.errors import ConfigError, TargetError
-from drillbook.pids import process_alive
+from drillbook.runtime.pids import process_alive
 
 SANDBOX_URL_VAR = "DRILLBOOK_SANDBOX_URL"
 RUN_DIR_VAR = "DRILLBOOK_RUN_DIR"

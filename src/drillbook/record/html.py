@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from drillbook import run_record
+from drillbook.record import runs as run_record
 from drillbook.errors import DrillbookError
 
 ALLURE_CLI = Path("node_modules/allure/cli.js")
@@ -112,7 +112,7 @@ def _generate(config: Path, output: Path, results: Path) -> None:
 
 def _allure_cli() -> Path:
     """Allure 3 from the project's node_modules: the checkout drillbook runs from, else the current folder."""
-    for root in (Path(__file__).resolve().parents[2], Path.cwd()):
+    for root in (Path(__file__).resolve().parents[3], Path.cwd()):
         if (root / ALLURE_CLI).is_file():
             return root / ALLURE_CLI
     raise DrillbookError("allure 3 is not installed -> run make install (npm ci)")

@@ -2,7 +2,7 @@
 
 >>> plan = WatchPlan.for_runbook(lookup, duration_s=900, interval_s=60, min_requests=20)
 >>> result = Watch(plan, source).run()
->>> result.status, summary(result)           # drillbook.watch_report says it in words
+>>> result.status, summary(result)           # drillbook.watch.report says it in words
 
 Request rules (error rate, p95) are required: if they never see a complete
 window with data the watch is inconclusive. Gauges and the embedding failure
@@ -12,7 +12,7 @@ by endpoint, as an Azure Monitor alert split by operation name would be.
 The windows start at the deploy (the watch's start). A source that ingests late
 (``source.lag_s``) is read that much later, so the watch judges exactly
 ``duration_s`` of post-deploy traffic and runs ``lag_s`` longer. Every interval
-the source could not read is counted (:mod:`drillbook.watch_coverage`); the
+the source could not read is counted (:mod:`drillbook.watch.coverage`); the
 source is asked again at the next tick, never given up on.
 """
 
@@ -27,8 +27,8 @@ from typing import Callable
 from drillbook.metrics.reading import MetricsError, Reading
 from drillbook.rules import Evaluator, Verdict, format_value
 from drillbook.runbook import MIN_POINTS_SHARE, Threshold
-from drillbook.watch_coverage import Coverage
-from drillbook.watch_figures import Figures, span_of
+from drillbook.watch.coverage import Coverage
+from drillbook.metrics.figures import Figures, span_of
 
 REQUIRED = ("api_error_rate", "api_p95")
 OPTIONAL = ("cpu", "memory", "embedding_failures", "cosmos_ru", "redis_memory", "servicebus_queue")

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from drillbook.durations import format_duration
-from drillbook.watch import REQUIRED, WatchPlan
-from drillbook.watch_options import WatchSettings, plan_for
+from drillbook.config.durations import format_duration
+from drillbook.watch.loop import REQUIRED, WatchPlan
+from drillbook.watch.options import WatchSettings, plan_for
 
 PROBE_MARGIN = 2  # a suggested window holds twice the probe requests it needs: probes start late and run short
 MAX_STEPS = 4  # a fix that leads into another problem takes that one's fix; never more than this in a chain

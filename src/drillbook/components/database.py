@@ -18,7 +18,7 @@ from typing import Any
 import allure
 import pytest
 
-from drillbook.check import fail
+from drillbook.components.check import fail
 from drillbook.clients.cosmos import CosmosError, CosmosTarget
 from drillbook.clients.cosmos_canary import CanaryError, run_canary
 from drillbook.clients.cosmos_policy import container_problems, describe_policy

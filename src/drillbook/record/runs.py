@@ -16,7 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-from drillbook.output_dirs import writable_dir
+from drillbook.record.folders import writable_dir
 
 RUNS_DIR = Path("reports/runs")
 LATEST = "latest"

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from drillbook import redaction
 from drillbook.errors import ConfigError
-from drillbook.secrets import SecretRef
+from drillbook.config.secrets import SecretRef
 
 REQUIRED = object()
 
@@ -251,7 +251,7 @@ register_section("http", {
 })
 register_section("auth", {"admin_token": Field(to_secret_ref, None, '{ env = "CASTIEL_ADMIN_TOKEN" }')})
 register_section("budgets", {"health_latency_ms": Field(to_positive, 800.0, "500")})
-# unset: true on the local tier, false elsewhere (drillbook.tiers)
+# unset: true on the local tier, false elsewhere (drillbook.config.tiers)
 register_section("safety", {"allow_destructive": Field(to_bool, None, "false")})
 register_section("metrics", {
     "source": Field(one_of("scrape", "probe", "azure-monitor"), "probe", '"scrape"'),
@@ -298,7 +298,7 @@ register_section("azure", {
 
 # --- component checks: each block belongs to one feature; edit only your block ----------------
 
-register_section("troubleshooting", {  # what a failed watch, load or chaos drill reads (drillbook.troubleshooting)
+register_section("troubleshooting", {  # what a failed watch, load or chaos drill reads (drillbook.troubleshooting.run)
     "step_timeout_s": Field(to_positive, 10.0, "10"),  # each step; one that takes longer "could not run"
     "budget_s": Field(to_positive, 20.0, "20"),  # all steps together (they run side by side)
 })
@@ -369,7 +369,7 @@ register_section("servicebus", {  # queue checks
     "max_dead_letters": Field(to_number, 0.0, "0"),
 })
 
-from drillbook.security import to_route_list  # noqa: E402 - the security block's own converter
+from drillbook.components.security import to_route_list  # noqa: E402 - the security block's own converter
 
 register_section("security", {  # security checks
     "tls_min_days": Field(to_positive, 21.0, "21"),

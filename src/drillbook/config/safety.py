@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from drillbook.environments import Environment
+from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError
 
 _APPROVAL_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")

@@ -22,10 +22,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from drillbook import troubleshooting_steps as read
-from drillbook.environments import Environment
+from drillbook.troubleshooting import steps as read
+from drillbook.config.environments import Environment
 from drillbook.metrics.reading import Reading
-from drillbook.watch_series import iso_utc
+from drillbook.record.series import iso_utc
 
 STEP_TIMEOUT_S = 10.0  # the target is already in trouble: a step that takes longer tells nothing new
 BUDGET_S = 20.0  # all steps together

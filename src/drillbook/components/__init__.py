@@ -1,0 +1,1 @@
+"""Component checks (cache, database, queue, security) and the assertion helpers drills share."""

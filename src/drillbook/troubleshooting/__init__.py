@@ -1,0 +1,1 @@
+"""The runbook's troubleshooting steps, run for you when a watch, load or chaos drill fails."""
