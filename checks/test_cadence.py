@@ -8,7 +8,7 @@ import pytest
 from drillbook.gates import cadence
 from drillbook.errors import RecordError
 from drillbook.record.journal import JOURNAL_FILE
-from drillbook.plugin import ENV_KEY
+from drillbook.fixtures._keys import ENV_KEY
 
 pytestmark = [pytest.mark.gate]
 

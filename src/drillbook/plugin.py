@@ -33,8 +33,8 @@ from drillbook.record.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError, DrillbookError
+from drillbook.fixtures._keys import ENV_KEY
 
-ENV_KEY = pytest.StashKey[Environment]()
 RUN_DIR_KEY = pytest.StashKey[Path]()
 WATCH_KEY = pytest.StashKey["watch_options.WatchSettings"]()
 RELEASE_KEY = pytest.StashKey["gates.Release | None"]()
@@ -140,7 +140,7 @@ def _load_target(config: pytest.Config) -> None:
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
                           directory=Path(config.option.journal_dir), keyword=config.option.keyword,
-                          expected_version=config.option.expect_version)
+                          expected_version=config.option.expect_version, writes_left=_writes_left(config, env))
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
         config.pluginmanager.register(misconfigured.MisconfiguredTally(), "drillbook-misconfigured")
@@ -197,6 +197,15 @@ def pytest_testnodedown(node, error) -> None:
     """xdist: keep a worker's notes (each worker collects the same items, so they repeat)."""
     notes = node.config.stash.setdefault(NOTES_KEY, set())
     notes.update(getattr(node, "workeroutput", {}).get("drillbook_notes", []))
+
+
+def _writes_left(config: pytest.Config, env: Environment):
+    """The contract drill's ledger, read when the journal writes its entry (after teardown removed what it could)."""
+    def count() -> int:
+        from drillbook.contract import LEDGER_DIR, pending_writes
+
+        return pending_writes(Path(config.option.journal_dir) / LEDGER_DIR, env.name)
+    return count
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

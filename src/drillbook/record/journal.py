@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pytest
 
@@ -28,7 +28,6 @@ from drillbook import __version__, redaction
 from drillbook.record import chain as journal_chain
 from drillbook.record import runs as run_record
 from drillbook.config import safety
-from drillbook.contract import LEDGER_DIR, pending_writes
 from drillbook.config.environments import Environment
 from drillbook.record.evidence import operator_name
 from drillbook.runtime.misconfigured import config_error_of
@@ -47,8 +46,11 @@ class Journal:
     """A plugin object: collects the outcome of every test, then appends one line for the run."""
 
     def __init__(self, env: Environment, *, approval: str | None, markexpr: str, directory: Path,
-                 keyword: str = "", expected_version: str | None = None) -> None:
+                 keyword: str = "", expected_version: str | None = None,
+                 writes_left: Callable[[], int] = lambda: 0) -> None:
+        """``writes_left``: how many drill writes may still be on the target (the contract drill's ledger)."""
         self.env, self.approval, self.markexpr, self.directory = env, approval, markexpr, directory
+        self.writes_left = writes_left
         self.keyword, self.expected_version = keyword, expected_version
         self.started = time.time()
         self.outcomes: dict[str, str] = {}
@@ -108,7 +110,7 @@ class Journal:
             "interrupted_drills": interrupted, "failures": self.failures,
             **({"misconfigured": self.misconfigured} if self.misconfigured else {}),
             **({"records": self.records} if self.records else {}),
-            "drill_writes_left": pending_writes(self.directory / LEDGER_DIR, self.env.name),
+            "drill_writes_left": self.writes_left(),
             **({"chaos": self.chaos} if self.chaos else {}),
         }
 
