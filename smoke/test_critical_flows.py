@@ -17,8 +17,8 @@ def test_drill_tenant_shards_list_and_read(http, drill_tenant):
     items = json_body(listed, section="critical-flows").get("items") or []
     if not items:
         fail("critical-flows", f"GET /api/shards lists no shard of the drill tenant {drill_tenant!r} -> if the "
-             "data is intact, seed the tenant once ([smoke] drill_tenant; see README \"Targeting staging and "
-             "production\")", source=source_of(listed))
+             "data is intact, seed the tenant once ([smoke] drill_tenant; see docs/targets.md \"The drill "
+             "tenant\")", source=source_of(listed))
     shard = items[0]
     fetched = call(http, "GET", f"/api/shards/{shard.get('id')}", params={"tenantId": drill_tenant},
                    section="critical-flows")

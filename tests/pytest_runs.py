@@ -1,4 +1,5 @@
-"""One pytest subprocess as pytest's RunResult: the helper drill tests share (importable, unlike a conftest)."""
+"""One pytest subprocess as pytest's RunResult, and a scratch copy of the repository to run it in: helpers drill
+tests share (importable, unlike a conftest)."""
 
 import subprocess
 import sys
@@ -22,3 +23,11 @@ def run_pytest(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) 
     print(done.stderr, file=sys.stderr)
     return pytest.RunResult(done.returncode, done.stdout.splitlines(), done.stderr.splitlines(),
                             time.monotonic() - started)
+
+
+def scratch_repository(repo: Path, directory: Path) -> Path:
+    """``repo``'s files linked into ``directory``, with a reports/ of its own: a run there prints repo-relative paths."""
+    for entry in repo.iterdir():
+        if entry.name != "reports" and not entry.name.startswith("."):
+            (directory / entry.name).symlink_to(entry)
+    return directory

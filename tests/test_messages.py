@@ -1,7 +1,9 @@
-"""What a message points at exists: every README section it cites, every option its suggestion names.
+"""What a message points at exists: every page and heading it cites, every option its suggestion names.
 
 The messages are read from the source (every string literal but docstrings), so a new message is checked
-the day it is written, without a run that provokes it.
+the day it is written, without a run that provokes it. Citations (`docs/load.md "Remote workers"`, `README
+"Exit codes"`) are also read from comments and the pipelines' files, so a page or heading that moves takes
+every pointer at it along.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from docs_pages import CITATION, PAGE_MENTION, broken_citations
 from drillbook.__main__ import _parser as drillbook_command
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = ("src/drillbook", "sandbox", "checks", "smoke", "gates", "load", "chaos")
-README_CITATION = re.compile(r'README,? "([^"]+)"')
+CITING = (*SOURCES, "pipelines", "benchmarks", "scripts")  # where a comment or a file may cite a page too
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 AZ_COMMAND = re.compile(r"\baz\s.*?(?:\)|$)")  # the Azure CLI's own options: az's to check, not drillbook's
 
@@ -55,9 +58,9 @@ def _fstring_parts(tree: ast.Module) -> set[int]:
     return {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
 
 
-def readme_sections() -> set[str]:
-    return {line.lstrip("#").strip() for line in (REPO / "README.md").read_text().splitlines()
-            if line.startswith("##")}
+def citing_files() -> list[Path]:
+    return [path for root in CITING for path in sorted((REPO / root).rglob("*"))
+            if path.suffix in (".py", ".toml", ".yml", ".cjs", ".sh") and "node_modules" not in path.parts]
 
 
 def suggested_options(text: str) -> list[str]:
@@ -78,13 +81,27 @@ def command_options(parser: argparse.ArgumentParser) -> set[str]:
     return found
 
 
-def test_every_readme_section_a_message_cites_exists():
-    citations = [(where, text) for where, text in message_texts() if "README" in text]
-    assert citations, "no message cites the README: the scan reads nothing"
-    sections = readme_sections()
-    wrong = [f"{where}: {text}" for where, text in citations
-             if not README_CITATION.search(text) or README_CITATION.search(text).group(1) not in sections]
-    assert wrong == [], f"cite a README section by its heading, one of {sorted(sections)}"
+def test_every_message_that_points_at_the_docs_cites_a_heading():
+    pointing = [(where, text) for where, text in message_texts() if "README" in text or PAGE_MENTION.search(text)]
+    assert pointing, "no message points at the docs: the scan reads nothing"
+    assert [f"{where}: {text}" for where, text in pointing if not CITATION.search(text)] == [], \
+        'cite a page by its heading: see docs/<page>.md "<heading>" (or README "<heading>")'
+
+
+def test_every_page_and_heading_cited_in_the_code_exists():
+    texts = [(str(path.relative_to(REPO)), path.read_text()) for path in citing_files()] + message_texts()
+    assert sum(len(CITATION.findall(text)) for _, text in texts) > 6, "the scan found too few citations"
+    assert [f"{where}: {problem}" for where, text in texts for problem in broken_citations(text)] == []
+
+
+@pytest.mark.parametrize("text", ['see docs/nowhere.md "Remote workers"', 'see docs/load.md "Load drils"',
+                                  'see README "Targeting staging and production"', "docs/gone.md"])
+def test_a_citation_of_a_missing_page_or_heading_is_found(text):
+    assert broken_citations(text)
+
+
+def test_a_citation_of_a_page_and_its_heading_passes():
+    assert broken_citations('see docs/load.md "Remote workers"; README "Exit codes"') == []
 
 
 def test_every_option_a_suggestion_names_exists(pytestconfig):

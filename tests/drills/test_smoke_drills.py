@@ -35,8 +35,8 @@ def test_a_drill_tenant_without_shards_says_how_to_seed_it(run_drill, faults, en
     result = run_drill(*SMOKE, f"--env-file={path}", "-k", "drill_tenant")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*GET /api/shards lists no shard of the drill tenant 'drillbook-nobody' -> if the "
-                                 "data is intact, seed the tenant once (?smoke? drill_tenant; see README \"Targeting staging "
-                                 "and production\")*"])
+                                 "data is intact, seed the tenant once (?smoke? drill_tenant; see docs/targets.md \"The drill "
+                                 "tenant\")*"])
 
 
 def test_failing_shard_read_names_the_route_and_remedy_and_what_was_left(run_drill, faults, tmp_path):

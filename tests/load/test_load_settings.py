@@ -49,7 +49,7 @@ def test_too_many_workers_are_refused_with_the_range(run_drill):
     result = run_drill("-m", "load", "--load-workers", "500", paths=PATHS)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --load-workers 500: must be 0 to 64 -> 0 runs one locust process; workers "
-                                 'on other machines join with [[]load] remote_workers (see README "Load drills")'])
+                                 'on other machines join with [[]load] remote_workers (see docs/load.md "Remote workers")'])
 
 
 def test_a_missing_locustfile_is_one_line_with_the_fix(run_drill, env_file):

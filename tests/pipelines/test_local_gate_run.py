@@ -1,8 +1,9 @@
-"""README's local gate run, run as it stands: the evidence made, the gate green, then one item broken and named.
+"""The documented local gate run, run as it stands: the evidence made, the gate green, then one item broken and named.
 
-The block after README's marker is run line by line with bash in a scratch copy of the repository (its files
-linked, its reports/ fresh), against the session's sandbox. Each line must exit as its ``# exit N`` comment
-says (0 when it says nothing), and the last run must print the failure README quotes after the block.
+The block after the marker in docs/gates-and-rollback.md is run line by line with bash in a scratch copy of the
+repository (its files linked, its reports/ fresh), against the session's sandbox. Each line must exit as its
+``# exit N`` comment says (0 when it says nothing), and the last run must print the failure the page quotes
+after the block.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pytest_runs import scratch_repository
+
 REPO = Path(__file__).resolve().parents[2]
+PAGE = REPO / "docs" / "gates-and-rollback.md"
 MARKER = "<!-- tests/pipelines/test_local_gate_run.py runs this block"
 
 
 def documented_run() -> tuple[list[str], str]:
-    """The block's command lines, and the failure README quotes after it."""
-    text = (REPO / "README.md").read_text()
+    """The block's command lines, and the failure the page quotes after it."""
+    text = PAGE.read_text()
     after = text[text.index(MARKER):]
     block = re.search(r"```sh\n(.*?)```", after, re.S)
     lines = [line for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
@@ -32,18 +36,10 @@ def expected_exit(line: str) -> int:
     return int(said.group(1)) if said else 0
 
 
-def scratch_repository(directory: Path) -> Path:
-    """The repository's files linked into ``directory``, with a reports/ of its own."""
-    for entry in REPO.iterdir():
-        if entry.name != "reports" and not entry.name.startswith("."):
-            (directory / entry.name).symlink_to(entry)
-    return directory
-
-
-def test_the_local_gate_run_in_the_readme_passes_then_names_the_broken_item(run_drill, faults, tmp_path):
+def test_the_documented_local_gate_run_passes_then_names_the_broken_item(run_drill, faults, tmp_path):
     lines, quoted = documented_run()
     assert [expected_exit(line) for line in lines if " -m gate " in line] == [0, 1], "green, then broken"
-    workdir = scratch_repository(tmp_path)
+    workdir = scratch_repository(REPO, tmp_path)
     _, env = run_drill.command()  # the session's sandbox and its tokens
     env = {key: value for key, value in env.items() if key not in ("DRILLBOOK_RUN_DIR", "PYTEST_ADDOPTS")}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])  # this venv's pytest

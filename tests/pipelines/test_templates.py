@@ -1,4 +1,4 @@
-"""The pipeline templates: well-formed, calling only the README's commands, swapping back only after a swap.
+"""The pipeline templates: well-formed, calling only documented options, swapping back only after a swap.
 
 Each template is validated against its platform's published schema (check-jsonschema's vendored GitHub
 workflow and Azure Pipelines schemas), then read with PyYAML for what a schema cannot say; actionlint runs in
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 PIPELINES = REPO / "pipelines"
 GITHUB = sorted((PIPELINES / "github").glob("*.yml"))
 AZURE = sorted((PIPELINES / "azure").glob("*.yml"))
-README_OPTIONS = set(re.findall(r"^\| `(--[a-z-]+)", (REPO / "README.md").read_text(), re.M))
+DOCUMENTED_OPTIONS = set(re.findall(r"^\| `(--[a-z-]+)", (REPO / "docs" / "options.md").read_text(), re.M))
 
 
 SCHEMAS = {"github": "vendor.github-workflows", "azure": "vendor.azure-pipelines"}
@@ -102,7 +102,7 @@ def test_azure_pipelines_are_well_formed(path):
 
 
 @pytest.mark.parametrize("path", GITHUB + AZURE, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_templates_call_only_the_readme_commands(path):
+def test_templates_call_only_the_documented_options(path):
     doc = load(path)
     steps = github_steps(doc) if path in GITHUB else azure_steps(doc)
     drills = [line for line in commands(steps) if line.startswith("pytest")]
@@ -110,7 +110,7 @@ def test_templates_call_only_the_readme_commands(path):
     for line in drills:
         words = shlex.split(line)
         options = {word.split("=")[0] for word in words if word.startswith("--")}
-        assert options <= README_OPTIONS, f"{line}: {options - README_OPTIONS} not in README's options"
+        assert options <= DOCUMENTED_OPTIONS, f"{line}: {options - DOCUMENTED_OPTIONS} not in docs/options.md"
         assert words[words.index("-m") + 1] in markers.MARKERS, line
         assert words[words.index("--env") + 1] in available_environments(), line
 

@@ -34,7 +34,8 @@ def refuse_missing_release(release: Release | None, items: Sequence[pytest.Item]
     needing = [item for item in items if "release" in getattr(item, "fixturenames", ())]
     if release is None and needing and "gate" in markers.named_markers(markexpr):
         raise pytest.UsageError(f"-m gate needs the release manifest -> pass --release release.toml "
-                                f"({len(needing)} selected gates read it; see README \"Release gates and the rollback drill\")")
+                                f"({len(needing)} selected gates read it; "
+                                "see docs/gates-and-rollback.md \"The release manifest\")")
 
 
 def refuse_slot_misuse(slot: str | None, items: Sequence[pytest.Item]) -> None:

@@ -19,7 +19,7 @@ LOAD_FIELDS = {
     "spawn_rate": schema.Field(schema.to_positive, None, "5"),  # users started per second; default: all at once
     "stages": schema.Field(to_stages, (), "[{ duration_s = 60, users = 10, spawn_rate = 2 }]"),
     "workers": schema.Field(to_workers, 0, "2"),
-    # more machines: workers started by hand elsewhere join the drill's master (see README, "Load drills")
+    # more machines: workers started by hand elsewhere join the drill's master (see docs/load.md "Remote workers")
     "remote_workers": schema.Field(to_workers, 0, "4"),
     "master_bind_host": schema.Field(schema.to_str, "127.0.0.1", '"0.0.0.0"'),
     "master_port": schema.Field(to_port, 0, "5557"),

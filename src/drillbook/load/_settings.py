@@ -125,7 +125,7 @@ def options_from(option: Any) -> LoadOptions:
     if option.load_workers is not None and not 0 <= option.load_workers <= MAX_WORKERS:
         raise ConfigError(f"--load-workers {option.load_workers}: must be 0 to {MAX_WORKERS} -> "
                           "0 runs one locust process; workers on other machines join with [load] remote_workers "
-                          "(see README \"Load drills\")")
+                          "(see docs/load.md \"Remote workers\")")
     return LoadOptions(option.load_users, duration(option.load_duration, "--load-duration"), option.load_workers,
                        duration(option.load_interval, "--load-interval"), duration(option.load_window, "--load-window"),
                        option.load_min_requests, option.load_engine)
