@@ -79,10 +79,11 @@ class Example:
         self.text = text
 
     def __call__(self, schema: dict[str, Any]) -> None:
+        value = self.text.partition("  (")[0]  # an example may carry a remark: "..."  (or "sandbox")
         try:
-            schema["examples"] = [tomllib.loads(f"x = {self.text}")["x"]]
-        except tomllib.TOMLDecodeError:  # an example with a remark after it: "..."  (or "sandbox")
-            schema["examples"] = [self.text]
+            schema["examples"] = [tomllib.loads(f"x = {value}")["x"]]
+        except tomllib.TOMLDecodeError:  # a placeholder, not a value: no example for editors
+            pass
 
 
 def setting(default: Any = ..., example: str = "", doc: str = "") -> Any:

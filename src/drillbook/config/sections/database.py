@@ -15,7 +15,7 @@ _INDEX_PATH = r"^(/(\"[^\"]+\"|[^/\"?*]+))+/\?$"
 
 
 class CosmosContainer(Section):
-    """``[cosmos.containers.<name>]``: the partition key and the index paths the app relies on."""
+    """A container the app expects: its partition key, and the index paths its queries rely on."""
 
     partition_key: str = setting(..., '"/tenantId"', "the container's partition key path")
     index_paths: tuple[str, ...] = setting((), '["/tenantId/?", "/createdAt/?"]',
