@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft7Validator
@@ -66,3 +65,26 @@ def test_the_schema_command_writes_the_committed_schema(tmp_path):
                           capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode == 0, done.stderr
     assert output.read_text(encoding="utf-8") == SCHEMA.read_text(encoding="utf-8")
+
+
+def toml_examples() -> list[tuple[str, str]]:
+    """Every ```toml block of README.md and docs/*.md, named by file and number."""
+    import re
+
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    return [(f"{page.name}#{number}", block) for page in pages
+            for number, block in enumerate(re.findall(r"```toml\n(.*?)```", page.read_text(encoding="utf-8"), re.S))]
+
+
+@pytest.mark.parametrize("where, block", toml_examples(), ids=[where for where, _ in toml_examples()])
+def test_every_toml_example_in_the_docs_is_a_valid_file(where, block):
+    from drillbook.config.schema import validate
+    from drillbook.config.sections import EnvironmentFile
+    from drillbook.gates._manifest import ReleaseFile
+
+    raw = tomllib.loads(block)
+    if "release" in raw:
+        validate(raw, where=where, model=ReleaseFile)
+    else:  # an excerpt: the sections it shows, under any target
+        validate({"target": {"tier": "staging", "base_url": "https://api-staging.castiel.com"}, **raw}, where=where,
+                 model=EnvironmentFile)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from drillbook.config.model import Count, Number, Positive, Section, Text, Whole, choice, setting
 
+BACKUP_POLICIES = ("continuous", "periodic")
+
 
 class DrSection(Section):
     """Which container the drill copies, its objectives, and (Azure tiers) the backup policy and restore."""
@@ -13,7 +15,7 @@ class DrSection(Section):
     rto_s: Positive = setting(3600.0, "3600", "objective: restore started -> verified restore")
     rpo_s: Number = setting(900.0, "900", "objective: newest live write - newest restored write")
     seed_documents: Whole = setting(20, "20", "local tier only: shards created when the container is empty")
-    backup_policy: choice("continuous", "periodic") = setting("continuous", '"continuous"',
+    backup_policy: choice(*BACKUP_POLICIES) = setting("continuous", '"continuous"',
                                                               "Azure tiers: the backup policy the account must have")
     min_retention_h: Positive = setting(168.0, "168", "Azure tiers: backups kept at least this long (7 days)")
     restore_point_age_s: Positive = setting(600.0, "600", "Azure tiers: restore to this long before the drill")
