@@ -120,7 +120,8 @@ def _marks(field: FieldInfo | None) -> list[Any]:
 class Section(BaseModel):
     """A ``[section]`` of a drillbook TOML file: frozen, and an unknown key is an error."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    # defer_build: a section's validator is built once, inside the file's, when the file is first read
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
     def references(self) -> list[SecretRef]:
         """The secret references this section names."""
