@@ -3,6 +3,8 @@
 >>> env = load_environment("staging")
 >>> env.tier, env.base_url
 ('staging', 'https://api-staging.castiel.com')
+>>> env.config.http.timeout_s                # each section typed (drillbook.config.sections)
+5.0
 
 Every problem raises :class:`ConfigError` with one line that names the file,
 the key, the bad value and the fix. Secrets are only ever references.
