@@ -65,15 +65,15 @@ def test_cache_hit_rate_above_limit(redis_target, cache_reads, quiet_http, thres
     limit = thresholds("cache_hit_rate")
     cache_reads.read_all(quiet_http, section=SECTION)  # warm: the window measures reads the cache should serve
     before, started = measure(redis_target, cache.keyspace_counts), time.monotonic()
-    window = _drive_window(cache_reads, quiet_http, redis_settings["hit_rate_window_s"])
+    window = _drive_window(cache_reads, quiet_http, redis_settings.hit_rate_window_s)
     after = measure(redis_target, cache.keyspace_counts)
     hits, misses = after[0] - before[0], after[1] - before[1]
     window += f", {time.monotonic() - started:.1f} s"
     attach_figures("keyspace counters", {"before": before, "after": after, "hits": hits, "misses": misses,
                                          "window": window, "paths": cache_reads.paths})
-    if hits + misses < redis_settings["min_lookups"]:
+    if hits + misses < redis_settings.min_lookups:
         no_data(SECTION, f"cache hit rate: no data, {hits + misses} lookups (INFO keyspace_hits + keyspace_misses) "
-                f"< {redis_settings['min_lookups']:g} needed", source=redis_target.source, window=window)
+                f"< {redis_settings.min_lookups:g} needed", source=redis_target.source, window=window)
     rate = 100.0 * hits / (hits + misses)
     if limit.to_rule().breaches(rate):
         fail(SECTION, f"cache hit rate {rate:.1f} % ({hits} hits, {misses} misses) < {limit.limit:g} %",
@@ -94,7 +94,7 @@ def _drive_window(reads, http, passive_s: float) -> str:
 def test_cache_keys_carry_ttls(redis_target, redis_settings, cache_reads, quiet_http, no_data, exclusive_cache,
                                attach_figures):
     cache_reads.read_all(quiet_http, section=SECTION)  # so that the prefixes hold keys to sample
-    prefixes, limit = redis_settings["key_prefixes"], int(redis_settings["scan_sample"])
+    prefixes, limit = redis_settings.key_prefixes, redis_settings.scan_sample
     sample = measure(redis_target, cache.sample_ttls, prefixes, limit)
     attach_figures("TTL sample", {"prefixes": prefixes, "checked": sample.checked, "without_ttl": sample.without_ttl})
     window = f"SCAN sample of {sample.checked} keys under {', '.join(prefixes)}"
@@ -109,7 +109,7 @@ def test_cache_keys_carry_ttls(redis_target, redis_settings, cache_reads, quiet_
 
 @pytest.mark.runbook(SECTION)
 def test_redis_ping_within_budget(redis_target, redis_settings, attach_figures):
-    budget = redis_settings["ping_budget_ms"]
+    budget = redis_settings.ping_budget_ms
     times = measure(redis_target, cache.ping_times_ms, PINGS)
     attach_figures("PING round trips (ms)", {"times_ms": [round(t, 2) for t in times], "budget_ms": budget})
     median = statistics.median(times)
@@ -125,9 +125,9 @@ def test_cache_clear_removes_only_the_pattern(redis_target, redis_settings, cach
                                               admin_http, exclusive_cache):
     if not cache_reads.paths:
         pytest.skip("no API reads to warm the cache with -> set [redis] read_paths to run the cache-clear drill")
-    pattern = redis_settings["clear_pattern"]
+    pattern = redis_settings.clear_pattern
     cache_reads.read_all(quiet_http, section=SECTION)
-    matching = measure(redis_target, cache.scan_keys, pattern, int(redis_settings["scan_sample"]))
+    matching = measure(redis_target, cache.scan_keys, pattern, redis_settings.scan_sample)
     if not matching:
         fail(SECTION, f"cache-clear drill: no keys match {pattern} after reading {len(cache_reads.paths)} API paths, "
              "so the clear cannot be verified", source=redis_target.source)

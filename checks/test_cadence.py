@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.gate]
 
 def test_quarterly_drills_are_not_overdue(pytestconfig):
     env = pytestconfig.stash[ENV_KEY]
-    settings = env.section("cadence")
-    if not cadence.enforced(settings, env.tier):
+    settings = env.config.cadence
+    if not settings.enforced(env.tier):
         pytest.skip(f"cadence is not enforced on the {env.tier} tier -> set [cadence] enforce = true to check it")
     journal = Path(pytestconfig.option.journal_dir) / JOURNAL_FILE
     runs, problem = [], None

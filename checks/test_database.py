@@ -26,5 +26,5 @@ def test_canary_write_read_delete_in_scratch_container(cosmos):
 
 @pytest.mark.runbook("database-capacity")
 def test_ru_consumption_below_threshold(ru_source, thresholds, drill_env, pytestconfig):
-    check_ru(ru_source, thresholds("cosmos_ru"), now=time.time(), account=drill_env.section("azure")["cosmos_account"],
+    check_ru(ru_source, thresholds("cosmos_ru"), now=time.time(), account=drill_env.config.azure.cosmos_account,
              allow_inconclusive=pytestconfig.option.allow_inconclusive)

@@ -24,7 +24,7 @@ def test_health_body_says_healthy(http):
 @pytest.mark.runbook("slow-response-times")
 def test_health_answers_within_budget(http, budgets):
     response = call(http, "GET", "/health", section="slow-response-times")
-    expect_latency(response, budgets["health_latency_ms"], section="slow-response-times")
+    expect_latency(response, budgets.health_latency_ms, section="slow-response-times")
 
 
 @pytest.mark.runbook("deployment-verification")
@@ -42,7 +42,7 @@ def test_health_reports_expected_version(http, expected_version, record_property
 
 @pytest.mark.runbook("dependency-readiness")
 def test_ready_reports_each_dependency_up(http, drill_env):
-    expected = drill_env.section("health")["dependencies"]
+    expected = drill_env.config.health.dependencies
     response = call(http, "GET", "/health/ready", section="dependency-readiness")
     body = json_body(response, section="dependency-readiness")
     dependencies = body.get("dependencies")

@@ -43,7 +43,7 @@ def llen(target, queue: str) -> int:
 @pytest.mark.runbook(BACKLOG)
 def test_servicebus_queue_depth_below_limit(servicebus_admin, servicebus_settings, thresholds, attach_figures):
     limit = thresholds("servicebus_queue")
-    depths = read_depths(servicebus_admin, servicebus_settings["queues"])
+    depths = read_depths(servicebus_admin, servicebus_settings.queues)
     attach_figures("queue runtime properties", {d.name: vars(d) for d in depths})
     over = [d for d in depths if limit.to_rule().breaches(d.active)]
     if over:
@@ -54,8 +54,8 @@ def test_servicebus_queue_depth_below_limit(servicebus_admin, servicebus_setting
 
 @pytest.mark.runbook(BACKLOG)
 def test_servicebus_dead_letters_within_limit(servicebus_admin, servicebus_settings, attach_figures):
-    allowed = servicebus_settings["max_dead_letters"]
-    depths = read_depths(servicebus_admin, servicebus_settings["queues"])
+    allowed = servicebus_settings.max_dead_letters
+    depths = read_depths(servicebus_admin, servicebus_settings.queues)
     attach_figures("queue runtime properties", {d.name: vars(d) for d in depths})
     over = [d for d in depths if d.dead_letter > allowed]
     if over:
@@ -79,7 +79,7 @@ def test_work_queue_depth_below_limit(redis_target, work_queues, thresholds, att
 @pytest.mark.destructive
 @pytest.mark.runbook(BACKLOG)
 def test_worker_drains_the_queue(redis_target, work_queues, http, redis_settings, exclusive_cache, attach_figures):
-    queue, timeout_s = work_queues[0], redis_settings["drain_timeout_s"]
+    queue, timeout_s = work_queues[0], redis_settings.drain_timeout_s
     before = llen(redis_target, queue)
     enqueue_jobs(http, DRAIN_PROBE_JOBS, section=BACKLOG)
     started, series = time.monotonic(), []
@@ -96,15 +96,15 @@ def test_worker_drains_the_queue(redis_target, work_queues, http, redis_settings
 @pytest.mark.destructive
 @pytest.mark.runbook(EMBEDDING)
 def test_embedding_failure_rate_below_limit(drill_env, http, redis_settings, thresholds, no_data, attach_figures):
-    metrics = drill_env.section("metrics")
-    if metrics["source"] != "scrape":
-        pytest.skip(f"not applicable: {drill_env.name} is measured by [metrics] source = {metrics['source']}; "
+    metrics = drill_env.config.metrics
+    if metrics.source != "scrape":
+        pytest.skip(f"not applicable: {drill_env.name} is measured by [metrics] source = {metrics.source}; "
                     "its embedding failure rate is judged by the watch's embedding_failures rule (-m watch)")
-    limit, jobs = thresholds("embedding_failures"), int(redis_settings["probe_jobs"])
-    names, path = Names.from_settings(metrics), metrics["path"]
+    limit, jobs = thresholds("embedding_failures"), redis_settings.probe_jobs
+    names, path = Names.from_settings(metrics), metrics.path
     first = scrape(http, path, names)
     enqueue_jobs(http, jobs, section=EMBEDDING)
-    reading = wait_for_jobs(http, path, names, first, jobs, redis_settings["drain_timeout_s"])
+    reading = wait_for_jobs(http, path, names, first, jobs, redis_settings.drain_timeout_s)
     window = f"{jobs} jobs enqueued, {reading.end - reading.start:.1f} s"
     finished, failed = reading.embedding_jobs, reading.embedding_failures
     attach_figures("embedding_jobs_total deltas", {"enqueued": jobs, "finished": finished, "failed": failed,

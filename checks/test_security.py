@@ -42,9 +42,9 @@ def test_error_answer_leaks_no_internals(http, leak_probe):
 @pytest.mark.runbook("security-headers")
 def test_https_answers_carry_security_headers(http, https_target, security_settings):
     findings = []
-    for path in security_settings["header_paths"]:
+    for path in security_settings.header_paths:
         response = call(http, "GET", path, section="security-headers")
-        problems = security.missing_headers(response.headers, hsts_min_age_s=security_settings["hsts_min_age_s"])
+        problems = security.missing_headers(response.headers, hsts_min_age_s=security_settings.hsts_min_age_s)
         if problems:
             findings.append(f"GET {path} ({response.status_code}): {'; '.join(problems)}")
     if findings:
@@ -53,17 +53,17 @@ def test_https_answers_carry_security_headers(http, https_target, security_setti
 
 @pytest.mark.runbook("tls-certificates")
 def test_certificate_stays_valid_for_the_minimum_days(drill_env, https_target, security_settings):
-    settings = drill_env.section("http")
+    settings = drill_env.config.http
     section = "tls-certificates"
     try:
-        cert = read_certificate(https_target.host, https_target.port, timeout_s=settings["timeout_s"],
-                                ca_bundle=settings["ca_bundle"], verify=settings["verify_tls"])
+        cert = read_certificate(https_target.host, https_target.port, timeout_s=settings.timeout_s,
+                                ca_bundle=settings.ca_bundle, verify=settings.verify_tls)
     except HandshakeFailed as exc:
         problem = str(exc)
     except TargetError as exc:  # no answer at all: not a certificate finding
         section, problem = NO_ANSWER_SECTION, str(exc)
     else:
-        problem = security.certificate_finding(cert, security_settings["tls_min_days"])
+        problem = security.certificate_finding(cert, security_settings.tls_min_days)
     if problem:
         fail(section, problem, source=str(https_target))
     note = security.unchecked_trust_note(cert)

@@ -52,7 +52,7 @@ def test_environment_variables_documented(release, slots):
 
 
 def test_rollback_plan_prepared(release, http, slot_http, slot_settings):
-    slot = slot_settings["slot"]
+    slot = slot_settings.slot
     live = gates.live_version(http)
     standby, seen = gates.read_health(slot_http)
     if standby is None:
@@ -67,13 +67,13 @@ def test_rollback_plan_prepared(release, http, slot_http, slot_settings):
 def test_monitoring_alert_rules_match_the_runbook(drill_env, thresholds):
     if drill_env.tier == "local":
         pytest.skip("the sandbox has no Azure Monitor alert rules; this gate judges staging and production")
-    azure = drill_env.section("azure")
-    source = f"Azure Monitor metric alerts in {azure['resource_group']}"
-    if not (azure["subscription_id"] and azure["resource_group"]):
+    azure = drill_env.config.azure
+    source = f"Azure Monitor metric alerts in {azure.resource_group}"
+    if not (azure.subscription_id and azure.resource_group):
         fail(SECTION, f"monitoring alert rules: {drill_env.path.name} [azure] needs subscription_id and "
                       "resource_group to read them", source=source)
     try:
-        rules = gates.read_alert_rules(_subscription(drill_env), azure["resource_group"])
+        rules = gates.read_alert_rules(_subscription(drill_env), azure.resource_group)
     except DrillbookError as exc:
         fail(SECTION, f"monitoring alert rules: cannot read them: {exc}", source=source)
     keys = [key for key, entry in runbook.THRESHOLDS.items() if entry.alert]
@@ -86,12 +86,12 @@ def test_monitoring_alert_rules_match_the_runbook(drill_env, thresholds):
 def _subscription(env) -> str:
     from drillbook.config.secrets import SecretRef, resolve_secret
 
-    value = env.section("azure")["subscription_id"]
+    value = env.config.azure.subscription_id
     return resolve_secret(value, where=f"{env.path.name}: [azure] subscription_id") if isinstance(value, SecretRef) \
         else value
 
 
 def test_stakeholders_notified(release, pytestconfig):
-    finding = gates.notice_finding(dict(release.section("notice")), release.change_id, pytestconfig.option.approve)
+    finding = gates.notice_finding(release.manifest.notice, release.change_id, pytestconfig.option.approve)
     if finding:
         fail(SECTION, f"stakeholders notified: {finding}", source=str(release.path))

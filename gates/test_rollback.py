@@ -26,11 +26,11 @@ pytestmark = [pytest.mark.rollback, pytest.mark.destructive, pytest.mark.runbook
 def test_swap_and_swap_back_each_flip_the_version_within_the_objective(http, slot_http, slots, slot_settings,
                                                                        rollback_record):
     before = _healthy_version(http, "production")
-    standby = _healthy_version(slot_http, f"slot {slot_settings['slot']}")
+    standby = _healthy_version(slot_http, f"slot {slot_settings.slot}")
     if before == standby:
-        fail(SECTION, f"production and slot {slot_settings['slot']} both serve {before}; a swap would show nothing",
+        fail(SECTION, f"production and slot {slot_settings.slot} both serve {before}; a swap would show nothing",
              source=gates.health_url(http))
-    timing = {"objective_s": slot_settings["swap_objective_s"], "poll_s": slot_settings["poll_interval_s"]}
+    timing = {"objective_s": slot_settings.swap_objective_s, "poll_s": slot_settings.poll_interval_s}
     record = rollback_record("slot-swap", timing["objective_s"], recovery="swap back")
     with _restored(http, slots, before, timing):
         _swap_and_judge("swap", slots, http, standby, timing, record)
@@ -78,7 +78,7 @@ def test_a_configuration_change_and_its_revert_each_restart_healthy(http, slots,
                                                                      rollback_record):
     journal = Path(pytestconfig.option.journal_dir)
     _undo_an_interrupted_run(slots, journal)
-    record = rollback_record("config-rollback", slot_settings["restart_objective_s"], recovery="revert")
+    record = rollback_record("config-rollback", slot_settings.restart_objective_s, recovery="revert")
     undo = gates.write_undo(journal, target=slots.settings_source)  # before the change, so it can always be undone
     try:
         _change_and_verify("change", lambda: slots.set_setting(gates.DRILL_SETTING, "on"), slots, http, slot_settings,
@@ -100,13 +100,13 @@ def _change_and_verify(step: str, change, slots, http, slot_settings: dict, reco
     if (gates.DRILL_SETTING in names) != present:
         fail(SECTION, f"after the configuration {step}, {gates.DRILL_SETTING} is "
                       f"{'missing' if present else 'still set'}", source=slots.settings_source)
-    objective = slot_settings["restart_objective_s"]
-    healthy, took, seen = gates.wait_healthy(http, objective_s=objective, poll_s=slot_settings["poll_interval_s"])
+    objective = slot_settings.restart_objective_s
+    healthy, took, seen = gates.wait_healthy(http, objective_s=objective, poll_s=slot_settings.poll_interval_s)
     answered = f"/health healthy in {took:.2f} s" if healthy else f"/health gave {seen} for {took:.2f} s"
     record.timed(step, took, f"configuration {step} and restart: {answered} (objective {objective:g} s)")
     if not healthy:
         fail(SECTION, f"after the configuration {step} and restart, /health gave {seen} for {took:.1f} s; "
-                      f"objective {slot_settings['restart_objective_s']:g} s", source=gates.health_url(http))
+                      f"objective {slot_settings.restart_objective_s:g} s", source=gates.health_url(http))
 
 
 def _undo_an_interrupted_run(slots, journal: Path) -> None:

@@ -26,7 +26,7 @@ def client_for(tmp_path):
         path.write_text(f'[target]\ntier = "local"\nbase_url = "{url}"\n'
                         f"[http]\ntimeout_s = {TIMEOUT_S}\nconnect_timeout_s = 0.5\n{http_toml}\n")
         exchanges = []
-        client = build_client(load_environment(path=path), breaker=Breaker(), on_exchange=exchanges.append)
+        client = build_client(load_environment(path=path).http_target, breaker=Breaker(), on_exchange=exchanges.append)
         opened.append(client)
         return client, exchanges
 

@@ -9,7 +9,7 @@ from drillbook.runbook import Resources, failure_message, remedy_line
 
 def resources_of(name: str) -> Resources:
     env = load_environment(name)
-    return Resources.of(env.tier, env.section("azure"), env.base_url)
+    return Resources.of(env.tier, dict(env.config.azure), env.base_url)
 
 
 def every_remedy(resources: Resources) -> str:

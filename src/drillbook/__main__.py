@@ -1,8 +1,9 @@
-"""drillbook's command line: read the record back.
+"""drillbook's command line: read the record back, and describe the environment file.
 
     python -m drillbook journal verify [--journal-dir DIR]   # the chain and every artifact; exit 1 at a mismatch
     python -m drillbook journal status [--journal-dir DIR]   # per drill kind and environment: last run, verdict, age
     python -m drillbook report [--results DIR] [--output FILE]   # one self-contained HTML file of a run
+    python -m drillbook schema [--markdown] [--output PATH]  # the environment file's JSON Schema (or its reference)
 
 The journal commands exit 0 when the journal reads back, 1 when it is damaged
 (a mismatch, or a line that cannot be read), 2 on a bad command line (argparse)
@@ -42,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--results", type=Path, default=None, metavar="DIR", help="default: reports/runs/latest")
     report.add_argument("--output", type=Path, default=Path("reports/html"), metavar="DIR")
     report.set_defaults(run=_report)
+    schema = commands.add_parser("schema", help="the environment file's JSON Schema, for editors (taplo)",
+                                 description="write the JSON Schema of the environment file (or, with --markdown, "
+                                             "its reference), generated from the section models")
+    schema.add_argument("--markdown", action="store_true", help="the Markdown reference (docs/environment-file.md)")
+    schema.add_argument("--output", type=Path, default=None, metavar="PATH", help="default: standard output")
+    schema.set_defaults(run=_schema)
     return parser
 
 
@@ -97,6 +104,18 @@ def _report(args: argparse.Namespace) -> int:
     except DrillbookError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from drillbook.config.reference import environment_reference, environment_schema_text
+
+    text = environment_reference() if args.markdown else environment_schema_text()
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"schema: {args.output}")
     return 0
 
 

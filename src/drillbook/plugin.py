@@ -14,7 +14,6 @@ from typing import Iterator
 import httpx
 import pytest
 
-from drillbook.gates import cadence  # noqa: F401  (cadence registers the environment file's [cadence] section)
 from drillbook.record import notify
 from drillbook.chaos import profiles as chaos_profiles, settings as chaos_settings
 from drillbook import faults, fixtures, gates, load, markers, runbook
@@ -32,6 +31,7 @@ from drillbook.watch import options as watch_options
 from drillbook.record.journal import Journal, describe_run
 from drillbook.clients.http import build_client
 from drillbook.config.environments import Environment
+from drillbook.config.sections import BudgetsSection
 from drillbook.errors import ConfigError, DrillbookError
 from drillbook.fixtures._keys import ENV_KEY
 
@@ -123,7 +123,7 @@ def _load_target(config: pytest.Config) -> None:
             target.check_reused_sandbox()
         if env.uses_sandbox and is_controller and not os.environ.get(target.RUN_DIR_VAR):
             config.stash[RUN_DIR_KEY] = target.prepare_run_dir()
-        secrets.register_env_references(env.settings)  # masked from the start; resolved in drill_env, after the guard
+        secrets.register_env_references(env.config.references())  # masked from the start; resolved in drill_env, after the guard
         env = gates.aim_at_slot(env, config.option.slot)
         safety.check_approval_id(config.option.approve)
         chaos_profiles.check_profile(config.option.drill_profile, env.tier)
@@ -134,7 +134,7 @@ def _load_target(config: pytest.Config) -> None:
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
-    runbook.use_resources(runbook.Resources.of(env.tier, env.section("azure"), env.base_url))  # remedies name this target
+    runbook.use_resources(runbook.Resources.of(env.tier, dict(env.config.azure), env.base_url))  # remedies name this target
     if is_controller:  # a run killed mid-fault left its undo behind: every run reverts it first
         config.stash[REPLAYED_KEY] = faults.replay_pending(faults.UndoJournal(Path(config.option.journal_dir)))
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
@@ -266,7 +266,7 @@ def drill_env(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> En
 @pytest.fixture(scope="session")
 def http(drill_env: Environment) -> Iterator[httpx.Client]:
     """An unauthenticated client for the target (base URL, timeouts, TLS, user agent)."""
-    with build_client(drill_env, on_exchange=evidence.attach_exchange) as client:
+    with build_client(drill_env.http_target, on_exchange=evidence.attach_exchange) as client:
         yield client
 
 
@@ -276,13 +276,14 @@ def admin_http(drill_env: Environment) -> Iterator[httpx.Client]:
     token = drill_env.secret("admin_token")
     if not token:
         pytest.skip(f"{drill_env.path.name}: [auth] admin_token is not configured -> add a reference to run admin checks")
-    with build_client(drill_env, token=token, on_exchange=evidence.attach_exchange) as client:
+    with build_client(drill_env.http_target, token=token, on_exchange=evidence.attach_exchange) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
-def budgets(drill_env: Environment) -> dict:
-    return dict(drill_env.section("budgets"))
+def budgets(drill_env: Environment) -> BudgetsSection:
+    """``[budgets]``: the latency budgets of single requests (``budgets.health_latency_ms``)."""
+    return drill_env.config.budgets
 
 
 @pytest.fixture(scope="session")
@@ -304,7 +305,7 @@ def release(pytestconfig: pytest.Config) -> gates.Release:
 @pytest.fixture(scope="session")
 def thresholds(drill_env: Environment):
     """``thresholds("api_error_rate")``: the runbook threshold with this environment's override."""
-    overrides = {k: v for k, v in drill_env.section("thresholds").items() if v is not None}
+    overrides = drill_env.config.thresholds.overrides()
     return lambda key: runbook.threshold(key, overrides)
 
 

@@ -8,7 +8,8 @@
 Remedies are templates: they name the selected target's resources (its
 ``[azure]`` section, or the sandbox on a local run), never production's by
 default. Checks, the watch, load drills and chaos hypotheses read limits from
-here; ``tests/test_runbook_md.py`` keeps RUNBOOK.md's alert table in step with it.
+here; ``tests/test_runbook_md.py`` keeps RUNBOOK.md's alert table in step with it. An environment may override
+any limit (``[thresholds] api_error_rate = 3``): its keys are this catalogue's (``drillbook.config.sections``).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import string
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Mapping
 from urllib.parse import urlsplit
-
-from drillbook.config import schema
 
 if TYPE_CHECKING:
     from drillbook.rules import Rule
@@ -341,8 +340,3 @@ def _minutes(seconds: float) -> str:
 def _num(value: float) -> str:
     return f"{value:g}"
 
-
-# An environment may override any limit: [thresholds] api_error_rate = 3
-schema.register_section("thresholds", {
-    key: schema.Field(schema.to_number, None, f"{entry.limit:g}") for key, entry in THRESHOLDS.items()
-})

@@ -8,6 +8,7 @@ import pytest
 from loopback import FakeCredential, LoopbackTransport, NoIdentityCredential
 
 from drillbook.clients.cosmos import CosmosError, CosmosSettings, CosmosTarget
+from drillbook.config.sections import CosmosContainer
 from drillbook.clients.cosmos_canary import CanaryError, run_canary
 from drillbook.components.database import check_canary, check_containers, check_read_latency
 
@@ -114,8 +115,8 @@ def azure_account(faults):
     """An Azure-shaped account: the https endpoint and Entra ID, delivered by a real transport to the sandbox's
     Cosmos-protocol server on loopback (the transport of tests/loopback.py)."""
     settings = CosmosSettings("https://cosmos-castiel-prod.documents.azure.com:443/", "castiel", timeout_s=TIMEOUT_S,
-                              read_budget_ms=1000, containers={"shards": {"partition_key": "/tenantId",
-                                                                          "index_paths": ("/createdAt/?",)}})
+                              read_budget_ms=1000, containers={"shards": CosmosContainer(partition_key="/tenantId",
+                                                                                  index_paths=("/createdAt/?",))})
     return settings, LoopbackTransport(urlsplit(faults.info()["cosmos_url"]).port)
 
 

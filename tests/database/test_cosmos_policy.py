@@ -2,6 +2,7 @@
 
 import pytest
 
+from drillbook.config.sections import CosmosContainer
 from drillbook.clients.cosmos_policy import container_problems, describe_policy, index_coverage
 
 CASTIEL = {"indexingMode": "consistent", "includedPaths": [{"path": "/*"}],
@@ -53,12 +54,12 @@ def test_explicitly_empty_included_paths_cover_nothing():
 
 
 def test_matching_container_has_no_problems():
-    spec = {"partition_key": "/tenantId", "index_paths": ("/tenantId/?", "/createdAt/?")}
+    spec = CosmosContainer(partition_key="/tenantId", index_paths=("/tenantId/?", "/createdAt/?"))
     assert container_problems("shards", spec, props()) == []
 
 
 def test_problems_name_what_was_expected_and_what_was_found():
-    spec = {"partition_key": "/id", "index_paths": ("/tenantId/?", "/embedding/?")}
+    spec = CosmosContainer(partition_key="/id", index_paths=("/tenantId/?", "/embedding/?"))
     assert container_problems("shards", spec, props()) == [
         "partition key is /tenantId (expected /id)",
         "index path /embedding/? is not indexed (excluded by /embedding/*)",
@@ -67,9 +68,9 @@ def test_problems_name_what_was_expected_and_what_was_found():
 
 def test_hierarchical_and_missing_partition_keys_are_shown_as_found():
     hierarchical = {"partitionKey": {"paths": ["/tenantId", "/userId"], "kind": "MultiHash"}}
-    assert container_problems("x", {"partition_key": "/tenantId"}, hierarchical) == [
+    assert container_problems("x", CosmosContainer(partition_key="/tenantId"), hierarchical) == [
         "partition key is /tenantId,/userId (expected /tenantId)"]
-    assert container_problems("x", {"partition_key": "/tenantId"}, {}) == ["partition key is none (expected /tenantId)"]
+    assert container_problems("x", CosmosContainer(partition_key="/tenantId"), {}) == ["partition key is none (expected /tenantId)"]
 
 
 def test_policy_description_lists_mode_included_and_excluded():

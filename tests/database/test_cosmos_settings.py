@@ -2,7 +2,8 @@
 
 import pytest
 
-from drillbook.clients.cosmos import client_options, settings_from_environment
+from drillbook.clients.cosmos import client_options, settings_from_section
+from drillbook.config.sections import CosmosContainer
 from drillbook.config.environments import load_environment
 from drillbook.errors import ConfigError, DrillbookError
 
@@ -24,6 +25,10 @@ def load(tmp_path, text):
     return load_environment(path=path)
 
 
+def settings_from_environment(env, **sandbox):
+    return settings_from_section(env.config.cosmos, where=env.path.name, **sandbox)
+
+
 def error_of(tmp_path, text) -> str:
     with pytest.raises(ConfigError) as caught:
         load(tmp_path, text)
@@ -34,21 +39,21 @@ def error_of(tmp_path, text) -> str:
 
 def test_shipped_environments_expect_the_castiel_shards_container():
     for name in ("local", "staging", "production"):
-        shards = load_environment(name).section("cosmos")["containers"]["shards"]
-        assert shards == {"partition_key": "/tenantId", "index_paths": ("/tenantId/?", "/createdAt/?")}
+        shards = load_environment(name).config.cosmos.containers["shards"]
+        assert shards == CosmosContainer(partition_key="/tenantId", index_paths=("/tenantId/?", "/createdAt/?"))
 
 
 def test_staging_and_production_name_their_own_cosmos_account():
-    assert "cosmos-castiel-staging" in load_environment("staging").section("cosmos")["endpoint"]
-    assert "cosmos-castiel-prod." in load_environment("production").section("cosmos")["endpoint"]
+    assert "cosmos-castiel-staging" in load_environment("staging").config.cosmos.endpoint
+    assert "cosmos-castiel-prod." in load_environment("production").config.cosmos.endpoint
 
 
 def test_container_tables_become_expectations(tmp_path):
     env = load(tmp_path, COSMOS + '[cosmos.containers.shards]\npartition_key = "/tenantId"\n'
                                   'index_paths = ["/tenantId/?", "/\\"order\\"/?"]\n')
-    assert env.section("cosmos")["containers"] == {
-        "shards": {"partition_key": "/tenantId", "index_paths": ("/tenantId/?", '/"order"/?')}}
-    assert env.section("cosmos")["timeout_s"] == 3.0 and env.section("cosmos")["canary_ttl_s"] == 3600.0
+    assert env.config.cosmos.containers == {
+        "shards": CosmosContainer(partition_key="/tenantId", index_paths=("/tenantId/?", '/"order"/?'))}
+    assert env.config.cosmos.timeout_s == 3.0 and env.config.cosmos.canary_ttl_s == 3600.0
 
 
 @pytest.mark.parametrize(("table", "expected"), [

@@ -17,6 +17,7 @@ from recorded_arm import RecordedArm
 
 import waiting
 
+from drillbook.config.sections import DrSection
 from drillbook.dr.pitr import AzurePlan, run_pitr_drill
 from drillbook.errors import TargetError
 from drillbook.faults import UndoJournal
@@ -47,7 +48,7 @@ def arm(tmp_path):
 
 def plan(arm, tmp_path, lines: list[str] | None = None, **settings) -> AzurePlan:
     return AzurePlan(AzureResource(SUB, "rg-castiel-staging", "cosmos-castiel-staging"), "westeurope",
-                     {**SETTINGS, **settings}, UndoJournal(tmp_path), log=(lines if lines is not None else []).append,
+                     DrSection(**{**SETTINGS, **settings}), UndoJournal(tmp_path), log=(lines if lines is not None else []).append,
                      client_options={"credential": FakeCredential(), "transport": arm.transport()})
 
 
@@ -135,13 +136,14 @@ RUNNER = textwrap.dedent("""
     import sys
     from pathlib import Path
     from loopback import FakeCredential, LoopbackTransport
+    from drillbook.config.sections import DrSection
     from drillbook.dr.pitr import AzurePlan, run_pitr_drill
     from drillbook.faults import UndoJournal
     from drillbook.faults.arm import AzureResource
     settings = {"backup_policy": "continuous", "min_retention_h": 168.0, "restore_point_age_s": 600.0,
                 "rto_s": 120.0, "poll_interval_s": 0.05}
     run_pitr_drill(AzurePlan(AzureResource(sys.argv[2], "rg-castiel-staging", "cosmos-castiel-staging"),
-                             "westeurope", settings, UndoJournal(Path(sys.argv[3])), log=print,
+                             "westeurope", DrSection(**settings), UndoJournal(Path(sys.argv[3])), log=print,
                              client_options={"credential": FakeCredential(),
                                              "transport": LoopbackTransport(int(sys.argv[1]))}))
 """)

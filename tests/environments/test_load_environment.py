@@ -38,7 +38,7 @@ def test_shipped_environments_are_local_staging_production():
 def test_shipped_environments_use_the_castiel_hosts(name, host):
     env = load_environment(name)
     assert (env.tier, env.base_url) == (name, host)
-    assert env.section("azure")["resource_group"].startswith("rg-castiel-")
+    assert env.config.azure.resource_group.startswith("rg-castiel-")
 
 
 def test_local_environment_targets_the_sandbox():
@@ -48,13 +48,13 @@ def test_local_environment_targets_the_sandbox():
 
 def test_defaults_are_filled_in(tmp_path):
     env = load_environment(path=write(tmp_path, GOOD))
-    assert env.section("http")["timeout_s"] == 5.0
-    assert env.section("safety")["allow_destructive"] is False
+    assert env.config.http.timeout_s == 5.0
+    assert env.config.safety.allow_destructive is False
 
 
 def test_threshold_override_is_kept(tmp_path):
     env = load_environment(path=write(tmp_path, GOOD + "[thresholds]\napi_error_rate = 3\n"))
-    assert env.section("thresholds")["api_error_rate"] == 3.0
+    assert env.config.thresholds.api_error_rate == 3.0
 
 
 def test_secret_reference_resolves_from_the_environment(tmp_path, monkeypatch):
@@ -123,7 +123,7 @@ def test_a_file_without_auth_resolves_with_no_secrets(tmp_path):
 
 def test_health_dependencies_default_to_castiels(tmp_path):
     for name in ("local", "staging", "production"):
-        assert load_environment(name).section("health")["dependencies"] == ["cosmos", "redis", "embedding_queue"]
+        assert load_environment(name).config.health.dependencies == ("cosmos", "redis", "embedding_queue")
     path = tmp_path / "x.toml"
     path.write_text('[target]\ntier = "local"\nbase_url = "sandbox"\n[health]\ndependencies = "cosmos"\n')
     with pytest.raises(ConfigError, match=r"\[health\] dependencies = 'cosmos' is invalid -> expected a list of strings"):
@@ -155,10 +155,10 @@ def test_a_production_host_or_resource_is_production_whatever_the_tier_line_says
     env = load_environment(path=write(tmp_path, section))
     assert env.tier == "production" and env.is_production
     assert "belongs to environments/production.toml" in env.tier_note
-    assert env.section("safety")["allow_destructive"] is False
+    assert env.config.safety.allow_destructive is False
 
 
 def test_allow_destructive_defaults_to_true_only_on_the_local_tier(tmp_path):
     local = load_environment(path=write(tmp_path, '[target]\ntier = "local"\nbase_url = "sandbox"\n'))
-    assert local.section("safety")["allow_destructive"] is True
-    assert load_environment(path=write(tmp_path, GOOD)).section("safety")["allow_destructive"] is False
+    assert local.config.safety.allow_destructive is True
+    assert load_environment(path=write(tmp_path, GOOD)).config.safety.allow_destructive is False

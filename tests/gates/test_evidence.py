@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from drillbook import gates
+from drillbook.gates._manifest import NoticeSection
 
 from evidence_files import APPROVED, EMPTY_JUNIT, FAILING_JUNIT, PASSING_JUNIT, dr_run
 
@@ -70,7 +71,7 @@ def test_no_passing_dr_drill_of_this_version_fails(tmp_path):
 
 
 def test_notice_and_change_id():
-    notice = {"link": "https://status.castiel.com/changes/CHG-123", "ticket": None}
+    notice = NoticeSection(link="https://status.castiel.com/changes/CHG-123")
     assert gates.notice_finding(notice, "CHG-123", "CHG-123") is None
     assert "--approve CHG-9 is not the release's change CHG-123" in gates.notice_finding(notice, "CHG-123", "CHG-9")
-    assert "names no notice" in gates.notice_finding({"link": None, "ticket": None}, "CHG-123", None)
+    assert "names no notice" in gates.notice_finding(NoticeSection(), "CHG-123", None)

@@ -9,6 +9,7 @@ import pytest
 
 from drillbook.errors import ConfigError
 from drillbook.gates import load_release, refuse_missing_release, release_for_run
+from drillbook.gates._manifest import NoticeSection
 
 from evidence_files import write_evidence
 
@@ -102,4 +103,4 @@ def test_only_a_run_whose_selected_gates_read_it_needs_a_manifest(tmp_path):
 def test_a_manifest_without_a_notice_loads_for_its_gate_to_fail(tmp_path):
     path = tmp_path / "release.toml"
     path.write_text(MINIMAL.replace('ticket = "OPS-4411"', ""))
-    assert dict(load_release(path).section("notice")) == {"link": None, "ticket": None, "notified": []}
+    assert load_release(path).manifest.notice == NoticeSection()

@@ -7,7 +7,7 @@ import yaml
 
 from drillbook import runbook
 from drillbook.load._azure_criteria import config_drift
-from drillbook.load._azure_settings import CASTIEL_REQUESTS
+from drillbook.config.sections.load import CASTIEL_REQUESTS
 from drillbook.load._settings import DEFAULT_LOCUSTFILE, REPO_ROOT
 
 CONFIG_PATH = REPO_ROOT / "load" / "azure-load-test.yaml"

@@ -49,8 +49,8 @@ def azure_env(env_file):
         base_url = "https://api-staging.castiel.invalid" if tier != "local" else "sandbox"
         env = load_environment(path=env_file(AZURE_ENV.format(duration=duration, max_wait=max_wait, host=HOST),
                                              tier=tier, base_url=base_url))
-        return env, settings_from(LoadOptions(None, None, None, None, None, None), env.section("load"),
-                                  allow_inconclusive=False, azure_section=env.section("azure_load_testing"))
+        return env, settings_from(LoadOptions(None, None, None, None, None, None), env.config.load,
+                                  allow_inconclusive=False, azure=env.config.azure_load_testing)
     return make
 
 

@@ -87,8 +87,8 @@ def drill(front, sandbox, tmp_path):
         env_path = tmp_path / "staging.toml"
         env_path.write_text(SERVER_SIDE_ENV.format(front=url, bundle=bundle, **{**SHAPE, **shape}))
         env = load_environment(path=env_path)
-        settings = settings_from(LoadOptions(None, None, None, None, None, None), env.section("load"),
-                                 allow_inconclusive=False, azure_section=env.section("azure_load_testing"))
+        settings = settings_from(LoadOptions(None, None, None, None, None, None), env.config.load,
+                                 allow_inconclusive=False, azure=env.config.azure_load_testing)
         lines: list[str] = []
         with RecordedLoadTesting(recording) as alt, traffic(sandbox.url):
             alt.live(EXECUTING_S)

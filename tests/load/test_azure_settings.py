@@ -14,8 +14,8 @@ ENDPOINT = "https://alt-castiel.westeurope.cnt-prod.loadtesting.azure.com"
 
 def settings(env_file, extra: str, options: LoadOptions = NO_OPTIONS):
     env = load_environment(path=env_file(extra))
-    return settings_from(options, env.section("load"), allow_inconclusive=False,
-                         azure_section=env.section("azure_load_testing"))
+    return settings_from(options, env.config.load, allow_inconclusive=False,
+                         azure=env.config.azure_load_testing)
 
 
 def test_the_azure_engine_is_chosen_in_load_and_named_by_its_engine_instances(env_file):
@@ -95,5 +95,5 @@ def test_load_engine_azure_is_refused_on_the_local_tier_before_the_drill_in_one_
 
 def test_a_run_without_the_azure_engine_does_not_import_its_sdk(drill_imports, faults):
     _, modules = drill_imports("-m", "health")
-    assert "drillbook.load._azure_settings" in modules  # [azure_load_testing] is registered, yet light
+    assert "drillbook.config.sections.load" in modules  # [azure_load_testing] is typed, yet light
     assert not any(name.startswith("azure.developer") for name in modules)

@@ -33,7 +33,7 @@ def test_a_client_p95_far_above_the_servers_is_called_out():
 
 def test_an_interval_is_read_only_once_the_ingestion_lag_has_passed(env_file, sandbox):
     env = load_environment(path=env_file('\n[azure]\ningestion_lag_s = 1.5\n', base_url=sandbox.url))
-    settings = settings_from(LoadOptions(None, None, None, None, None, None), env.section("load"),
+    settings = settings_from(LoadOptions(None, None, None, None, None, None), env.config.load,
                              allow_inconclusive=False)
     server = ServerSide(env)
     server.open(time.time())

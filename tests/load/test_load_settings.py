@@ -17,7 +17,7 @@ workers = 2
 
 
 def test_stages_in_the_environment_are_the_shape(env_file):
-    section = load_environment(path=env_file(SHAPE)).section("load")
+    section = load_environment(path=env_file(SHAPE)).config.load
     settings = settings_from(NO_OPTIONS, section, allow_inconclusive=False)
     assert settings.stages == (Stage(30, 10, 2), Stage(60, 10, 10), Stage(10, 40, 10))
     assert (settings.duration_s, settings.peak_users, settings.workers) == (100, 40, 2)
@@ -25,7 +25,7 @@ def test_stages_in_the_environment_are_the_shape(env_file):
 
 
 def test_users_on_the_command_line_replace_the_stages_with_one_steady_stage(env_file):
-    section = load_environment(path=env_file(SHAPE)).section("load")
+    section = load_environment(path=env_file(SHAPE)).config.load
     options = LoadOptions(users=5, duration_s=12.0, workers=0, interval_s=2.0, window_s=6.0, min_requests=3)
     settings = settings_from(options, section, allow_inconclusive=True)
     assert settings.stages == (Stage(12, 5, 5),)
@@ -81,7 +81,7 @@ def load_refusal(section, duration=None, interval=None, window=None) -> str | No
 
 
 def test_a_window_longer_than_the_load_is_refused_with_fixes_that_fit():
-    section = load_environment("local").section("load")
+    section = load_environment("local").config.load
     assert load_refusal(section, "60s", None, "2m") == (
         "--load-window 2m is longer than the load (60 s), so no window could complete, and the drill could only "
         "end inconclusive -> use --load-window 30s, or --load-duration 4m")
@@ -92,7 +92,7 @@ def test_every_fix_offered_for_a_load_passes_the_check_that_refused_it(env_file,
     import itertools
     import re
 
-    section = load_environment(path=env_file(shape)).section("load")
+    section = load_environment(path=env_file(shape)).config.load
     names = {"--load-duration": "duration", "--load-interval": "interval", "--load-window": "window"}
     grid = {"duration": [None, "2s", "10s", "60s", "5m"], "interval": [None, "1s", "5s", "20s", "2m"],
             "window": [None, "1s", "6s", "30s", "2m", "15m"]}

@@ -73,9 +73,9 @@ def drill(tmp_path, registry):
         path = tmp_path / "tls.toml"
         path.write_text(DRILL_ENV.format(url=url, http=http, load=load))
         env = load_environment(path=path)
-        settings = settings_from(LoadOptions(None, None, None, None, None, None), env.section("load"),
-                                 allow_inconclusive=False, azure_section=env.section("azure_load_testing"))
-        overrides = {k: v for k, v in env.section("thresholds").items() if v is not None}
+        settings = settings_from(LoadOptions(None, None, None, None, None, None), env.config.load,
+                                 allow_inconclusive=False, azure=env.config.azure_load_testing)
+        overrides = env.config.thresholds.overrides()
         lines: list[str] = []
         result = run_load_drill(env, settings, lambda key: runbook.threshold(key, overrides), lines.append)
         result.lines = lines

@@ -151,8 +151,8 @@ def test_the_example_manifest_loads():
 
 
 def evidence_paths(manifest: str) -> dict:
-    evidence = load_release(PIPELINES / manifest).section("evidence")
-    return {key: evidence[key] for key in ("junit", "review", "journal")}
+    evidence = load_release(PIPELINES / manifest).manifest.evidence
+    return {key: getattr(evidence, key) for key in ("junit", "review", "journal")}
 
 
 def test_the_local_manifest_reads_the_evidence_where_the_example_does():

@@ -6,6 +6,7 @@ import pytest
 from loopback import FakeCredential, LoopbackTransport, loopback_only  # noqa: F401 (autouse: guards each test)
 from recorded_servicebus import BEARER, KEY, KEY_NAME, RecordedServiceBus
 
+from drillbook.config.sections import ServiceBusSection
 from drillbook.clients.servicebus import (
     QueueDepth, ServiceBusError, namespace_host, open_admin_client, read_queue_depths,
 )
@@ -28,8 +29,8 @@ def admin_for(bus, monkeypatch):
     def make(key: str = KEY, **settings):
         conn = f"Endpoint=sb://{NAMESPACE}/;SharedAccessKeyName={KEY_NAME};SharedAccessKey={key}"
         monkeypatch.setenv("DRILLBOOK_TEST_SB", conn)
-        settings = {"connection_string": SecretRef(env="DRILLBOOK_TEST_SB"), "namespace": None, **settings}
-        return open_admin_client(settings, where="test.toml", transport=LoopbackTransport(bus.port), retry_total=0)
+        section = ServiceBusSection(connection_string=SecretRef(env="DRILLBOOK_TEST_SB"), **settings)
+        return open_admin_client(section, where="test.toml", transport=LoopbackTransport(bus.port), retry_total=0)
     return make
 
 
@@ -53,7 +54,7 @@ def test_request_is_signed_for_the_namespace_and_asks_for_the_queue(bus, admin_f
 def test_namespace_without_connection_string_signs_in_with_the_identity(bus):
     bus.answer(QUEUE, "healthy.http")
     credential = FakeCredential()
-    admin = open_admin_client({"connection_string": None, "namespace": "sb-castiel-prod"}, where="test.toml",
+    admin = open_admin_client(ServiceBusSection(namespace="sb-castiel-prod"), where="test.toml",
                               credential=credential, transport=LoopbackTransport(bus.port), retry_total=0)
     assert read_queue_depths(admin, [QUEUE]) == [QueueDepth(QUEUE, 12, 0)]
     assert bus.seen[0]["authorization"] == f"Bearer {BEARER}"
@@ -76,7 +77,7 @@ def test_missing_queue_says_so(admin_for):
 
 
 def test_unreachable_namespace_fails_fast_with_the_reason():
-    admin = open_admin_client({"connection_string": None, "namespace": "127.0.0.1:9"}, where="test.toml",
+    admin = open_admin_client(ServiceBusSection(namespace="127.0.0.1:9"), where="test.toml",
                               credential=FakeCredential(), retry_total=0)
     with pytest.raises(ServiceBusError, match=r"Service Bus 127.0.0.1:9 is unreachable: .*Connection refused"):
         read_queue_depths(admin, [QUEUE])
@@ -85,14 +86,14 @@ def test_unreachable_namespace_fails_fast_with_the_reason():
 def test_malformed_connection_string_never_echoes_it(monkeypatch):
     monkeypatch.setenv("DRILLBOOK_TEST_SB", "SharedAccessKey=top-secret-value")
     with pytest.raises(ConfigError) as failure:
-        open_admin_client({"connection_string": SecretRef(env="DRILLBOOK_TEST_SB"), "namespace": None},
+        open_admin_client(ServiceBusSection(connection_string=SecretRef(env="DRILLBOOK_TEST_SB")),
                           where="test.toml")
     assert "is malformed" in str(failure.value) and "top-secret-value" not in str(failure.value)
 
 
 def test_neither_namespace_nor_connection_string_is_a_config_error():
     with pytest.raises(ConfigError, match=r"\[servicebus\] needs namespace"):
-        open_admin_client({"connection_string": None, "namespace": None}, where="test.toml")
+        open_admin_client(ServiceBusSection(), where="test.toml")
 
 
 def test_short_namespace_names_get_the_service_bus_domain():

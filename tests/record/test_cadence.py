@@ -75,10 +75,11 @@ def test_status_prints_last_run_verdict_and_age_per_kind_and_environment(tmp_pat
 
 @pytest.mark.parametrize("days, expected", [(91, 1), (89, 0)])
 def test_overdue_counts_days_from_now(days, expected, tmp_path):
+    from drillbook.config.sections import CadenceSection
     from drillbook.gates import cadence
 
     write_journal(tmp_path, (days, "load", "staging", "passed"))
-    settings = {"environment": "staging", "kinds": ["load"], "max_age_days": 90}
+    settings = CadenceSection(environment="staging", kinds=["load"], max_age_days=90)
     runs = cadence.read_runs(tmp_path / "drills.jsonl")
     assert len(cadence.overdue(runs, settings, datetime.now(timezone.utc))) == expected
 

@@ -32,9 +32,9 @@ def planted(drill_env) -> dict[str, str]:
                            transport=LoopbackTransport(int(os.environ["DRILL_VAULT_PORT"])))
     return {
         "admin token": drill_env.secret("admin_token"),
-        "redis url": resolve_secret(drill_env.section("redis")["url"], where=where),
-        "cosmos key": resolve_secret(drill_env.section("cosmos")["key"], where=where),
-        "servicebus": resolve_secret(drill_env.section("servicebus")["connection_string"], where=where),
+        "redis url": resolve_secret(drill_env.config.redis.url, where=where),
+        "cosmos key": resolve_secret(drill_env.config.cosmos.key, where=where),
+        "servicebus": resolve_secret(drill_env.config.servicebus.connection_string, where=where),
         "key vault": vault,
         "bearer": f"Authorization: Bearer {os.environ['DRILL_UNREGISTERED_TOKEN']}",  # never registered anywhere
     }

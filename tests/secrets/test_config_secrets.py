@@ -86,4 +86,4 @@ def test_ordinary_urls_and_routes_still_load(tmp_path):
     path.write_text(TARGET + '[metrics]\nprobe_routes = ["/api/shards?tenantId=drillbook-probe"]\n'
                     '[redis]\nurl = "redis://cache.internal:6379/0"\n')
     env = load_environment(path=path)
-    assert env.section("redis")["url"] == "redis://cache.internal:6379/0"
+    assert env.config.redis.url == "redis://cache.internal:6379/0"

@@ -20,15 +20,15 @@ def azure_resource(env: Environment, key: str) -> AzureResource:
     """The resource ``[azure] <key>`` names, in ``[azure] resource_group``; a ConfigError names what is missing."""
     from drillbook.config.secrets import SecretRef, resolve_secret
 
-    azure = env.section("azure")
-    missing = [k for k in ("subscription_id", "resource_group", key) if not azure.get(k)]
+    azure = env.config.azure
+    missing = [k for k in ("subscription_id", "resource_group", key) if not getattr(azure, k)]
     if missing:
         raise ConfigError(f"{env.path.name}: [azure] needs {', '.join(missing)} for this Azure drill -> add "
                           f"{' and '.join(missing)} (the names of the subscription's resources)")
-    subscription = azure["subscription_id"]
+    subscription = azure.subscription_id
     if isinstance(subscription, SecretRef):
         subscription = resolve_secret(subscription, where=f"{env.path.name}: [azure] subscription_id")
-    return AzureResource(subscription, azure["resource_group"], azure[key])
+    return AzureResource(subscription, azure.resource_group, getattr(azure, key))
 
 
 def azure_fault(kind: str, key: str) -> Callable[[DrillContext], Fault]:
@@ -42,5 +42,4 @@ def azure_fault(kind: str, key: str) -> Callable[[DrillContext], Fault]:
 
 def _health_check(ctx: DrillContext) -> dict:
     """Where the revert reads health, trusting what the drill's own client trusts (``[http] ca_bundle``/``verify_tls``)."""
-    http = ctx.env.section("http")
-    return {"health_url": ctx.url("/health"), "tls_verify": http["ca_bundle"] or http["verify_tls"]}
+    return {"health_url": ctx.url("/health"), "tls_verify": ctx.env.config.http.verify}

@@ -10,18 +10,18 @@ under the short profile, is raised until every window holds ``FILL`` times
 ``latency_ms`` and so finish that much later. A short window never passes on
 "no data": it gets more requests, never a smaller minimum.
 
->>> resolve({"steady_window_s": None, "observe_s": None, "probe_rps": None, "min_requests": 10.0,
-...          "latency_ms": 1500.0, "restart_down_s": 5.0}, tier="local", profile="short", probe_routes=3)["probe_rps"]
+>>> resolve(ChaosSection(), tier="local", profile="short", probe_routes=3).probe_rps
 24.0
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING
 
-from drillbook.errors import ConfigError
+from drillbook.config.sections import ChaosSection
 from drillbook.config.tiers import fault_backend
+from drillbook.errors import ConfigError
 
 if TYPE_CHECKING:
     import pytest
@@ -51,43 +51,43 @@ def check_profile(profile: str, tier: str) -> None:
                           "-> drop the option; a real target's windows are its environment file's [chaos]")
 
 
-def resolve(section: Mapping[str, Any], *, tier: str, profile: str, probe_routes: int) -> dict[str, Any]:
+def resolve(chaos: ChaosSection, *, tier: str, profile: str, probe_routes: int) -> ChaosSection:
     """``[chaos]`` with the profile's windows and a probe rate that fills them."""
     check_profile(profile, tier)
-    values = dict(section)
-    for key, value in WINDOWS[(profile, _where(tier))].items():
-        if profile != "default" or values.get(key) is None:  # the command line's profile wins over the file
-            values[key] = value
-    needed = max(_per_second_needed(values, tier, probe_routes).values())
-    if (values["probe_rps"] is None or profile != "default") and math.isfinite(needed):
-        values["probe_rps"] = float(max(values["probe_rps"] or MIN_PROBE_RPS, math.ceil(FILL * needed)))
-    return values
+    windows = {key: value for key, value in WINDOWS[(profile, _where(tier))].items()
+               if profile != "default" or getattr(chaos, key) is None}  # the command line's profile wins over the file
+    chaos = chaos.model_copy(update=windows)
+    needed = max(_per_second_needed(chaos, tier, probe_routes).values())
+    if (chaos.probe_rps is None or profile != "default") and math.isfinite(needed):
+        rps = float(max(chaos.probe_rps or MIN_PROBE_RPS, math.ceil(FILL * needed)))
+        chaos = chaos.model_copy(update={"probe_rps": rps})
+    return chaos
 
 
-def thin_windows(values: Mapping[str, Any], *, tier: str, probe_routes: int) -> str | None:
+def thin_windows(chaos: ChaosSection, *, tier: str, probe_routes: int) -> str | None:
     """Why a window could only end "no data" at this probe rate, with the fix; None when each can hold enough."""
-    rates = _per_second_needed(values, tier, probe_routes)
+    rates = _per_second_needed(chaos, tier, probe_routes)
     binding = max(rates, key=rates.get)  # the window that needs the most requests per second
     needed = rates[binding]
-    if values["probe_rps"] is not None and values["probe_rps"] >= needed:
+    if chaos.probe_rps is not None and chaos.probe_rps >= needed:
         return None
     if not math.isfinite(needed):
-        return (f"[chaos] observe_s = {values['observe_s']:g} is no longer than the latency drill's latency_ms = "
-                f"{values['latency_ms']:g}, so no slowed answer could finish while it is observed -> set observe_s "
-                f"= {math.ceil(values['latency_ms'] / 1000.0) + 3} or more")
-    return (f"[chaos] probe_rps = {values['probe_rps']:g} cannot fill steady_window_s = {values['steady_window_s']:g} "
-            f"and observe_s = {values['observe_s']:g} (the latency drill's answers take {values['latency_ms']:g} ms) "
-            f"with min_requests = {values['min_requests']:g} per window, so a drill could only end with no data "
+        return (f"[chaos] observe_s = {chaos.observe_s:g} is no longer than the latency drill's latency_ms = "
+                f"{chaos.latency_ms:g}, so no slowed answer could finish while it is observed -> set observe_s "
+                f"= {math.ceil(chaos.latency_ms / 1000.0) + 3} or more")
+    return (f"[chaos] probe_rps = {chaos.probe_rps:g} cannot fill steady_window_s = {chaos.steady_window_s:g} "
+            f"and observe_s = {chaos.observe_s:g} (the latency drill's answers take {chaos.latency_ms:g} ms) "
+            f"with min_requests = {chaos.min_requests:g} per window, so a drill could only end with no data "
             f"-> set probe_rps = {math.ceil(FILL * needed)}, lengthen {binding}, or leave probe_rps unset to have it "
             "derived")
 
 
-def _per_second_needed(values: Mapping[str, Any], tier: str, probe_routes: int) -> dict[str, float]:
+def _per_second_needed(chaos: ChaosSection, tier: str, probe_routes: int) -> dict[str, float]:
     """Per window key, the probe rate at which that window holds exactly ``min_requests``."""
-    minimum = values["min_requests"]
-    rates = {"steady_window_s": minimum / values["steady_window_s"]}  # the steady-state rules count every route
+    minimum = chaos.min_requests
+    rates = {"steady_window_s": minimum / chaos.steady_window_s}  # the steady-state rules count every route
     if fault_backend(tier) == "sandbox":  # the cosmos-latency drill: one route, answered latency_ms later
-        usable = values["observe_s"] - values["latency_ms"] / 1000.0
+        usable = chaos.observe_s - chaos.latency_ms / 1000.0
         rates["observe_s"] = math.inf if usable <= 0 else minimum * max(probe_routes, 1) / usable
     return rates
 

@@ -24,9 +24,9 @@ class MetricsWindow:
 
     def __enter__(self) -> MetricsWindow:
         # no breaker: an outage must not make the measuring traffic stop measuring
-        self._probe_client = build_client(self.env, breaker=Breaker(enabled=False))
-        self._metrics_client = build_client(self.env, breaker=Breaker(enabled=False))
-        routes = self.env.section("metrics")["probe_routes"]
+        self._probe_client = build_client(self.env.http_target, breaker=Breaker(enabled=False))
+        self._metrics_client = build_client(self.env.http_target, breaker=Breaker(enabled=False))
+        routes = self.env.config.metrics.probe_routes
         self._traffic = ProbeTraffic(self._probe_client, routes, rps=self.rps,
                                      max_requests=int(self.rps * SPARE_S) + 1, duration_s=SPARE_S)
         self._traffic.start()
@@ -52,7 +52,7 @@ class MetricsWindow:
 
 def overrides(env: Environment) -> dict[str, float]:
     """The environment's ``[thresholds]`` overrides that are set."""
-    return {key: value for key, value in env.section("thresholds").items() if value is not None}
+    return env.config.thresholds.overrides()
 
 
 def judge(threshold: Threshold, reading: Reading, *, min_requests: int, endpoint: str | None = None) -> Verdict:

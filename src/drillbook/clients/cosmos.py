@@ -1,6 +1,6 @@
 """Cosmos DB access for the database checks: short timeouts, no retry storms, one-line errors.
 
->>> target = CosmosTarget(settings_from_environment(env, sandbox=info))   # nothing imported or sent yet
+>>> target = CosmosTarget(settings_from_section(env.config.cosmos, where="staging.toml"))   # nothing sent yet
 >>> database = target.database()                   # azure.cosmos is imported and the account read here
 >>> props, ms = target.timed("read database castiel", database.read)
 
@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
-from drillbook.errors import DrillbookError, TargetError
 from drillbook.config.secrets import SecretRef, resolve_secret
+from drillbook.errors import DrillbookError, TargetError
+
+if TYPE_CHECKING:
+    from drillbook.config.sections import CosmosContainer, CosmosSection
 
 T = TypeVar("T")
 SANDBOX = "sandbox"
@@ -43,7 +46,7 @@ class CosmosSettings:
     key: str | None = field(default=None, repr=False)  # None: sign in with DefaultAzureCredential
     timeout_s: float = 3.0
     read_budget_ms: float = 200.0
-    containers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    containers: Mapping[str, CosmosContainer] = field(default_factory=dict)
     canary_container: str = "drillbook_canary"
     canary_prefix: str = "drillbook-canary-"
     canary_ttl_s: int = 3600
@@ -60,20 +63,21 @@ class CosmosSettings:
         return host.split(".", 1)[0]
 
 
-def settings_from_environment(env: Any, sandbox: Mapping[str, Any] | None = None) -> CosmosSettings:
-    """Build from ``[cosmos]``; ``endpoint = "sandbox"`` takes the URL and key from ``/_sandbox/info``."""
-    cosmos = env.section("cosmos")
-    endpoint, key = cosmos["endpoint"], cosmos["key"]
+def settings_from_section(cosmos: CosmosSection, *, where: str,
+                          sandbox: Mapping[str, Any] | None = None) -> CosmosSettings:
+    """Resolve ``[cosmos]`` (of the file ``where``); ``endpoint = "sandbox"`` takes the URL and key from
+    ``/_sandbox/info``, a key reference is read."""
+    endpoint, key = cosmos.endpoint, cosmos.key
     if endpoint == SANDBOX:
         if sandbox is None:
-            raise DrillbookError(f'{env.path.name}: [cosmos] endpoint = "sandbox" but the target is not the sandbox')
+            raise DrillbookError(f'{where}: [cosmos] endpoint = "sandbox" but the target is not the sandbox')
         endpoint, key = sandbox["cosmos_url"], sandbox["cosmos_key"]
     elif isinstance(key, SecretRef):
-        key = resolve_secret(key, where=f"{env.path.name}: [cosmos] key")
-    return CosmosSettings(endpoint=endpoint, database=cosmos["database"], key=key, timeout_s=cosmos["timeout_s"],
-                          read_budget_ms=cosmos["read_budget_ms"], containers=dict(cosmos["containers"]),
-                          canary_container=cosmos["canary_container"], canary_prefix=cosmos["canary_prefix"],
-                          canary_ttl_s=int(cosmos["canary_ttl_s"]))
+        key = resolve_secret(key, where=f"{where}: [cosmos] key")
+    return CosmosSettings(endpoint=endpoint, database=cosmos.database, key=key, timeout_s=cosmos.timeout_s,
+                          read_budget_ms=cosmos.read_budget_ms, containers=cosmos.containers,
+                          canary_container=cosmos.canary_container, canary_prefix=cosmos.canary_prefix,
+                          canary_ttl_s=cosmos.canary_ttl_s)
 
 
 def client_options(timeout_s: float) -> dict[str, Any]:

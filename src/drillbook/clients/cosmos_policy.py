@@ -2,7 +2,7 @@
 
 >>> props = {"partitionKey": {"paths": ["/tenantId"]},
 ...          "indexingPolicy": {"includedPaths": [{"path": "/*"}], "excludedPaths": [{"path": "/embedding/*"}]}}
->>> container_problems("shards", {"partition_key": "/tenantId", "index_paths": ("/embedding/?",)}, props)
+>>> container_problems("shards", CosmosContainer(partition_key="/tenantId", index_paths=("/embedding/?",)), props)
 ['index path /embedding/? is not indexed (excluded by /embedding/*)']
 
 Coverage follows Cosmos DB's own rule: among the included and excluded paths
@@ -12,19 +12,22 @@ Pure functions: no SDK, no network.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from drillbook.config.sections import CosmosContainer
 
 SERVICE_DEFAULT = "/*"  # what Cosmos DB indexes when a policy lists no paths at all
 
 
-def container_problems(name: str, spec: Mapping[str, Any], properties: Mapping[str, Any]) -> list[str]:
+def container_problems(name: str, spec: CosmosContainer, properties: Mapping[str, Any]) -> list[str]:
     """What differs from the expectation, one phrase each (empty: as expected)."""
     problems = []
     found_key = partition_key_of(properties)
-    if found_key != spec["partition_key"]:
-        problems.append(f"partition key is {found_key or 'none'} (expected {spec['partition_key']})")
+    if found_key != spec.partition_key:
+        problems.append(f"partition key is {found_key or 'none'} (expected {spec.partition_key})")
     policy = properties.get("indexingPolicy") or {}
-    for path in spec.get("index_paths", ()):
+    for path in spec.index_paths:
         indexed, reason = index_coverage(path, policy)
         if not indexed:
             problems.append(f"index path {path} is not indexed ({reason})")

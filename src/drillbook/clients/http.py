@@ -1,12 +1,12 @@
 """The HTTP client every check uses: bounded exchanges, TLS, auth, a user agent, evidence, and a breaker.
 
->>> client = build_client(env, token=None)
+>>> client = build_client(env.http_target, token=None)   # plain settings: [http], the base URL, the documents
 >>> client.get("/health").status_code
 200
 
 Every exchange ends within ``[http] timeout_s`` (connect, send and the whole
 answer) and reads at most ``[http] max_body_mib`` of body (``max_document_body_mib``
-for ``/metrics`` and the OpenAPI document); see ``drillbook.clients.bounds``.
+for the target's documents: ``/metrics`` and the OpenAPI document); see ``drillbook.clients.bounds``.
 
 The breaker makes a dead target cheap: after the first connection failure every
 later request to that host fails at once with the same reason, and a route that
@@ -28,7 +28,7 @@ import httpx
 
 from drillbook import __version__
 from drillbook.clients.bounds import MIB, BodyTooLarge, BoundedTransport, received_bytes
-from drillbook.config.environments import Environment
+from drillbook.config.sections.http import HttpTarget
 from drillbook.errors import TargetError
 
 HANG_TRIP_ROUTES = 2  # distinct routes timing out before the whole host counts as hanging
@@ -124,27 +124,25 @@ class GuardedTransport(httpx.BaseTransport):
 _SHARED_BREAKER = Breaker()
 
 
-def build_client(env: Environment, *, token: str | None = None, breaker: Breaker | None = None,
+def build_client(target: HttpTarget, *, token: str | None = None, breaker: Breaker | None = None,
                  on_exchange: Callable[[Exchange], None] | None = None) -> httpx.Client:
-    """An ``httpx.Client`` for the environment's target; ``token`` adds a bearer header."""
-    http = env.section("http")
-    timeout = httpx.Timeout(http["timeout_s"], connect=http["connect_timeout_s"])
-    verify = ssl.create_default_context(cafile=http["ca_bundle"]) if http["ca_bundle"] else http["verify_tls"]
-    inner = BoundedTransport(verify=verify, deadline_s=http["timeout_s"], body_cap=body_cap_for(env))
-    transport = GuardedTransport(inner, breaker or _SHARED_BREAKER, http["timeout_s"], on_exchange)
-    headers = {"User-Agent": http["user_agent"] or f"drillbook/{__version__} (env={env.name})"}
+    """An ``httpx.Client`` for ``target`` (the ``[http]`` section and the base URL); ``token`` adds a bearer header."""
+    http = target.http
+    timeout = httpx.Timeout(http.timeout_s, connect=http.connect_timeout_s)
+    verify = ssl.create_default_context(cafile=http.ca_bundle) if http.ca_bundle else http.verify_tls
+    inner = BoundedTransport(verify=verify, deadline_s=http.timeout_s, body_cap=body_cap_for(target))
+    transport = GuardedTransport(inner, breaker or _SHARED_BREAKER, http.timeout_s, on_exchange)
+    headers = {"User-Agent": http.user_agent or f"drillbook/{__version__} (env={target.environment})"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    return httpx.Client(base_url=env.base_url, timeout=timeout, headers=headers, transport=transport,
+    return httpx.Client(base_url=target.base_url, timeout=timeout, headers=headers, transport=transport,
                         follow_redirects=False)
 
 
-def body_cap_for(env: Environment) -> Callable[[str], int]:
-    """The body cap of a path: documents (/metrics, the OpenAPI document) get the larger one."""
-    http = env.section("http")
-    documents = {env.section("metrics").get("path", "/metrics"), env.section("contract").get("openapi_path")}
-    small, large = int(http["max_body_mib"] * MIB), int(http["max_document_body_mib"] * MIB)
-    return lambda path: large if path in documents else small
+def body_cap_for(target: HttpTarget) -> Callable[[str], int]:
+    """The body cap of a path: the target's documents (/metrics, the OpenAPI document) get the larger one."""
+    small, large = int(target.http.max_body_mib * MIB), int(target.http.max_document_body_mib * MIB)
+    return lambda path: large if path in target.documents else small
 
 
 def elapsed_ms(response: httpx.Response) -> float:

@@ -1,6 +1,6 @@
 """Service Bus queue depths through the real ``ServiceBusAdministrationClient``.
 
->>> admin = open_admin_client(env.section("servicebus"), where="production.toml")
+>>> admin = open_admin_client(env.config.servicebus, where="production.toml")
 >>> read_queue_depths(admin, ["embedding-jobs"])
 [QueueDepth(name='embedding-jobs', active=12, dead_letter=0)]
 
@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from drillbook.errors import ConfigError, TargetError
 from drillbook.config.secrets import resolve_secret
+
+if TYPE_CHECKING:
+    from drillbook.config.sections import ServiceBusSection
 
 DOMAIN = ".servicebus.windows.net"
 TIMEOUT_S = 10
@@ -56,20 +59,20 @@ def namespace_host(name: str) -> str:
     return name if "." in name or ":" in name else name + DOMAIN
 
 
-def open_admin_client(settings: Mapping[str, Any], *, where: str, credential: Any = None,
+def open_admin_client(settings: ServiceBusSection, *, where: str, credential: Any = None,
                       **options: Any) -> AdminClient:
     """A client from ``[servicebus] connection_string``, else from ``namespace`` and an Azure identity."""
     from azure.servicebus.management import ServiceBusAdministrationClient
 
     options = {"retry_total": 1, "retry_backoff_factor": 0.5, **options}
-    if settings.get("connection_string"):
-        secret = resolve_secret(settings["connection_string"], where=f"{where}: [servicebus] connection_string")
+    if settings.connection_string:
+        secret = resolve_secret(settings.connection_string, where=f"{where}: [servicebus] connection_string")
         client = _from_connection_string(ServiceBusAdministrationClient, secret or "", where, options)
         return AdminClient(client, client.fully_qualified_namespace)
-    if not settings.get("namespace"):
+    if not settings.namespace:
         raise ConfigError(f"{where}: [servicebus] needs namespace = \"sb-castiel-prod\" (signs in with the Azure "
                           "identity) or connection_string = { env = \"CASTIEL_SERVICEBUS_CONNECTION\" }")
-    host = namespace_host(settings["namespace"])
+    host = namespace_host(settings.namespace)
     client = ServiceBusAdministrationClient(host, credential or _default_credential(), **options)
     return AdminClient(client, host)
 

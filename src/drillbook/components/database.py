@@ -137,7 +137,7 @@ def _problems(target: CosmosTarget, name: str, spec: Any) -> list[str]:
     except CosmosError as exc:
         if exc.status == 404:
             return [f"container {name} is missing from database {s.database} "
-                    f"(expected partition key {spec['partition_key']})"]
+                    f"(expected partition key {spec.partition_key})"]
         problem = _connection_problem(exc)
     else:
         attach(f"container {name}", {k: props.get(k) for k in ("id", "partitionKey", "indexingPolicy", "defaultTtl")})

@@ -19,39 +19,11 @@ from typing import Iterator, Mapping
 
 from drillbook import redaction
 from drillbook.clients.tls import PeerCertificate
+from drillbook.config.values import HTTP_METHODS, Route, parse_route  # noqa: F401 - the rules' vocabulary
 
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_QUOTE = 160
 
-# --- admin routes ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Route:
-    """``METHOD /path`` as written in ``[security] admin_routes``."""
-
-    method: str
-    path: str
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}"
-
-
-def parse_route(text: str) -> Route:
-    """``"POST /api/admin/cache/clear"`` -> Route; ValueError says what is expected."""
-    method, _, path = text.strip().partition(" ")
-    path = path.strip()
-    if method.upper() not in HTTP_METHODS or not path.startswith("/"):
-        raise ValueError(f'expected "METHOD /path" (e.g. "GET /api/admin/cache/stats"), got {text!r}')
-    return Route(method.upper(), path)
-
-
-def to_route_list(value) -> list[str]:
-    """Schema converter for a list of ``METHOD /path`` strings."""
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError('expected a list of "METHOD /path" strings')
-    return [str(parse_route(v)) for v in value]
-
+# --- admin routes: parsed as [security] admin_routes is (drillbook.config.values) ------------------
 
 # A body that matches nothing: if an admin route is open, the probe still deletes nothing.
 HARMLESS_ADMIN_BODY = {"pattern": "drillbook:auth-probe:matches-nothing"}

@@ -21,7 +21,7 @@ def check_approval_id(approval: str | None) -> None:
 
 def refusal_reason(env: Environment, approval: str | None) -> str | None:
     """Why a destructive drill may not run here (what is missing for this run), or None when it may."""
-    allowed = env.section("safety")["allow_destructive"]
+    allowed = env.config.safety.allow_destructive
     if not env.is_production:
         return None if allowed else (f"{REFUSED} on {env.tier} but {env.path.name} has [safety] allow_destructive = "
                                      "false -> set it to true to run destructive drills there")

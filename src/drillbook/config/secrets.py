@@ -12,7 +12,7 @@ is scrubbed from reports, logs and JUnit XML wherever it turns up.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -50,12 +50,11 @@ def resolve_secret(ref: SecretRef, *, where: str, **client_options: Any) -> str 
     return value
 
 
-def register_env_references(settings: Mapping[str, Mapping[str, Any]]) -> None:
+def register_env_references(references: Iterable[SecretRef]) -> None:
     """Register every ``{ env = ... }`` value of the file now, so each process masks it before any check reads it."""
-    for table in settings.values():
-        for value in table.values():
-            if isinstance(value, SecretRef) and value.env and os.environ.get(value.env):
-                redaction.register_secret(os.environ[value.env])
+    for ref in references:
+        if ref.env and os.environ.get(ref.env):
+            redaction.register_secret(os.environ[ref.env])
 
 
 def _read_env(ref: SecretRef, where: str) -> str | None:

@@ -14,11 +14,11 @@ import ipaddress
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
+from drillbook.config.sections import EnvironmentFile
+from drillbook.config.sections.azure import RESOURCES as AZURE_RESOURCES
 from drillbook.errors import ConfigError
 
 SANDBOX = "sandbox"
-AZURE_RESOURCES = ("resource_group", "app_service", "app_service_plan", "cosmos_account", "redis_name", "app_insights",
-                   "chaos_experiment")
 NAMESPACES = (("azure", "servicebus_namespace"), ("servicebus", "namespace"))  # a name or its full host
 # Literal addresses a local-tier file may name besides its base URL; references resolve later and are the
 # operator's own, but what is written in the file must stay on this machine.
@@ -27,19 +27,26 @@ LOCAL_ADDRESSES = (("cosmos", "endpoint"), ("redis", "url"), ("azure", "metrics_
 Mark = tuple[str, str]  # ("host", "api.castiel.com") or ("[azure] resource_group", "rg-castiel-prod")
 
 
-def apply_tier_rules(settings: dict[str, Any], where: str, production: Iterable[tuple[str, dict]]) -> None:
-    """Refuse a local tier that leaves loopback; read a file that names production targets as production."""
-    target = settings["target"]
-    owner = _production_owner(production_marks(settings), production)
-    if target["tier"] == "local":
-        _require_loopback(settings, where, owner)
-    if owner and target["tier"] != "production":
+def apply_tier_rules(config: EnvironmentFile, where: str,
+                     production: Iterable[tuple[str, dict]]) -> tuple[EnvironmentFile, str | None]:
+    """Refuse a local tier that leaves loopback; read a file that names production targets as production.
+
+    Returns the file as it applies (its tier, and ``allow_destructive`` decided) and why the tier is
+    production although the file says otherwise (None when it says so itself).
+    """
+    tier, note = config.target.tier, None
+    owner = _production_owner(production_marks(config.model_dump()), production)
+    if tier == "local":
+        _require_loopback(config, where, owner)
+    if owner and tier != "production":
         (kind, value), path = owner
         what = f"host {value}" if kind == "host" else f"{kind} = {value}"
-        target["tier_note"] = f'{where} says tier = "{target["tier"]}", but its {what} belongs to {path}'
-        target["tier"] = "production"
-    if settings["safety"]["allow_destructive"] is None:  # unset: the sandbox is yours, a remote target is not
-        settings["safety"]["allow_destructive"] = target["tier"] == "local"
+        note, tier = f'{where} says tier = "{tier}", but its {what} belongs to {path}', "production"
+    allowed = config.safety.allow_destructive
+    if allowed is None:  # unset: the sandbox is yours, a remote target is not
+        allowed = tier == "local"
+    return config.model_copy(update={"target": config.target.model_copy(update={"tier": tier}),
+                                     "safety": config.safety.model_copy(update={"allow_destructive": allowed})}), note
 
 
 def production_marks(raw: Mapping[str, Any]) -> set[Mark]:
@@ -76,9 +83,9 @@ def is_loopback(address: str) -> bool:
         return False
 
 
-def _require_loopback(settings: dict[str, Any], where: str, owner: tuple[Mark, str] | None) -> None:
+def _require_loopback(config: EnvironmentFile, where: str, owner: tuple[Mark, str] | None) -> None:
     for section, key in (("target", "base_url"), *LOCAL_ADDRESSES):
-        value = settings.get(section, {}).get(key)
+        value = getattr(getattr(config, section), key)
         if isinstance(value, str) and not is_loopback(value):
             hint = (f"this target belongs to {owner[1]}: use --env production" if owner else
                     'use a loopback address or "sandbox", or set tier = "staging" for a remote target')

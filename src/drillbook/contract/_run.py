@@ -43,14 +43,14 @@ class _Context:
 def settings_from_env(env: Environment, *, approval: str | None, admin_token: str | None = None,
                       select: str = "all", ledger_dir: Path | None = None) -> ContractSettings:
     """The run's settings from ``[contract]`` and ``[http]``; writes only where a destructive drill may run."""
-    contract, http = env.section("contract"), env.section("http")
+    contract, http = env.config.contract, env.config.http
     refused = safety.refusal_reason(env, approval)
     return ContractSettings(
-        base_url=env.base_url, max_examples=int(contract["max_examples"]), max_seconds=contract["max_seconds"],
-        allow_writes=refused is None, negative_data=contract["negative_data"], exclude=tuple(contract["exclude"]),
-        timeout_s=http["timeout_s"], verify=http["ca_bundle"] or http["verify_tls"],
-        user_agent=http["user_agent"] or "drillbook (contract)", admin_token=admin_token, writes_refused=refused,
-        select=select, environment=env.name, drill_tenant=env.section("smoke")["drill_tenant"], ledger_dir=ledger_dir)
+        base_url=env.base_url, max_examples=contract.max_examples, max_seconds=contract.max_seconds,
+        allow_writes=refused is None, negative_data=contract.negative_data, exclude=contract.exclude,
+        timeout_s=http.timeout_s, verify=http.verify,
+        user_agent=http.user_agent or "drillbook (contract)", admin_token=admin_token, writes_refused=refused,
+        select=select, environment=env.name, drill_tenant=env.config.smoke.drill_tenant, ledger_dir=ledger_dir)
 
 
 def run_contract(document: dict, settings: ContractSettings) -> ContractReport:

@@ -4,6 +4,7 @@ container, verify counts and checksums, and measure RPO and RTO against the envi
 On an Azure tier, ``pitr`` checks the Cosmos account's backup policy and restores it to a point in time
 into a new account, deleted afterwards.
 
-Modules: ``settings`` (``[dr]``), ``backup`` (export and compare), ``drill`` (the run), ``pitr`` (Azure).
+Modules: ``backup`` (export and compare), ``drill`` (the run), ``pitr`` (Azure); the settings are ``[dr]``
+(``drillbook.config.sections.dr``).
 Importing this package loads none of them.
 """

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from drillbook.chaos.context import Finding
+from drillbook.config.sections import DrSection
 from drillbook.dr.backup import Export, compare, export_container
 from drillbook.faults import UndoJournal, applied, create_fault
 
@@ -53,15 +54,15 @@ class DrPlan:
     url: str
     database: object  # azure.cosmos DatabaseProxy
     source: str  # where the findings say they were measured
-    settings: dict
+    settings: DrSection
     journal: UndoJournal
     log: Callable[[str], None] = lambda line: None
 
 
 def run_restore_drill(plan: DrPlan) -> RestoreRecord:
-    container, limit = plan.settings["container"], int(plan.settings["max_documents"])
+    container, limit = plan.settings.container, plan.settings.max_documents
     record = RestoreRecord(container, f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:10]}",
-                           rto_objective_s=plan.settings["rto_s"], rpo_objective_s=plan.settings["rpo_s"])
+                           rto_objective_s=plan.settings.rto_s, rpo_objective_s=plan.settings.rpo_s)
     reference = export_container(plan.database.get_container_client(container), limit)
     record.backed_up = reference.count
     record.findings.append(_backup_finding(plan, record, reference))

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from drillbook.chaos.context import Finding
+from drillbook.config.sections import DrSection
 from drillbook.clients.arm import arm_errors, management_client
 from drillbook.errors import TargetError
 from drillbook.faults import UndoJournal, applied
@@ -42,7 +43,7 @@ class AzurePlan:
 
     account: AzureResource
     location: str
-    settings: dict
+    settings: DrSection
     journal: UndoJournal
     log: Callable[[str], None] = lambda line: None
     client_options: dict = field(default_factory=dict)
@@ -78,17 +79,17 @@ class PitrRecord:
 
 
 def run_pitr_drill(plan: AzurePlan) -> PitrRecord:
-    record = PitrRecord(plan.account.name, restored_name(plan.account.name), rto_objective_s=plan.settings["rto_s"])
+    record = PitrRecord(plan.account.name, restored_name(plan.account.name), rto_objective_s=plan.settings.rto_s)
     client = management_client("cosmosdb", plan.account.subscription, **dict(plan.client_options))
     policy = read_backup_policy(client, plan.account)
     record.findings += policy_findings(plan, policy)
     if policy.mode != "continuous":
         return record  # a point-in-time restore needs continuous backup: nothing to restore from
-    restore_to = datetime.now(timezone.utc) - timedelta(seconds=plan.settings["restore_point_age_s"])
+    restore_to = datetime.now(timezone.utc) - timedelta(seconds=plan.settings.restore_point_age_s)
     record.restore_to = restore_to.isoformat(timespec="seconds")
     fault = CosmosRestoreFault(AzureResource(plan.account.subscription, plan.account.resource_group, record.restored),
                                source=plan.account.name, location=plan.location, restore_to=restore_to,
-                               wait_s=plan.settings["rto_s"], poll_s=plan.settings["poll_interval_s"],
+                               wait_s=plan.settings.rto_s, poll_s=plan.settings.poll_interval_s,
                                **plan.client_options)
     started = time.monotonic()  # applied() asks for the restore before its body
     with applied(fault, plan.journal, log=lambda line: plan.log(f"dr: {line}")):
@@ -117,7 +118,7 @@ def read_backup_policy(client, account: AzureResource) -> BackupPolicy:
 
 
 def policy_findings(plan: AzurePlan, policy: BackupPolicy) -> list[Finding]:
-    wanted, minimum = plan.settings["backup_policy"], plan.settings["min_retention_h"]
+    wanted, minimum = plan.settings.backup_policy, plan.settings.min_retention_h
     kept = "unknown" if policy.retention_h is None else f"{policy.retention_h:g} h"
     return [
         Finding(f"backup policy is {wanted}", policy.mode == wanted,
@@ -130,7 +131,7 @@ def policy_findings(plan: AzurePlan, policy: BackupPolicy) -> list[Finding]:
 
 def wait_restored(plan: AzurePlan, client, record: PitrRecord, started: float) -> Finding:
     """Poll the restored account's provisioning state, with a progress line per look, until done or the RTO."""
-    rto, poll = plan.settings["rto_s"], plan.settings["poll_interval_s"]
+    rto, poll = plan.settings.rto_s, plan.settings.poll_interval_s
     where = f"Cosmos DB account {record.restored} ({plan.account.resource_group})"
     while True:
         with arm_errors(f"reading the restored account {record.restored}", TargetError):

@@ -10,7 +10,10 @@ import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    from drillbook.gates._manifest import NoticeSection
 
 MAX_EVIDENCE_BYTES = 64 * 1024 * 1024  # a test report larger than this is not one the pipeline wrote
 SHOWN_CASES = 3
@@ -122,12 +125,12 @@ def _passed(entry: dict) -> bool:
     return entry.get("exit_status") == 0 and counts.get("passed", 0) > 0 and not bad
 
 
-def notice_finding(notice: dict, change_id: str, approval: str | None) -> str | None:
+def notice_finding(notice: NoticeSection, change_id: str, approval: str | None) -> str | None:
     """The manifest carries the notice; an approval given on the command line must be the manifest's change."""
     if approval and approval != change_id:
         return (f"--approve {approval} is not the release's change {change_id}"
                 "; approve the change this release belongs to, or fix [release] change_id")
-    if not (notice.get("link") or notice.get("ticket")):
+    if not (notice.link or notice.ticket):
         return "[notice] names no notice; add the stakeholder notice (link or ticket) to the manifest"
     return None
 

@@ -18,115 +18,143 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any
 
-from drillbook.config import schema
+from pydantic import BeforeValidator, Field
+
+from drillbook.config import schema, values
+from drillbook.config.model import Section, Text, TextList, setting
 from drillbook.errors import ConfigError
-from drillbook.config.schema import REQUIRED, Field
 
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]*$")
 _CHANGE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")  # the shape drillbook.config.safety accepts from --approve
+_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]*$")
 
 
 def to_version(value: Any) -> str:
-    text = schema.to_str(value)
+    text = values.to_str(value)
     if not _VERSION.match(text):
         raise ValueError("expected a version as /health reports it, like 1.4.3")
     return text
 
 
 def to_change_id(value: Any) -> str:
-    text = schema.to_str(value)
+    text = values.to_str(value)
     if not _CHANGE_ID.match(text):
         raise ValueError("expected a change id like CHG-123 (the id --approve takes)")
     return text
 
 
-def to_paths(value: Any) -> list[str]:
-    paths = schema.to_str_list(value)
+def to_paths(value: Any) -> tuple[str, ...]:
+    paths = values.to_str_list(value)
     if not paths:  # no test report named would make "all tests passing" pass on nothing
         raise ValueError("expected at least one JUnit XML file")
     return paths
 
 
 def to_link(value: Any) -> str:
-    text = schema.to_str(value)
+    text = values.to_str(value)
     if not re.match(r"^https?://[^/\s]+", text):
         raise ValueError("expected the notice's http(s):// address")
     return text
 
 
-def to_setting_names(value: Any) -> list[str]:
-    names = schema.to_str_list(value)
-    bad = [name for name in names if not re.match(r"^[A-Za-z_][A-Za-z0-9_.:-]*$", name)]
+def to_setting_names(value: Any) -> tuple[str, ...]:
+    names = values.to_str_list(value)
+    bad = [name for name in names if not _SETTING_NAME.match(name)]
     if bad:
         raise ValueError(f"{bad[0]!r} is not a setting name (letters, digits, _ . : -)")
     return names
 
 
-SECTIONS: dict[str, dict[str, Field]] = {
-    "release": {
-        "version": Field(to_version, REQUIRED, '"1.4.3"'),
-        "previous_version": Field(to_version, REQUIRED, '"1.4.2"'),  # what a rollback must bring back
-        "commit": Field(schema.to_str, REQUIRED, '"3f2c9a1"'),
-        "change_id": Field(to_change_id, REQUIRED, '"CHG-123"'),
-    },
-    "evidence": {
-        "junit": Field(to_paths, REQUIRED, '["reports/junit/unit.xml"]'),
-        "review": Field(schema.to_str, REQUIRED, '"reports/review.json"'),  # gh pr view --json reviewDecision,reviews
-        "journal": Field(schema.to_str, "reports/journal/drills.jsonl", '"reports/journal/drills.jsonl"'),
-        "migration_environment": Field(schema.to_str, "staging", '"staging"'),  # where the DR drill must have passed
-    },
-    "settings": {"required": Field(to_setting_names, [], '["COSMOS_ENDPOINT", "REDIS_URL"]')},
-    "notice": {
-        "link": Field(to_link, None, '"https://status.castiel.com/changes/CHG-123"'),
-        "ticket": Field(schema.to_str, None, '"OPS-4411"'),
-        "notified": Field(schema.to_str_list, [], '["#castiel-releases", "support@castiel.com"]'),
-    },
-}
+Version = Annotated[str, Field(pattern=_VERSION.pattern), BeforeValidator(to_version)]
+ChangeId = Annotated[str, Field(pattern=_CHANGE_ID.pattern), BeforeValidator(to_change_id)]
+Paths = Annotated[tuple[str, ...], Field(min_length=1), BeforeValidator(to_paths)]
+Link = Annotated[str, Field(pattern=r"^https?://[^/\s]+"), BeforeValidator(to_link)]
+SettingNames = Annotated[tuple[Annotated[str, Field(pattern=_SETTING_NAME.pattern)], ...],
+                         BeforeValidator(to_setting_names)]
+
+
+class ReleaseSection(Section):
+    """What is released, and what a rollback must bring back."""
+
+    version: Version = setting(..., '"1.4.3"', "the version /health reports once it is live")
+    previous_version: Version = setting(..., '"1.4.2"', "what a rollback must bring back")
+    commit: Text = setting(..., '"3f2c9a1"', "the commit that was built")
+    change_id: ChangeId = setting(..., '"CHG-123"', "the change this release belongs to (the id --approve takes)")
+
+
+class EvidenceSection(Section):
+    """Where the pipeline left the evidence each gate reads."""
+
+    junit: Paths = setting(..., '["reports/junit/unit.xml"]', "the test reports: every test must have passed")
+    review: Text = setting(..., '"reports/review.json"', "gh pr view --json reviewDecision,reviews")
+    journal: Text = setting("reports/journal/drills.jsonl", '"reports/journal/drills.jsonl"',
+                            "the drill journal that records the DR drill")
+    migration_environment: Text = setting("staging", '"staging"', "where the DR drill must have passed")
+
+
+class SettingsSection(Section):
+    """The app settings the release needs present (names only, never values)."""
+
+    required: SettingNames = setting((), '["COSMOS_ENDPOINT", "REDIS_URL"]', "setting names the app must have")
+
+
+class NoticeSection(Section):
+    """The stakeholder notice of the release."""
+
+    link: Link | None = setting(None, '"https://status.castiel.com/changes/CHG-123"', "the notice's address")
+    ticket: Text | None = setting(None, '"OPS-4411"', "or the ticket that carries it")
+    notified: TextList = setting((), '["#castiel-releases", "support@castiel.com"]', "who was told")
+
+
+class ReleaseFile(Section):
+    """A release manifest (release.toml): what is released, and where the evidence for each gate lies."""
+
+    release: ReleaseSection
+    evidence: EvidenceSection
+    settings: SettingsSection = Field(default_factory=SettingsSection)
+    notice: NoticeSection = Field(default_factory=NoticeSection)
 
 
 @dataclass(frozen=True)
 class Release:
-    """A validated manifest; ``settings`` holds every section, defaults filled in."""
+    """A validated manifest; ``manifest`` holds every section, typed, defaults filled in."""
 
     path: Path
-    settings: Mapping[str, Mapping[str, Any]]
+    manifest: ReleaseFile
 
     @property
     def version(self) -> str:
-        return self.settings["release"]["version"]
+        return self.manifest.release.version
 
     @property
     def previous_version(self) -> str:
-        return self.settings["release"]["previous_version"]
+        return self.manifest.release.previous_version
 
     @property
     def change_id(self) -> str:
-        return self.settings["release"]["change_id"]
+        return self.manifest.release.change_id
 
     @property
     def junit_files(self) -> tuple[Path, ...]:
-        return tuple(self._path(p) for p in self.settings["evidence"]["junit"])
+        return tuple(self._path(p) for p in self.manifest.evidence.junit)
 
     @property
     def review_file(self) -> Path:
-        return self._path(self.settings["evidence"]["review"])
+        return self._path(self.manifest.evidence.review)
 
     @property
     def journal_file(self) -> Path:
-        return self._path(self.settings["evidence"]["journal"])
+        return self._path(self.manifest.evidence.journal)
 
     @property
     def migration_environment(self) -> str:
-        return self.settings["evidence"]["migration_environment"]
+        return self.manifest.evidence.migration_environment
 
     @property
     def required_settings(self) -> list[str]:
-        return list(self.settings["settings"]["required"])
-
-    def section(self, name: str) -> Mapping[str, Any]:
-        return self.settings[name]
+        return list(self.manifest.settings.required)
 
     @staticmethod
     def _path(text: str) -> Path:
@@ -140,7 +168,7 @@ def load_release(path: Path) -> Release:
     where = _show(path)
     raw = _read_toml(path, where)
     _refuse_setting_values(raw, where)
-    return Release(path, schema.validate(raw, where=where, sections=SECTIONS))
+    return Release(path, schema.validate(raw, where=where, model=ReleaseFile))
 
 
 def _refuse_setting_values(raw: dict[str, Any], where: str) -> None:

@@ -43,26 +43,26 @@ def open_slots(env: Environment, **azure_options: Any) -> Slots:
     """The sandbox's control on the local tier, App Service (azure-mgmt-web) elsewhere."""
     if env.tier == "local":
         return SandboxSlots(env.base_url, os.environ.get(FAULT_TOKEN_VAR, ""),
-                            timeout_s=env.section("slots")["swap_objective_s"] + SWAP_MARGIN_S)
+                            timeout_s=env.config.slots.swap_objective_s + SWAP_MARGIN_S)
     return AppServiceSlots(env, **azure_options)
 
 
 def slot_url(env: Environment) -> str:
     """The slot's own address: ``[slots] slot_url``, or the sandbox's route for that slot."""
-    slots = env.section("slots")
-    if slots["slot_url"]:
-        return slots["slot_url"]
+    slots = env.config.slots
+    if slots.slot_url:
+        return slots.slot_url
     if env.tier != "local":
         raise ConfigError(f"{env.path.name}: [slots] slot_url is not set -> add the slot's own address, "
                           'e.g. slot_url = "https://app-castiel-api-prod-staging.azurewebsites.net"')
-    return env.base_url + SANDBOX_SLOT_PATH.format(slot=slots["slot"])
+    return env.base_url + SANDBOX_SLOT_PATH.format(slot=slots.slot)
 
 
 def aim_at_slot(env: Environment, slot: str | None) -> Environment:
     """``--slot NAME``: the environment aimed at that slot's own address, to smoke a deploy before the swap."""
     if slot is None:
         return env
-    named = env.section("slots")["slot"]
+    named = env.config.slots.slot
     if slot != named:
         raise ConfigError(f"--slot {slot}: {env.path.name} names the slot {named!r} ([slots] slot) "
                           f"-> pass --slot {named}, or set [slots] slot and slot_url for {slot!r}")
@@ -111,12 +111,12 @@ class AppServiceSlots:
     """The App Service named in ``[azure]``, through azure-mgmt-web (imported on use)."""
 
     def __init__(self, env: Environment, **client_options: Any) -> None:
-        azure, slots = env.section("azure"), env.section("slots")
-        if not (azure.get("resource_group") and azure.get("app_service") and azure.get("subscription_id")):
+        azure, slots = env.config.azure, env.config.slots
+        if not (azure.resource_group and azure.app_service and azure.subscription_id):
             raise ConfigError(f"{env.path.name}: [azure] needs subscription_id, resource_group and app_service "
                               "for slot swaps and app settings -> add them")
-        self.resource_group, self.app, self.slot = azure["resource_group"], azure["app_service"], slots["slot"]
-        self.timeout_s = slots["swap_objective_s"] + SWAP_MARGIN_S
+        self.resource_group, self.app, self.slot = azure.resource_group, azure.app_service, slots.slot
+        self.timeout_s = slots.swap_objective_s + SWAP_MARGIN_S
         self.settings_source = f"App Service {self.app} ({self.resource_group}) application settings"
         self.swap_source = f"App Service {self.app} ({self.resource_group}) slot {self.slot}"
         self._client = _web_client(env, client_options)
@@ -175,7 +175,7 @@ def _web_client(env: Environment, options: dict[str, Any]) -> Any:
         raise ConfigError("App Service slots and settings need azure-mgmt-web -> pip install azure-mgmt-web") from None
     from drillbook.config.secrets import SecretRef, _default_credential, resolve_secret
 
-    subscription = env.section("azure")["subscription_id"]
+    subscription = env.config.azure.subscription_id
     if isinstance(subscription, SecretRef):
         subscription = resolve_secret(subscription, where=f"{env.path.name}: [azure] subscription_id")
     credential = options.pop("credential", None) or _default_credential()

@@ -16,16 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn
 
-from drillbook.config import schema
+from drillbook.config.sections import CadenceSection
 from drillbook.errors import RecordError
 from drillbook.record.journal import DRILL_KINDS
-
-schema.register_section("cadence", {
-    "enforce": schema.Field(schema.to_bool, None, "true"),  # unset: enforced on staging and production, not local
-    "environment": schema.Field(schema.to_str, "staging", '"staging"'),  # where the quarterly drills must run
-    "kinds": schema.Field(schema.to_str_list, ["load", "chaos", "dr", "rollback"], '["load", "chaos", "dr"]'),
-    "max_age_days": schema.Field(schema.to_positive, 90.0, "90"),
-})
 
 
 @dataclass(frozen=True)
@@ -106,11 +99,11 @@ def last_pass(runs: list[KindRun], kind: str, environment: str) -> datetime | No
     return max(passes, default=None)
 
 
-def overdue(runs: list[KindRun], settings: dict, now: datetime) -> list[str]:
+def overdue(runs: list[KindRun], cadence: CadenceSection, now: datetime) -> list[str]:
     """A message for each kind whose last passing drill on the cadence environment is too old, or missing."""
-    env, limit = settings["environment"], float(settings["max_age_days"])
+    env, limit = cadence.environment, cadence.max_age_days
     messages = []
-    for kind in settings["kinds"]:
+    for kind in cadence.kinds:
         passed = last_pass(runs, kind, env)
         if passed is None:
             messages.append(f"no passing {kind} drill on {env} in the journal -> run pytest -m {kind} --env {env}")
@@ -119,11 +112,6 @@ def overdue(runs: list[KindRun], settings: dict, now: datetime) -> list[str]:
                             f"older than {limit:g} days -> run pytest -m {kind} --env {env} "
                             f"(the runbook's quarterly review; [cadence] max_age_days sets the limit)")
     return messages
-
-
-def enforced(settings: dict, tier: str) -> bool:
-    """Whether the cadence gate judges on this tier: as configured, else everywhere but the local sandbox."""
-    return settings["enforce"] if settings["enforce"] is not None else tier != "local"
 
 
 def _order(kind: str) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from drillbook.errors import TargetError
-from drillbook.load._azure_settings import AzureLoadTesting
+from drillbook.config.sections import AzureLoadTestingSection as AzureLoadTesting
 from drillbook.redaction import redact_text
 
 # The 1.0.1 client defaults to 2022-11-01, which knows JMX tests only; Locust tests (kind, TEST_SCRIPT files,

@@ -48,7 +48,7 @@ def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_
     refuse_engine_on_tier("azure", env.tier, f"{env.path.name}: [load] engine = \"azure\"")
     from drillbook.load._azure_engine import run_azure_load  # the engine's modules load for an Azure run only
 
-    target = Target(env.base_url, ca_bundle=env.section("http")["ca_bundle"])  # the token stays in Key Vault
+    target = Target(env.base_url, ca_bundle=env.config.http.ca_bundle)  # the token stays in Key Vault
     show(f"load: {settings.describe()} against {env.name} ({env.base_url}), {settings.locustfile.name}, "
          f"on Azure Load Testing ({settings.azure.endpoint}); Azure's auto-stop is the early abort")
     return _beside_server(env, show, lambda run_dir, server: run_azure_load(settings, target, lookup, run_dir, show,
@@ -58,13 +58,13 @@ def _run_on_azure(env: Environment, settings: LoadSettings, lookup, show, azure_
 def _trust(env: Environment) -> tuple[str | None, bool]:
     """``[http] ca_bundle`` and ``verify_tls``, as every other drill's client has them; a bundle that will not load is
     a configuration error now, not a load of failed handshakes later."""
-    http = env.section("http")
-    if http["ca_bundle"]:  # a bundle is verified against even with verify_tls = false, as by every client
+    http = env.config.http
+    if http.ca_bundle:  # a bundle is verified against even with verify_tls = false, as by every client
         try:
-            verifying_context(http["ca_bundle"])
+            verifying_context(http.ca_bundle)
         except TargetError as exc:
             raise ConfigError(f"{env.path.name}: {exc}") from None
-    return http["ca_bundle"], http["verify_tls"]
+    return http.ca_bundle, http.verify_tls
 
 
 def _beside_server(env: Environment, show, engine: Callable[[Path, ServerSide], LoadRun]) -> LoadRun:

@@ -30,12 +30,12 @@ def load_settings(pytestconfig: pytest.Config, drill_env: Environment) -> LoadSe
 def settings_for(config: pytest.Config, env: Environment) -> LoadSettings:
     """The load settings of this run on ``env``, or a ConfigError naming the file or option and the fix."""
     options = config.stash[OPTIONS_KEY]
-    engine = options.engine or env.section("load")["engine"]
+    engine = options.engine or env.config.load.engine
     source = f"--load-engine {engine}" if options.engine else f"{env.path.name}: [load] engine = \"{engine}\""
     refuse_engine_on_tier(engine, env.tier, source)
     try:
-        return settings_from(options, env.section("load"), allow_inconclusive=config.option.allow_inconclusive,
-                             azure_section=env.section("azure_load_testing"))
+        return settings_from(options, env.config.load, allow_inconclusive=config.option.allow_inconclusive,
+                             azure=env.config.azure_load_testing)
     except ConfigError as exc:
         raise ConfigError(f"{env.path.name}: {exc}") from None
 

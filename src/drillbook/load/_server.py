@@ -35,7 +35,7 @@ class ServerSide:
         self.errors: list[str] = []
         self.readings: list[Reading] = []
         self.unavailable: str | None = None
-        self.name = env.section("metrics")["source"]
+        self.name = env.config.metrics.source
         self._client = None
         self._source = None
         self._last_end: float | None = None
@@ -46,7 +46,7 @@ class ServerSide:
         if self.name == "probe":
             self.unavailable = "[metrics] source = probe measures drillbook's own probe, not the server: not read"
             return
-        self._client = build_client(self.env, breaker=Breaker(enabled=False))
+        self._client = build_client(self.env.http_target, breaker=Breaker(enabled=False))
         try:
             self._source = metrics.create_source(self.env, self._client)
         except MetricsError as exc:
@@ -65,7 +65,7 @@ class ServerSide:
     @property
     def lag_s(self) -> float:
         """How long after an interval ends it is read: Azure Monitor's ingestion lag, as the watch waits it out."""
-        return float(self.env.section("azure").get("ingestion_lag_s") or 0) if self.name == "azure-monitor" else 0.0
+        return self.env.config.azure.ingestion_lag_s if self.name == "azure-monitor" else 0.0
 
     def complete(self, end: float) -> None:
         """The interval up to ``end`` is over; it is read by ``read_due`` once the ingestion lag has passed."""

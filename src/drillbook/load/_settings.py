@@ -12,30 +12,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
-
-import pytest
+from typing import TYPE_CHECKING, Any
 
 from drillbook.config.durations import parse_duration
+from drillbook.config.sections.load import (DEFAULT_LOCUSTFILE, ENDPOINT_EXAMPLE, ENGINES, MAX_WORKERS,
+                                            AzureLoadTestingSection, LoadSection, Stage)
 from drillbook.errors import ConfigError
-from drillbook.load._azure_settings import AzureLoadTesting, azure_from
+
+if TYPE_CHECKING:
+    import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_LOCUSTFILE = "load/castiel.py"
-MAX_WORKERS = 64
-ENGINES = ("locust", "azure")
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One step of the shape: hold ``users`` (reached at ``spawn_rate`` per second) for ``duration_s``."""
-
-    duration_s: float
-    users: int
-    spawn_rate: float
-
-    def as_dict(self) -> dict[str, float]:
-        return {"duration_s": self.duration_s, "users": self.users, "spawn_rate": self.spawn_rate}
+__all__ = ["DEFAULT_LOCUSTFILE", "LoadOptions", "LoadSettings", "REPO_ROOT", "Stage", "add_options", "options_from",
+           "refuse_engine_on_tier", "settings_from"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +41,7 @@ class LoadSettings:
     remote_workers: int = 0  # workers started by hand on other machines, joining this drill's master
     master_bind_host: str = "127.0.0.1"
     master_port: int = 0  # 0: a free port
-    azure: AzureLoadTesting | None = None  # set: Azure Load Testing runs the load, not a local locust
+    azure: AzureLoadTestingSection | None = None  # set: Azure Load Testing runs the load, not a local locust
 
     @property
     def distributed(self) -> bool:
@@ -131,30 +120,30 @@ def options_from(option: Any) -> LoadOptions:
                        option.load_min_requests, option.load_engine)
 
 
-def settings_from(options: LoadOptions, section: Mapping[str, Any], *, allow_inconclusive: bool,
-                  azure_section: Mapping[str, Any] | None = None) -> LoadSettings:
+def settings_from(options: LoadOptions, load: LoadSection, *, allow_inconclusive: bool,
+                  azure: AzureLoadTestingSection | None = None) -> LoadSettings:
     """The command line wins; users or duration on it make one steady stage; the engine is chosen here only."""
-    stages = tuple(section["stages"]) or (_steady(section["users"], section["duration_s"], section["spawn_rate"]),)
+    stages = load.stages or (_steady(load.users, load.duration_s, load.spawn_rate),)
     if options.users is not None or options.duration_s is not None:
-        users = options.users if options.users is not None else int(section["users"])
-        stages = (_steady(users, options.duration_s or section["duration_s"], section["spawn_rate"]),)
-    locustfile = Path(section["locustfile"])
+        users = options.users if options.users is not None else load.users
+        stages = (_steady(users, options.duration_s or load.duration_s, load.spawn_rate),)
+    locustfile = Path(load.locustfile)
     locustfile = locustfile if locustfile.is_absolute() else REPO_ROOT / locustfile
     if not locustfile.is_file():
-        raise ConfigError(f"[load] locustfile = {section['locustfile']!r}: no such file ({locustfile}) "
+        raise ConfigError(f"[load] locustfile = {load.locustfile!r}: no such file ({locustfile}) "
                           f"-> name a locustfile, e.g. locustfile = \"{DEFAULT_LOCUSTFILE}\"")
     return LoadSettings(
         stages=stages,
-        workers=int(section["workers"]) if options.workers is None else options.workers,
-        interval_s=options.interval_s or section["interval_s"],
-        window_s=options.window_s or section["window_s"],
-        min_requests=int(options.min_requests or section["min_requests"]),
+        workers=load.workers if options.workers is None else options.workers,
+        interval_s=options.interval_s or load.interval_s,
+        window_s=options.window_s or load.window_s,
+        min_requests=options.min_requests or load.min_requests,
         locustfile=locustfile,
         allow_inconclusive=allow_inconclusive,
-        remote_workers=int(section["remote_workers"]),
-        master_bind_host=section["master_bind_host"],
-        master_port=int(section["master_port"]),
-        azure=_azure_engine(options.engine or section["engine"], azure_section, stages, options.workers),
+        remote_workers=load.remote_workers,
+        master_bind_host=load.master_bind_host,
+        master_port=load.master_port,
+        azure=_azure_engine(options.engine or load.engine, azure, stages, options.workers),
     )
 
 
@@ -165,8 +154,8 @@ def refuse_engine_on_tier(engine: str, tier: str, source: str) -> None:
                           "loopback -> run the azure engine against a staging environment, or locust here")
 
 
-def _azure_engine(engine: str, section: Mapping[str, Any] | None, stages: tuple[Stage, ...],
-                  workers: int | None) -> AzureLoadTesting | None:
+def _azure_engine(engine: str, azure: AzureLoadTestingSection | None, stages: tuple[Stage, ...],
+                  workers: int | None) -> AzureLoadTestingSection | None:
     """The Azure settings when the azure engine is chosen; it runs one steady stage (locust's own users and run time)."""
     if engine != "azure":
         return None
@@ -176,43 +165,11 @@ def _azure_engine(engine: str, section: Mapping[str, Any] | None, stages: tuple[
     if len(stages) > 1:
         raise ConfigError(f"[load] engine = \"azure\" runs one steady stage, not {len(stages)} stages -> "
                           "give --load-users and --load-duration, or [load] users and duration_s without stages")
-    return azure_from(section)
+    if azure is None or not azure.endpoint:  # the one key the azure engine cannot do without
+        raise ConfigError("[load] engine = \"azure\" needs [azure_load_testing] endpoint -> add the resource's "
+                          f"data-plane URI, e.g. endpoint = {ENDPOINT_EXAMPLE}")
+    return azure
 
 
 def _steady(users: float, duration_s: float, spawn_rate: float | None) -> Stage:
     return Stage(float(duration_s), int(users), float(spawn_rate or users))
-
-
-def to_stages(value: Any) -> tuple[Stage, ...]:
-    """``[{ duration_s = 30, users = 10, spawn_rate = 2 }, ...]``; spawn_rate defaults to the users per second."""
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ValueError("expected a list of tables")
-    return tuple(_stage(i, spec) for i, spec in enumerate(value, 1))
-
-
-def _stage(number: int, spec: dict) -> Stage:
-    unknown = sorted(set(spec) - {"duration_s", "users", "spawn_rate"})
-    if unknown:
-        raise ValueError(f"stage {number}: unknown key '{unknown[0]}' (known: duration_s, spawn_rate, users)")
-    try:
-        stage = Stage(float(spec["duration_s"]), int(spec["users"]), float(spec.get("spawn_rate", spec["users"])))
-    except (KeyError, TypeError, ValueError):
-        raise ValueError(f"stage {number} needs a number of seconds duration_s and a number of users") from None
-    if stage.duration_s <= 0 or stage.users < 0 or stage.spawn_rate <= 0:
-        raise ValueError(f"stage {number}: duration_s and spawn_rate must be > 0 and users >= 0")
-    return stage
-
-
-def to_workers(value: Any) -> int:
-    return _whole(value, 0, MAX_WORKERS)
-
-
-def to_port(value: Any) -> int:
-    return _whole(value, 0, 65535)
-
-
-def _whole(value: Any, low: int, high: int) -> int:
-    number = int(value)
-    if isinstance(value, bool) or number != value or not low <= number <= high:
-        raise ValueError(f"must be a whole number from {low} to {high}")
-    return number

@@ -28,7 +28,7 @@ SOURCES = {
 
 def create_source(env: Environment, http: Any = None, **options: Any) -> MetricsSource:
     """Import and build the source the environment names."""
-    name = env.section("metrics")["source"]
+    name = env.config.metrics.source
     if name not in SOURCES:
         raise ConfigError(f"{env.path.name}: [metrics] source = {name!r} -> choose one of: {', '.join(SOURCES)}")
     module_name, _, class_name = SOURCES[name].partition(":")

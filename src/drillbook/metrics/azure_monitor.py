@@ -52,7 +52,7 @@ class AzureMonitorSource:
         fields = {f.name for f in dataclasses.fields(CallOptions)}
         call_options = CallOptions(**{k: v for k, v in options.items() if k in fields})
         owns = credential is None
-        return cls(load_settings(env), default_credential() if owns else credential, call_options,
+        return cls(load_settings(env.config.azure, where=f"{env.path.name}: [azure]"), default_credential() if owns else credential, call_options,
                    transport=transport, owns_credential=owns)
 
     @property

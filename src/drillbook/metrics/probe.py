@@ -48,8 +48,8 @@ class ProbeSource:
     @classmethod
     def from_environment(cls, env: Any, *, http: Any = None, traffic: ProbeTraffic | None = None,
                          **_: Any) -> ProbeSource:
-        metrics = env.section("metrics")
-        description = f"probe of {', '.join(metrics['probe_routes'])} on {env.base_url} at {metrics['probe_rps']:g} rps"
+        metrics = env.config.metrics
+        description = f"probe of {', '.join(metrics.probe_routes)} on {env.base_url} at {metrics.probe_rps:g} rps"
         if traffic is None:
             raise ValueError("probe: the watch must pass the ProbeTraffic it runs")
         return cls(traffic, description)

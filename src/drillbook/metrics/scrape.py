@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from drillbook.config.sections import MetricsSection
 from drillbook.errors import TargetError
 from drillbook.metrics.reading import EndpointReading, MetricsError, Reading
 from drillbook.rules import merge_buckets
@@ -50,9 +51,9 @@ class Names:
     memory: str = "process_resident_memory_bytes"
 
     @classmethod
-    def from_settings(cls, metrics: Mapping[str, Any]) -> Names:
-        return cls(metrics["requests_metric"], metrics["duration_metric"], metrics["status_label"],
-                   metrics["route_label"], metrics["method_label"], metrics["cpu_metric"], metrics["memory_metric"])
+    def from_settings(cls, metrics: MetricsSection) -> Names:
+        return cls(metrics.requests_metric, metrics.duration_metric, metrics.status_label, metrics.route_label,
+                   metrics.method_label, metrics.cpu_metric, metrics.memory_metric)
 
 
 EMBEDDING_METRIC = "embedding_jobs_total"
@@ -186,10 +187,10 @@ class ScrapeSource:
 
     @classmethod
     def from_environment(cls, env: Any, *, http: Any = None, **_: Any) -> ScrapeSource:
-        metrics = env.section("metrics")
+        metrics = env.config.metrics
         if http is None:
             raise MetricsError("scrape: needs an HTTP client for the target")
-        return cls(http, metrics["path"], Names.from_settings(metrics), metrics["memory_limit_mb"])
+        return cls(http, metrics.path, Names.from_settings(metrics), metrics.memory_limit_mb)
 
     def read(self, start: float, end: float) -> Reading:
         new = self._scrape()

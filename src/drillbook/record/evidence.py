@@ -152,7 +152,7 @@ def _scrub_file(path: Path, secrets: frozenset[str]) -> int:
 
 
 def _overrides(env: Environment) -> str:
-    items = {k: v for k, v in env.section("thresholds").items() if v is not None}
+    items = env.config.thresholds.overrides()
     return ", ".join(f"{k}={v:g} (runbook {runbook.THRESHOLDS[k].limit:g})" for k, v in items.items())
 
 

@@ -13,15 +13,9 @@ from __future__ import annotations
 import sys
 
 from drillbook import redaction
-from drillbook.config import schema
 from drillbook.config.environments import Environment
 from drillbook.errors import DrillbookError
 from drillbook.config.secrets import resolve_secret
-
-schema.register_section("notify", {
-    "webhook": schema.Field(schema.to_secret_ref, None, '{ env = "CASTIEL_DRILL_WEBHOOK" }'),
-    "timeout_s": schema.Field(schema.to_positive, 5.0, "5"),
-})
 
 
 def summary_paragraph(entry: dict) -> str:
@@ -39,13 +33,13 @@ def summary_paragraph(entry: dict) -> str:
 
 def send_summary(env: Environment, entry: dict | None) -> bool:
     """Post the summary when ``[notify] webhook`` is set; say in one line why it was not delivered."""
-    settings = env.section("notify")
-    if entry is None or settings["webhook"] is None:
+    notify = env.config.notify
+    if entry is None or notify.webhook is None:
         return False
     try:
-        url = resolve_secret(settings["webhook"], where=f"{env.path.name}: [notify] webhook")
+        url = resolve_secret(notify.webhook, where=f"{env.path.name}: [notify] webhook")
         if url:
-            _post(url, {"text": summary_paragraph(entry)}, settings["timeout_s"])
+            _post(url, {"text": summary_paragraph(entry)}, notify.timeout_s)
             return True
     except (DrillbookError, OSError, ValueError) as exc:
         reason = redaction.redact_text(str(exc))  # an httpx error can quote the webhook's secret URL

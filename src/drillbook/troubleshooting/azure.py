@@ -111,7 +111,7 @@ def cosmos_account_status(env: Any, *, timeout_s: float = 10.0, credential: Any 
     from drillbook.metrics.azure._clients import default_credential
     from drillbook.metrics.azure._settings import load_settings
 
-    settings = load_settings(env)
+    settings = load_settings(env.config.azure, where=f"{env.path.name}: [azure]")
     name, group = settings.cosmos_account, settings.resource_group
     if not name:
         raise RuntimeError("[azure] cosmos_account is not set -> add it to read the account's status")
@@ -169,7 +169,7 @@ def _clients(env: Any, timeout_s: float, credential: Any, transport: Any) -> tup
     from drillbook.metrics.azure._clients import CallOptions, build_clients, default_credential
     from drillbook.metrics.azure._settings import load_settings
 
-    settings = load_settings(env)
+    settings = load_settings(env.config.azure, where=f"{env.path.name}: [azure]")
     owned = credential is None
     credential = default_credential() if owned else credential
     options = CallOptions(retry_total=0, connection_timeout=min(5.0, timeout_s), read_timeout=timeout_s,

@@ -24,11 +24,13 @@ from typing import Any, Callable
 
 from drillbook.troubleshooting import steps as read
 from drillbook.config.environments import Environment
+from drillbook.config.sections import TroubleshootingSection
 from drillbook.metrics.reading import Reading
 from drillbook.record.series import iso_utc
 
-STEP_TIMEOUT_S = 10.0  # the target is already in trouble: a step that takes longer tells nothing new
-BUDGET_S = 20.0  # all steps together
+# The target is already in trouble: a step that takes longer than [troubleshooting] step_timeout_s tells nothing new.
+STEP_TIMEOUT_S = TroubleshootingSection().step_timeout_s
+BUDGET_S = TroubleshootingSection().budget_s  # all steps together
 ERRORS, SLOW, DATABASE, CACHE, READINESS = "errors", "slow endpoints", "database", "cache", "readiness"
 STEPS = {  # runbook section -> the kinds of steps its Troubleshooting starts with
     "high-error-rate": (ERRORS, READINESS),
@@ -72,8 +74,8 @@ class Limits:
 
     @classmethod
     def of(cls, env: Environment) -> Limits:
-        section = env.section("troubleshooting")
-        return cls(section.get("step_timeout_s", STEP_TIMEOUT_S), section.get("budget_s", BUDGET_S))
+        section = env.config.troubleshooting
+        return cls(section.step_timeout_s, section.budget_s)
 
 
 def steps_for(trouble: Trouble, env: Environment, limits: Limits = Limits()) -> list[Step]:

@@ -58,7 +58,7 @@ def cache_hit_rate(readings: list[Reading]) -> dict:
 
 def read_target(env: Environment, path: str, timeout_s: float) -> dict:
     """GET ``path`` with the admin token: the status and the body, whatever the status."""
-    with build_client(env, token=env.secret("admin_token"), breaker=Breaker(enabled=False)) as client:
+    with build_client(env.http_target, token=env.secret("admin_token"), breaker=Breaker(enabled=False)) as client:
         response = client.get(path, timeout=timeout_s)
     try:
         body = response.json()
@@ -121,7 +121,7 @@ def redis_memory_and_evictions(env: Environment, timeout_s: float) -> dict:
 
 def redis_url(env: Environment, timeout_s: float) -> str:
     """``[redis] url``: a URL, a secret reference, or "sandbox" (the sandbox's own Redis, from /_sandbox/info)."""
-    value = env.section("redis").get("url")
+    value = env.config.redis.url
     if value == SANDBOX or (value is None and env.tier == "local"):
         return _sandbox_info(env, timeout_s)["redis_url"]
     if value is None:
@@ -144,7 +144,7 @@ def _sandbox_info(env: Environment, timeout_s: float) -> dict:
 
 
 def on_azure(env: Environment) -> bool:
-    return env.section("metrics").get("source") == "azure-monitor"
+    return env.config.metrics.source == "azure-monitor"
 
 
 def azure_errors(env: Environment, start: float, end: float, timeout_s: float, access: dict[str, Any]) -> dict:

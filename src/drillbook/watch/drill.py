@@ -32,9 +32,9 @@ def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSetting
     """
     plan = plan_for(settings, lookup)
     max_requests = int(settings.probe_rps * plan.duration_s) + 1
-    with build_client(env, breaker=Breaker(enabled=False)) as probe_client, \
-            build_client(env, breaker=Breaker(enabled=False)) as metrics_client, \
-            ProbeTraffic(probe_client, env.section("metrics")["probe_routes"], rps=settings.probe_rps,
+    with build_client(env.http_target, breaker=Breaker(enabled=False)) as probe_client, \
+            build_client(env.http_target, breaker=Breaker(enabled=False)) as metrics_client, \
+            ProbeTraffic(probe_client, env.config.metrics.probe_routes, rps=settings.probe_rps,
                          max_requests=max_requests, duration_s=plan.duration_s) as traffic:
         source = metrics.create_source(env, metrics_client, traffic=traffic)
         show(start_line(env, plan, source, settings.probe_rps))

@@ -31,18 +31,18 @@ class WatchSettings:
 
 def from_config(option: Any, env: Environment) -> WatchSettings:
     """Validate the watch options now, so a typo fails the run before any drill starts."""
-    metrics = env.section("metrics")
+    metrics = env.config.metrics
     duration = parse_duration(option.watch, option="--watch")
     interval = parse_duration(option.watch_interval, option="--watch-interval") if option.watch_interval \
-        else min(metrics["interval_s"], duration)
+        else min(metrics.interval_s, duration)
     window = parse_duration(option.watch_window, option="--watch-window") if option.watch_window else None
     _refuse_below("--watch-probe-rps", option.watch_probe_rps, 0, "0 (no probe traffic) or more", "5")
     _refuse_below("--watch-min-requests", option.watch_min_requests, 1, "at least 1", "20")
-    rps = metrics["probe_rps"] if option.watch_probe_rps is None else option.watch_probe_rps
-    min_requests = option.watch_min_requests if option.watch_min_requests is not None else metrics["min_requests"]
+    rps = metrics.probe_rps if option.watch_probe_rps is None else option.watch_probe_rps
+    min_requests = option.watch_min_requests if option.watch_min_requests is not None else metrics.min_requests
     return WatchSettings(duration, interval, window, max(1, int(min_requests)), rps, option.allow_inconclusive,
-                         metrics["min_points_share"], metrics["max_unreadable_share"],
-                         None if option.watch_interval else metrics["interval_s"])
+                         metrics.min_points_share, metrics.max_unreadable_share,
+                         None if option.watch_interval else metrics.interval_s)
 
 
 def _refuse_below(name: str, value: float | None, low: float, allowed: str, example: str) -> None:

@@ -1,6 +1,6 @@
 """Where the azure-monitor source reads from: resource ids and endpoints built from ``[azure]``.
 
->>> settings = load_settings(env)
+>>> settings = load_settings(env.config.azure, where="staging.toml: [azure]")
 >>> settings.resource_id("Microsoft.Cache/redis", "redis-castiel-prod")
 '/subscriptions/.../resourceGroups/rg-castiel-prod/providers/Microsoft.Cache/redis/redis-castiel-prod'
 """
@@ -8,10 +8,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
-
-from drillbook.errors import ConfigError
+from drillbook.config.sections import AzureSection
 from drillbook.config.secrets import SecretRef, resolve_secret
+from drillbook.errors import ConfigError
 
 LOGS_ENDPOINT = "https://api.loganalytics.io"
 METRICS_ENDPOINT = "https://{location}.metrics.monitor.azure.com"
@@ -46,49 +45,48 @@ class AzureSettings:
         return f"{kind} {self.app_insights}"
 
 
-def load_settings(env: Any) -> AzureSettings:
-    """Build the settings from ``env.section("azure")``, or raise a ConfigError naming the missing key."""
-    azure, where = env.section("azure"), f"{env.path.name}: [azure]"
+def load_settings(azure: AzureSection, *, where: str) -> AzureSettings:
+    """Resolve ``[azure]`` (its references read, the endpoints chosen), or raise a ConfigError naming the missing key."""
     subscription = _required(azure, "subscription_id", where, '{ env = "AZURE_SUBSCRIPTION_ID" }')
     group = _required(azure, "resource_group", where, '"rg-castiel-prod"')
     target, by_workspace, shown = _logs_target(azure, where, subscription, group)
     return AzureSettings(
         subscription_id=subscription, resource_group=group,
         logs_target=target, by_workspace=by_workspace,
-        logs_endpoint=azure["logs_endpoint"] or LOGS_ENDPOINT,
+        logs_endpoint=azure.logs_endpoint or LOGS_ENDPOINT,
         metrics_endpoint=_metrics_endpoint(azure, where, group),
         app_insights=shown,
-        app_service_plan=azure["app_service_plan"], cosmos_account=azure["cosmos_account"],
-        redis_name=azure["redis_name"], servicebus_namespace=azure["servicebus_namespace"],
-        servicebus_queue=azure["servicebus_queue"], ingestion_lag_s=azure["ingestion_lag_s"],
+        app_service_plan=azure.app_service_plan, cosmos_account=azure.cosmos_account,
+        redis_name=azure.redis_name, servicebus_namespace=azure.servicebus_namespace,
+        servicebus_queue=azure.servicebus_queue, ingestion_lag_s=azure.ingestion_lag_s,
     )
 
 
-def _logs_target(azure: Mapping[str, Any], where: str, subscription: str, group: str) -> tuple[str, bool, str]:
+def _logs_target(azure: AzureSection, where: str, subscription: str, group: str) -> tuple[str, bool, str]:
     workspace = _value(azure, "log_analytics_workspace_id", where)
     if workspace:
-        return workspace, True, azure["app_insights"] or "workspace"
-    if azure["app_insights_resource_id"]:
-        resource_id = azure["app_insights_resource_id"]
+        return workspace, True, azure.app_insights or "workspace"
+    if azure.app_insights_resource_id:
+        resource_id = azure.app_insights_resource_id
         return resource_id, False, resource_id.rstrip("/").rsplit("/", 1)[-1]
-    if azure["app_insights"]:
-        name = azure["app_insights"]
+    if azure.app_insights:
+        name = azure.app_insights
         return f"/subscriptions/{subscription}/resourceGroups/{group}/providers/{COMPONENTS}/{name}", False, name
     raise ConfigError(f'{where} needs the request telemetry -> add app_insights = "app-castiel-api-prod" '
                       "(or app_insights_resource_id, or log_analytics_workspace_id)")
 
 
-def _metrics_endpoint(azure: Mapping[str, Any], where: str, group: str) -> str:
-    if azure["metrics_endpoint"]:
-        return azure["metrics_endpoint"]
-    if azure["location"]:
-        return METRICS_ENDPOINT.format(location=azure["location"].replace(" ", "").lower())
+def _metrics_endpoint(azure: AzureSection, where: str, group: str) -> str:
+    if azure.metrics_endpoint:
+        return azure.metrics_endpoint
+    if azure.location:
+        return METRICS_ENDPOINT.format(location=azure.location.replace(" ", "").lower())
     raise ConfigError(f"{where} missing key 'location' -> add the region of {group}'s resources, "
                       'e.g. location = "westeurope" '
                       '(or metrics_endpoint = "https://westeurope.metrics.monitor.azure.com")')
 
 
-def _required(azure: Mapping[str, Any], key: str, where: str, example: str) -> str:
+def _required(azure: AzureSection, key: str, where: str, example: str) -> str:
     value = _value(azure, key, where)
     if not value:
         raise ConfigError(f"{where} missing key '{key}' (needed by source azure-monitor) "
@@ -96,8 +94,8 @@ def _required(azure: Mapping[str, Any], key: str, where: str, example: str) -> s
     return value
 
 
-def _value(azure: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = azure.get(key)
+def _value(azure: AzureSection, key: str, where: str) -> str | None:
+    value = getattr(azure, key)
     if isinstance(value, SecretRef):
         return resolve_secret(value, where=f"{where} {key}")
     return value
