@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="the environment file's JSON Schema, for editors (taplo)",
                                  description="write the JSON Schema of the environment file (or, with --markdown, "
                                              "its reference), generated from the section models")
-    schema.add_argument("--markdown", action="store_true", help="the Markdown reference (docs/environment-file.md)")
+    schema.add_argument("--markdown", action="store_true", help="the Markdown reference (docs/environment-file.md \"The environment file\")")
     schema.add_argument("--output", type=Path, default=None, metavar="PATH", help="default: standard output")
     schema.set_defaults(run=_schema)
     return parser
