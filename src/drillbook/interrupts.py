@@ -16,9 +16,10 @@ after the last one, so a swallowed Ctrl-C still ends the run with exit code 2.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -89,11 +90,37 @@ def _in_gc_callback(frame) -> bool:
     return frame is not None and frame.f_code.co_name == "gc_callback"
 
 
+def _unreported_ctrl_c() -> Callable[[], None]:
+    """Drop a Ctrl-C that landed in a finalizer or a weakref callback from sys.unraisablehook; returns the undo.
+
+    Python cannot raise it there and reports it ("Exception ignored in", a traceback; pytest repeats it as a
+    warning). It is not lost: the latch raises it at the next check().
+    """
+    report = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if not isinstance(unraisable.exc_value, CtrlC):
+            report(unraisable)
+
+    def undo() -> None:
+        if sys.unraisablehook is hook:
+            sys.unraisablehook = report
+
+    sys.unraisablehook = hook
+    return undo
+
+
 # --- the pytest side: install for the run, check after every test -------------------------
 
 def pytest_configure(config: pytest.Config) -> None:
     global _installed
     _installed = InterruptGuard().__enter__()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Not at configure: pytest installs its own hook at its configure, after drillbook's. Cleanups run last in,
+    # first out, so this undo runs before pytest restores the hook it found.
+    session.config.add_cleanup(_unreported_ctrl_c())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
