@@ -16,9 +16,10 @@ after the last one, so a swallowed Ctrl-C still ends the run with exit code 2.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -26,8 +27,18 @@ import pytest
 _installed: InterruptGuard | None = None
 
 
+class CtrlC(KeyboardInterrupt):
+    """Ctrl-C as the guard raises it: a KeyboardInterrupt in every ``except``, but not of that exact class.
+
+    CPython marks the process to end by SIGINT (exit code -2 under ``python -m pytest``, whatever pytest
+    returned) once a KeyboardInterrupt leaves code run by exec() or eval() of a string, even a caught one;
+    dataclasses build their methods that way, so a Ctrl-C landing while schemathesis is imported ended an
+    interrupted drill with -2. The mark is set for that exact class only, never for a subclass.
+    """
+
+
 class InterruptGuard:
-    """A SIGINT handler that raises KeyboardInterrupt and remembers it; a no-op outside the main thread."""
+    """A SIGINT handler that raises CtrlC and remembers it; a no-op outside the main thread."""
 
     def __init__(self) -> None:
         self.interrupted = False
@@ -47,12 +58,12 @@ class InterruptGuard:
     def _on_sigint(self, signum, frame) -> None:
         self.interrupted = True
         if self._raising and not _in_gc_callback(frame):
-            raise KeyboardInterrupt
+            raise CtrlC
 
     def check(self) -> None:
         """Raise KeyboardInterrupt if Ctrl-C was pressed, even if its first raise was swallowed."""
         if self.interrupted:
-            raise KeyboardInterrupt
+            raise CtrlC
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
@@ -79,11 +90,37 @@ def _in_gc_callback(frame) -> bool:
     return frame is not None and frame.f_code.co_name == "gc_callback"
 
 
+def _unreported_ctrl_c() -> Callable[[], None]:
+    """Drop a Ctrl-C that landed in a finalizer or a weakref callback from sys.unraisablehook; returns the undo.
+
+    Python cannot raise it there and reports it ("Exception ignored in", a traceback; pytest repeats it as a
+    warning). It is not lost: the latch raises it at the next check().
+    """
+    report = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if not isinstance(unraisable.exc_value, CtrlC):
+            report(unraisable)
+
+    def undo() -> None:
+        if sys.unraisablehook is hook:
+            sys.unraisablehook = report
+
+    sys.unraisablehook = hook
+    return undo
+
+
 # --- the pytest side: install for the run, check after every test -------------------------
 
 def pytest_configure(config: pytest.Config) -> None:
     global _installed
     _installed = InterruptGuard().__enter__()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Not at configure: pytest installs its own hook at its configure, after drillbook's. Cleanups run last in,
+    # first out, so this undo runs before pytest restores the hook it found.
+    session.config.add_cleanup(_unreported_ctrl_c())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -99,6 +136,31 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     if _installed is not None:
         _installed.check()
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    return (yield from _an_error_after_ctrl_c_is_the_ctrl_c())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    return (yield from _an_error_after_ctrl_c_is_the_ctrl_c())
+
+
+def _an_error_after_ctrl_c_is_the_ctrl_c():
+    """A drill that fails once Ctrl-C was pressed is interrupted, not failed: no verdict, no traceback.
+
+    The KeyboardInterrupt may reach pytest as another error: Python 3.11 wraps what ``__set_name__`` raises in a
+    RuntimeError (a Ctrl-C while Hypothesis' classes are created), and libraries turn errors into findings.
+    Teardown is left alone: a revert that fails after Ctrl-C must still be reported.
+    """
+    try:
+        return (yield)
+    except Exception:
+        if _installed is not None and _installed.interrupted:
+            raise CtrlC from None
+        raise
 
 
 @pytest.hookimpl(wrapper=True)
@@ -119,7 +181,7 @@ def pytest_runtestloop(session: pytest.Session):
 def _from_a_signal(exc: KeyboardInterrupt) -> bool:
     from drillbook.faults.apply import Terminated
 
-    return type(exc) is KeyboardInterrupt or isinstance(exc, Terminated)
+    return type(exc) is KeyboardInterrupt or isinstance(exc, (CtrlC, Terminated))
 
 
 def _cause(exc: KeyboardInterrupt) -> str:
