@@ -21,7 +21,8 @@ from recorded_arm import RecordedArm
 
 import waiting
 
-from drillbook.faults import FAULTS, FaultError, UndoJournal, applied, create_fault
+from drillbook.errors import FaultError
+from drillbook.faults import FAULTS, UndoJournal, applied, create_fault
 from drillbook.faults.app_service import wait_healthy
 from drillbook.faults.arm import AzureResource
 

@@ -15,7 +15,8 @@ import pytest
 
 import waiting
 
-from drillbook.faults import FaultError, UndoJournal, applied, create_fault, replay_pending
+from drillbook.errors import FaultError
+from drillbook.faults import UndoJournal, applied, create_fault, replay_pending
 from drillbook.faults.process import process_start
 
 TIMEOUT_S = 60  # generous: the machine is shared

@@ -8,8 +8,8 @@ import pytest
 from loopback import FakeCredential, NoIdentityCredential, loopback_only  # noqa: F401 (autouse: guards each test)
 
 from drillbook.config.environments import load_environment
-from drillbook.errors import ConfigError
-from drillbook.metrics import MetricsError, NoDataError, create_source
+from drillbook.errors import ConfigError, MetricsError, NoDataError
+from drillbook.metrics import create_source
 
 START = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc).timestamp()
 END = START + 60

@@ -14,8 +14,8 @@ from drillbook.chaos.context import DrillContext, Finding
 from drillbook.chaos.drills import Drill
 from drillbook.chaos.steady import health_findings, measured_window, steady_state
 from drillbook.chaos.window import MetricsWindow
+from drillbook.errors import MetricsError
 from drillbook.faults import UndoJournal, applied
-from drillbook.metrics import MetricsError
 
 POLL_S = 0.25
 

@@ -16,15 +16,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from drillbook.errors import ConfigError, TargetError
+from drillbook.errors import ConfigError, ServiceBusError
 from drillbook.config.secrets import resolve_secret
 
 DOMAIN = ".servicebus.windows.net"
 TIMEOUT_S = 10
-
-
-class ServiceBusError(TargetError):
-    """The namespace refused, could not be reached, or does not hold the queue."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from drillbook.errors import FaultError
 from drillbook.faults.arm import ArmFault, AzureResource, client_for, wait_until
 
 HEALTH_TIMEOUT_S = 10.0
@@ -60,7 +61,6 @@ class AppServiceStopFault(AppServiceRestartFault):
     @staticmethod
     def revert(undo: dict, **client_options: Any) -> str:
         from drillbook.clients.arm import arm_errors
-        from drillbook.faults import FaultError
 
         resource = AzureResource.from_undo(undo)
         with arm_errors(f"starting App Service {resource.name}", FaultError):
@@ -71,8 +71,6 @@ class AppServiceStopFault(AppServiceRestartFault):
 
 def wait_healthy(undo: dict) -> float:
     """Seconds until the app's health URL answers 200; a FaultError past ``wait_s`` (the next run checks again)."""
-    from drillbook.faults import FaultError
-
     held, seen, took = wait_until(lambda: _health(undo["health_url"], undo.get("tls_verify", True)), undo["wait_s"], undo["poll_s"])
     if not held:
         raise FaultError(f"App Service {undo['name']} not healthy {took:.0f} s after the fault: {seen} "

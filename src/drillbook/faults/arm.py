@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from drillbook.clients.arm import arm_errors, management_client
+from drillbook.errors import FaultError
 
 DEFAULT_WAIT_S = 300.0
 DEFAULT_POLL_S = 5.0
@@ -53,8 +54,6 @@ class ArmFault:
 
     def step(self, doing: str):
         """Azure errors of one step, as a one-line FaultError."""
-        from drillbook.faults import FaultError
-
         return arm_errors(doing, FaultError)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drillbook.errors import FaultError
 from drillbook.faults.arm import ArmFault, AzureResource, client_for, wait_until
 
 READY = "succeeded"
@@ -32,7 +33,6 @@ class RedisRebootFault(ArmFault):
     @staticmethod
     def revert(undo: dict, **client_options: Any) -> str:
         from drillbook.clients.arm import arm_errors
-        from drillbook.faults import FaultError
 
         resource = AzureResource.from_undo(undo)
         client = client_for("redis", resource, client_options)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drillbook.errors import FaultError
 from drillbook.faults.arm import ArmFault, AzureResource, client_for
 
 
@@ -30,7 +31,6 @@ class ChaosExperimentFault(ArmFault):
         from azure.core.exceptions import ResourceExistsError
 
         from drillbook.clients.arm import arm_errors
-        from drillbook.faults import FaultError
 
         resource = AzureResource.from_undo(undo)
         client = client_for("chaos", resource, client_options)

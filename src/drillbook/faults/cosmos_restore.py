@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from drillbook.errors import FaultError
 from drillbook.faults.arm import ArmFault, AzureResource, client_for
 
 
@@ -52,7 +53,6 @@ class CosmosRestoreFault(ArmFault):
         from azure.core.exceptions import ResourceNotFoundError
 
         from drillbook.clients.arm import arm_errors
-        from drillbook.faults import FaultError
 
         resource = AzureResource.from_undo(undo)
         client = client_for("cosmosdb", resource, client_options)
@@ -66,8 +66,6 @@ class CosmosRestoreFault(ArmFault):
 
 def restorable_id(client, account: str, location: str) -> str:
     """The id of the live account's restorable instance (``restorableDatabaseAccounts/<instance id>``)."""
-    from drillbook.faults import FaultError
-
     found = [entry for entry in client.restorable_database_accounts.list_by_location(location)
              if entry.properties and entry.properties.account_name == account and not entry.properties.deletion_time]
     if not found:

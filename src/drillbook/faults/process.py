@@ -11,6 +11,7 @@ import os
 import signal
 from pathlib import Path
 
+from drillbook.errors import FaultError
 from drillbook.faults.sandbox import _call, control, gone, reverting
 
 SIGNALS = {"SIGSTOP": signal.SIGSTOP, "SIGKILL": signal.SIGKILL}
@@ -22,8 +23,6 @@ class ProcessSignalFault:
     kind = "process-signal"
 
     def __init__(self, url: str, dependency: str, signal_name: str = "SIGSTOP") -> None:
-        from drillbook.faults import FaultError
-
         if signal_name not in SIGNALS:
             raise FaultError(f"process fault signal {signal_name!r} -> use one of: {', '.join(SIGNALS)}")
         self.url, self.dependency, self.signal_name = url, dependency, signal_name
@@ -34,8 +33,6 @@ class ProcessSignalFault:
         return f"{self.signal_name} to the sandbox's {self.dependency} process{where}"
 
     def plan(self) -> dict:
-        from drillbook.faults import FaultError
-
         info = _call(lambda: control(self.url).info(), "read /_sandbox/info")
         self.pid = (info.get("pids") or {}).get(self.dependency)
         if not self.pid:

@@ -21,12 +21,13 @@ from typing import Any, Callable
 from azure.core.exceptions import AzureError
 from azure.monitor.query import LogsQueryStatus
 
+from drillbook.errors import NoDataError
 from drillbook.metrics.azure._clients import CallOptions, build_clients, default_credential
 from drillbook.metrics.azure._failures import Call, explain, partial_error
 from drillbook.metrics.azure._gauges import GRANULARITY_S, MetricsQuery, plan_queries, read_points, run_query
 from drillbook.metrics.azure._kql import CLASSIC, WORKSPACE, RequestTotals, build_query, no_requests_note, parse_table
 from drillbook.metrics.azure._settings import AzureSettings, load_settings
-from drillbook.metrics.reading import NoDataError, Reading
+from drillbook.metrics.reading import Reading
 
 INGESTION_LAG_S = 180  # Application Insights usually shows a request 1-3 min after it happened
 

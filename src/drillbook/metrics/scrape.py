@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from drillbook.errors import TargetError
-from drillbook.metrics.reading import EndpointReading, MetricsError, Reading
+from drillbook.errors import MetricsError, TargetError
+from drillbook.metrics.reading import EndpointReading, Reading
 from drillbook.rules import merge_buckets
 
 Key = tuple[str, str]  # (method, route)

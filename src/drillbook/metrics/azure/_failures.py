@@ -19,7 +19,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
-from drillbook.metrics.reading import MetricsError
+from drillbook.errors import MetricsError
 from drillbook.redaction import redact_text
 
 SIGN_IN = "az login, a managed identity, or AZURE_CLIENT_ID + AZURE_TENANT_ID"
