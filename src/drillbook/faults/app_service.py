@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 
 from drillbook.errors import FaultError
-from drillbook.faults.arm import ArmFault, AzureResource, client_for, wait_until
+from drillbook.faults.arm import ArmFault, AzureResource, client_for
+from drillbook.runtime.waiting import wait_until
 
 HEALTH_TIMEOUT_S = 10.0
 
@@ -71,12 +72,13 @@ class AppServiceStopFault(AppServiceRestartFault):
 
 def wait_healthy(undo: dict) -> float:
     """Seconds until the app's health URL answers 200; a FaultError past ``wait_s`` (the next run checks again)."""
-    held, seen, took = wait_until(lambda: _health(undo["health_url"], undo.get("tls_verify", True)), undo["wait_s"], undo["poll_s"])
-    if not held:
-        raise FaultError(f"App Service {undo['name']} not healthy {took:.0f} s after the fault: {seen} "
-                         f"-> check its log stream and restart it by hand (az webapp restart -n {undo['name']} "
-                         f"-g {undo['resource_group']})")
-    return took
+    health = wait_until(lambda: _health(undo["health_url"], undo.get("tls_verify", True)), lambda answer: answer[0],
+                        timeout_s=undo["wait_s"], poll_s=undo["poll_s"])
+    if not health.held:
+        raise FaultError(f"App Service {undo['name']} not healthy {health.took_s:.0f} s after the fault: "
+                         f"{health.last[1]} -> check its log stream and restart it by hand (az webapp restart -n "
+                         f"{undo['name']} -g {undo['resource_group']})")
+    return health.took_s
 
 
 def _health(url: str, tls_verify: bool | str) -> tuple[bool, str]:

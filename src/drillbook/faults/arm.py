@@ -1,4 +1,4 @@
-"""What every Azure fault shares: the resource it acts on, its management client, and a bounded wait.
+"""What every Azure fault shares: the resource it acts on and its management client.
 
 The undo names the subscription, resource group and resource, never a credential:
 a replay signs in with DefaultAzureCredential like every other drillbook run.
@@ -8,9 +8,8 @@ a test points the real SDK clients at recorded answers on loopback.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from drillbook.clients.arm import arm_errors, management_client
 from drillbook.errors import FaultError
@@ -60,13 +59,3 @@ class ArmFault:
 def client_for(kind: str, resource: AzureResource, options: dict) -> Any:
     return management_client(kind, resource.subscription, **dict(options))
 
-
-def wait_until(check: Callable[[], tuple[bool, str]], wait_s: float, poll_s: float) -> tuple[bool, str, float]:
-    """Poll ``check`` until it holds or ``wait_s`` passed: (held, what was last seen, seconds taken)."""
-    started = time.monotonic()
-    while True:
-        held, seen = check()
-        took = time.monotonic() - started
-        if held or took >= wait_s:
-            return held, seen, took
-        time.sleep(min(poll_s, max(0.0, wait_s - took)))

@@ -21,7 +21,6 @@ import signal
 import socket
 import tempfile
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -29,6 +28,7 @@ from urllib.parse import urlsplit
 
 from drillbook.errors import ConfigError, TargetError
 from drillbook.runtime.pids import process_alive
+from drillbook.runtime.waiting import wait_until
 
 SANDBOX_URL_VAR = "DRILLBOOK_SANDBOX_URL"
 RUN_DIR_VAR = "DRILLBOOK_RUN_DIR"
@@ -161,18 +161,18 @@ def _terminate(pid: int, timeout_s: float = 5.0) -> None:
 
 
 def _wait_gone(pid: int, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    return wait_until(lambda: _gone(pid), timeout_s=timeout_s, poll_s=0.05).held
+
+
+def _gone(pid: int) -> bool:
+    try:
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        return bool(finished)
+    except ChildProcessError:  # started by a worker: not our child, poll instead
         try:
-            finished, _ = os.waitpid(pid, os.WNOHANG)
-            if finished:
-                return True
-        except ChildProcessError:  # started by a worker: not our child, poll instead
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-        time.sleep(0.05)
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
     return False
 
 
