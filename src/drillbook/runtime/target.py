@@ -27,7 +27,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from drillbook.errors import ConfigError, TargetError
-from drillbook.runtime.pids import process_alive
+from drillbook.runtime.pids import command_line, process_alive
 from drillbook.runtime.waiting import wait_until
 
 SANDBOX_URL_VAR = "DRILLBOOK_SANDBOX_URL"
@@ -120,10 +120,7 @@ def _owner_pid(run_dir: Path) -> int | None:
 
 
 def _is_sandbox(pid: int) -> bool:
-    try:
-        return b"sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
+    return any("sandbox" in argument for argument in command_line(pid))
 
 
 @contextmanager
