@@ -11,7 +11,6 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import parse_qsl
 
 from drillbook import redaction
 from drillbook.errors import ConfigError
@@ -174,13 +173,6 @@ def to_str_or_ref(value: Any) -> str | SecretRef:
 
 # --- the refusal of secrets written as values ---------------------------------------------
 
-_CREDENTIAL_SHAPES = re.compile(
-    r"(?i)(bearer\s+\S{8,}|AccountKey=|SharedAccessKey=|password=|pwd=|sig=|-----BEGIN [A-Z ]*PRIVATE KEY)"
-)
-_URL_USERINFO = re.compile(r"(?i)^\s*[a-z][a-z0-9+.-]*://[^/?#\s]*@")
-_QUERY_CREDENTIALS = {"code", "key"}  # besides the names redaction already treats as sensitive
-
-
 def _is_secret_key(section: str, key: str, sections: dict[str, dict[str, Field]] = _SECTIONS) -> bool:
     field = sections.get(section, {}).get(key)
     return redaction.is_sensitive_name(key) or (field is not None and field.convert is to_secret_ref)
@@ -206,17 +198,12 @@ def _refuse_inline_secrets(table: dict[str, Any], where: str, path: str,
 
 def _refuse_credential_text(text: str, where: str, section: str, name: str,
                             sections: dict[str, dict[str, Field]]) -> None:
-    if _URL_USERINFO.match(text) or _query_has_credential(text):
+    shape = redaction.credential_shape(text)  # the shapes redaction masks: one list, so refused = masked
+    if shape is not None and shape.in_url:
         raise ConfigError(f"{where}: [{section}] {name}: the URL carries a credential (value not shown) "
                           f"-> {_url_fix(section, name, sections)}")
-    if _CREDENTIAL_SHAPES.search(text):
+    if shape is not None:
         raise _secret_written(where, section, name)
-
-
-def _query_has_credential(text: str) -> bool:
-    query = text.partition("?")[2].partition("#")[0]
-    names = [name.lower() for name, _ in parse_qsl(query, keep_blank_values=True)]
-    return any(redaction.is_sensitive_name(name) or name in _QUERY_CREDENTIALS for name in names)
 
 
 def _url_fix(section: str, name: str, sections: dict[str, dict[str, Field]]) -> str:
