@@ -240,7 +240,7 @@ def test_rejected_token_says_which_identity_to_sign_in(make_source, azure):
 
 def test_no_identity_at_all_is_an_error_before_any_request(make_source, azure):
     message = str(_read_failure(make_source, NoIdentityCredential()))
-    assert "no Azure token for Log Analytics (CredentialUnavailableError)" in message
+    assert "no Azure token (CredentialUnavailableError) querying Log Analytics" in message
     assert "az login" in message and "the identity needs Monitoring Reader on rg-castiel-prod" in message
     assert azure.seen == []
 

@@ -141,8 +141,10 @@ def recover(ctx: DrillContext, drill: Drill, record: DrillRecord, revert_started
         for finding in findings:
             ctx.mark(finding.check, finding.ok)
 
-    recovery = wait_until(lambda: health_findings(ctx) + [p.judge(ctx, [p.look(ctx)], "1 look") for p in drill.recovery],
-                          lambda found: all(f.ok for f in found), timeout_s=ctx.settings.rto_s, poll_s=POLL_S,
+    def look() -> list[Finding]:
+        return health_findings(ctx) + [p.judge(ctx, [p.look(ctx)], "1 look") for p in drill.recovery]
+
+    recovery = wait_until(look, lambda found: all(f.ok for f in found), timeout_s=ctx.settings.rto_s, poll_s=POLL_S,
                           since=started, on_look=mark)
     took = recovery.took_s
     if not recovery.held:

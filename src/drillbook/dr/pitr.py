@@ -17,10 +17,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from drillbook.chaos.context import Finding
-from drillbook.clients.arm import arm_errors, management_client
+from drillbook.clients.azure import management_client
 from drillbook.errors import TargetError
 from drillbook.faults import UndoJournal, applied
-from drillbook.faults.arm import AzureResource
+from drillbook.faults.arm import AzureResource, arm_step
 from drillbook.faults.cosmos_restore import CosmosRestoreFault
 from drillbook.runtime.waiting import Waited, wait_until
 
@@ -104,7 +104,7 @@ def restored_name(account: str) -> str:
 
 
 def read_backup_policy(client, account: AzureResource) -> BackupPolicy:
-    with arm_errors(f"reading the backup policy of {account.name}", TargetError):
+    with arm_step("cosmosdb", account, f"reading the backup policy of {account.name}", TargetError):
         policy = client.database_accounts.get(account.resource_group, account.name).properties.backup_policy
     mode = _text(getattr(policy, "type", None)).lower() or "none"
     if mode == "continuous":
@@ -135,7 +135,7 @@ def wait_restored(plan: AzurePlan, client, record: PitrRecord, started: float) -
     where = f"Cosmos DB account {record.restored} ({plan.account.resource_group})"
 
     def provisioning_state() -> str:
-        with arm_errors(f"reading the restored account {record.restored}", TargetError):
+        with arm_step("cosmosdb", plan.account, f"reading the restored account {record.restored}", TargetError):
             return _text(client.database_accounts.get(plan.account.resource_group, record.restored)
                          .properties.provisioning_state) or "unknown"
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from drillbook.errors import FaultError
-from drillbook.faults.arm import ArmFault, AzureResource, client_for
+from drillbook.faults.arm import ArmFault, AzureResource, arm_step, client_for
 from drillbook.runtime.waiting import wait_until
 
 HEALTH_TIMEOUT_S = 10.0
@@ -61,10 +61,8 @@ class AppServiceStopFault(AppServiceRestartFault):
 
     @staticmethod
     def revert(undo: dict, **client_options: Any) -> str:
-        from drillbook.clients.arm import arm_errors
-
         resource = AzureResource.from_undo(undo)
-        with arm_errors(f"starting App Service {resource.name}", FaultError):
+        with arm_step("web", resource, f"starting App Service {resource.name}"):
             client_for("web", resource, client_options).web_apps.start(resource.resource_group, resource.name)
         took = wait_healthy(undo)
         return f"App Service {resource.name} started, {_path(undo)} answered 200 {took:.1f} s later"

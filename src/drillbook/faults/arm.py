@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from drillbook.clients.arm import arm_errors, management_client
+from drillbook.clients.azure import arm_call, azure_errors, management_client
 from drillbook.errors import FaultError
 
 DEFAULT_WAIT_S = 300.0
 DEFAULT_POLL_S = 5.0
+# the built-in role that lets the drill's identity take each kind of fault's steps, granted on the resource group
+ROLES = {"web": "Website Contributor", "redis": "Redis Cache Contributor",
+         "chaos": "Chaos Studio Experiment Contributor",
+         "cosmosdb": "DocumentDB Account Contributor and CosmosRestoreOperator"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,12 @@ class ArmFault:
 
     def step(self, doing: str):
         """Azure errors of one step, as a one-line FaultError."""
-        return arm_errors(doing, FaultError)
+        return arm_step(self.client_kind, self.resource, doing)
+
+
+def arm_step(kind: str, resource: AzureResource, doing: str, error: type[Exception] = FaultError):
+    """Azure errors of one step on ``resource`` as ``error``: one line that names the role to grant."""
+    return azure_errors(arm_call(doing, f"{ROLES[kind]} on {resource.resource_group}"), error)
 
 
 def client_for(kind: str, resource: AzureResource, options: dict) -> Any:

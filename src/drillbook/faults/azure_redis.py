@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from drillbook.errors import FaultError
-from drillbook.faults.arm import ArmFault, AzureResource, client_for
+from drillbook.faults.arm import ArmFault, AzureResource, arm_step, client_for
 from drillbook.runtime.waiting import wait_until
 
 READY = "succeeded"
@@ -33,13 +33,11 @@ class RedisRebootFault(ArmFault):
 
     @staticmethod
     def revert(undo: dict, **client_options: Any) -> str:
-        from drillbook.clients.arm import arm_errors
-
         resource = AzureResource.from_undo(undo)
         client = client_for("redis", resource, client_options)
 
         def provisioning_state() -> str:
-            with arm_errors(f"reading Azure Cache for Redis {resource.name}", FaultError):
+            with arm_step("redis", resource, f"reading Azure Cache for Redis {resource.name}"):
                 state = client.redis.get(resource.resource_group, resource.name).provisioning_state
             return str(getattr(state, "value", state))  # an enum member, or a state this SDK does not know
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from drillbook.errors import FaultError
-from drillbook.faults.arm import ArmFault, AzureResource, client_for
+from drillbook.faults.arm import ArmFault, AzureResource, arm_step, client_for
 
 
 class CosmosRestoreFault(ArmFault):
@@ -52,11 +52,9 @@ class CosmosRestoreFault(ArmFault):
     def revert(undo: dict, **client_options: Any) -> str:
         from azure.core.exceptions import ResourceNotFoundError
 
-        from drillbook.clients.arm import arm_errors
-
         resource = AzureResource.from_undo(undo)
         client = client_for("cosmosdb", resource, client_options)
-        with arm_errors(f"deleting the restored account {resource.name}", FaultError):
+        with arm_step("cosmosdb", resource, f"deleting the restored account {resource.name}"):
             try:
                 client.database_accounts.begin_delete(resource.resource_group, resource.name, polling=False)
             except ResourceNotFoundError:
