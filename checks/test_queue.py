@@ -10,8 +10,8 @@ import time
 import pytest
 
 from drillbook.components.check import call, expect_status, fail, source_of
-from drillbook.clients.servicebus import ServiceBusError, read_queue_depths
-from drillbook.errors import TargetError
+from drillbook.clients.servicebus import read_queue_depths
+from drillbook.errors import ServiceBusError, TargetError
 from drillbook.metrics.scrape import Names, diff_snapshots, parse_snapshot
 
 pytestmark = pytest.mark.queue

@@ -7,8 +7,8 @@ import pytest
 
 from drillbook.components import security
 from drillbook.components.check import NO_ANSWER_SECTION, call, fail, source_of
-from drillbook.clients.tls import HandshakeFailed, read_certificate
-from drillbook.errors import TargetError
+from drillbook.clients.tls import read_certificate
+from drillbook.errors import HandshakeFailed, TargetError
 
 pytestmark = pytest.mark.security
 

@@ -4,7 +4,8 @@ unreadable intervals are counted and can make the watch inconclusive."""
 import pytest
 
 from drillbook import runbook
-from drillbook.metrics.reading import EndpointReading, MetricsError, NoDataError, Reading
+from drillbook.errors import MetricsError, NoDataError
+from drillbook.metrics.reading import EndpointReading, Reading
 from drillbook.watch.loop import Watch, WatchPlan
 from drillbook.watch.drill import verdict_message, watch_record
 from drillbook.watch.report import failure_lines, progress_line, summary

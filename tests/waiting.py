@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Callable
+
+from drillbook.runtime.waiting import wait_until
 
 
 def wait_for(check: Callable[[], bool], timeout: float) -> bool:
     """Poll ``check`` every 0.1 s until it holds or ``timeout`` passes; the last look decides."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return check()
+    return wait_until(check, timeout_s=timeout, poll_s=0.1).held

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -19,20 +20,42 @@ _MIN_SECRET_LEN = 6  # shorter values would mask ordinary words
 _MIN_FRAGMENT_LEN = 6  # pytest cuts long reprs to 'head...tail': a cut secret leaks its ends
 _ELLIPSIS = "..."
 
-_SENSITIVE_NAME = re.compile(
-    r"(authorization|token|secret|password|passwd|pwd|api[-_]?key|access[-_]?key|"
-    r"account[-_]?key|sharedaccesskey|connection[-_]?string|sig|signature|cookie|credential|"
-    r"client[-_]?secret|x-fault-token)$",
-    re.IGNORECASE,
-)
-# Credential shapes, masked whether or not their value was ever registered.
-_INLINE_PATTERNS = (
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?basic\s+)[A-Za-z0-9+/=]+"),
-    re.compile(r"(?i)((?:AccountKey|SharedAccessKey|Password|pwd)=)[^;,&\s\"']+"),
-    re.compile(r"(?i)([?&](?:sig|token|code|key|access_token|password|api[-_]?key)=)[^&\s\"']+"),
-    # scheme://user:PASSWORD@host; the look-behind keeps a long word from being rescanned at every letter
-    re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^/@\s:\"']*:)[^/@\s\"']+(?=@)"),
+_SENSITIVE_WORDS = (r"authorization|token|secret|password|passwd|pwd|api[-_]?key|access[-_]?key|account[-_]?key|"
+                    r"sharedaccesskey|connection[-_]?string|sig|signature|cookie|credential|client[-_]?secret|"
+                    r"x-fault-token")
+_SENSITIVE_NAME = re.compile(rf"({_SENSITIVE_WORDS})$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CredentialShape:
+    """A credential known by its shape alone: masked in every report, refused as a value in an environment file.
+
+    ``pattern``'s first group is the lead that stays (``Bearer ``); what follows it is the secret.
+    ``in_url``: it sits in a URL, so the file is told to give the whole URL as a reference.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    in_url: bool = False
+
+
+# The one list: config.schema refuses each of these in a file, redact_text masks each in a report.
+# URL shapes first: a file with ``?sig=...`` is told that the URL carries a credential.
+CREDENTIAL_SHAPES = (
+    # scheme://user:PASSWORD@host, or scheme://TOKEN@host; the look-behind keeps a long word from being
+    # rescanned at every letter
+    CredentialShape("credentials in a URL", re.compile(
+        r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://(?:[^/@\s:\"']*:)?)[^/@\s\"']+(?=@)"), in_url=True),
+    # ?sig=, &access_token=, ?code=: every name redaction masks elsewhere, and OAuth's code and key
+    CredentialShape("credential in a URL query", re.compile(
+        rf"(?i)([?&](?:[\w.~-]*(?:{_SENSITIVE_WORDS})|code|key)=)[^&#\s\"']+"), in_url=True),
+    CredentialShape("bearer token", re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]{8,}")),  # shorter: prose
+    CredentialShape("basic credentials", re.compile(
+        r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?basic\s+)[A-Za-z0-9+/=]+")),
+    CredentialShape("key in a connection string", re.compile(
+        r"(?i)((?:AccountKey|SharedAccessKey|Password|pwd|sig)=)[^;,&\s\"']+")),
+    CredentialShape("private key", re.compile(
+        r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?(?=-----END [A-Z ]*PRIVATE KEY-----|\Z)")),
 )
 _PART_SEPARATORS = re.compile(r"[;,&?]")
 
@@ -76,9 +99,14 @@ def redact_text(text: str) -> str:
         text = text.replace(value, MASK)
     if _ELLIPSIS in text:
         text = _mask_cut_secrets(text)
-    for pattern in _INLINE_PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    for shape in CREDENTIAL_SHAPES:
+        text = shape.pattern.sub(lambda m: m.group(1) + MASK, text)
     return text
+
+
+def credential_shape(text: str) -> CredentialShape | None:
+    """The first credential shape ``text`` holds, or None: what an environment file must not carry."""
+    return next((shape for shape in CREDENTIAL_SHAPES if shape.pattern.search(text)), None)
 
 
 def _mask_cut_secrets(text: str) -> str:

@@ -7,10 +7,11 @@ import azure.cosmos  # noqa: F401 - imported up front, so the timings below meas
 import pytest
 from loopback import FakeCredential, LoopbackTransport, NoIdentityCredential
 
-from drillbook.clients.cosmos import CosmosError, CosmosSettings, CosmosTarget
+from drillbook.clients.cosmos import CosmosSettings, CosmosTarget
 from drillbook.config.sections import CosmosContainer
-from drillbook.clients.cosmos_canary import CanaryError, run_canary
+from drillbook.clients.cosmos_canary import run_canary
 from drillbook.components.database import check_canary, check_containers, check_read_latency
+from drillbook.errors import CanaryError, CosmosError
 
 TIMEOUT_S = 1.0
 SLACK_S = 0.9  # process scheduling on a busy machine; a retry would cost another whole timeout

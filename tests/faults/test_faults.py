@@ -15,8 +15,9 @@ import pytest
 
 import waiting
 
-from drillbook.faults import FaultError, UndoJournal, applied, create_fault, replay_pending
-from drillbook.faults.process import process_start
+from drillbook.errors import FaultError
+from drillbook.faults import UndoJournal, applied, create_fault, replay_pending
+from drillbook.runtime.pids import process_alive
 
 TIMEOUT_S = 60  # generous: the machine is shared
 
@@ -90,7 +91,7 @@ def test_sigstop_is_always_followed_by_sigcont(sandbox, faults, token_env, tmp_p
 def test_sigkill_is_reverted_by_a_restart(sandbox, faults, token_env, tmp_path):
     fault = create_fault("process-signal", url=sandbox.url, dependency="cosmos", signal_name="SIGKILL")
     with applied(fault, UndoJournal(tmp_path)) as undo:
-        assert wait_for(lambda: process_start(undo["pid"]) is None)
+        assert wait_for(lambda: not process_alive(undo["pid"]))
     info = faults.info()
     assert info["dependencies"]["cosmos"] == "running" and info["pids"]["cosmos"] != undo["pid"]
     assert wait_for(lambda: dependency_status(sandbox, "cosmos") == "up"), LAST_READY[0]

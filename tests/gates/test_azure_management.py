@@ -67,8 +67,8 @@ def test_an_azure_refusal_is_one_line_naming_what_was_asked(arm, monkeypatch):
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
     arm.answer("appsettings", None)
     slots = AppServiceSlots(load_environment("staging"), credential=FakeCredential(), transport=arm.transport())
-    with pytest.raises(TargetError, match=r"^listing the application settings of app-castiel-api-staging: "
-                                          r"ResourceNotFoundError: .*NoRecording"):
+    with pytest.raises(TargetError, match=r"^azure resource manager: not found \(404 NoRecording\) listing the "
+                                          r"application settings of app-castiel-api-staging -> check the names"):
         slots.setting_names()
 
 

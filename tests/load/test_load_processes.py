@@ -13,6 +13,7 @@ import pytest
 from load_drill import LOAD, LOAD_UNDER_WAY, WORKERS_RUNNING, alive, wait_for_group, wait_gone
 
 from drillbook.load._processes import reap_leftovers
+from drillbook.runtime.pids import process_started
 
 LONG = (*LOAD, "--load-duration", "60s")
 
@@ -46,12 +47,12 @@ def test_leftovers_of_a_killed_drill_are_reaped_by_the_next(registry):
     """A group whose drill is gone (and had no death signal) is killed, checked by pid and start time."""
     orphan = subprocess.Popen(["sleep", "60"], start_new_session=True)
     try:
-        started = open(f"/proc/{orphan.pid}/stat").read().rsplit(")", 1)[1].split()[19]
+        started = process_started(orphan.pid)
         registry.mkdir()
         (registry / f"group-{orphan.pid}.json").write_text(json.dumps(
-            {"pgid": orphan.pid, "pids": {str(orphan.pid): started}, "drill": [2 ** 22 + 1, "0"]}))
+            {"pgid": orphan.pid, "pids": {str(orphan.pid): started}, "drill": [2 ** 22 + 1, 0.0]}))
         (registry / "group-1.json").write_text(json.dumps(  # a recycled pid: the start time differs, so spared
-            {"pgid": 1, "pids": {"1": "12345"}, "drill": [2 ** 22 + 1, "0"]}))
+            {"pgid": 1, "pids": {"1": started - 3600}, "drill": [2 ** 22 + 1, 0.0]}))
         assert reap_leftovers() == [orphan.pid]
         assert orphan.wait(10) == -signal.SIGKILL
         assert not list(registry.iterdir())

@@ -8,8 +8,8 @@ import pytest
 from loopback import FakeCredential, NoIdentityCredential, loopback_only  # noqa: F401 (autouse: guards each test)
 
 from drillbook.config.environments import load_environment
-from drillbook.errors import ConfigError
-from drillbook.metrics import MetricsError, NoDataError, create_source
+from drillbook.errors import ConfigError, MetricsError, NoDataError
+from drillbook.metrics import create_source
 
 START = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc).timestamp()
 END = START + 60
@@ -240,7 +240,7 @@ def test_rejected_token_says_which_identity_to_sign_in(make_source, azure):
 
 def test_no_identity_at_all_is_an_error_before_any_request(make_source, azure):
     message = str(_read_failure(make_source, NoIdentityCredential()))
-    assert "no Azure token for Log Analytics (CredentialUnavailableError)" in message
+    assert "no Azure token (CredentialUnavailableError) querying Log Analytics" in message
     assert "az login" in message and "the identity needs Monitoring Reader on rg-castiel-prod" in message
     assert azure.seen == []
 

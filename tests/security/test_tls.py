@@ -5,8 +5,8 @@ import time
 import pytest
 from security_https import serve_https, silent_listener
 
-from drillbook.clients.tls import HandshakeFailed, read_certificate
-from drillbook.errors import TargetError
+from drillbook.clients.tls import read_certificate
+from drillbook.errors import HandshakeFailed, TargetError
 
 
 def _port(url: str) -> int:

@@ -14,8 +14,9 @@ from drillbook.chaos.context import DrillContext, Finding
 from drillbook.chaos.drills import Drill
 from drillbook.chaos.steady import health_findings, measured_window, steady_state
 from drillbook.chaos.window import MetricsWindow
+from drillbook.errors import MetricsError
 from drillbook.faults import UndoJournal, applied
-from drillbook.metrics import MetricsError
+from drillbook.runtime.waiting import Waited, wait_until
 
 POLL_S = 0.25
 
@@ -85,15 +86,15 @@ def observe(ctx: DrillContext, drill: Drill) -> list[Finding]:
     with measuring as window:
         ctx.progress.enter("observe", planned_s=ctx.settings.observe_s, status=lambda: _so_far(looks, window),
                            say=_observing(ctx, drill))
-        started = time.monotonic()
-        while time.monotonic() - started < ctx.settings.observe_s:
+        def look_once() -> None:
             for probe in drill.probes:
                 held, seen = probe.look(ctx)
                 looks[probe.name].append((held, seen))
                 ctx.mark(probe.name, held)
-            if drill.until_seen and _all_seen(drill, looks):
-                break
-            time.sleep(POLL_S)
+
+        started = time.monotonic()
+        wait_until(look_once, lambda _: drill.until_seen and _all_seen(drill, looks), timeout_s=ctx.settings.observe_s,
+                   poll_s=POLL_S)
         span = f"{time.monotonic() - started:.1f} s of the fault"
         findings = [probe.judge(ctx, looks[probe.name], span) for probe in drill.probes]
         if window is not None:
@@ -130,19 +131,23 @@ def recover(ctx: DrillContext, drill: Drill, record: DrillRecord, revert_started
     """Steady state back within the RTO (health, readiness, the drill's own), then its metrics window."""
     started = ctx.state["injected_mono"] if drill.clock == "inject" else (revert_started or time.monotonic())
     since = "the injection" if drill.clock == "inject" else "the revert"
-    deadline = started + ctx.settings.rto_s
     findings: list[Finding] = []
     ctx.progress.enter("recover", planned_s=ctx.settings.rto_s, status=lambda: _still_down(findings),
                        say=f"waiting for the steady state (RTO {ctx.settings.rto_s:g} s since {since})")
-    while True:
-        findings = health_findings(ctx) + [p.judge(ctx, [p.look(ctx)], "1 look") for p in drill.recovery]
+
+    def mark(look: Waited[list[Finding]]) -> None:
+        nonlocal findings
+        findings = look.last
         for finding in findings:
             ctx.mark(finding.check, finding.ok)
-        if all(f.ok for f in findings) or time.monotonic() >= deadline:
-            break
-        time.sleep(POLL_S)
-    took = time.monotonic() - started
-    if not all(f.ok for f in findings):
+
+    def look() -> list[Finding]:
+        return health_findings(ctx) + [p.judge(ctx, [p.look(ctx)], "1 look") for p in drill.recovery]
+
+    recovery = wait_until(look, lambda found: all(f.ok for f in found), timeout_s=ctx.settings.rto_s, poll_s=POLL_S,
+                          since=started, on_look=mark)
+    took = recovery.took_s
+    if not recovery.held:
         return [Finding(f"steady state back within the RTO of {ctx.settings.rto_s:g} s", False,
                         f"not back after {took:.1f} s: {_still_down(findings)}", "recovery-objectives",
                         ctx.url("/health/ready"), window=f"{took:.1f} s since {since}")]

@@ -11,7 +11,7 @@ import time
 from drillbook import runbook
 from drillbook.chaos.context import DrillContext, Finding
 from drillbook.chaos.window import MetricsWindow, judge, overrides, shown
-from drillbook.metrics import MetricsError
+from drillbook.errors import MetricsError
 
 METRIC_RULES = ("api_error_rate", "api_p95")
 

@@ -20,16 +20,10 @@ from typing import Callable, Iterator
 import httpcore
 import httpx
 
+from drillbook.errors import BodyTooLarge
+
 MIB = 1 << 20
 _current = threading.local()  # httpcore's sync I/O runs on the calling thread, so the budget is per thread
-
-
-class BodyTooLarge(Exception):
-    """The answer's body went past the cap; reading stopped there."""
-
-    def __init__(self, cap: int) -> None:
-        super().__init__(f"body exceeds {size_text(cap)} (stopped reading)")
-        self.cap = cap
 
 
 @dataclass
@@ -164,6 +158,6 @@ def _read_capped(answer: httpcore.Response, cap: int) -> bytes:
     for chunk in answer.iter_stream():
         total += len(chunk)
         if total > cap:
-            raise BodyTooLarge(cap)
+            raise BodyTooLarge(f"body exceeds {size_text(cap)} (stopped reading)", cap)
         chunks.append(chunk)
     return b"".join(chunks)

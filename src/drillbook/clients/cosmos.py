@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
+from drillbook.errors import CosmosError, DrillbookError
 from drillbook.config.secrets import SecretRef, resolve_secret
-from drillbook.errors import DrillbookError, TargetError
 
 if TYPE_CHECKING:
     from drillbook.config.sections import CosmosContainer, CosmosSection
@@ -27,14 +27,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 SANDBOX = "sandbox"
 THROTTLE_RETRIES = 1  # a 429 is retried once at most; the absolute timeout caps the wait anyway
-
-
-class CosmosError(TargetError):
-    """A Cosmos call failed; ``reason`` is one line, ``status`` the HTTP status when there was one."""
-
-    def __init__(self, what: str, reason: str, status: int | None = None) -> None:
-        super().__init__(f"{what}: {reason}")
-        self.what, self.reason, self.status = what, reason, status
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from drillbook.clients.cosmos import CosmosError, CosmosTarget
-from drillbook.errors import DrillbookError
+from drillbook.clients.cosmos import CosmosTarget
+from drillbook.errors import CanaryError, CosmosError
 
 KIND = "drillbook-canary"
-
-
-class CanaryError(DrillbookError):
-    """The canary failed at one step; the message says which, why, and what was left behind."""
 
 
 @dataclass

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from drillbook.errors import ConfigError, TargetError
+from drillbook.clients.azure import STATUS_PAGE, default_credential
+from drillbook.errors import ConfigError, ServiceBusError
 from drillbook.config.secrets import resolve_secret
 
 if TYPE_CHECKING:
@@ -24,10 +25,6 @@ if TYPE_CHECKING:
 
 DOMAIN = ".servicebus.windows.net"
 TIMEOUT_S = 10
-
-
-class ServiceBusError(TargetError):
-    """The namespace refused, could not be reached, or does not hold the queue."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ def open_admin_client(settings: ServiceBusSection, *, where: str, credential: An
         raise ConfigError(f"{where}: [servicebus] needs namespace = \"sb-castiel-prod\" (signs in with the Azure "
                           "identity) or connection_string = { env = \"CASTIEL_SERVICEBUS_CONNECTION\" }")
     host = namespace_host(settings.namespace)
-    client = ServiceBusAdministrationClient(host, credential or _default_credential(), **options)
+    client = ServiceBusAdministrationClient(host, credential or default_credential(), **options)
     return AdminClient(client, host)
 
 
@@ -112,8 +109,8 @@ def explain_failure(exc: Exception, namespace: str, queue: str, timeout_s: float
         return (f"Service Bus {namespace} gave no answer for queue {queue} within {timeout_s:g} s ({reason}) "
                 "-> check Azure status for the namespace's region and the runner's egress, then run again")
     if isinstance(exc, HttpResponseError):
-        return f"Service Bus {namespace} answered {exc.status_code} for queue {queue}: {reason}"
-    return f"Service Bus {namespace}: {type(exc).__name__}: {reason}"
+        return f"Service Bus {namespace} answered {exc.status_code} for queue {queue}: {reason} -> {STATUS_PAGE}"
+    return f"Service Bus {namespace}: {type(exc).__name__}: {reason} -> {STATUS_PAGE}"
 
 
 def _from_connection_string(client_class: Any, secret: str, where: str, options: dict) -> Any:
@@ -124,12 +121,6 @@ def _from_connection_string(client_class: Any, secret: str, where: str, options:
         raise ConfigError(f"{where}: [servicebus] connection_string is malformed -> copy it from the namespace's "
                           "Shared access policies (Endpoint=sb://...;SharedAccessKeyName=...;SharedAccessKey=...)"
                           ) from None
-
-
-def _default_credential() -> Any:
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential()
 
 
 def _service_detail(exc: Exception) -> str | None:

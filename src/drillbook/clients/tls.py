@@ -19,13 +19,9 @@ import ssl
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from drillbook.errors import TargetError
+from drillbook.errors import HandshakeFailed, TargetError
 
 SECONDS_PER_DAY = 86400.0
-
-
-class HandshakeFailed(TargetError):
-    """The server answered but no TLS session came of it (or the trust store would not load): a TLS finding."""
 
 
 @dataclass(frozen=True)

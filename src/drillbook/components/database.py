@@ -19,10 +19,10 @@ import allure
 import pytest
 
 from drillbook.components.check import fail
-from drillbook.clients.cosmos import CosmosError, CosmosTarget
-from drillbook.clients.cosmos_canary import CanaryError, run_canary
+from drillbook.clients.cosmos import CosmosTarget
+from drillbook.clients.cosmos_canary import run_canary
 from drillbook.clients.cosmos_policy import container_problems, describe_policy
-from drillbook.metrics import MetricsError, NoDataError
+from drillbook.errors import CanaryError, CosmosError, MetricsError, NoDataError
 from drillbook.rules import aggregate
 from drillbook.runbook import Threshold
 

@@ -12,9 +12,7 @@ before anything else reads the file, so no later message can repeat it.
 from __future__ import annotations
 
 import difflib
-import re
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 
@@ -95,13 +93,6 @@ def suggest(name: str, known: list[str]) -> str:
 
 # --- the refusal of secrets written as values ---------------------------------------------
 
-_CREDENTIAL_SHAPES = re.compile(
-    r"(?i)(bearer\s+\S{8,}|AccountKey=|SharedAccessKey=|password=|pwd=|sig=|-----BEGIN [A-Z ]*PRIVATE KEY)"
-)
-_URL_USERINFO = re.compile(r"(?i)^\s*[a-z][a-z0-9+.-]*://[^/?#\s]*@")
-_QUERY_CREDENTIALS = {"code", "key"}  # besides the names redaction already treats as sensitive
-
-
 def _field(model: type[BaseModel], section: str, key: str) -> Any:
     """The model's field for ``[section] key``, or None (an unknown section or key, or a nested table)."""
     outer = model.model_fields.get(section)
@@ -131,17 +122,12 @@ def _refuse_inline_secrets(table: dict[str, Any], where: str, path: str, model: 
 
 
 def _refuse_credential_text(text: str, where: str, section: str, name: str, model: type[BaseModel]) -> None:
-    if _URL_USERINFO.match(text) or _query_has_credential(text):
+    shape = redaction.credential_shape(text)  # the shapes redaction masks: one list, so refused = masked
+    if shape is not None and shape.in_url:
         raise ConfigError(f"{where}: [{section}] {name}: the URL carries a credential (value not shown) "
                           f"-> {_url_fix(model, section, name)}")
-    if _CREDENTIAL_SHAPES.search(text):
+    if shape is not None:
         raise _secret_written(where, section, name)
-
-
-def _query_has_credential(text: str) -> bool:
-    query = text.partition("?")[2].partition("#")[0]
-    names = [name.lower() for name, _ in parse_qsl(query, keep_blank_values=True)]
-    return any(redaction.is_sensitive_name(name) or name in _QUERY_CREDENTIALS for name in names)
 
 
 def _url_fix(model: type[BaseModel], section: str, name: str) -> str:

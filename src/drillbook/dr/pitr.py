@@ -18,11 +18,12 @@ from typing import Any, Callable
 
 from drillbook.chaos.context import Finding
 from drillbook.config.sections import DrSection
-from drillbook.clients.arm import arm_errors, management_client
+from drillbook.clients.azure import management_client
 from drillbook.errors import TargetError
 from drillbook.faults import UndoJournal, applied
-from drillbook.faults.arm import AzureResource
+from drillbook.faults.arm import AzureResource, arm_step
 from drillbook.faults.cosmos_restore import CosmosRestoreFault
+from drillbook.runtime.waiting import Waited, wait_until
 
 SECTION = "backup-restore"
 TIER_HOURS = {"continuous7days": 168.0, "continuous30days": 720.0}  # Cosmos DB's continuous backup tiers
@@ -104,7 +105,7 @@ def restored_name(account: str) -> str:
 
 
 def read_backup_policy(client, account: AzureResource) -> BackupPolicy:
-    with arm_errors(f"reading the backup policy of {account.name}", TargetError):
+    with arm_step("cosmosdb", account, f"reading the backup policy of {account.name}", TargetError):
         policy = client.database_accounts.get(account.resource_group, account.name).properties.backup_policy
     mode = _text(getattr(policy, "type", None)).lower() or "none"
     if mode == "continuous":
@@ -133,15 +134,18 @@ def wait_restored(plan: AzurePlan, client, record: PitrRecord, started: float) -
     """Poll the restored account's provisioning state, with a progress line per look, until done or the RTO."""
     rto, poll = plan.settings.rto_s, plan.settings.poll_interval_s
     where = f"Cosmos DB account {record.restored} ({plan.account.resource_group})"
-    while True:
-        with arm_errors(f"reading the restored account {record.restored}", TargetError):
-            state = _text(client.database_accounts.get(plan.account.resource_group, record.restored)
-                          .properties.provisioning_state) or "unknown"
-        took = time.monotonic() - started
-        plan.log(f"dr: restore of {record.account} into {record.restored}: {state} after {took:.0f} s")
-        if state.lower() in ("succeeded", "failed") or took >= rto:
-            break
-        time.sleep(min(poll, max(0.0, rto - took)))
+
+    def provisioning_state() -> str:
+        with arm_step("cosmosdb", plan.account, f"reading the restored account {record.restored}", TargetError):
+            return _text(client.database_accounts.get(plan.account.resource_group, record.restored)
+                         .properties.provisioning_state) or "unknown"
+
+    def tell(look: Waited[str]) -> None:
+        plan.log(f"dr: restore of {record.account} into {record.restored}: {look.last} after {look.took_s:.0f} s")
+
+    restore = wait_until(provisioning_state, lambda state: state.lower() in ("succeeded", "failed"), timeout_s=rto,
+                         poll_s=poll, since=started, on_look=tell)
+    state, took = restore.last, restore.took_s
     done = state.lower() == "succeeded"
     if done:
         record.duration_s = round(took, 3)

@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 
-from drillbook.faults.arm import ArmFault, AzureResource, client_for, wait_until
+from drillbook.errors import FaultError
+from drillbook.faults.arm import ArmFault, AzureResource, arm_step, client_for
+from drillbook.runtime.waiting import wait_until
 
 HEALTH_TIMEOUT_S = 10.0
 
@@ -59,11 +61,8 @@ class AppServiceStopFault(AppServiceRestartFault):
 
     @staticmethod
     def revert(undo: dict, **client_options: Any) -> str:
-        from drillbook.clients.arm import arm_errors
-        from drillbook.faults import FaultError
-
         resource = AzureResource.from_undo(undo)
-        with arm_errors(f"starting App Service {resource.name}", FaultError):
+        with arm_step("web", resource, f"starting App Service {resource.name}"):
             client_for("web", resource, client_options).web_apps.start(resource.resource_group, resource.name)
         took = wait_healthy(undo)
         return f"App Service {resource.name} started, {_path(undo)} answered 200 {took:.1f} s later"
@@ -71,14 +70,13 @@ class AppServiceStopFault(AppServiceRestartFault):
 
 def wait_healthy(undo: dict) -> float:
     """Seconds until the app's health URL answers 200; a FaultError past ``wait_s`` (the next run checks again)."""
-    from drillbook.faults import FaultError
-
-    held, seen, took = wait_until(lambda: _health(undo["health_url"], undo.get("tls_verify", True)), undo["wait_s"], undo["poll_s"])
-    if not held:
-        raise FaultError(f"App Service {undo['name']} not healthy {took:.0f} s after the fault: {seen} "
-                         f"-> check its log stream and restart it by hand (az webapp restart -n {undo['name']} "
-                         f"-g {undo['resource_group']})")
-    return took
+    health = wait_until(lambda: _health(undo["health_url"], undo.get("tls_verify", True)), lambda answer: answer[0],
+                        timeout_s=undo["wait_s"], poll_s=undo["poll_s"])
+    if not health.held:
+        raise FaultError(f"App Service {undo['name']} not healthy {health.took_s:.0f} s after the fault: "
+                         f"{health.last[1]} -> check its log stream and restart it by hand (az webapp restart -n "
+                         f"{undo['name']} -g {undo['resource_group']})")
+    return health.took_s
 
 
 def _health(url: str, tls_verify: bool | str) -> tuple[bool, str]:

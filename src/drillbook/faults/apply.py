@@ -12,13 +12,10 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+from drillbook.errors import FaultError, Terminated
 from drillbook.faults.undo import UndoJournal
 
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM arrived while a fault was applied: ends the run like Ctrl-C, after the revert."""
 
 
 @contextmanager
@@ -27,8 +24,6 @@ def applied(fault, journal: UndoJournal, log: Callable[[str], None] = lambda lin
 
     Yields the undo record; ``log`` receives one line for the injection and one for the revert.
     """
-    from drillbook.faults import FaultError
-
     undo = fault.plan()
     entry = journal.plan(fault.kind, undo, fault.describe())
     failed: FaultError | None = None

@@ -1,4 +1,4 @@
-"""What every Azure fault shares: the resource it acts on, its management client, and a bounded wait.
+"""What every Azure fault shares: the resource it acts on and its management client.
 
 The undo names the subscription, resource group and resource, never a credential:
 a replay signs in with DefaultAzureCredential like every other drillbook run.
@@ -8,14 +8,18 @@ a test points the real SDK clients at recorded answers on loopback.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from drillbook.clients.arm import arm_errors, management_client
+from drillbook.clients.azure import arm_call, azure_errors, management_client
+from drillbook.errors import FaultError
 
 DEFAULT_WAIT_S = 300.0
 DEFAULT_POLL_S = 5.0
+# the built-in role that lets the drill's identity take each kind of fault's steps, granted on the resource group
+ROLES = {"web": "Website Contributor", "redis": "Redis Cache Contributor",
+         "chaos": "Chaos Studio Experiment Contributor",
+         "cosmosdb": "DocumentDB Account Contributor and CosmosRestoreOperator"}
 
 
 @dataclass(frozen=True)
@@ -53,21 +57,14 @@ class ArmFault:
 
     def step(self, doing: str):
         """Azure errors of one step, as a one-line FaultError."""
-        from drillbook.faults import FaultError
+        return arm_step(self.client_kind, self.resource, doing)
 
-        return arm_errors(doing, FaultError)
+
+def arm_step(kind: str, resource: AzureResource, doing: str, error: type[Exception] = FaultError):
+    """Azure errors of one step on ``resource`` as ``error``: one line that names the role to grant."""
+    return azure_errors(arm_call(doing, f"{ROLES[kind]} on {resource.resource_group}"), error)
 
 
 def client_for(kind: str, resource: AzureResource, options: dict) -> Any:
     return management_client(kind, resource.subscription, **dict(options))
 
-
-def wait_until(check: Callable[[], tuple[bool, str]], wait_s: float, poll_s: float) -> tuple[bool, str, float]:
-    """Poll ``check`` until it holds or ``wait_s`` passed: (held, what was last seen, seconds taken)."""
-    started = time.monotonic()
-    while True:
-        held, seen = check()
-        took = time.monotonic() - started
-        if held or took >= wait_s:
-            return held, seen, took
-        time.sleep(min(poll_s, max(0.0, wait_s - took)))

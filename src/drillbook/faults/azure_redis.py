@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drillbook.faults.arm import ArmFault, AzureResource, client_for, wait_until
+from drillbook.errors import FaultError
+from drillbook.faults.arm import ArmFault, AzureResource, arm_step, client_for
+from drillbook.runtime.waiting import wait_until
 
 READY = "succeeded"
 
@@ -31,21 +33,19 @@ class RedisRebootFault(ArmFault):
 
     @staticmethod
     def revert(undo: dict, **client_options: Any) -> str:
-        from drillbook.clients.arm import arm_errors
-        from drillbook.faults import FaultError
-
         resource = AzureResource.from_undo(undo)
         client = client_for("redis", resource, client_options)
 
-        def provisioned() -> tuple[bool, str]:
-            with arm_errors(f"reading Azure Cache for Redis {resource.name}", FaultError):
+        def provisioning_state() -> str:
+            with arm_step("redis", resource, f"reading Azure Cache for Redis {resource.name}"):
                 state = client.redis.get(resource.resource_group, resource.name).provisioning_state
-            state = str(getattr(state, "value", state))  # an enum member, or a state this SDK does not know
-            return state.lower() == READY, f"provisioning state {state}"
+            return str(getattr(state, "value", state))  # an enum member, or a state this SDK does not know
 
-        held, seen, took = wait_until(provisioned, undo["wait_s"], undo["poll_s"])
-        if not held:
-            raise FaultError(f"Azure Cache for Redis {resource.name} not back {took:.0f} s after the reboot: {seen} "
-                             f"-> check it in the portal (az redis show -n {resource.name} -g "
+        back = wait_until(provisioning_state, lambda state: state.lower() == READY, timeout_s=undo["wait_s"],
+                          poll_s=undo["poll_s"])
+        seen = f"provisioning state {back.last}"
+        if not back.held:
+            raise FaultError(f"Azure Cache for Redis {resource.name} not back {back.took_s:.0f} s after the reboot: "
+                             f"{seen} -> check it in the portal (az redis show -n {resource.name} -g "
                              f"{resource.resource_group} --query provisioningState)")
-        return f"nothing to undo: {resource.name} {seen} {took:.1f} s after the reboot"
+        return f"nothing to undo: {resource.name} {seen} {back.took_s:.1f} s after the reboot"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drillbook.faults.arm import ArmFault, AzureResource, client_for
+from drillbook.errors import FaultError
+from drillbook.faults.arm import ArmFault, AzureResource, arm_step, client_for
 
 
 class ChaosExperimentFault(ArmFault):
@@ -29,12 +30,9 @@ class ChaosExperimentFault(ArmFault):
     def revert(undo: dict, **client_options: Any) -> str:
         from azure.core.exceptions import ResourceExistsError
 
-        from drillbook.clients.arm import arm_errors
-        from drillbook.faults import FaultError
-
         resource = AzureResource.from_undo(undo)
         client = client_for("chaos", resource, client_options)
-        with arm_errors(f"cancelling Chaos Studio experiment {resource.name}", FaultError):
+        with arm_step("chaos", resource, f"cancelling Chaos Studio experiment {resource.name}"):
             try:
                 poller = client.experiments.begin_cancel(resource.resource_group, resource.name,
                                                          polling_interval=undo["poll_s"])

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from drillbook.faults.arm import ArmFault, AzureResource, client_for
+from drillbook.errors import FaultError
+from drillbook.faults.arm import ArmFault, AzureResource, arm_step, client_for
 
 
 class CosmosRestoreFault(ArmFault):
@@ -51,12 +52,9 @@ class CosmosRestoreFault(ArmFault):
     def revert(undo: dict, **client_options: Any) -> str:
         from azure.core.exceptions import ResourceNotFoundError
 
-        from drillbook.clients.arm import arm_errors
-        from drillbook.faults import FaultError
-
         resource = AzureResource.from_undo(undo)
         client = client_for("cosmosdb", resource, client_options)
-        with arm_errors(f"deleting the restored account {resource.name}", FaultError):
+        with arm_step("cosmosdb", resource, f"deleting the restored account {resource.name}"):
             try:
                 client.database_accounts.begin_delete(resource.resource_group, resource.name, polling=False)
             except ResourceNotFoundError:
@@ -66,8 +64,6 @@ class CosmosRestoreFault(ArmFault):
 
 def restorable_id(client, account: str, location: str) -> str:
     """The id of the live account's restorable instance (``restorableDatabaseAccounts/<instance id>``)."""
-    from drillbook.faults import FaultError
-
     found = [entry for entry in client.restorable_database_accounts.list_by_location(location)
              if entry.properties and entry.properties.account_name == account and not entry.properties.deletion_time]
     if not found:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import signal
-from pathlib import Path
 
+from drillbook.errors import FaultError
 from drillbook.faults.sandbox import _call, control, gone, reverting
+from drillbook.runtime.pids import process_started, same_process
 
 SIGNALS = {"SIGSTOP": signal.SIGSTOP, "SIGKILL": signal.SIGKILL}
 
@@ -22,8 +23,6 @@ class ProcessSignalFault:
     kind = "process-signal"
 
     def __init__(self, url: str, dependency: str, signal_name: str = "SIGSTOP") -> None:
-        from drillbook.faults import FaultError
-
         if signal_name not in SIGNALS:
             raise FaultError(f"process fault signal {signal_name!r} -> use one of: {', '.join(SIGNALS)}")
         self.url, self.dependency, self.signal_name = url, dependency, signal_name
@@ -34,15 +33,13 @@ class ProcessSignalFault:
         return f"{self.signal_name} to the sandbox's {self.dependency} process{where}"
 
     def plan(self) -> dict:
-        from drillbook.faults import FaultError
-
         info = _call(lambda: control(self.url).info(), "read /_sandbox/info")
         self.pid = (info.get("pids") or {}).get(self.dependency)
         if not self.pid:
             raise FaultError(f"the sandbox reports no running {self.dependency} process (/_sandbox/info pids) "
                              "-> restart the sandbox, or reset it with POST /_sandbox/reset")
         return {"url": self.url, "dependency": self.dependency, "signal": self.signal_name, "pid": self.pid,
-                "started": process_start(self.pid)}
+                "started": process_started(self.pid)}
 
     def inject(self) -> None:
         os.kill(self.pid, SIGNALS[self.signal_name])
@@ -50,7 +47,7 @@ class ProcessSignalFault:
     @staticmethod
     def revert(undo: dict) -> str:
         pid, name = undo["pid"], undo["dependency"]
-        if undo["signal"] == "SIGSTOP" and process_start(pid) == undo["started"]:
+        if undo["signal"] == "SIGSTOP" and same_process(pid, undo["started"]):
             os.kill(pid, signal.SIGCONT)
             return f"SIGCONT to {name} pid {pid}"
         # killed (or gone meanwhile): the fault control starts it again on its port
@@ -59,12 +56,3 @@ class ProcessSignalFault:
         if state is None:
             return gone(undo["url"])
         return f"sandbox {name} pid {pid} gone, restarted: {state.get('state')}"
-
-
-def process_start(pid: int) -> str | None:
-    """The process's start time in clock ticks (field 22 of /proc/PID/stat), None when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return None if fields[0] == "Z" else fields[19]

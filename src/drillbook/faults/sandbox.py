@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from drillbook.errors import FaultError
+
 FAULT_TOKEN_VAR = "SANDBOX_FAULT_TOKEN"
 DEFAULT_TTL_S = 120.0  # a fault outlives its drill by at most this, even if every revert is lost
 UNDO_ACTIONS = {"stop": "start", "pause": "resume"}
@@ -23,8 +25,6 @@ def control(url: str):
 
 def _call(step, what: str):
     from sandbox.runner import SandboxError
-
-    from drillbook.faults import FaultError
 
     try:
         return step()
@@ -44,8 +44,6 @@ def _answers(url: str) -> bool:
 
 def reverting(url: str, step, what: str):
     """Run a revert step; None when the sandbox itself is gone (its faults and children went with it)."""
-    from drillbook.faults import FaultError
-
     try:
         return _call(step, what)
     except FaultError:
@@ -111,8 +109,6 @@ class DependencyFault:
 
     def __init__(self, url: str, dependency: str, action: str = "stop") -> None:
         if action not in UNDO_ACTIONS:
-            from drillbook.faults import FaultError
-
             raise FaultError(f"dependency fault action {action!r} -> use one of: {', '.join(UNDO_ACTIONS)}")
         self.url, self.dependency, self.action = url, dependency, action
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from drillbook.errors import FaultError
+from drillbook.faults.registry import revert_undo
 from drillbook.runtime.pids import process_alive
 
 UNDO_FILE = "undo.jsonl"
@@ -92,8 +94,6 @@ class UndoJournal:
 
 def replay_pending(journal: UndoJournal) -> list[str]:
     """Revert every fault a killed run left applied; one line per fault saying what was done."""
-    from drillbook.faults import FaultError, revert_undo
-
     lines = []
     for record in journal.orphans():
         what = record.get("fault") or record["kind"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
+from drillbook.clients.azure import arm_call, azure_errors, management_client
 from drillbook.runbook import Threshold
 
 _OPERATORS = {"GreaterThan": ">", "LessThan": "<"}  # ">=" is not the runbook's ">": it shows as drift
@@ -74,18 +75,9 @@ def duration_s(text: Any) -> float | None:
 
 def read_alert_rules(subscription_id: str, resource_group: str, **client_options: Any) -> list[dict]:
     """The resource group's metric alert rules in wire shape, through azure-mgmt-monitor (imported on use)."""
-    from drillbook.errors import ConfigError
-
-    try:
-        from azure.mgmt.monitor import MonitorManagementClient
-    except ImportError:
-        raise ConfigError("alert rules need azure-mgmt-monitor -> pip install azure-mgmt-monitor") from None
-    from drillbook.gates._slots import AZURE_BOUNDS, azure_errors
-    from drillbook.config.secrets import _default_credential
-
-    credential = client_options.pop("credential", None) or _default_credential()
-    client = MonitorManagementClient(credential, subscription_id, **{**AZURE_BOUNDS, **client_options})
-    with azure_errors(f"listing the metric alert rules of {resource_group}"):
+    client = management_client("monitor", subscription_id, **client_options)
+    with azure_errors(arm_call(f"listing the metric alert rules of {resource_group}",
+                               f"Monitoring Reader on {resource_group}")):
         return [_wire_shape(rule) for rule in client.metric_alerts.list_by_resource_group(resource_group)]
 
 

@@ -11,13 +11,13 @@ undone by the next run (or by hand, reading the file):
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 
 from drillbook.gates._rollback import read_health
+from drillbook.runtime.waiting import wait_until
 
 DRILL_SETTING = "DRILLBOOK_CONFIG_DRILL"
 UNDO_FILE = "config-undo.json"
@@ -44,10 +44,6 @@ def pending_undo(directory: Path) -> dict | None:
 
 def wait_healthy(http: httpx.Client, *, objective_s: float, poll_s: float) -> tuple[bool, float, str]:
     """Read /health until it answers healthy or the objective passes: (healthy, seconds taken, what was seen)."""
-    started = time.monotonic()
-    while True:
-        version, seen = read_health(http)
-        took = time.monotonic() - started
-        if version is not None or took >= objective_s:
-            return version is not None, took, seen
-        time.sleep(min(poll_s, max(0.0, objective_s - took)))
+    health = wait_until(lambda: read_health(http), lambda answer: answer[0] is not None, timeout_s=objective_s,
+                        poll_s=poll_s)
+    return health.held, health.took_s, health.last[1]

@@ -14,6 +14,7 @@ from typing import Callable
 import httpx
 
 from drillbook.errors import TargetError
+from drillbook.runtime.waiting import wait_until
 
 LATE_FACTOR = 2  # keep watching past the objective, up to this many times it, to say how late a flip was
 
@@ -99,10 +100,6 @@ def swap_and_watch(slots, http: httpx.Client, *, expect: str, objective_s: float
     """Swap, then read /health until it reports ``expect`` or twice the objective has passed."""
     started = time.monotonic()
     slots.swap()
-    deadline = started + LATE_FACTOR * objective_s
-    while True:
-        seen = live_version(http)
-        took = time.monotonic() - started
-        if seen == expect or time.monotonic() >= deadline:
-            return Flip(expect, seen, took, seen == expect, objective_s)
-        time.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
+    flip = wait_until(lambda: live_version(http), lambda seen: seen == expect, timeout_s=LATE_FACTOR * objective_s,
+                      poll_s=poll_s, since=started)
+    return Flip(expect, flip.last, flip.took_s, flip.held, objective_s)

@@ -9,19 +9,17 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 import httpx
 
+from drillbook.clients.azure import arm_call, azure_errors, management_client
 from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError, TargetError
 
 FAULT_TOKEN_VAR = "SANDBOX_FAULT_TOKEN"
 SANDBOX_SLOT_PATH = "/_sandbox/slots/{slot}"
 SWAP_MARGIN_S = 30.0
-# every management call ends: a gate answers within a minute even when Azure does not
-AZURE_BOUNDS = {"connection_timeout": 10, "read_timeout": 30, "retry_total": 1}  # the control call may take the objective and this much more before it is given up
 
 
 class Slots(Protocol):
@@ -125,12 +123,12 @@ class AppServiceSlots:
         from azure.mgmt.web.models import CsmSlotEntity
 
         entity = CsmSlotEntity(target_slot="production", preserve_vnet=True)
-        with azure_errors(f"swapping slot {self.slot} of {self.app}"):
+        with self._asking(f"swapping slot {self.slot} of {self.app}"):
             poller = self._client.web_apps.begin_swap_slot(self.resource_group, self.app, self.slot, entity)
             poller.result(self.timeout_s)
 
     def setting_names(self) -> list[str]:
-        with azure_errors(f"listing the application settings of {self.app}"):
+        with self._asking(f"listing the application settings of {self.app}"):
             settings = self._client.web_apps.list_application_settings(self.resource_group, self.app)
         return sorted((settings.properties or {}).keys())  # the values are never kept
 
@@ -141,14 +139,18 @@ class AppServiceSlots:
         self._update_settings(lambda properties: properties.pop(name, None))
 
     def restart(self) -> None:
-        with azure_errors(f"restarting {self.app}"):
+        with self._asking(f"restarting {self.app}"):
             self._client.web_apps.restart(self.resource_group, self.app)
+
+    def _asking(self, doing: str):
+        """An Azure failure of one call as a TargetError: one line that names the role to grant."""
+        return azure_errors(arm_call(doing, f"Website Contributor on {self.resource_group}"))
 
     def _update_settings(self, change) -> None:
         """App Service replaces the whole set: read it, change one entry, write it back (values stay in memory)."""
         from azure.mgmt.web.models import StringDictionary
 
-        with azure_errors(f"changing the application settings of {self.app}"):
+        with self._asking(f"changing the application settings of {self.app}"):
             properties = dict(self._client.web_apps.list_application_settings(self.resource_group, self.app)
                               .properties or {})
             change(properties)
@@ -156,27 +158,10 @@ class AppServiceSlots:
                                                               StringDictionary(properties=properties))
 
 
-@contextmanager
-def azure_errors(doing: str) -> Iterator[None]:
-    """An Azure failure as a TargetError: one line, what was being done and what Azure said."""
-    from azure.core.exceptions import AzureError
-
-    try:
-        yield
-    except AzureError as exc:
-        said = (getattr(exc, "message", None) or str(exc)).strip().splitlines()[0][:200]
-        raise TargetError(f"{doing}: {type(exc).__name__}: {said}") from None
-
-
 def _web_client(env: Environment, options: dict[str, Any]) -> Any:
-    try:
-        from azure.mgmt.web import WebSiteManagementClient
-    except ImportError:
-        raise ConfigError("App Service slots and settings need azure-mgmt-web -> pip install azure-mgmt-web") from None
-    from drillbook.config.secrets import SecretRef, _default_credential, resolve_secret
+    from drillbook.config.secrets import SecretRef, resolve_secret
 
     subscription = env.config.azure.subscription_id
     if isinstance(subscription, SecretRef):
         subscription = resolve_secret(subscription, where=f"{env.path.name}: [azure] subscription_id")
-    credential = options.pop("credential", None) or _default_credential()
-    return WebSiteManagementClient(credential, subscription, **{**AZURE_BOUNDS, **options})
+    return management_client("web", subscription, **options)

@@ -52,7 +52,9 @@ STAGES = json.loads(os.environ.get("DRILLBOOK_LOAD_STAGES", "[]"))
 ERROR_KINDS = 5  # distinct error texts kept per route and interval
 PROCESS = f"{socket.gethostname()}:{os.getpid()}"  # unique across machines, unlike a pid
 SHIPPED = "drillbook_intervals"  # the key of a remote worker's lines in its report to the master
-SCHEDSTAT = "/proc/self/schedstat"  # main thread: ns on a CPU, ns runnable but waiting for one, timeslices
+# main thread: ns on a CPU, ns runnable but waiting for one, timeslices. Read here, not through psutil: psutil
+# has no run-queue wait (its cpu_times are user and system time), and both figures must come from one reading.
+SCHEDSTAT = "/proc/self/schedstat"
 
 
 class CpuMeter:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from drillbook.runtime.pids import process_started, same_process
+
 PR_SET_PDEATHSIG = 1
 REGISTRY_VAR = "DRILLBOOK_LOAD_REGISTRY"
 
@@ -91,8 +93,8 @@ class ProcessGroup:
         directory = registry_dir()
         directory.mkdir(parents=True, exist_ok=True)
         self.record = directory / f"group-{self.pgid}.json"
-        pids = {str(c.proc.pid): _start_time(c.proc.pid) for c in self.children}
-        drill = [os.getpid(), _start_time(os.getpid())]
+        pids = {str(c.proc.pid): process_started(c.proc.pid) for c in self.children}
+        drill = [os.getpid(), process_started(os.getpid())]
         # written whole, then renamed: a drill starting at this moment reaps leftovers and must never read half a record
         partial = self.record.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps({"pgid": self.pgid, "pids": pids, "drill": drill}))
@@ -109,9 +111,9 @@ def reap_leftovers() -> list[int]:
             record.unlink(missing_ok=True)
             continue
         drill_pid, drill_started = data.get("drill", (None, None))
-        if drill_pid and _start_time(drill_pid) == drill_started:  # a drill that still runs: its group is its own
+        if drill_pid and same_process(drill_pid, drill_started):  # a drill that still runs: its group is its own
             continue
-        alive = [int(pid) for pid, started in data["pids"].items() if started and _start_time(int(pid)) == started]
+        alive = [int(pid) for pid, started in data["pids"].items() if same_process(int(pid), started)]
         for pid in alive:
             _kill(pid)
         reaped += alive
@@ -145,16 +147,6 @@ def _die_with(parent_pid: int):
         if os.getppid() != parent_pid:  # the drill died before prctl took effect
             os._exit(1)
     return preexec
-
-
-def _start_time(pid: int) -> str | None:
-    """The process' start time in clock ticks since boot (field 22 of /proc/pid/stat); None if it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return None if fields[0] == "Z" else fields[19]
 
 
 def _kill_group(pgid: int) -> None:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Callable
 from drillbook import metrics
 from drillbook.clients.http import Breaker, build_client
 from drillbook.config.environments import Environment
+from drillbook.errors import MetricsError
 from drillbook.load._judge import LoadJudge
-from drillbook.metrics.reading import MetricsError, Reading
+from drillbook.metrics.reading import Reading
 from drillbook.rules import histogram_quantile, merge_buckets
 from drillbook.runbook import Threshold
 

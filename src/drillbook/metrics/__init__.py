@@ -13,7 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from drillbook.errors import ConfigError
-from drillbook.metrics.reading import EndpointReading, MetricsError, NoDataError, Reading
+from drillbook.metrics.reading import EndpointReading, Reading
 
 if TYPE_CHECKING:
     from drillbook.config.environments import Environment
@@ -36,4 +36,4 @@ def create_source(env: Environment, http: Any = None, **options: Any) -> Metrics
     return source_class.from_environment(env, http=http, **options)
 
 
-__all__ = ["SOURCES", "EndpointReading", "MetricsError", "NoDataError", "Reading", "create_source"]
+__all__ = ["SOURCES", "EndpointReading", "Reading", "create_source"]

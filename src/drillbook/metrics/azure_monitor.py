@@ -18,15 +18,16 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from azure.core.exceptions import AzureError
 from azure.monitor.query import LogsQueryStatus
 
-from drillbook.metrics.azure._clients import CallOptions, build_clients, default_credential
-from drillbook.metrics.azure._failures import Call, explain, partial_error
+from drillbook.clients.azure import AzureCall, azure_errors, default_credential
+from drillbook.errors import MetricsError, NoDataError
+from drillbook.metrics.azure._clients import CallOptions, build_clients
+from drillbook.metrics.azure._failures import monitor_call, partial_error
 from drillbook.metrics.azure._gauges import GRANULARITY_S, MetricsQuery, plan_queries, read_points, run_query
 from drillbook.metrics.azure._kql import CLASSIC, WORKSPACE, RequestTotals, build_query, no_requests_note, parse_table
 from drillbook.metrics.azure._settings import AzureSettings, load_settings
-from drillbook.metrics.reading import NoDataError, Reading
+from drillbook.metrics.reading import Reading
 
 INGESTION_LAG_S = 180  # Application Insights usually shows a request 1-3 min after it happened
 
@@ -113,21 +114,19 @@ class AzureMonitorSource:
             notes.extend(missing)
         return gauges, notes
 
-    def _call(self, call: Call, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
+    def _call(self, call: AzureCall, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with azure_errors(call, MetricsError):
             return function(*args, **kwargs)
-        except AzureError as exc:
-            raise explain(exc, call) from None
 
-    def _logs_call(self) -> Call:
+    def _logs_call(self) -> AzureCall:
         s = self._settings
         role = ("Log Analytics Reader on the workspace" if s.by_workspace
                 else f"Monitoring Reader on {s.resource_group}")
-        return Call("Log Analytics", s.logs_description, role, self._options.read_timeout)
+        return monitor_call("Log Analytics", s.logs_description, role, self._options.read_timeout)
 
-    def _metrics_call(self, query: MetricsQuery) -> Call:
+    def _metrics_call(self, query: MetricsQuery) -> AzureCall:
         resource = query.resource_id.rsplit("/", 1)[-1]
-        return Call("Azure Monitor metrics", f"{query.namespace} {resource}",
+        return monitor_call("Azure Monitor metrics", f"{query.namespace} {resource}",
                     f"Monitoring Reader on {self._settings.resource_group}", self._options.read_timeout)
 
     def _evidence(self, kql: str) -> str:

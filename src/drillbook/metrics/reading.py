@@ -10,21 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Protocol
 
-from drillbook.errors import DrillbookError
-
 if TYPE_CHECKING:
     from drillbook.rules import Sample
     from drillbook.runbook import Threshold
 
 GAUGES = ("cpu", "memory", "cosmos_ru", "redis_memory", "servicebus_queue")
-
-
-class MetricsError(DrillbookError):
-    """The source failed (auth, throttling, malformed answer); the message says which and what to do."""
-
-
-class NoDataError(MetricsError):
-    """The source answered but had nothing for the interval: never counted as a pass."""
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from drillbook.config.sections import MetricsSection
-from drillbook.errors import TargetError
-from drillbook.metrics.reading import EndpointReading, MetricsError, Reading
+from drillbook.errors import MetricsError, TargetError
+from drillbook.metrics.reading import EndpointReading, Reading
 from drillbook.rules import merge_buckets
 
 Key = tuple[str, str]  # (method, route)

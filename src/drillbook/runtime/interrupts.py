@@ -23,6 +23,8 @@ from typing import Callable, Iterator
 
 import pytest
 
+from drillbook.errors import Terminated
+
 # Module state, not a StashKey: library code (the contract run) reaches the run's guard without the config.
 _installed: InterruptGuard | None = None
 
@@ -179,8 +181,6 @@ def pytest_runtestloop(session: pytest.Session):
 
 
 def _from_a_signal(exc: KeyboardInterrupt) -> bool:
-    from drillbook.faults.apply import Terminated
-
     return type(exc) is KeyboardInterrupt or isinstance(exc, (CtrlC, Terminated))
 
 

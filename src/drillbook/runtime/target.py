@@ -21,14 +21,14 @@ import signal
 import socket
 import tempfile
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
 from drillbook.errors import ConfigError, TargetError
-from drillbook.runtime.pids import process_alive
+from drillbook.runtime.pids import command_line, process_alive
+from drillbook.runtime.waiting import wait_until
 
 SANDBOX_URL_VAR = "DRILLBOOK_SANDBOX_URL"
 RUN_DIR_VAR = "DRILLBOOK_RUN_DIR"
@@ -120,10 +120,7 @@ def _owner_pid(run_dir: Path) -> int | None:
 
 
 def _is_sandbox(pid: int) -> bool:
-    try:
-        return b"sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
+    return any("sandbox" in argument for argument in command_line(pid))
 
 
 @contextmanager
@@ -161,18 +158,18 @@ def _terminate(pid: int, timeout_s: float = 5.0) -> None:
 
 
 def _wait_gone(pid: int, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    return wait_until(lambda: _gone(pid), timeout_s=timeout_s, poll_s=0.05).held
+
+
+def _gone(pid: int) -> bool:
+    try:
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        return bool(finished)
+    except ChildProcessError:  # started by a worker: not our child, poll instead
         try:
-            finished, _ = os.waitpid(pid, os.WNOHANG)
-            if finished:
-                return True
-        except ChildProcessError:  # started by a worker: not our child, poll instead
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-        time.sleep(0.05)
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
     return False
 
 

@@ -54,14 +54,16 @@ def errors_from_app_insights(env: Any, start: float, end: float, *, timeout_s: f
     """The top exceptions by type and the failing operations over ``[start, end)``, from Application Insights."""
     from azure.monitor.query import LogsQueryStatus
 
+    from drillbook.metrics.azure._failures import monitor_call
+
     settings, logs, metrics, close = _clients(env, timeout_s, credential, transport)
     t0, t1 = _utc(start), _utc(end)
     kql = errors_query(t0, t1, settings.by_workspace)
     role = "Log Analytics Reader on the workspace" if settings.by_workspace else \
         f"Monitoring Reader on {settings.resource_group}"
     query = logs.query_workspace if settings.by_workspace else logs.query_resource
-    result = _call(close, ("Log Analytics", settings.logs_description, role, timeout_s), query, settings.logs_target,
-                   kql, timespan=(t0, t1), server_timeout=max(1, int(timeout_s)))
+    result = _call(close, monitor_call("Log Analytics", settings.logs_description, role, timeout_s), query,
+                   settings.logs_target, kql, timespan=(t0, t1), server_timeout=max(1, int(timeout_s)))
     if result.status == LogsQueryStatus.PARTIAL:
         raise RuntimeError(f"partial answer from {settings.logs_description}: {result.partial_error}")
     table = result.tables[0] if result.tables else None
@@ -80,14 +82,16 @@ def errors_from_app_insights(env: Any, start: float, end: float, *, timeout_s: f
 def cosmos_requests_by_status(env: Any, start: float, end: float, *, timeout_s: float = 10.0,
                               credential: Any = None, transport: Any = None) -> dict:
     """Cosmos ``TotalRequests`` split by StatusCode over the whole minutes around ``[start, end)``; 429 is throttled."""
+    from drillbook.metrics.azure._failures import monitor_call
+
     settings, logs, metrics, close = _clients(env, timeout_s, credential, transport)
     if not settings.cosmos_account:
         close()
         raise RuntimeError("[azure] cosmos_account is not set -> add it to read the account's throttled requests")
     resource = settings.resource_id(COSMOS, settings.cosmos_account)
     t0, t1 = _minute_floor(start), _minute_floor(end + 59.999)
-    call = ("Azure Monitor metrics", f"{COSMOS} {settings.cosmos_account}",
-            f"Monitoring Reader on {settings.resource_group}", timeout_s)
+    call = monitor_call("Azure Monitor metrics", f"{COSMOS} {settings.cosmos_account}",
+                        f"Monitoring Reader on {settings.resource_group}", timeout_s)
     results = _call(close, call, metrics.query_resources, resource_ids=[resource], metric_namespace=COSMOS,
                     metric_names=["TotalRequests"], timespan=(t0, t1), granularity=timedelta(minutes=1),
                     aggregations=["Count"], filter="StatusCode eq '*'")
@@ -106,9 +110,7 @@ def cosmos_requests_by_status(env: Any, start: float, end: float, *, timeout_s: 
 def cosmos_account_status(env: Any, *, timeout_s: float = 10.0, credential: Any = None,
                           transport: Any = None) -> dict:
     """``az cosmosdb show``: the account's provisioning state, regions, failover and network rules, from ARM."""
-    from azure.mgmt.cosmosdb import CosmosDBManagementClient
-
-    from drillbook.metrics.azure._clients import default_credential
+    from drillbook.clients.azure import Bounds, arm_call, default_credential, management_client
     from drillbook.metrics.azure._settings import load_settings
 
     settings = load_settings(env.config.azure, where=f"{env.path.name}: [azure]")
@@ -117,15 +119,15 @@ def cosmos_account_status(env: Any, *, timeout_s: float = 10.0, credential: Any 
         raise RuntimeError("[azure] cosmos_account is not set -> add it to read the account's status")
     owned = credential is None
     credential = default_credential() if owned else credential
-    bounds = {"connection_timeout": min(5.0, timeout_s), "read_timeout": timeout_s, "retry_total": 0}
-    client = CosmosDBManagementClient(credential, settings.subscription_id, transport=transport, **bounds)
+    client = management_client("cosmosdb", settings.subscription_id, credential=credential, transport=transport,
+                               bounds=Bounds(connect_s=min(5.0, timeout_s), read_s=timeout_s, retries=0))
 
     def close() -> None:
         client.close()
         if owned:
             credential.close()
 
-    call = ("Azure Resource Manager", f"Cosmos DB account {name}", f"Reader on {group}", timeout_s)
+    call = arm_call(f"reading Cosmos DB account {name}", f"Reader on {group}", timeout_s)
     account = _call(close, call, client.database_accounts.get, group, name)
     return {"account": name, "source": f"az cosmosdb show -n {name} -g {group}",
             "provisioning_state": account.provisioning_state, "document_endpoint": account.document_endpoint,
@@ -137,16 +139,14 @@ def cosmos_account_status(env: Any, *, timeout_s: float = 10.0, credential: Any 
             "virtual_network_filter": account.is_virtual_network_filter_enabled}
 
 
-def _call(close: Any, call: tuple, function: Any, *args: Any, **kwargs: Any) -> Any:
-    """One SDK call; an Azure error becomes the azure-monitor source's one-line message; the clients close after."""
-    from azure.core.exceptions import AzureError
-
-    from drillbook.metrics.azure._failures import Call, explain
+def _call(close: Any, call: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """One SDK call; an Azure error becomes its one line with the fix (``clients.azure``); the clients close after."""
+    from drillbook.clients.azure import azure_errors
+    from drillbook.errors import MetricsError
 
     try:
-        return function(*args, **kwargs)
-    except AzureError as exc:
-        raise explain(exc, Call(*call)) from None
+        with azure_errors(call, MetricsError):
+            return function(*args, **kwargs)
     finally:
         close()
 
@@ -166,7 +166,8 @@ def _counts_by_status(results: Any) -> dict[str, int]:
 
 
 def _clients(env: Any, timeout_s: float, credential: Any, transport: Any) -> tuple:
-    from drillbook.metrics.azure._clients import CallOptions, build_clients, default_credential
+    from drillbook.clients.azure import default_credential
+    from drillbook.metrics.azure._clients import CallOptions, build_clients
     from drillbook.metrics.azure._settings import load_settings
 
     settings = load_settings(env.config.azure, where=f"{env.path.name}: [azure]")

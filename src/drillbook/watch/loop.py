@@ -24,7 +24,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from drillbook.metrics.reading import MetricsError, Reading
+from drillbook.errors import MetricsError
+from drillbook.metrics.reading import Reading
 from drillbook.rules import Evaluator, Verdict, format_value
 from drillbook.runbook import MIN_POINTS_SHARE, Threshold
 from drillbook.watch.coverage import Coverage

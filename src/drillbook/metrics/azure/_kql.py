@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from drillbook.metrics.reading import EndpointReading, MetricsError
+from drillbook.errors import MetricsError
+from drillbook.metrics.reading import EndpointReading
 
 BOUNDS_MS = (25, 50, 100, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000)
 COLUMNS = ("kind", "name", "le_ms", "requests", "status_4xx", "status_5xx")
