@@ -2,7 +2,7 @@
 
 import pytest
 
-from drillbook.watch.drill import run_watch_drill, verdict_message
+from drillbook.watch.drill import run_watch_drill, verdict
 
 pytestmark = pytest.mark.watch
 
@@ -10,6 +10,6 @@ pytestmark = pytest.mark.watch
 @pytest.mark.runbook("high-error-rate")
 def test_post_deploy_watch_holds_the_runbook_thresholds(drill_env, http, watch_settings, thresholds, show_progress):
     result = run_watch_drill(drill_env, http, watch_settings, thresholds, show_progress)
-    message = verdict_message(result, watch_settings.allow_inconclusive)
-    if message:
-        pytest.fail(message, pytrace=False)
+    failure = verdict(result, watch_settings.allow_inconclusive)
+    if failure:
+        raise failure

@@ -8,6 +8,7 @@ import pytest
 
 from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError
+from drillbook.findings import Finding, skipping
 
 _APPROVAL_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
 REFUSED = "refused: destructive drill"  # every refusal starts so: the tally and the journal count them by it
@@ -39,7 +40,7 @@ def refusal_reason(env: Environment, approval: str | None) -> str | None:
 def guard_destructive(env: Environment, approval: str | None, nodeid: str) -> None:
     reason = refusal_reason(env, approval)
     if reason:
-        pytest.skip(reason)
+        raise skipping(reason, Finding("refused", None, reason))
 
 
 def refusal_of(report: pytest.TestReport) -> str | None:
