@@ -13,6 +13,7 @@ from drillbook.gates._evidence import junit_finding, migration_finding, notice_f
 from drillbook.gates._manifest import Release, load_release
 from drillbook.gates._options import refuse_missing_release, refuse_slot_misuse, release_for_run
 from drillbook.gates._rollback import Flip, RollbackRecord, health_url, live_version, read_health, swap_and_watch
+from drillbook.gates._rollback_drill import run_config_drill, run_swap_drill
 from drillbook.gates._slots import aim_at_slot, open_slots, slot_url
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "refuse_slot_misuse",
     "release_for_run",
     "review_finding",
+    "run_config_drill",
+    "run_swap_drill",
     "slot_url",
     "swap_and_watch",
     "wait_healthy",
