@@ -19,7 +19,6 @@ import allure
 import pytest
 
 from drillbook import __version__, redaction, runbook
-from drillbook.record import charts
 from drillbook.record.categories import CATEGORIES
 from drillbook.clients.http import Exchange
 from drillbook.config.environments import Environment
@@ -50,6 +49,8 @@ def attach_exchange(exchange: Exchange) -> None:
 
 def attach_rule_charts(trackers, run_start: float, target: str | None = None) -> None:
     """One PNG per rule that measured something (watch or load), titled with the rule, target and verdict."""
+    from drillbook.record import charts  # with the verdict engine: only a watch or load drill draws charts
+
     for tracker in trackers:
         evaluations = tracker.evaluator.evaluations
         if any(e.value is not None for e in evaluations):
