@@ -129,6 +129,9 @@ def test_a_plain_http_target_loads_no_trust_store_and_https_clients_share_one(cl
     first, second = (bounds.shared_ssl_context(True) for _ in range(2))
     assert first is second and len(loads) == 1
     assert bounds.shared_ssl_context(False) is not first and len(loads) == 1
+    assert bounds.context_for("https://api.castiel.invalid", True) is first and len(loads) == 1
+    plain = bounds.context_for("http://127.0.0.1:8080", True)  # a plain-http client: nothing loaded, nothing trusted
+    assert len(loads) == 1 and plain.verify_mode == ssl.CERT_REQUIRED and plain.get_ca_certs() == []
 
 
 # --- the same, as whole drills -------------------------------------------------------------

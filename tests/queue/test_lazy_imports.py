@@ -20,6 +20,7 @@ def test_probe_sees_the_imports_of_a_cache_and_queue_run(drill_imports, faults):
 # What a smoke run must not load: each is imported when a drill that uses it is selected, never at start.
 NOT_FOR_SMOKE = ("azure", "locust", "gevent", "schemathesis", "hypothesis", "matplotlib", "redis",
                  "anyio.pytest_plugin",  # anyio's pytest plugin is off (pyproject addopts): it probed event loops
+                 "click", "rich",  # httpx's command-line client (drillbook/__init__.py refuses it)
                  "drillbook.watch.drill", "drillbook.watch.loop", "drillbook.troubleshooting", "drillbook.record.charts",
                  "drillbook.gates._alerts", "drillbook.gates._rollback_drill", "drillbook.load._drill",
                  "drillbook.chaos.experiment", "drillbook.dr.drill")

@@ -18,6 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -155,6 +156,19 @@ class BoundedTransport(httpx.BaseTransport):
 
 
 _contexts: dict[tuple, ssl.SSLContext] = {}
+
+
+def context_for(url: str, verify: bool | str | ssl.SSLContext) -> bool | str | ssl.SSLContext:
+    """What a plain httpx client for ``url`` verifies with: the shared context, or for plain http none loaded.
+
+    A plain-http client makes no handshake, so loading the trust store (~50 ms) buys nothing; it gets a context
+    that trusts nothing instead, so an https request sent through it by mistake fails rather than goes unchecked.
+    """
+    if isinstance(verify, str):
+        return verify
+    if urlsplit(url).scheme == "http":
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return shared_ssl_context(verify)
 
 
 def shared_ssl_context(verify: bool | ssl.SSLContext) -> ssl.SSLContext:
