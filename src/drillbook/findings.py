@@ -25,6 +25,7 @@ UNREACHABLE = (TargetError, ConnectionError, TimeoutError, httpx.NetworkError, h
 
 Kind = Literal["refused", "configuration", "unreachable", "no data", "threshold", "defect"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
+REPORT_PROPERTY = "finding_kind"  # the user property a test report carries its outcome's kind in
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,11 @@ def skipping(message: str, found: Finding) -> BaseException:
 def unconfigured(message: str) -> BaseException:
     """A skip for a drill its environment file does not configure: ``message`` names the file, the key and the fix."""
     return skipping(message, Finding("configuration", None, message))
+
+
+def kind_on(report: pytest.TestReport) -> str | None:
+    """The kind a test report carries (``record.categories`` puts it there), or None for a pass or a plain skip."""
+    return next((str(value) for name, value in report.user_properties if name == REPORT_PROPERTY), None)
 
 
 def findings_of(exc: BaseException | None) -> tuple[Finding, ...]:

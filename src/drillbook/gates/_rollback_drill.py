@@ -55,11 +55,7 @@ def _swap_and_judge(step: str, slots, http: httpx.Client, expect: str, timing: d
     try:
         flip = swap_and_watch(slots, http, expect=expect, **timing)
     except DrillbookError as exc:
-        problem, kind = str(exc), _kind(exc)
-    else:
-        problem = None
-    if problem:
-        fail(SECTION, f"the {step} to {expect} failed: {problem}", source=slots.swap_source, kind=kind)
+        fail(SECTION, f"the {step} to {expect} failed: {exc}", source=slots.swap_source, kind=_kind(exc))
     record.timed(step, flip.took_s, flip.describe(step))
     finding = flip.finding(step)
     if finding:
@@ -109,11 +105,7 @@ def _change_and_verify(step: str, change: Callable[[], None], slots, http: httpx
         slots.restart()
         names = slots.setting_names()
     except DrillbookError as exc:
-        problem, kind = str(exc), _kind(exc)
-    else:
-        problem = None
-    if problem:
-        fail(SECTION, f"the configuration {step} failed: {problem}", source=slots.settings_source, kind=kind)
+        fail(SECTION, f"the configuration {step} failed: {exc}", source=slots.settings_source, kind=_kind(exc))
     if (DRILL_SETTING in names) != present:
         fail(SECTION, f"after the configuration {step}, {DRILL_SETTING} is "
                       f"{'missing' if present else 'still set'}", source=slots.settings_source)

@@ -20,9 +20,8 @@ import allure
 import allure_commons
 import pytest
 
-from drillbook.findings import KINDS, Kind, kind_of
+from drillbook.findings import KINDS, REPORT_PROPERTY, Kind, kind_of
 
-FINDING_PROPERTY = "finding_kind"  # the user property a report carries: its outcome's kind
 LABEL = "finding"  # the Allure label with the same kind
 TRACE_HEAD = "drillbook finding: "  # the first line of the Allure trace: what categories.json matches
 
@@ -58,7 +57,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     kind = outcome_kind(report, call)
     if kind and _KIND_KEY not in item.stash:  # the first problem is the test's outcome, as in Allure's own status
         item.stash[_KIND_KEY] = kind
-        report.user_properties.append((FINDING_PROPERTY, kind))
+        report.user_properties.append((REPORT_PROPERTY, kind))
         allure.dynamic.label(LABEL, kind)
     return report
 
