@@ -3,8 +3,9 @@
 import pytest
 
 from drillbook.errors import TargetError
+from drillbook.findings import Finding, failing
 from drillbook.record.journal import RECORD_PROPERTY
-from drillbook.load import journal_line, run_load_drill, verdict_message
+from drillbook.load import journal_line, run_load_drill, verdict
 
 pytestmark = [pytest.mark.load, pytest.mark.destructive]
 
@@ -15,8 +16,8 @@ def test_critical_flows_hold_the_runbook_thresholds_under_load(drill_env, load_s
     try:
         run = run_load_drill(drill_env, load_settings, thresholds, show_progress)
     except TargetError as exc:  # a ConfigError (e.g. Azure refused the identity) is no outcome: it propagates
-        pytest.fail(str(exc), pytrace=False)
+        raise failing(str(exc), Finding("unreachable", None, str(exc))) from None
     record_property(RECORD_PROPERTY, journal_line(run))
-    message = verdict_message(run)
-    if message:
-        pytest.fail(message, pytrace=False)
+    failure = verdict(run)
+    if failure:
+        raise failure

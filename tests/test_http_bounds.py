@@ -1,11 +1,13 @@
 """Every exchange ends within [http] timeout_s and reads at most the body cap, against a real loopback server."""
 
+import ssl
 import time
 import tracemalloc
 
 import pytest
 from misbehaving_target import Huge, MisbehavingTarget, Trickle
 
+from drillbook.clients import bounds
 from drillbook.clients.http import Breaker, build_client
 from drillbook.config.environments import load_environment
 from drillbook.errors import TargetError
@@ -111,6 +113,25 @@ def test_the_attached_exchange_keeps_only_the_head_of_a_body(client_for):
         client.get("/health")
     attached = format_exchange(exchanges[-1])
     assert MAX_ATTACHED_BODY < len(attached) < MAX_ATTACHED_BODY + 2000
+
+
+def test_a_plain_http_target_loads_no_trust_store_and_https_clients_share_one(client_for, monkeypatch):
+    """Loading the CA store costs ~50 ms per client: a run against http:// never pays it, an https run once."""
+    loads = []
+    real = ssl.SSLContext.load_verify_locations
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", lambda *a, **k: loads.append(a) or real(*a, **k))
+    monkeypatch.setattr(bounds, "_contexts", {})
+    with MisbehavingTarget({"/health": Huge(10)}) as target:
+        for _ in range(2):
+            client, _ = client_for(target.url)
+            assert client.get("/health").status_code == 200
+    assert loads == []
+    first, second = (bounds.shared_ssl_context(True) for _ in range(2))
+    assert first is second and len(loads) == 1
+    assert bounds.shared_ssl_context(False) is not first and len(loads) == 1
+    assert bounds.context_for("https://api.castiel.invalid", True) is first and len(loads) == 1
+    plain = bounds.context_for("http://127.0.0.1:8080", True)  # a plain-http client: nothing loaded, nothing trusted
+    assert len(loads) == 1 and plain.verify_mode == ssl.CERT_REQUIRED and plain.get_ca_certs() == []
 
 
 # --- the same, as whole drills -------------------------------------------------------------

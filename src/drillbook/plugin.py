@@ -19,7 +19,7 @@ from drillbook.chaos import profiles as chaos_profiles, settings as chaos_settin
 from drillbook import faults, fixtures, gates, load, markers, runbook
 from drillbook.runtime import misconfigured
 from drillbook.config import environments
-from drillbook.record import evidence
+from drillbook.record import categories, evidence
 from drillbook.record import folders as output_dirs
 from drillbook.record import runs as run_record
 from drillbook.config import safety
@@ -34,6 +34,7 @@ from drillbook.config.environments import Environment
 from drillbook.config.sections import BudgetsSection
 from drillbook.errors import ConfigError, DrillbookError
 from drillbook.fixtures._keys import ENV_KEY
+from drillbook.findings import unconfigured
 
 RUN_DIR_KEY = pytest.StashKey[Path]()
 WATCH_KEY = pytest.StashKey["watch_options.WatchSettings"]()
@@ -84,6 +85,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     markers.register_markers(config)
     config.pluginmanager.import_plugin("drillbook.record.scrubbing")  # redaction at the source, in every process
+    config.pluginmanager.register(categories, "drillbook-categories")  # each outcome's kind, in every process
     config.pluginmanager.register(stops, "drillbook-stops")  # a worker's stop ends the controller's run too
     for module in fixtures.MODULES:
         config.pluginmanager.import_plugin(module)
@@ -275,7 +277,8 @@ def admin_http(drill_env: Environment) -> Iterator[httpx.Client]:
     """A client that carries the admin bearer token from ``[auth] admin_token``."""
     token = drill_env.secret("admin_token")
     if not token:
-        pytest.skip(f"{drill_env.path.name}: [auth] admin_token is not configured -> add a reference to run admin checks")
+        raise unconfigured(f"{drill_env.path.name}: [auth] admin_token is not configured -> add a reference to run "
+                           "admin checks")
     with build_client(drill_env.http_target, token=token, on_exchange=evidence.attach_exchange) as client:
         yield client
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from drillbook.findings import Finding
     from drillbook.rules import Rule
 
 Severity = Literal["P0", "P1", "P2", "P3"]
@@ -331,6 +332,14 @@ def failure_message(section_key: str, finding: str, *, source: str, window: str 
     """
     where = f"over {window}, " if window else ""
     return f"{finding} ({where}source: {source}) -> {remedy_line(section_key, resources)}"
+
+
+def render(finding: Finding, resources: Resources | None = None) -> str:
+    """A finding's one line: ``failure_message`` for one with a runbook section, its own words for one without."""
+    if finding.section is None:
+        return finding.detail
+    return failure_message(finding.section, finding.detail, source=finding.source or "", window=finding.window,
+                           resources=resources)
 
 
 def _minutes(seconds: float) -> str:

@@ -1,8 +1,9 @@
 """The report's categories file each kind of outcome apart, with Allure's own matching, on real drill runs.
 
 Each test makes one kind of outcome happen on the sandbox, reads the Allure results the run wrote, and files
-their messages into the run's own ``categories.json`` with Allure's code (tests/allure_categories.mjs): the
-first match (Allure 3) and every match (the classic report) must both be the kind's category.
+them into the run's own ``categories.json`` with Allure's code (tests/allure_categories.mjs): the first match
+(Allure 3) and every match (the classic report) must both be the kind's category. The category comes from the
+kind the failure carries (the first line of the trace), never from the message's words.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from drillbook.record.evidence import CATEGORIES, CATEGORY_NAMES
+from drillbook.findings import KINDS
+from drillbook.record.categories import CATEGORIES, CATEGORY_NAMES, LABEL, TRACE_HEAD
 
 FILER = Path(__file__).resolve().parents[1] / "allure_categories.mjs"
 HEALTH = ("-m", "health")
@@ -26,15 +28,18 @@ def outcomes(results: Path) -> list[dict]:
     found = []
     for path in sorted(results.glob("*-result.json")):
         data = json.loads(path.read_text())
-        found.append({"name": data["name"], "status": data["status"],
-                      "message": data.get("statusDetails", {}).get("message", "")})
+        details = data.get("statusDetails", {})
+        found.append({"name": data["name"], "status": data["status"], "message": details.get("message", ""),
+                      "trace": details.get("trace", ""),
+                      "kinds": [label["value"] for label in data.get("labels", []) if label["name"] == LABEL]})
     return found
 
 
 def filed(results: Path, kept: list[dict]) -> list[dict]:
     """Allure's own filing of ``kept`` under the run's categories.json."""
     listing = results.parent / "outcomes.json"
-    listing.write_text(json.dumps([{"status": o["status"], "message": o["message"]} for o in kept]))
+    listing.write_text(json.dumps([{"status": o["status"], "message": o["message"], "trace": o["trace"]}
+                                   for o in kept]))
     done = subprocess.run(["node", str(FILER), str(results / "categories.json"), str(listing)],
                           capture_output=True, text=True, timeout=60, cwd=FILER.parent)
     assert done.returncode == 0, done.stderr
@@ -42,9 +47,9 @@ def filed(results: Path, kept: list[dict]) -> list[dict]:
 
 
 def whole_matches(outcome: dict) -> list[str]:
-    """Allure 2's rule: every category whose regex matches the whole message (Java's Pattern.matches)."""
+    """Allure 2's rule: every category whose regex matches the whole trace (Java's Pattern.matches)."""
     return [c["name"] for c in CATEGORIES if outcome["status"] in c["matchedStatuses"]
-            and re.fullmatch(c["messageRegex"], outcome["message"])]
+            and re.fullmatch(c["traceRegex"], outcome["trace"])]
 
 
 def assert_filed_as(run_drill, kind: str, *statuses: str) -> list[dict]:
@@ -54,6 +59,7 @@ def assert_filed_as(run_drill, kind: str, *statuses: str) -> list[dict]:
     category = CATEGORY_NAMES[kind]
     for outcome, allure in zip(kept, filed(run_drill.results, kept)):
         assert (allure["first"], allure["all"], whole_matches(outcome)) == (category, [category], [category]), outcome
+        assert outcome["kinds"] == [kind], outcome
     return kept
 
 
@@ -112,4 +118,44 @@ def test_a_refused_drill_is_filed_as_refused(run_drill, env_file):
 
 def test_every_kind_has_a_category_and_a_test():
     tested = {"threshold", "unreachable", "no data", "configuration", "refused"}
-    assert set(CATEGORY_NAMES) == tested | {"defect"}
+    assert set(CATEGORY_NAMES) == set(KINDS) == tested | {"defect"}
+
+
+# Words each old message regex keyed on: a message carrying them all was filed by its words, not its finding.
+MISLEADING = ("refused: destructive drill on production; staging.toml: [redis] url: environment variable X is not "
+              "set; target unreachable, no data, inconclusive -> runbook §Service health: restart it")
+STATUS_OF = {"refused": "skipped", "configuration": "failed", "unreachable": "broken", "no data": "failed",
+             "threshold": "failed", "defect": "broken"}
+
+
+def test_each_kind_is_filed_under_its_category_whatever_its_message_says(tmp_path):
+    """Every kind, with a message that holds every other kind's words, lands in its own category alone."""
+    results = tmp_path / "allure-results"
+    results.mkdir()
+    (results / "categories.json").write_text(json.dumps(CATEGORIES))
+    kept = [{"status": STATUS_OF[kind], "message": f"Failed: {MISLEADING}",
+             "trace": f"{TRACE_HEAD}{kind}\n{MISLEADING}"} for kind in KINDS]
+    for kind, outcome, allure in zip(KINDS, kept, filed(results, kept)):
+        category = CATEGORY_NAMES[kind]
+        assert (allure["first"], allure["all"], whole_matches(outcome)) == (category, [category], [category]), kind
+
+
+BREACH_IN_MISLEADING_WORDS = f"""
+import pytest
+
+from drillbook.components.check import fail
+
+
+@pytest.mark.health
+@pytest.mark.runbook("service-health")
+def test_a_breach_told_in_other_kinds_words():
+    fail("service-health", {MISLEADING!r}, source="https://api.castiel.invalid/health")
+"""
+
+
+def test_a_breach_whose_message_reads_like_other_kinds_is_filed_as_a_breach(run_drill, tmp_path):
+    drill = tmp_path / "test_misleading_drill.py"
+    drill.write_text(BREACH_IN_MISLEADING_WORDS)
+    run_drill("-m", "health", paths=(str(drill),))
+    kept = assert_filed_as(run_drill, "threshold", "failed", "broken")
+    assert MISLEADING in kept[0]["message"] and kept[0]["trace"].startswith(f"{TRACE_HEAD}threshold\n")

@@ -2,12 +2,12 @@
 that mostly never reached it is *unreachable* (cause and fix), never an error-rate breach, never a pass."""
 
 import json
-import re
 from pathlib import Path
 
 from drillbook import runbook
-from drillbook.record import evidence
-from drillbook.load._drill import journal_line, verdict_line, verdict_message
+from drillbook.findings import kind_of
+from drillbook.record.categories import CATEGORY_NAMES
+from drillbook.load._drill import journal_line, verdict, verdict_line, verdict_message
 from drillbook.load._judge import LoadJudge
 from drillbook.load._run import LoadRun
 from drillbook.load._settings import LoadSettings, Stage
@@ -54,14 +54,15 @@ def test_a_load_that_never_reached_the_api_is_unreachable_not_an_error_rate_brea
             "or network problem, not the API's error rate; over the run 80 x tls: SSLCertVerificationError: "
             "CERTIFICATE_VERIFY_FAILED (unable to get local issuer certificate) -> set [http] ca_bundle") in message
     assert "api_error_rate" not in message and "runbook §" not in message, message
-    assert category_of(message) == "Target unreachable or hanging", "not 'Runbook threshold breached'"
+    assert category_of(run) == "Target unreachable or hanging", "not 'Runbook threshold breached'"
     assert journal_line(run).startswith("load unreachable: 1 stage (8 users 12 s) on one locust process; ")
     assert journal_line(run).endswith("; 80 of 80 requests never reached the API (tls: SSLCertVerificationError: "
                                       "CERTIFICATE_VERIFY_FAILED (unable to get local issuer certificate))")
 
 
-def category_of(message: str) -> str:
-    return next(c["name"] for c in evidence.CATEGORIES if re.match(c["messageRegex"], message))
+def category_of(run: LoadRun) -> str:
+    """The report's category of the drill's failure: from the kind its finding carries, not from its words."""
+    return CATEGORY_NAMES[kind_of(verdict(run))]
 
 
 def test_unreachable_is_never_allowed_as_inconclusive(tmp_path):

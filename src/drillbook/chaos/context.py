@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from drillbook import runbook
+from drillbook import findings, runbook
 from drillbook.chaos.settings import ChaosSettings
 from drillbook.config.environments import Environment
 from drillbook.errors import TargetError
@@ -26,9 +26,19 @@ class Finding:
     source: str
     window: str | None = None
 
+    def as_finding(self) -> findings.Finding:
+        """The check that did not hold, as the report's finding: a hypothesis or objective breached."""
+        return findings.Finding("threshold", self.section, f"{self.check}: {self.detail}", source=self.source,
+                                window=self.window)
+
     def message(self) -> str:
-        return runbook.failure_message(self.section, f"{self.check}: {self.detail}", source=self.source,
-                                       window=self.window)
+        return runbook.render(self.as_finding())
+
+
+def failing_checks(head: str, failed: list[Finding]) -> BaseException:
+    """The test's failure for checks that did not hold: ``head``, then one runbook line per check."""
+    found = [f.as_finding() for f in failed]
+    return findings.failing("\n".join([head, *map(runbook.render, found)]), *found)
 
 
 @dataclass

@@ -11,11 +11,14 @@ and the body is read in chunks that stop at the cap, so nothing is buffered past
 
 from __future__ import annotations
 
+import os
+import ssl
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -112,15 +115,14 @@ class BoundedTransport(httpx.BaseTransport):
     """
 
     def __init__(self, *, verify, deadline_s: float, body_cap: Callable[[str], int]) -> None:
-        self._deadline_s, self._body_cap = deadline_s, body_cap
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(verify=verify), retries=0,
-                                             max_connections=100, max_keepalive_connections=20,
-                                             keepalive_expiry=5.0, network_backend=DeadlineBackend())
+        self._deadline_s, self._body_cap, self._verify = deadline_s, body_cap, verify
+        self._pools: dict[bytes, httpcore.ConnectionPool] = {}
+        self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         with exchange_budget(self._deadline_s) as budget:
             try:
-                answer = self._pool.handle_request(_core_request(request))
+                answer = self._pool(request.url.raw_scheme).handle_request(_core_request(request))
                 try:
                     body = _read_capped(answer, self._body_cap(request.url.path))
                 finally:
@@ -130,8 +132,50 @@ class BoundedTransport(httpx.BaseTransport):
         return httpx.Response(answer.status, headers=answer.headers, stream=httpx.ByteStream(body),
                               extensions=answer.extensions)
 
+    def _pool(self, scheme: bytes) -> httpcore.ConnectionPool:
+        """One pool per scheme, made on first use: a plain-http target never loads a trust store (~50 ms)."""
+        with self._lock:
+            if scheme not in self._pools:
+                context = shared_ssl_context(self._verify) if scheme == b"https" else None
+                self._pools[scheme] = httpcore.ConnectionPool(
+                    ssl_context=context, retries=0, max_connections=100, max_keepalive_connections=20,
+                    keepalive_expiry=5.0, network_backend=DeadlineBackend())
+            return self._pools[scheme]
+
     def close(self) -> None:
-        self._pool.close()
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()
+
+
+_contexts: dict[tuple, ssl.SSLContext] = {}
+
+
+def context_for(url: str, verify: bool | str | ssl.SSLContext) -> bool | str | ssl.SSLContext:
+    """What a plain httpx client for ``url`` verifies with: the shared context, or for plain http none loaded.
+
+    A plain-http client makes no handshake, so loading the trust store (~50 ms) buys nothing; it gets a context
+    that trusts nothing instead, so an https request sent through it by mistake fails rather than goes unchecked.
+    """
+    if isinstance(verify, str):
+        return verify
+    if urlsplit(url).scheme == "http":
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return shared_ssl_context(verify)
+
+
+def shared_ssl_context(verify: bool | ssl.SSLContext) -> ssl.SSLContext:
+    """httpx's context for ``verify``, loaded once per process: every client of a run trusts the same store.
+
+    Keyed by the variables httpx reads (SSL_CERT_FILE, SSL_CERT_DIR), so a changed store is loaded anew.
+    """
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    key = (verify, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    if key not in _contexts:
+        _contexts[key] = httpx.create_ssl_context(verify=verify)
+    return _contexts[key]
 
 
 def received_bytes() -> int:

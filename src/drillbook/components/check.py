@@ -6,20 +6,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, NoReturn
 
+import allure
 import httpx
 import pytest
 
 from drillbook import runbook
 from drillbook.clients.http import elapsed_ms
 from drillbook.errors import TargetError
+from drillbook.findings import Finding, Kind, failing
 
 
-def fail(section: str, finding: str, *, source: str, window: str | None = None) -> None:
-    """Fail the running test with the runbook's standard message (no traceback)."""
+def fail(section: str, detail: str, *, source: str, window: str | None = None, kind: Kind = "threshold",
+         **measured: Any) -> NoReturn:
+    """Fail the running test with the runbook's standard message (no traceback), carrying the finding.
+
+    ``kind``: a breached limit or wrong answer by default; ``measured`` holds the figures (rule, value, limit, unit).
+    """
     __tracebackhide__ = True
-    pytest.fail(runbook.failure_message(section, finding, source=source, window=window), pytrace=False)
+    found = Finding(kind, section, detail, source=source, window=window, **measured)
+    raise failing(runbook.render(found), found)
+
+
+
+def no_data(section: str, detail: str, *, source: str, window: str | None = None,
+            allow_inconclusive: bool = False) -> NoReturn:
+    """No data is not a pass: fail with a "no data" finding, or skip when --allow-inconclusive accepts it."""
+    __tracebackhide__ = True
+    found = Finding("no data", section, detail, source=source, window=window)
+    message = runbook.render(found)
+    if allow_inconclusive:
+        pytest.skip(f"inconclusive (allowed by --allow-inconclusive): {message}")
+    raise failing(message, found)
+
+
+def attach_figures(name: str, figures: dict[str, Any]) -> None:
+    """What a check measured, as JSON on the running test's Allure result."""
+    allure.attach(json.dumps(figures, indent=2, default=str), name=name, attachment_type=allure.attachment_type.JSON)
 
 
 def source_of(response: httpx.Response) -> str:
@@ -42,8 +67,7 @@ def call(client: httpx.Client, method: str, path: str, *, section: str, **kwargs
     except TargetError as exc:
         problem = str(exc)
     # outside except: no chained trace
-    fail(NO_ANSWER_SECTION, f"{method} {path}: {problem}", source=f"{client.base_url}{path}")
-    raise AssertionError("unreachable")
+    fail(NO_ANSWER_SECTION, f"{method} {path}: {problem}", source=f"{client.base_url}{path}", kind="unreachable")
 
 
 def json_body(response: httpx.Response, *, section: str) -> dict[str, Any]:

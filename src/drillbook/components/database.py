@@ -11,14 +11,13 @@ the RU verdict with the real azure-monitor source against recorded answers.
 
 from __future__ import annotations
 
-import json
 import statistics
 from typing import Any
 
-import allure
 import pytest
 
-from drillbook.components.check import fail
+from drillbook.components.check import attach_figures, fail
+from drillbook.findings import Finding, Kind, failing
 from drillbook.clients.cosmos import CosmosTarget
 from drillbook.clients.cosmos_canary import run_canary
 from drillbook.clients.cosmos_policy import container_problems, describe_policy
@@ -94,7 +93,8 @@ def check_ru(source: Any, threshold: Threshold, *, now: float, account: str | No
         where = f"{source.name}, {RU_METRIC}" + (f" of {account}" if account else "")
         fail(threshold.section, f"{threshold.title} {value:.0f} {threshold.unit} {threshold.op} "
                                 f"{threshold.limit:g} {threshold.unit} (mean of {len(sample.points)} per-minute "
-                                "points)", source=where, window=window)
+                                "points)", source=where, window=window,
+             rule=threshold.key, value=value, limit=threshold.limit, unit=threshold.unit)
     return value
 
 
@@ -106,9 +106,7 @@ def ru_not_applicable(source_name: str) -> str | None:
             'has no throughput API -> set [metrics] source = "azure-monitor" and [azure] cosmos_account to check it')
 
 
-def attach(name: str, data: dict) -> None:
-    """Evidence for the record: what was measured, as JSON, on the running test's Allure result."""
-    allure.attach(json.dumps(data, indent=2, default=str), name=name, attachment_type=allure.attachment_type.JSON)
+attach = attach_figures  # evidence for the record: what was measured, as JSON, on the running test's Allure result
 
 
 def _timed_read(target: CosmosTarget) -> float:
@@ -119,14 +117,15 @@ def _timed_read(target: CosmosTarget) -> float:
         _, took = target.timed(f"read database {s.database}", database.read)
         return took
     except CosmosError as exc:
-        problem = _connection_problem(exc)
-    fail(CONNECTION, problem, source=s.source)
-    raise AssertionError("unreachable")
+        problem, kind = _connection_problem(exc)
+    fail(CONNECTION, problem, source=s.source, kind=kind)
 
 
-def _connection_problem(exc: CosmosError) -> str:
+def _connection_problem(exc: CosmosError) -> tuple[str, Kind]:
     """A dead connection is "unreachable"; an HTTP error (401 key refused, 403...) is the account answering."""
-    return f"Cosmos DB {'answered with an error' if exc.status else 'unreachable'}: {exc}"
+    if exc.status:
+        return f"Cosmos DB answered with an error: {exc}", "threshold"
+    return f"Cosmos DB unreachable: {exc}", "unreachable"
 
 
 def _problems(target: CosmosTarget, name: str, spec: Any) -> list[str]:
@@ -138,14 +137,13 @@ def _problems(target: CosmosTarget, name: str, spec: Any) -> list[str]:
         if exc.status == 404:
             return [f"container {name} is missing from database {s.database} "
                     f"(expected partition key {spec.partition_key})"]
-        problem = _connection_problem(exc)
+        problem, kind = _connection_problem(exc)
     else:
         attach(f"container {name}", {k: props.get(k) for k in ("id", "partitionKey", "indexingPolicy", "defaultTtl")})
         found = container_problems(name, spec, props)
         policy = describe_policy(props.get("indexingPolicy") or {})
         return [f"container {name}: {p}" + (f" [policy: {policy}]" if "index path" in p else "") for p in found]
-    fail(CONNECTION, problem, source=s.source)
-    raise AssertionError("unreachable")
+    fail(CONNECTION, problem, source=s.source, kind=kind)
 
 
 def _read_metrics(source: Any, start: float, end: float, allow_inconclusive: bool) -> Any:
@@ -158,12 +156,14 @@ def _read_metrics(source: Any, start: float, end: float, allow_inconclusive: boo
         problem, no_data = str(exc), False
     if no_data:
         _inconclusive(problem, allow_inconclusive)
-    pytest.fail(f"cannot read RU consumption: {problem}", pytrace=False)
+    message = f"cannot read RU consumption: {problem}"
+    raise failing(message, Finding("unreachable", None, message))
 
 
 def _inconclusive(reason: str, allowed: bool) -> None:
     __tracebackhide__ = True
     if allowed:
         pytest.skip(f"inconclusive (allowed by --allow-inconclusive): {reason}")
-    pytest.fail(f"inconclusive, and no data is not a pass: {reason} -> rerun once the metric has data, "
-                "or pass --allow-inconclusive", pytrace=False)
+    message = (f"inconclusive, and no data is not a pass: {reason} -> rerun once the metric has data, "
+               "or pass --allow-inconclusive")
+    raise failing(message, Finding("no data", None, message))

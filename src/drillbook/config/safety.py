@@ -8,9 +8,10 @@ import pytest
 
 from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError
+from drillbook.findings import Finding, kind_on, skipping
 
 _APPROVAL_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
-REFUSED = "refused: destructive drill"  # every refusal starts so: the tally and the journal count them by it
+REFUSED = "refused: destructive drill"  # every refusal starts so
 EXIT_ALL_REFUSED = 6  # pytest uses 0-5; README "Exit codes"
 
 
@@ -39,15 +40,14 @@ def refusal_reason(env: Environment, approval: str | None) -> str | None:
 def guard_destructive(env: Environment, approval: str | None, nodeid: str) -> None:
     reason = refusal_reason(env, approval)
     if reason:
-        pytest.skip(reason)
+        raise skipping(reason, Finding("refused", None, reason))
 
 
 def refusal_of(report: pytest.TestReport) -> str | None:
-    """The guard's reason when ``report`` is a drill it refused, else None."""
-    if not report.skipped or not isinstance(report.longrepr, (tuple, list)):  # xdist sends the tuple as a list
-        return None
-    reason = str(report.longrepr[2]).removeprefix("Skipped: ")
-    return reason if reason.startswith(REFUSED) else None
+    """The guard's reason when ``report`` is a drill it refused (the kind its finding carries), else None."""
+    if not report.skipped or kind_on(report) != "refused" or not isinstance(report.longrepr, (tuple, list)):
+        return None  # xdist sends the longrepr tuple as a list
+    return str(report.longrepr[2]).removeprefix("Skipped: ")
 
 
 class RefusalTally:

@@ -184,9 +184,11 @@ def remove_writes(ledger: WriteLedger, *, timeout_s: float, verify: bool | str =
     """Delete what the ledger names and what its tenant still lists; returns how many are left."""
     import httpx
 
+    from drillbook.clients.bounds import context_for
+
     deadline = time.monotonic() + budget_s
     try:
-        with httpx.Client(base_url=ledger.base_url, timeout=timeout_s, verify=verify,
+        with httpx.Client(base_url=ledger.base_url, timeout=timeout_s, verify=context_for(ledger.base_url, verify),
                           headers={"User-Agent": "drillbook (drill cleanup)"}) as client:
             left = _delete_all(client, ledger, deadline)
     except httpx.HTTPError as exc:

@@ -2,7 +2,7 @@
 
     settings = load_settings                     # the fixture: command line over [load]
     run = run_load_drill(drill_env, settings, thresholds, show_progress)
-    message = verdict_message(run)               # None when it passed
+    failure = verdict(run)                       # None when it passed; else raise it: it carries the findings
 
 Importing this package loads neither locust nor matplotlib: locust only ever runs
 in its own processes (see DESIGN.md), and charts are drawn after the run.
@@ -11,7 +11,7 @@ in its own processes (see DESIGN.md), and charts are drawn after the run.
 from drillbook.load._settings import LoadSettings, Stage, add_options
 
 __all__ = ["LoadSettings", "Stage", "add_options", "journal_line", "refuse_unfit_load", "run_load_drill",
-           "verdict_message"]
+           "verdict", "verdict_message"]
 
 
 def refuse_unfit_load(*args, **kwargs):
@@ -40,3 +40,10 @@ def verdict_message(run):
     from drillbook.load._drill import verdict_message as message
 
     return message(run)
+
+
+def verdict(run):
+    """The drill's failure carrying its findings, or None (see :func:`drillbook.load._drill.verdict`)."""
+    from drillbook.load._drill import verdict as failure
+
+    return failure(run)

@@ -16,6 +16,7 @@ from drillbook.troubleshooting import run as troubleshooting
 from drillbook.clients.tls import verifying_context
 from drillbook.config.environments import Environment
 from drillbook.errors import ConfigError, TargetError
+from drillbook.findings import Finding, failing
 from drillbook.load._generator import SATURATED_PCT, clock
 from drillbook.load._judge import SOURCE, Tracker, route_table, window_note
 from drillbook.load._run import LoadRun, Target, run_load
@@ -101,29 +102,43 @@ def journal_line(run: LoadRun) -> str:
     return f"load {run.status}: {run.settings.describe()}; {windows}; {stopped}{missed}{azure}"
 
 
-def verdict_message(run: LoadRun) -> str | None:
-    """The failure text, or None when the drill passed (or was allowed to be inconclusive)."""
+def verdict(run: LoadRun) -> BaseException | None:
+    """The test's failure, carrying its findings, or None when the drill passed (or was allowed inconclusive)."""
     elapsed = run.ended - run.started
     if run.status == "unreachable":
-        return _unreachable_message(run, elapsed)
+        message = _unreachable_message(run, elapsed)
+        return failing(message, Finding("unreachable", None, message, source=source_of(run)))
     if run.status == "fail":
         head = f"load drill failed after {elapsed:.0f} s of {run.settings.duration_s:g} s"
         head += f" ({run.aborted})" if run.aborted else ""
         note = _windows(run)
-        failures = [runbook.failure_message(t.threshold.section, t.finding(), source=_source_for(run, t))
-                    for t in run.failed]
+        found = [_breach(run, t) for t in run.failed]
         saturated = [f"note: {run.judge.saturation}"] if run.judge and run.judge.saturation else []
-        return "\n".join([head, *failures, *_errors_seen(run), *_reach_note(run), *saturated, f"judged over {note}",
-                          *_azure_said(run)])
+        message = "\n".join([head, *map(runbook.render, found), *_errors_seen(run), *_reach_note(run), *saturated,
+                             f"judged over {note}", *_azure_said(run)])
+        return failing(message, *found)
     if run.status == "inconclusive" and not run.settings.allow_inconclusive:
         reasons = [t.finding() for t in run.judge.inconclusive] if run.judge else \
             [f"no interval reached drillbook: {'Azure' if run.azure else 'locust'} never reported a request"]
         excused = run.judge is not None and any(t.excuse for t in run.judge.inconclusive)
         why = "a saturated generator is not a pass" if excused else "no data is not a pass"
-        return "\n".join([f"load drill inconclusive after {elapsed:.0f} s: {why} "
-                          "(use --allow-inconclusive to accept it)", *run.problems, *reasons, *_reach_note(run),
-                           *_azure_said(run)])
+        message = "\n".join([f"load drill inconclusive after {elapsed:.0f} s: {why} "
+                             "(use --allow-inconclusive to accept it)", *run.problems, *reasons, *_reach_note(run),
+                             *_azure_said(run)])
+        return failing(message, Finding("no data", None, message, source=source_of(run)))
     return None
+
+
+def verdict_message(run: LoadRun) -> str | None:
+    """The failure text, or None when the drill passed (or was allowed to be inconclusive)."""
+    failure = verdict(run)
+    return str(failure) if failure else None
+
+
+def _breach(run: LoadRun, tracker: Tracker) -> Finding:
+    first, rule = tracker.verdict.first_breach, tracker.verdict.rule
+    return Finding("threshold", tracker.threshold.section, tracker.finding(), source=_source_for(run, tracker),
+                   rule=tracker.threshold.key, value=first.value if first else None, limit=rule.limit, unit=rule.unit)
 
 
 def _unreachable_message(run: LoadRun, elapsed: float) -> str:

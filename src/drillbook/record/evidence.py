@@ -19,46 +19,12 @@ import allure
 import pytest
 
 from drillbook import __version__, redaction, runbook
-from drillbook.record import charts
+from drillbook.record.categories import CATEGORIES
 from drillbook.clients.http import Exchange
 from drillbook.config.environments import Environment
 
 MAX_ATTACHED_BODY = 20000  # bytes of a body kept in the record; decoded only this far
 _ALLURE_SEVERITY = {"P0": "blocker", "P1": "critical", "P2": "normal", "P3": "minor"}
-
-# What each kind of outcome says. A message belongs to the first kind it matches, and each category's regex
-# excludes the kinds before it: Allure 3 files a result under its first matching category, the classic report
-# under every match, Allure 2 matches the whole message; exclusive, anchored regexes mean the same in all three.
-# [\s\S] rather than (?s): JavaScript has no inline flags, and an invalid regex silently matches nothing.
-_KINDS = {
-    "refused": r"refused: destructive drill",
-    "configuration": r"\.toml: \[[a-z_.]+\]|\[[a-z_.]+\] [a-z_]+: |environment variable \S+ is not set",
-    "unreachable": (r"unreachable|no (complete )?answer (within|for)|gave no answer|\bhangs\b"
-                    r"|failed: (ConnectionError|TimeoutError): |httpx\.Connect(Error|Timeout)"),
-    "no data": r"no data|inconclusive",
-    "threshold": r"-> runbook §",
-}
-
-
-def _kind_regex(kind: str | None) -> str:
-    """Anchored: the message shows ``kind`` (any message when None) and none of the kinds listed before it."""
-    earlier = list(_KINDS)[:list(_KINDS).index(kind)] if kind else list(_KINDS)[:-1]
-    guard = "(?![\\s\\S]*(?:" + "|".join(_KINDS[k] for k in earlier) + "))" if earlier else ""
-    shows = f"(?:{_KINDS[kind]})[\\s\\S]*" if kind else ""
-    return f"^{guard}[\\s\\S]*{shows}$"
-
-
-CATEGORIES = [
-    {"name": "Refused by a safety rule", "matchedStatuses": ["skipped"], "messageRegex": _kind_regex("refused")},
-    {"name": "Configuration problem", "matchedStatuses": ["failed", "broken", "skipped"],
-     "messageRegex": _kind_regex("configuration")},
-    {"name": "Target unreachable or hanging", "matchedStatuses": ["failed", "broken"],
-     "messageRegex": _kind_regex("unreachable")},
-    {"name": "No data (inconclusive)", "matchedStatuses": ["failed", "broken"], "messageRegex": _kind_regex("no data")},
-    {"name": "Runbook threshold breached", "matchedStatuses": ["failed"], "messageRegex": _kind_regex("threshold")},
-    {"name": "Drill defect", "matchedStatuses": ["broken"], "messageRegex": _kind_regex(None)},
-]
-CATEGORY_NAMES = {kind: c["name"] for kind, c in zip([*_KINDS, "defect"], CATEGORIES)}
 
 
 def label_item(item: pytest.Item) -> None:
@@ -83,6 +49,8 @@ def attach_exchange(exchange: Exchange) -> None:
 
 def attach_rule_charts(trackers, run_start: float, target: str | None = None) -> None:
     """One PNG per rule that measured something (watch or load), titled with the rule, target and verdict."""
+    from drillbook.record import charts  # with the verdict engine: only a watch or load drill draws charts
+
     for tracker in trackers:
         evaluations = tracker.evaluator.evaluations
         if any(e.value is not None for e in evaluations):

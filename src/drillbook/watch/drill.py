@@ -9,7 +9,8 @@ from typing import Callable
 import allure
 import httpx
 
-from drillbook import metrics
+from drillbook import metrics, runbook
+from drillbook.findings import Finding, failing
 from drillbook.record import evidence
 from drillbook.troubleshooting import run as troubleshooting
 from drillbook.record import series as watch_series
@@ -20,7 +21,7 @@ from drillbook.metrics.traffic import ProbeTraffic
 from drillbook.watch.loop import Watch, WatchPlan, WatchResult
 from drillbook.metrics.figures import Figures, span_of
 from drillbook.watch.options import WatchSettings, plan_for
-from drillbook.watch.report import failure_lines, judged_span, progress_line, summary
+from drillbook.watch.report import failure_findings, judged_span, progress_line, summary
 
 
 def run_watch_drill(env: Environment, http: httpx.Client, settings: WatchSettings,
@@ -95,15 +96,24 @@ def attach_troubleshooting(result: WatchResult, env: Environment) -> None:
                                                    tuple(result.readings), result.plan.interval_s), env)
 
 
-def verdict_message(result: WatchResult, allow_inconclusive: bool) -> str | None:
-    """The failure text, or None when the watch passed (or was allowed to be inconclusive)."""
+def verdict(result: WatchResult, allow_inconclusive: bool) -> BaseException | None:
+    """The test's failure, carrying its findings, or None when the watch passed (or was allowed inconclusive)."""
     elapsed = result.ended - result.started
     if result.failed:
         head = f"watch failed after {elapsed:.0f} s of {result.planned_s:g} s (stopped at the first sustained breach)"
-        return "\n".join([head, *failure_lines(result)])
+        found = failure_findings(result)
+        return failing("\n".join([head, *map(runbook.render, found)]), *found)
     if result.status == "inconclusive" and not allow_inconclusive:
         reasons = [t.verdict.describe() for t in result.inconclusive] + result.coverage_problems
         tail = [f"source said: {e}" for e in result.source_errors[:3]]
-        return "\n".join([f"watch inconclusive after {elapsed:.0f} s: no data is not a pass (use --allow-inconclusive "
-                          f"to accept it); {result.coverage.describe()}", *reasons, *tail])
+        message = "\n".join([f"watch inconclusive after {elapsed:.0f} s: no data is not a pass (use "
+                             f"--allow-inconclusive to accept it); {result.coverage.describe()}", *reasons, *tail])
+        source = f"{result.source} {result.query}".strip()
+        return failing(message, Finding("no data", None, message, source=source, window=f"{elapsed:.0f} s"))
     return None
+
+
+def verdict_message(result: WatchResult, allow_inconclusive: bool) -> str | None:
+    """The failure text, or None when the watch passed (or was allowed to be inconclusive)."""
+    failure = verdict(result, allow_inconclusive)
+    return str(failure) if failure else None

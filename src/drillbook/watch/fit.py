@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import pytest
 
 from drillbook.config.durations import format_duration
-from drillbook.watch.loop import REQUIRED, WatchPlan
 from drillbook.watch.options import WatchSettings, plan_for
+
+if TYPE_CHECKING:
+    from drillbook.watch.loop import WatchPlan
 
 PROBE_MARGIN = 2  # a suggested window holds twice the probe requests it needs: probes start late and run short
 MAX_STEPS = 4  # a fix that leads into another problem takes that one's fix; never more than this in a chain
@@ -119,6 +122,8 @@ def _windows_too_long(plan: WatchPlan, settings: WatchSettings) -> tuple[str, li
 def _probes_too_sparse(plan: WatchPlan, settings: WatchSettings) -> tuple[str, list[Fix]] | None:
     """Probe traffic that cannot bring a window of a required rule the requests it needs (0: none is sent)."""
     probe_rps = settings.probe_rps
+    from drillbook.watch.loop import REQUIRED  # only when a watch is selected: every run asks whether one is
+
     window = min(plan.window_of(key) for key in REQUIRED)
     span = max(window, plan.interval_s)  # a window shorter than the interval still holds one whole interval
     if probe_rps <= 0 or probe_rps * span >= plan.min_requests:

@@ -10,9 +10,12 @@ import time
 from typing import TYPE_CHECKING
 
 from drillbook import runbook
+from drillbook.findings import Finding
 from drillbook.metrics.figures import Figures, span_of
 
 if TYPE_CHECKING:
+    from drillbook.rules import Verdict
+    from drillbook.runbook import Threshold
     from drillbook.watch.loop import Tracker, WatchResult
 
 
@@ -31,10 +34,22 @@ def summary(result: WatchResult) -> str:
     return "\n".join(lines)
 
 
+def failure_findings(result: WatchResult) -> list[Finding]:
+    """A finding for each failed rule: the breach it saw first, the limit, and the source it read."""
+    source = f"{result.source} {result.query}".strip()
+    return [breach_finding(t.threshold, t.verdict, _finding(t), source) for t in result.failed]
+
+
+def breach_finding(threshold: Threshold, verdict: Verdict, detail: str, source: str) -> Finding:
+    """A failed rule's finding; the window is in ``detail`` (the verdict's own words), so it is not repeated."""
+    first = verdict.first_breach
+    return Finding("threshold", threshold.section, detail, source=source, rule=threshold.key,
+                   value=first.value if first else None, limit=verdict.rule.limit, unit=verdict.rule.unit)
+
+
 def failure_lines(result: WatchResult) -> list[str]:
     """A runbook failure message for each failed rule, with source and remedy."""
-    source = f"{result.source} {result.query}".strip()
-    return [runbook.failure_message(t.threshold.section, _finding(t), source=source) for t in result.failed]
+    return [runbook.render(f) for f in failure_findings(result)]
 
 
 def judged_span(result: WatchResult) -> str:
