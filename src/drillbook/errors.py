@@ -14,6 +14,7 @@
           ├── HandshakeFailed the server answered but no TLS session came of it
           └── ServiceBusError the namespace refused, could not be reached, or has no such queue
     KeyboardInterrupt
+     ├── CtrlC                Ctrl-C as the run's guard raises it (never the exact class: see its docstring)
      └── Terminated           SIGTERM while a fault was applied: ends the run like Ctrl-C, after the revert
 
 Not here on purpose: ``runtime.stops.RunStopped`` is pytest's own exit (it needs pytest), and
@@ -83,3 +84,13 @@ class ServiceBusError(TargetError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM arrived while a fault was applied: ends the run like Ctrl-C, after the revert."""
+
+
+class CtrlC(KeyboardInterrupt):
+    """Ctrl-C as the guard raises it: a KeyboardInterrupt in every ``except``, but not of that exact class.
+
+    CPython marks the process to end by SIGINT (exit code -2 under ``python -m pytest``, whatever pytest
+    returned) once a KeyboardInterrupt leaves code run by exec() or eval() of a string, even a caught one;
+    dataclasses build their methods that way, so a Ctrl-C landing while schemathesis is imported ended an
+    interrupted drill with -2. The mark is set for that exact class only, never for a subclass.
+    """

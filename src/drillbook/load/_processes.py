@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from drillbook.errors import Terminated
 from drillbook.runtime.pids import process_started, same_process
 
 PR_SET_PDEATHSIG = 1
@@ -136,7 +137,9 @@ def terminate_on_signals() -> Iterator[None]:
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+    # Terminated, not a plain KeyboardInterrupt: CPython ends ``python -m`` with SIGINT (-2) once one of that
+    # exact class has passed through exec'd code, whatever pytest returned (see errors.CtrlC)
+    raise Terminated(f"{signal.Signals(signum).name} while the load ran")
 
 
 def _die_with(parent_pid: int):

@@ -23,20 +23,10 @@ from typing import Callable, Iterator
 
 import pytest
 
-from drillbook.errors import Terminated
+from drillbook.errors import CtrlC, Terminated
 
 # Module state, not a StashKey: library code (the contract run) reaches the run's guard without the config.
 _installed: InterruptGuard | None = None
-
-
-class CtrlC(KeyboardInterrupt):
-    """Ctrl-C as the guard raises it: a KeyboardInterrupt in every ``except``, but not of that exact class.
-
-    CPython marks the process to end by SIGINT (exit code -2 under ``python -m pytest``, whatever pytest
-    returned) once a KeyboardInterrupt leaves code run by exec() or eval() of a string, even a caught one;
-    dataclasses build their methods that way, so a Ctrl-C landing while schemathesis is imported ended an
-    interrupted drill with -2. The mark is set for that exact class only, never for a subclass.
-    """
 
 
 class InterruptGuard:
