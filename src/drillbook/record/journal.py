@@ -99,7 +99,7 @@ class Journal:
                 kinds.setdefault(kind, []).append("interrupted")
         return {
             "started": _iso(self.started), "finished": _iso(finished),
-            "duration_s": round(finished - self.started, 1), "run_id": run_record.run_id(),
+            "duration_s": round(finished - self.started, 3), "run_id": run_record.run_id(),
             "operator": operator_name(), "drillbook": __version__, "commit": drillbook_commit(),
             "environment": self.env.name, "tier": self.env.tier, "target": _target(self.env),
             "version": self.version, "expected_version": self.expected_version,
