@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+from certificates import CertificateAuthority
+from https_front import HttpsFront
 from interrupted_runs import InterruptibleRun
 
 
@@ -37,3 +40,12 @@ def start_drill(run_drill, sandbox, tmp_path, registry):
         if run.process.poll() is None:
             run.process.kill()
             run.finish(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def front(sandbox, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """The sandbox behind HTTPS on loopback, its certificate signed by a private CA: its URL and the CA's bundle."""
+    authority = CertificateAuthority.create(tmp_path_factory.mktemp("ca"))
+    leaf = authority.issue(tmp_path_factory.mktemp("leaf"), valid_days=3)
+    with HttpsFront(sandbox.url, leaf.server_context()) as server:
+        yield server.url, str(authority.bundle)

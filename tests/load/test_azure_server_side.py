@@ -19,8 +19,6 @@ import pytest
 
 pytest.importorskip("azure.developer.loadtesting", reason="azure-developer-loadtesting is not installed (pyproject)")
 
-from certificates import CertificateAuthority  # noqa: E402
-from https_front import HttpsFront  # noqa: E402
 from loopback import FakeCredential, loopback_only  # noqa: E402,F401 - the guard applies here
 from recorded_load_testing import RecordedLoadTesting  # noqa: E402
 
@@ -68,14 +66,6 @@ max_wait_s = {max_wait_s}
 call_timeout_s = 3
 """
 
-
-@pytest.fixture(scope="module")
-def front(sandbox, tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """The sandbox behind HTTPS on loopback: its URL and the bundle that trusts it."""
-    authority = CertificateAuthority.create(tmp_path_factory.mktemp("ca"))
-    leaf = authority.issue(tmp_path_factory.mktemp("leaf"), valid_days=3)
-    with HttpsFront(sandbox.url, leaf.server_context()) as server:
-        yield server.url, str(authority.bundle)
 
 
 @pytest.fixture

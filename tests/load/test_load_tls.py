@@ -10,11 +10,8 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-from certificates import CertificateAuthority
-from https_front import HttpsFront
 from load_drill import LOAD, PATHS
 
 from drillbook import runbook
@@ -56,14 +53,6 @@ api_p95 = 60000
 slow_endpoint = 60000
 """
 
-
-@pytest.fixture(scope="module")
-def front(sandbox, tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """The sandbox behind HTTPS on loopback, its certificate signed by a private CA: its URL and the CA's bundle."""
-    authority = CertificateAuthority.create(tmp_path_factory.mktemp("ca"))
-    leaf = authority.issue(tmp_path_factory.mktemp("leaf"), valid_days=3)
-    with HttpsFront(sandbox.url, leaf.server_context()) as server:
-        yield server.url, str(authority.bundle)
 
 
 @pytest.fixture

@@ -32,24 +32,14 @@ def unwritable(tmp_path) -> Path:
     pytest.skip("no directory here that root cannot write to")
 
 
-def test_a_journal_dir_that_is_a_file_is_one_line_with_the_fix(run_drill, tmp_path):
-    in_the_way = tmp_path / "journal.txt"
+@pytest.mark.parametrize("option", ["--journal-dir", "--alluredir"])
+def test_a_record_folder_that_is_a_file_is_one_line_with_the_fix(run_drill, tmp_path, option):
+    in_the_way = tmp_path / "in-the-way.txt"
     in_the_way.write_text("not a directory\n")
-    result = run_drill(*LIVE, f"--journal-dir={in_the_way}")
+    result = run_drill(*LIVE, f"--journal-dir={tmp_path / 'journal'}", f"{option}={in_the_way}")
     assert result.ret == 4
-    assert result.stderr.lines[:1] == [f"ERROR: --journal-dir {in_the_way}: not a directory (a file is in the way) "
-                                       "-> give --journal-dir a directory this user can write (a missing one is "
-                                       "created)"]
-    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
-
-
-def test_an_alluredir_that_is_a_file_is_one_line_with_the_fix(run_drill, tmp_path):
-    in_the_way = tmp_path / "results.txt"
-    in_the_way.write_text("not a directory\n")
-    result = run_drill(*LIVE, f"--journal-dir={tmp_path / 'journal'}", f"--alluredir={in_the_way}")
-    assert result.ret == 4
-    assert result.stderr.lines[:1] == [f"ERROR: --alluredir {in_the_way}: not a directory (a file is in the way) "
-                                       "-> give --alluredir a directory this user can write (a missing one is "
+    assert result.stderr.lines[:1] == [f"ERROR: {option} {in_the_way}: not a directory (a file is in the way) "
+                                       f"-> give {option} a directory this user can write (a missing one is "
                                        "created)"]
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
