@@ -47,6 +47,16 @@ NO_RELEASE = "no release manifest -> pass --release release.toml to run the gate
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Six groups, in the order ``pytest --help`` and ``drillbook options`` show them (docs/options.md "Options")."""
+    _add_target_options(parser)
+    _add_watch_options(parser)
+    load.add_options(parser)
+    chaos_profiles.add_options(parser)
+    _add_gate_options(parser)
+    _add_record_options(parser)
+
+
+def _add_target_options(parser: pytest.Parser) -> None:
     target = parser.getgroup("drillbook-target", "drillbook: the target (which environment, which slot, whose approval)")
     target.addoption("--env", default="local", metavar="NAME",
                      help=f"target environment from environments/*.toml "
@@ -58,18 +68,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "in its slot before the swap")
     target.addoption("--approve", default=None, metavar="CHANGE_ID",
                      help="change/approval id (e.g. CHG-123); required for destructive drills on production")
-    gates_group = parser.getgroup("drillbook-gates", "drillbook: deploy gates and verdicts (-m gate, -m smoke)")
-    gates_group.addoption("--release", default=None, metavar="PATH",
-                          help="the release manifest (release.toml): -m gate judges its evidence, and its version "
-                               "is the expected version of smoke and health drills")
-    gates_group.addoption("--expect-version", default=None, metavar="VERSION",
-                          help="fail unless /health reports this version (use after a deploy)")
-    gates_group.addoption("--allow-inconclusive", action="store_true", default=False,
-                          help="let a drill with no data pass; by default inconclusive fails, since no data is not a "
-                               "pass")
-    record = parser.getgroup("drillbook-record", "drillbook: the record (journal, results)")
-    record.addoption("--journal-dir", default=DEFAULT_JOURNAL_DIR, metavar="DIR",
-                     help=f"where the drill journal (one JSON line per run) is appended; default {DEFAULT_JOURNAL_DIR}")
+
+
+def _add_watch_options(parser: pytest.Parser) -> None:
     watch = parser.getgroup("drillbook-watch", "drillbook: post-deploy watch (-m watch)")
     watch.addoption("--watch", default="15m", metavar="DURATION",
                     help="how long the watch runs (default 15m, the runbook's post-deploy watch)")
@@ -81,8 +82,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="requests a window needs to count as data (default: [metrics] min_requests)")
     watch.addoption("--watch-probe-rps", default=None, type=float, metavar="RPS",
                     help="synthetic probe traffic during the watch (default: [metrics] probe_rps; 0 = none)")
-    load.add_options(parser)
-    chaos_profiles.add_options(parser)
+
+
+def _add_gate_options(parser: pytest.Parser) -> None:
+    gates_group = parser.getgroup("drillbook-gates", "drillbook: deploy gates and verdicts (-m gate, -m smoke)")
+    gates_group.addoption("--release", default=None, metavar="PATH",
+                          help="the release manifest (release.toml): -m gate judges its evidence, and its version "
+                               "is the expected version of smoke and health drills")
+    gates_group.addoption("--expect-version", default=None, metavar="VERSION",
+                          help="fail unless /health reports this version (use after a deploy)")
+    gates_group.addoption("--allow-inconclusive", action="store_true", default=False,
+                          help="let a drill with no data pass; by default inconclusive fails, since no data is not a "
+                               "pass")
+
+
+def _add_record_options(parser: pytest.Parser) -> None:
+    record = parser.getgroup("drillbook-record", "drillbook: the record (journal, results)")
+    record.addoption("--journal-dir", default=DEFAULT_JOURNAL_DIR, metavar="DIR",
+                     help=f"where the drill journal (one JSON line per run) is appended; default {DEFAULT_JOURNAL_DIR}")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import sys
 from dataclasses import dataclass, field
 
 import pytest
@@ -88,7 +87,3 @@ def _problem(status: int, output: str, errors: str) -> str:
     said = "; ".join(lines[-3:]) if lines else f"pytest exited {int(status)}"
     return said if status == pytest.ExitCode.USAGE_ERROR else f"collection failed (exit {int(status)}): {said}"
 
-
-if __name__ == "__main__":  # a quick look: python -m drillbook.cockpit.collect -m smoke
-    for item in collect(sys.argv[1:]).items:
-        print(item.nodeid, sorted(item.fixturenames))

@@ -14,7 +14,6 @@ from drillbook import plugin
 
 PREFIX = "drillbook-"
 WIDTH = 110
-ORDER = ("target", "watch", "load", "chaos", "gates", "record")  # as an engineer meets them
 
 
 @dataclass(frozen=True)
@@ -55,11 +54,10 @@ class _Recorder:
 
 
 def drillbook_options() -> list[Group]:
-    """The plugin's option groups, in ``ORDER``; a group added later goes at the end."""
+    """The plugin's option groups in the order it declares them, as ``pytest --help`` shows them."""
     recorder = _Recorder()
     plugin.pytest_addoption(recorder)
-    groups = list(recorder.groups.values())
-    return sorted(groups, key=lambda g: ORDER.index(short(g)) if short(g) in ORDER else len(ORDER))
+    return list(recorder.groups.values())
 
 
 def short(group: Group) -> str:
