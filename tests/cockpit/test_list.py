@@ -82,3 +82,9 @@ def test_a_bad_marker_or_environment_is_one_line_and_exit_4(args, said):
     done = run_drillbook("list", *args)
     assert done.returncode == 4 and done.stdout == ""
     assert said in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize("command", [("list", "--env", "production"), ("options",)])
+def test_list_and_options_contact_nothing(command):
+    done = run_drillbook(*command, no_network=True)
+    assert done.returncode == 0 and "socket guard" not in done.stderr, done.stderr

@@ -11,8 +11,7 @@ import argparse
 import json
 import sys
 
-EXIT_USAGE = 4
-EXIT_ALL_REFUSED = 6  # drillbook.config.safety.EXIT_ALL_REFUSED, kept here so that --help imports nothing
+EXIT_USAGE = 4  # pytest's usage error
 LIST_HELP = "every drill: markers, runbook section, severity, owner, destructive, what it touches, faults, duration"
 PLAN_HELP = ("a dry run: per drill would run / refused / skipped and why, the secrets and Azure roles it needs, "
              "what it sends and how that is undone, the expected duration; contacts nothing")
@@ -44,12 +43,14 @@ def _target_arguments(parser: argparse.ArgumentParser, *, marker_required: bool)
     parser.add_argument("--json", action="store_true", help="for tools: the same facts as JSON")
 
 
-def _flat(given: list[tuple[str, str | None]]) -> list[str]:
-    args: list[str] = []
-    for flag, value in given:
+def _pytest_args(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
+    """The run's own arguments: ``-m EXPR`` and ``--name=value`` (written with "=", pytest keeps its rootdir)."""
+    found = ["-m", args.markexpr] if args.markexpr else []
+    for name in names:
+        value = getattr(args, name, None)
         if value is not None:
-            args += [flag, value] if flag == "-m" else [f"{flag}={value}"]  # --env-file=PATH keeps pytest's rootdir
-    return args
+            found.append(f"--{name.replace('_', '-')}={value}")
+    return found
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -59,7 +60,7 @@ def run_list(args: argparse.Namespace) -> int:
     from drillbook.errors import ConfigError
 
     try:
-        found = collect(_flat(_given(args, ("env", "env_file"))))
+        found = collect(_pytest_args(args, ("env", "env_file")))
     except ConfigError as exc:
         return _usage("list", exc)
     drills = [describe(item, found.env, found.config) for item in found.items]
@@ -75,12 +76,13 @@ def run_plan(args: argparse.Namespace) -> int:
     from drillbook.cockpit.collect import collect
     from drillbook.cockpit.plan import REFUSED, plan_run
     from drillbook.cockpit.render import plan_text
+    from drillbook.config.safety import EXIT_ALL_REFUSED
     from drillbook.errors import ConfigError
     from drillbook.record.journal import describe_run
 
     names = ("env", "env_file", "approve", "release", "slot", "watch", "drill_profile")
     try:
-        found = collect(_flat(_given(args, names)), drop_long_drills=True)
+        found = collect(_pytest_args(args, names), drop_long_drills=True)
     except ConfigError as exc:
         return _usage("plan", exc)
     plan = plan_run(found)
@@ -105,10 +107,6 @@ def run_options(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render(groups))
     return 0
-
-
-def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
-    return [("-m", args.markexpr)] + [(f"--{name.replace('_', '-')}", getattr(args, name, None)) for name in names]
 
 
 def _usage(command: str, exc: Exception) -> int:

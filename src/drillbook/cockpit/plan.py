@@ -20,6 +20,7 @@ from drillbook.config.environments import Environment
 from drillbook.fixtures.security import plain_http
 from drillbook.plugin import NO_RELEASE, RELEASE_KEY, refuse_unfit_selection
 
+SANDBOX_ADDRESS = "the embedded sandbox (http://127.0.0.1)"  # its port is known once it runs
 WOULD_RUN, REFUSED, SKIPPED, NOT_SELECTED = "would run", "refused", "skipped", "not selected"
 
 
@@ -86,5 +87,5 @@ def _skip_reason(item: pytest.Item, env: Environment, config: pytest.Config) -> 
     if "release" in item.fixturenames and config.stash.get(RELEASE_KEY, None) is None:
         return NO_RELEASE
     if "https_target" in item.fixturenames:
-        return plain_http(env.base_url)
+        return plain_http(SANDBOX_ADDRESS if env.uses_sandbox else env.base_url)
     return None
