@@ -206,6 +206,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         refuse_unfit_selection(config, items)
     except pytest.UsageError as exc:
         stops.refuse(session, exc)
+    if ENV_KEY in config.stash:
+        safety.refused_first(config.stash[ENV_KEY], config.option.approve, items)
 
 
 def refuse_unfit_selection(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -54,3 +54,12 @@ def test_the_same_run_approved_does_reach_for_the_vault_and_stops_on_it(tmp_path
     assert done.returncode == 4, done.stdout + done.stderr
     assert "[auth] admin_token: cannot read Key Vault secret 'castiel-admin-token' in https://127.0.0.1:9" in \
         done.stdout + done.stderr
+
+
+def test_a_run_mixing_refused_drills_with_drills_that_need_the_vault_reports_the_refusals_first(tmp_path):
+    (tmp_path / "repo").mkdir()
+    done = run_chaos(tmp_path, production_file(tmp_path, allow=False), "-m", "health or chaos")
+    assert done.returncode == 4, done.stdout + done.stderr  # the vault stops the health drills
+    assert "SKIPPED [8]" in done.stdout and ": refused: destructive drill on production" in done.stdout
+    assert "drillbook: 8 drills refused before the run stopped: refused: destructive drill" in done.stdout
+    assert "[auth] admin_token: cannot read Key Vault secret" in done.stdout + done.stderr
