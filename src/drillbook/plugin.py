@@ -57,7 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _add_target_options(parser: pytest.Parser) -> None:
-    target = parser.getgroup("drillbook-target", "drillbook: the target (which environment, which slot, whose approval)")
+    target = parser.getgroup("drillbook-target",
+                             "drillbook: the target (which environment, which slot, whose approval)")
     target.addoption("--env", default="local", metavar="NAME",
                      help=f"target environment from environments/*.toml "
                           f"({', '.join(environments.available_environments())}); default: local (embedded sandbox)")
