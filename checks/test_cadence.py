@@ -10,7 +10,7 @@ from drillbook.errors import RecordError
 from drillbook.record.journal import JOURNAL_FILE
 from drillbook.fixtures._keys import ENV_KEY
 
-pytestmark = [pytest.mark.gate]
+pytestmark = [pytest.mark.gate, pytest.mark.runbook("pre-deployment-checklist")]  # a gate beside the checklist
 
 
 def test_quarterly_drills_are_not_overdue(pytestconfig):

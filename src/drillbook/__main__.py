@@ -1,5 +1,9 @@
-"""drillbook's command line: read the record back, and describe the environment file.
+"""drillbook's command line (``drillbook``, or ``python -m drillbook``): plan drills, read the record back,
+describe the environment file. pytest stays the runner.
 
+    drillbook list [-m EXPR] [--env NAME] [--json]       # every drill: section, severity, owner, footprint, duration
+    drillbook plan -m EXPR --env NAME [--approve ID]     # a dry run: would run / refused / skipped; contacts nothing
+    drillbook options                                    # drillbook's own pytest options, grouped
     python -m drillbook journal verify [--journal-dir DIR]   # the chain and every artifact; exit 1 at a mismatch
     python -m drillbook journal status [--journal-dir DIR]   # per drill kind and environment: last run, verdict, age
     python -m drillbook report [--results DIR] [--output FILE]   # one self-contained HTML file of a run
@@ -30,8 +34,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m drillbook", description="read drillbook's record back")
+    from drillbook.cockpit import add_commands
+
+    parser = argparse.ArgumentParser(prog="drillbook", description="plan drillbook's drills and read their record "
+                                                                   "back (pytest runs them)")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    add_commands(commands)
     journal = commands.add_parser("journal", help="the drill journal", epilog=JOURNAL_EXITS)
     actions = journal.add_subparsers(required=True, metavar="ACTION")
     for name, run, text in (("verify", _verify, "check the chain and the artifacts; name the first mismatch"),

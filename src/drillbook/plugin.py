@@ -42,30 +42,36 @@ RELEASE_KEY = pytest.StashKey["gates.Release | None"]()
 NOTES_KEY = pytest.StashKey[set]()  # lines from xdist workers, printed once by the controller
 REPLAYED_KEY = pytest.StashKey[list]()  # leftover fault undos this run reverted before anything else
 DEFAULT_JOURNAL_DIR = "reports/journal"
+NO_RELEASE = "no release manifest -> pass --release release.toml to run the gates"  # the gates that read it skip
 
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("drillbook", "drillbook: runbook drills")
-    group.addoption("--env", default="local", metavar="NAME",
-                    help=f"target environment from environments/*.toml "
-                         f"({', '.join(environments.available_environments())}); default: local (embedded sandbox)")
-    group.addoption("--env-file", default=None, metavar="PATH",
-                    help="environment file for a target that is not in environments/ (overrides --env)")
-    group.addoption("--expect-version", default=None, metavar="VERSION",
-                    help="fail unless /health reports this version (use after a deploy)")
-    group.addoption("--release", default=None, metavar="PATH",
-                    help="the release manifest (release.toml): -m gate judges its evidence, and its version "
-                         "is the expected version of smoke and health drills")
-    group.addoption("--slot", default=None, metavar="NAME",
-                    help="drill the [slots] slot's own address (slot_url) instead of base_url: smoke a deploy "
-                         "in its slot before the swap")
-    group.addoption("--approve", default=None, metavar="CHANGE_ID",
-                    help="change/approval id (e.g. CHG-123); required for destructive drills on production")
-    group.addoption("--journal-dir", default=DEFAULT_JOURNAL_DIR, metavar="DIR",
-                    help=f"where the drill journal (one JSON line per run) is appended; default {DEFAULT_JOURNAL_DIR}")
-    group.addoption("--allow-inconclusive", action="store_true", default=False,
-                    help="let a drill with no data pass; by default inconclusive fails, since no data is not a pass")
+    """Six groups, in the order ``pytest --help`` and ``drillbook options`` show them (docs/options.md "Options")."""
+    _add_target_options(parser)
+    _add_watch_options(parser)
+    load.add_options(parser)
+    chaos_profiles.add_options(parser)
+    _add_gate_options(parser)
+    _add_record_options(parser)
+
+
+def _add_target_options(parser: pytest.Parser) -> None:
+    target = parser.getgroup("drillbook-target",
+                             "drillbook: the target (which environment, which slot, whose approval)")
+    target.addoption("--env", default="local", metavar="NAME",
+                     help=f"target environment from environments/*.toml "
+                          f"({', '.join(environments.available_environments())}); default: local (embedded sandbox)")
+    target.addoption("--env-file", default=None, metavar="PATH",
+                     help="environment file for a target that is not in environments/ (overrides --env)")
+    target.addoption("--slot", default=None, metavar="NAME",
+                     help="drill the [slots] slot's own address (slot_url) instead of base_url: smoke a deploy "
+                          "in its slot before the swap")
+    target.addoption("--approve", default=None, metavar="CHANGE_ID",
+                     help="change/approval id (e.g. CHG-123); required for destructive drills on production")
+
+
+def _add_watch_options(parser: pytest.Parser) -> None:
     watch = parser.getgroup("drillbook-watch", "drillbook: post-deploy watch (-m watch)")
     watch.addoption("--watch", default="15m", metavar="DURATION",
                     help="how long the watch runs (default 15m, the runbook's post-deploy watch)")
@@ -77,8 +83,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="requests a window needs to count as data (default: [metrics] min_requests)")
     watch.addoption("--watch-probe-rps", default=None, type=float, metavar="RPS",
                     help="synthetic probe traffic during the watch (default: [metrics] probe_rps; 0 = none)")
-    load.add_options(parser)
-    chaos_profiles.add_options(parser)
+
+
+def _add_gate_options(parser: pytest.Parser) -> None:
+    gates_group = parser.getgroup("drillbook-gates", "drillbook: deploy gates and verdicts (-m gate, -m smoke)")
+    gates_group.addoption("--release", default=None, metavar="PATH",
+                          help="the release manifest (release.toml): -m gate judges its evidence, and its version "
+                               "is the expected version of smoke and health drills")
+    gates_group.addoption("--expect-version", default=None, metavar="VERSION",
+                          help="fail unless /health reports this version (use after a deploy)")
+    gates_group.addoption("--allow-inconclusive", action="store_true", default=False,
+                          help="let a drill with no data pass; by default inconclusive fails, since no data is not a "
+                               "pass")
+
+
+def _add_record_options(parser: pytest.Parser) -> None:
+    record = parser.getgroup("drillbook-record", "drillbook: the record (journal, results)")
+    record.addoption("--journal-dir", default=DEFAULT_JOURNAL_DIR, metavar="DIR",
+                     help=f"where the drill journal (one JSON line per run) is appended; default {DEFAULT_JOURNAL_DIR}")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -119,18 +141,12 @@ def _load_target(config: pytest.Config) -> None:
     _refuse_lost_rootdir(config)
     is_controller = not hasattr(config, "workerinput")
     try:
-        markers.check_markexpr(config)
-        env = environments.load_environment(config.option.env, path=config.option.env_file)
+        env = read_target(config)
         if env.uses_sandbox:
             target.check_reused_sandbox()
         if env.uses_sandbox and is_controller and not os.environ.get(target.RUN_DIR_VAR):
             config.stash[RUN_DIR_KEY] = target.prepare_run_dir()
         secrets.register_env_references(env.config.references())  # masked from the start; resolved in drill_env, after the guard
-        env = gates.aim_at_slot(env, config.option.slot)
-        safety.check_approval_id(config.option.approve)
-        chaos_profiles.check_profile(config.option.drill_profile, env.tier)
-        config.stash[WATCH_KEY] = watch_options.from_config(config.option, env)
-        config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
         if is_controller:  # before anything is read from or written to them, the record's folders must be usable
             _check_output_dirs(config.option)
     except DrillbookError as exc:
@@ -146,6 +162,18 @@ def _load_target(config: pytest.Config) -> None:
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
         config.pluginmanager.register(misconfigured.MisconfiguredTally(), "drillbook-misconfigured")
+
+
+def read_target(config: pytest.Config) -> Environment:
+    """The run's environment, checked with the run's options: files only, no secret, no network (``drillbook plan``)."""
+    markers.check_markexpr(config)
+    env = environments.load_environment(config.option.env, path=config.option.env_file)
+    env = gates.aim_at_slot(env, config.option.slot)
+    safety.check_approval_id(config.option.approve)
+    chaos_profiles.check_profile(config.option.drill_profile, env.tier)
+    config.stash[WATCH_KEY] = watch_options.from_config(config.option, env)
+    config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
+    return env
 
 
 def _check_output_dirs(option) -> None:
@@ -176,12 +204,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     elif note and config.pluginmanager.get_plugin("terminalreporter"):
         config.pluginmanager.get_plugin("terminalreporter").write_line(note)
     try:
-        _refuse_unfit_selection(config, items)
+        refuse_unfit_selection(config, items)
     except pytest.UsageError as exc:
         stops.refuse(session, exc)
+    if ENV_KEY in config.stash:
+        safety.refused_first(config.stash[ENV_KEY], config.option.approve, items)
 
 
-def _refuse_unfit_selection(config: pytest.Config, items: list[pytest.Item]) -> None:
+def refuse_unfit_selection(config: pytest.Config, items: list[pytest.Item]) -> None:
     """After -m has deselected: only a run that will start a drill is refused for that drill's options.
 
     Here, not in pytest_collection_finish: pytest calls that even when -m or -k could not be parsed, and a
@@ -301,7 +331,7 @@ def release(pytestconfig: pytest.Config) -> gates.Release:
     """The ``--release`` manifest: version, change, and where each gate's evidence lies."""
     manifest = pytestconfig.stash.get(RELEASE_KEY, None)
     if manifest is None:
-        pytest.skip("no release manifest -> pass --release release.toml to run the gates")
+        pytest.skip(NO_RELEASE)
     return manifest
 
 

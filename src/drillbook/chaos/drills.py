@@ -58,6 +58,15 @@ def drill_for(drill: Drill, tier: str) -> Drill | None:
                    recovery=drill.recovery if azure.recovery is None else azure.recovery, azure=None)
 
 
+def unavailable(name: str, tier: str) -> str | None:
+    """Why the drill ``name`` skips on ``tier`` (it has no fault there), or None when it runs."""
+    if drill_for(DRILLS[name], tier) is not None:
+        return None
+    where = ("the local tier: it acts on Azure resources (run it with --env staging)" if tier == "local"
+             else f"tier {tier}: it needs the sandbox's fault control (run it with --env local)")
+    return f"{name}: no fault for {where}"
+
+
 def prepare_shard(ctx: DrillContext) -> list[Finding]:
     """A shard to read during the fault, read twice so that the cache holds it."""
     created = ctx.post("/api/shards", json={"tenantId": DRILL_TENANT, "name": "chaos drill probe"})

@@ -43,6 +43,19 @@ def guard_destructive(env: Environment, approval: str | None, nodeid: str) -> No
         raise skipping(reason, Finding("refused", None, reason))
 
 
+def refused_first(env: Environment, approval: str | None, items: list[pytest.Item]) -> None:
+    """Put the drills the guard will refuse first: each is reported refused before any drill resolves a secret.
+
+    A run that mixes them with drills that need a vault it cannot reach then still says what was refused and
+    why, before the secret stops it.
+    """
+    if refusal_reason(env, approval) is None:
+        return
+    refused = [item for item in items if item.get_closest_marker("destructive")]
+    if refused:
+        items[:] = refused + [item for item in items if not item.get_closest_marker("destructive")]
+
+
 def refusal_of(report: pytest.TestReport) -> str | None:
     """The guard's reason when ``report`` is a drill it refused (the kind its finding carries), else None."""
     if not report.skipped or kind_on(report) != "refused" or not isinstance(report.longrepr, (tuple, list)):
@@ -59,6 +72,7 @@ class RefusalTally:
     def __init__(self) -> None:
         self.ran: set[str] = set()
         self.refused: dict[str, str] = {}
+        self.stopped = False  # the run ended before its drills did (a secret it could not read, Ctrl-C)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.ran.add(report.nodeid)
@@ -72,6 +86,7 @@ class RefusalTally:
 
     @pytest.hookimpl(tryfirst=True)  # before the journal, which records the exit status
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.stopped = session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
         if self.all_refused and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = EXIT_ALL_REFUSED
 
@@ -81,6 +96,8 @@ class RefusalTally:
 
     def summary(self) -> str:
         reason = next(iter(self.refused.values()))
+        if self.stopped:  # the drills it never reached were neither run nor refused
+            return f"drillbook: {len(self.refused)} drills refused before the run stopped: {reason}"
         if self.all_refused:
             return (f"drillbook: every selected drill was refused ({len(self.ran)} of {len(self.ran)}), "
                     f"exit status {EXIT_ALL_REFUSED}: {reason}")
