@@ -5,6 +5,11 @@ The drill is staging's service-down, with the sandbox standing in for the App Se
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import time
 from datetime import datetime
 
@@ -14,6 +19,8 @@ import pytest
 from loopback import FakeCredential, loopback_only  # noqa: F401 - the guard applies here
 from recorded_arm import RecordedArm
 
+import waiting
+
 from drillbook.chaos.context import DrillContext
 from drillbook.chaos.drills import DRILLS, drill_for
 from drillbook.chaos.experiment import run_experiment
@@ -21,7 +28,7 @@ from drillbook.chaos.marks import HOLD_MARGIN_S, LOCAL, NOT_HELD, drill_marks, p
 from drillbook.chaos.settings import ChaosSettings
 from drillbook.config.environments import load_environment
 from drillbook.errors import FaultError
-from drillbook.faults import UndoJournal
+from drillbook.faults import UndoJournal, replay_pending
 from drillbook.runtime.progress import Progress
 
 SUB = "00000000-0000-0000-0000-000000000000"
@@ -187,3 +194,84 @@ def test_the_local_tier_holds_nothing_marks_nothing_and_says_so_once(sandbox, ar
     record, marks, lines = run_drill(sandbox, arm, tmp_path, on_azure=False)
     assert not any("/actionRules/" in p or p.endswith("/Annotations") for _, p in arm.calls())
     assert lines.count(LOCAL) == 1 and marks.summary()["notifications"] == LOCAL
+
+
+# A drill held at its fault (a Chaos Studio experiment running) in a process of its own, to interrupt or kill.
+HELD_DRILL = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    import httpx
+    from loopback import FakeCredential, LoopbackTransport
+    from drillbook.chaos.context import DrillContext
+    from drillbook.chaos.marks import drill_marks
+    from drillbook.chaos.settings import ChaosSettings
+    from drillbook.config.environments import load_environment
+    from drillbook.faults import UndoJournal, applied, create_fault
+    from drillbook.faults.arm import AzureResource
+    from drillbook.runtime.progress import Progress
+    env = load_environment(path=Path(sys.argv[2]))
+    options = {"credential": FakeCredential(), "transport": LoopbackTransport(int(sys.argv[1]))}
+    ctx = DrillContext(env, httpx.Client(base_url="http://127.0.0.1:9"), ChaosSettings.for_drill(env, "chaos-studio"),
+                       progress=Progress(print), arm_options=options)
+    journal = UndoJournal(Path(sys.argv[3]))
+    with drill_marks(ctx, "chaos chaos-studio", journal, planned_s=60, on_azure=True):
+        experiment = AzureResource(env.config.azure.subscription_id, "rg-castiel-staging", "chaos-castiel-staging")
+        with applied(create_fault("chaos-experiment", resource=experiment, wait_s=10, poll_s=0.05, **options), journal,
+                     log=print):
+            print("applied", flush=True)
+            time.sleep(120)
+""")
+EXPERIMENT = f"{GROUP}/providers/Microsoft.Chaos/experiments/chaos-castiel-staging"
+OPERATION = f"/subscriptions/{SUB}/providers/Microsoft.Chaos/locations/westeurope/operationStatuses/" \
+            "7f3c9a1e-0000-4000-8000-000000000001"
+
+
+def held_drill(arm, tmp_path) -> subprocess.Popen:
+    """The drill in its own process, once its fault is applied (the hold created before it)."""
+    arm.answer("POST", "/start", "chaos_accepted.json")
+    arm.answer("POST", "/cancel", "chaos_accepted.json")
+    arm.answer("GET", OPERATION, "chaos_operation_done.json")
+    path = tmp_path / "held.toml"
+    path.write_text(ENV.format(url="http://127.0.0.1:9", sub=SUB, extra=""))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", HELD_DRILL, str(arm.port), str(path), str(tmp_path)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert waiting.wait_for(lambda: "applied" in proc.stdout.readline(), WAIT_S), proc.stderr.read()
+    return proc
+
+
+def writes(arm) -> list[tuple[str, str]]:
+    """(method, what) of every request that changes something, in order."""
+    kinds = {RULES: "hold", ANNOTATIONS: "annotation", EXPERIMENT: "experiment"}
+    return [(method, next(kind for prefix, kind in kinds.items() if path.startswith(prefix)))
+            for method, path in arm.calls() if method != "GET"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_drill_reverts_its_fault_then_releases_the_hold(arm, tmp_path, signum):
+    proc = held_drill(arm, tmp_path)
+    try:
+        proc.send_signal(signum)
+        output, stderr = proc.communicate(timeout=WAIT_S)
+    finally:
+        proc.kill()
+    assert "KeyboardInterrupt" in stderr or "Terminated" in stderr, stderr
+    assert writes(arm) == [("PUT", "hold"), ("PUT", "annotation"), ("POST", "experiment"), ("POST", "experiment"),
+                           ("PUT", "annotation"), ("DELETE", "hold")]  # held, start, fault, cancel, end, released
+    assert "notifications: revert: alert processing rule drillbook-hold-chaos-chaos-studio-" in output
+    assert UndoJournal(tmp_path).pending() == []
+
+
+def test_a_killed_drill_leaves_the_hold_in_the_journal_and_the_next_run_deletes_it(arm, tmp_path):
+    proc = held_drill(arm, tmp_path)
+    proc.kill()
+    proc.communicate(timeout=WAIT_S)
+    orphans = UndoJournal(tmp_path).orphans()
+    assert [o["kind"] for o in orphans] == ["alert-hold", "chaos-experiment"]
+    assert FakeCredential.TOKEN not in json.dumps(orphans)
+    before = len(arm.calls())
+    lines = replay_pending(UndoJournal(tmp_path), credential=FakeCredential(), transport=arm.transport())
+    assert writes(arm)[-2:] == [("POST", "experiment"), ("DELETE", "hold")]  # the fault first, then the hold
+    assert len(arm.calls()) > before and len(lines) == 2
+    assert "alert processing rule drillbook-hold-chaos-chaos-studio-" in lines[1] and "deleted" in lines[1]
+    assert UndoJournal(tmp_path).pending() == []

@@ -95,10 +95,12 @@ class UndoJournal:
 def replay_pending(journal: UndoJournal, **client_options: Any) -> list[str]:
     """Revert every fault a killed run left applied; one line per fault saying what was done.
 
-    ``client_options`` reach the Azure faults' reverts (a test's recorded Resource Manager); none: the signed-in identity.
+    ``client_options`` reach the Azure faults' reverts (a test's recorded Resource Manager); none: the signed-in
+    identity.
     """
     lines = []
-    for record in journal.orphans():
+    # newest first, as nested ``finally`` blocks unwind: a drill's fault is reverted before the hold on its alerts
+    for record in reversed(journal.orphans()):
         what = record.get("fault") or record["kind"]
         try:
             outcome = revert_undo(record["kind"], record["undo"], **client_options)
