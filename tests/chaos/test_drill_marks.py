@@ -83,19 +83,22 @@ def run_drill(sandbox, arm, tmp_path, *, extra: str = "", on_azure: bool = True)
     lines: list[str] = []
     with httpx.Client(base_url=sandbox.url, timeout=10) as http:
         settings = ChaosSettings.for_drill(env, "service-down")
-        ctx = DrillContext(env, http, settings, progress=Progress(lambda text: lines.append(text.split(" ", 1)[1])),  # past the clock
+        progress = Progress(lambda text: lines.append(text.split(" ", 1)[1]))  # the line past its clock
+        ctx = DrillContext(env, http, settings, progress=progress,
                            arm_options={"credential": FakeCredential(), "transport": arm.transport()})
         journal = UndoJournal(tmp_path)
-        with drill_marks(ctx, "chaos service-down", journal, planned_s=planned_s(settings),
-                         on_azure=on_azure) as marks:
+        with drill_marks(env, "chaos service-down", journal, planned_s=planned_s(settings), on_azure=on_azure,
+                         log=ctx.log, arm_options=ctx.arm_options) as marks:
+            ctx.on_phase = marks.phase
             record = run_experiment(ctx, drill_for(DRILLS["service-down"], "staging"), journal)
     return record, marks, lines
 
 
 def step(arm, method: str, path: str) -> int:
     """The index of the first request to ``path`` (an exact path, or a prefix ending in /)."""
-    return next(i for i, (m, p) in enumerate(arm.calls()) if m == method and (p == path or
-                                                                              (path.endswith("/") and p.startswith(path))))
+    def matches(seen: str) -> bool:
+        return seen == path or (path.endswith("/") and seen.startswith(path))
+    return next(i for i, (m, p) in enumerate(arm.calls()) if m == method and matches(p))
 
 
 def test_notifications_are_held_before_the_fault_and_released_after(sandbox, arm, tmp_path):
@@ -146,9 +149,9 @@ def test_a_403_on_the_hold_stops_the_drill_before_any_fault_naming_the_role(sand
     with pytest.raises(FaultError) as stopped:
         run_drill(sandbox, arm, tmp_path)
     message = str(stopped.value)
-    assert message.startswith("notifications could not be held, so no fault was applied: azure resource manager: "
-                              "permission denied (403 AuthorizationFailed) creating alert processing rule "
-                              "drillbook-hold-chaos-service-down-")
+    assert message.startswith("notifications could not be held, so the drill stopped before its fault: azure "
+                              "resource manager: permission denied (403 AuthorizationFailed) creating alert processing "
+                              "rule drillbook-hold-chaos-service-down-")
     assert "-> grant Monitoring Contributor on rg-castiel-staging to the identity drillbook signs in as" in message
     assert "set [alerts] hold_notifications = false in app-loopback.toml" in message
     assert "docs/chaos-and-dr.md, Notifications during a drill" in message and "\n" not in message
@@ -163,8 +166,8 @@ def test_an_unreachable_resource_manager_is_one_line_in_bounded_time(sandbox, tm
     with pytest.raises(FaultError) as stopped:
         run_drill(sandbox, gone, tmp_path)
     message = str(stopped.value)
-    assert message.startswith("notifications could not be held, so no fault was applied: azure resource manager: "
-                              "unreachable (ServiceRequestError) creating alert processing rule ")
+    assert message.startswith("notifications could not be held, so the drill stopped before its fault: azure "
+                              "resource manager: unreachable (ServiceRequestError) creating alert processing rule ")
     assert "check the network path and proxy to management.azure.com" in message and "\n" not in message
     assert time.monotonic() - started < WAIT_S
     # no answer: the rule may exist, so its delete stays in the journal for the next run (it expires anyway)
@@ -200,21 +203,15 @@ def test_the_local_tier_holds_nothing_marks_nothing_and_says_so_once(sandbox, ar
 HELD_DRILL = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    import httpx
     from loopback import FakeCredential, LoopbackTransport
-    from drillbook.chaos.context import DrillContext
     from drillbook.chaos.marks import drill_marks
-    from drillbook.chaos.settings import ChaosSettings
     from drillbook.config.environments import load_environment
     from drillbook.faults import UndoJournal, applied, create_fault
     from drillbook.faults.arm import AzureResource
-    from drillbook.runtime.progress import Progress
     env = load_environment(path=Path(sys.argv[2]))
     options = {"credential": FakeCredential(), "transport": LoopbackTransport(int(sys.argv[1]))}
-    ctx = DrillContext(env, httpx.Client(base_url="http://127.0.0.1:9"), ChaosSettings.for_drill(env, "chaos-studio"),
-                       progress=Progress(print), arm_options=options)
     journal = UndoJournal(Path(sys.argv[3]))
-    with drill_marks(ctx, "chaos chaos-studio", journal, planned_s=60, on_azure=True):
+    with drill_marks(env, "chaos chaos-studio", journal, planned_s=60, on_azure=True, log=print, arm_options=options):
         experiment = AzureResource(env.config.azure.subscription_id, "rg-castiel-staging", "chaos-castiel-staging")
         with applied(create_fault("chaos-experiment", resource=experiment, wait_s=10, poll_s=0.05, **options), journal,
                      log=print):

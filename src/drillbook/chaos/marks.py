@@ -1,7 +1,8 @@
 """What a drill on Azure leaves for the people watching: its alerts' notifications held, its phases on the charts.
 
->>> with drill_marks(ctx, "chaos redis-outage", journal, planned_s=600, on_azure=True) as marks:
-...     run_experiment(ctx, drill, journal)        # marks "fault" and "revert" through ctx.on_phase
+>>> with drill_marks(env, "chaos redis-outage", journal, planned_s=600, on_azure=True, log=ctx.log) as marks:
+...     ctx.on_phase = marks.phase                 # run_experiment marks "fault" and "revert"
+...     run_experiment(ctx, drill, journal)
 >>> marks.summary()                                # start and end were marked by the block: for the record
 
 On an Azure tier, before anything else, an alert processing rule (``faults.alert_hold``) holds the notifications
@@ -18,11 +19,11 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from drillbook.chaos.azure import azure_resource
-from drillbook.chaos.context import DrillContext
 from drillbook.chaos.settings import ChaosSettings
+from drillbook.config.environments import Environment
 from drillbook.errors import FaultError
 from drillbook.faults import UndoJournal, applied, create_fault
 from drillbook.faults.arm import AzureResource
@@ -70,59 +71,62 @@ def planned_s(settings: ChaosSettings) -> float:
 
 
 @contextmanager
-def drill_marks(ctx: DrillContext, drill: str, journal: UndoJournal, *, planned_s: float,
-                on_azure: bool) -> Iterator[DrillMarks]:
-    """Hold the notifications and mark start and end (fault and revert through ``ctx.on_phase``) on Azure tiers."""
-    marks = DrillMarks(f"{drill} {run_id() or uuid.uuid4().hex[:8]}", ctx.log)
+def drill_marks(env: Environment, drill: str, journal: UndoJournal, *, planned_s: float, on_azure: bool,
+                log: Callable[[str], None], arm_options: dict[str, Any] | None = None) -> Iterator[DrillMarks]:
+    """On Azure tiers, hold the notifications and mark start and end; the caller marks the phases between.
+
+    ``arm_options`` (a credential, a transport) reach the Resource Manager clients; none: the signed-in identity.
+    """
+    marks, options = DrillMarks(f"{drill} {run_id() or uuid.uuid4().hex[:8]}", log), arm_options or {}
     if not on_azure:
         marks.notifications = LOCAL
-        ctx.log(LOCAL)
+        log(LOCAL)
         yield marks
         return
-    marks.annotations, marks.unmarked = _annotations(ctx, marks.drill)
+    marks.annotations, marks.unmarked = _annotations(env, marks.drill, options)
     if marks.unmarked:
-        ctx.log(f"not marked on the dashboards: {marks.unmarked}")
-    ctx.on_phase = marks.phase
-    with _held(ctx, marks, journal, planned_s):
-        ctx.on_phase("start", drill)
+        log(f"not marked on the dashboards: {marks.unmarked}")
+    with _held(env, marks, journal, planned_s, options):
+        marks.phase("start", drill)
         try:
             yield marks
         finally:
-            ctx.on_phase("end", drill)
+            marks.phase("end", drill)
 
 
 @contextmanager
-def _held(ctx: DrillContext, marks: DrillMarks, journal: UndoJournal, planned_s: float) -> Iterator[None]:
-    if not ctx.env.config.alerts.hold_notifications:
+def _held(env: Environment, marks: DrillMarks, journal: UndoJournal, planned_s: float,
+          options: dict[str, Any]) -> Iterator[None]:
+    if not env.config.alerts.hold_notifications:
         marks.notifications = NOT_HELD
-        ctx.log(NOT_HELD)
+        marks.log(NOT_HELD)
         yield
         return
-    hold = _hold(ctx, marks.drill, planned_s)
+    hold = _hold(env, marks.drill, planned_s, options)
     entered = False
     try:
-        with applied(hold, journal, log=lambda line: ctx.log(f"notifications: {line}")):
+        with applied(hold, journal, log=lambda line: marks.log(f"notifications: {line}")):
             entered = True
             marks.notifications = f"held by {hold.describe()}"
             yield
     except FaultError as exc:
         if entered:
             raise
-        raise FaultError(f"notifications could not be held, so no fault was applied: {exc}; or set [alerts] "
-                         f"hold_notifications = false in {ctx.env.path.name} to let this drill page the on-call "
-                         f"(see {DOCS})") from None
+        raise FaultError(f"notifications could not be held, so the drill stopped before its fault: {exc}; or set "
+                         f"[alerts] hold_notifications = false in {env.path.name} to let this drill page the "
+                         f"on-call (see {DOCS})") from None
 
 
-def _hold(ctx: DrillContext, drill_id: str, planned_s: float):
-    group = azure_resource(ctx.env, "resource_group")
+def _hold(env: Environment, drill_id: str, planned_s: float, options: dict[str, Any]):
+    group = azure_resource(env, "resource_group")
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=planned_s + HOLD_MARGIN_S)
-    return create_fault("alert-hold", resource=replace(group, name=rule_name(drill_id)), scopes=scopes(ctx, group),
-                        until=until, drill=f"drillbook {drill_id}", **ctx.arm_options)
+    return create_fault("alert-hold", resource=replace(group, name=rule_name(drill_id)), scopes=scopes(env, group),
+                        until=until, drill=f"drillbook {drill_id}", **options)
 
 
-def scopes(ctx: DrillContext, group: AzureResource) -> tuple[str, ...]:
+def scopes(env: Environment, group: AzureResource) -> tuple[str, ...]:
     """The resource ids of the drill's resources that ``[azure]`` names."""
-    azure = ctx.env.config.azure
+    azure = env.config.azure
     base = f"/subscriptions/{group.subscription}/resourceGroups/{group.resource_group}/providers"
     ids = [f"{base}/{kind}/{getattr(azure, key)}" for key, kind in SCOPES.items() if getattr(azure, key)]
     if azure.app_insights_resource_id:  # the component lives elsewhere: its own id, not one in the group
@@ -135,16 +139,16 @@ def rule_name(drill_id: str) -> str:
     return "drillbook-hold-" + re.sub(r"[^a-z0-9]+", "-", drill_id.lower()).strip("-")
 
 
-def _annotations(ctx: DrillContext, drill_id: str) -> tuple[Annotations | None, str]:
-    azure = ctx.env.config.azure
-    group = azure_resource(ctx.env, "resource_group")
+def _annotations(env: Environment, drill_id: str, options: dict[str, Any]) -> tuple[Annotations | None, str]:
+    azure = env.config.azure
+    group = azure_resource(env, "resource_group")
     if azure.app_insights_resource_id:
         component = _from_id(azure.app_insights_resource_id)
     elif azure.app_insights:
         component = replace(group, name=azure.app_insights)
     else:
-        return None, f"{ctx.env.path.name}: [azure] names no app_insights -> name the Application Insights component"
-    return Annotations(component, drill_id, **ctx.arm_options), ""
+        return None, f"{env.path.name}: [azure] names no app_insights -> name the Application Insights component"
+    return Annotations(component, drill_id, **options), ""
 
 
 def _from_id(resource_id: str) -> AzureResource:
