@@ -154,7 +154,7 @@ def test_a_403_on_the_hold_stops_the_drill_before_any_fault_naming_the_role(sand
                               "rule drillbook-hold-chaos-service-down-")
     assert "-> grant Monitoring Contributor on rg-castiel-staging to the identity drillbook signs in as" in message
     assert "set [alerts] hold_notifications = false in app-loopback.toml" in message
-    assert "docs/chaos-and-dr.md, Notifications during a drill" in message and "\n" not in message
+    assert 'see docs/chaos-and-dr.md "Notifications during a drill"' in message and "\n" not in message
     assert [m for m, _ in arm.calls()] == ["PUT"]  # no fault, no annotation, nothing to delete
     assert UndoJournal(tmp_path).pending() == []  # refused: no rule exists, so no undo is left for the next run
 

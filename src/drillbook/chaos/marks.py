@@ -32,7 +32,7 @@ from drillbook.record.runs import run_id
 
 # past the planned end: a revert that waits its longest, then the evaluation of Azure Monitor's last window
 HOLD_MARGIN_S = 900.0
-DOCS = "docs/chaos-and-dr.md, Notifications during a drill"
+DOCS = 'docs/chaos-and-dr.md "Notifications during a drill"'
 LOCAL = ("local tier: the sandbox has no Azure Monitor, so no notifications are held and the drill is not marked on "
          "any dashboard")
 NOT_HELD = ("notifications NOT held ([alerts] hold_notifications = false): the alerts this drill raises notify "
