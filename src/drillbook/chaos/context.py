@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -51,6 +51,7 @@ class DrillContext:
     progress: Progress = field(default_factory=Progress)  # the operator's lines; silent by default
     arm_options: dict[str, Any] = field(default_factory=dict)  # Azure faults' client options; {}: signed-in identity
     state: dict[str, Any] = field(default_factory=dict)  # what a drill prepared: a shard id, a queue depth
+    on_phase: Callable[[str, str], None] = lambda phase, detail: None  # chaos.marks: the dashboards' annotations
     timeline: list[tuple[float, str, bool]] = field(default_factory=list)  # (s since start, probe, held)
     t0: float = field(default_factory=time.monotonic)
 

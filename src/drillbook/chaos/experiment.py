@@ -35,6 +35,7 @@ class DrillRecord:
     injected_at: float | None = None  # seconds since the drill started
     reverted_at: float | None = None
     time_to_recover_s: float | None = None
+    marks: dict = field(default_factory=dict)  # notifications held or not, annotations written (chaos.marks)
 
     def failures(self) -> list[Finding]:
         return [f for f in (*self.steady, *self.observed, *self.recovery) if not f.ok]
@@ -42,7 +43,7 @@ class DrillRecord:
     def figures(self) -> dict:
         return {"drill": self.drill, "fault": self.fault, "injected": self.injected,
                 "time_to_recover_s": self.time_to_recover_s, "rto_objective_s": self.rto_objective_s,
-                "injected_at_s": self.injected_at, "reverted_at_s": self.reverted_at,
+                "injected_at_s": self.injected_at, "reverted_at_s": self.reverted_at, "monitoring": self.marks,
                 "findings": [{"phase": phase, "check": f.check, "ok": f.ok, "measured": f.detail}
                              for phase, found in (("steady state", self.steady), ("during the fault", self.observed),
                                                   ("recovery", self.recovery)) for f in found]}
@@ -65,6 +66,7 @@ def run_experiment(ctx: DrillContext, drill: Drill, journal: UndoJournal) -> Dri
     ctx.progress.enter("inject")
     try:
         with applied(fault, journal, log=ctx.log):
+            ctx.on_phase("fault", fault.describe())
             try:
                 record.observed = observe(ctx, drill)
                 revert_started = time.monotonic()
@@ -72,6 +74,7 @@ def run_experiment(ctx: DrillContext, drill: Drill, journal: UndoJournal) -> Dri
                 ctx.progress.enter("revert")
     finally:
         record.reverted_at = ctx.now()
+        ctx.on_phase("revert", fault.describe())
     record.recovery = recover(ctx, drill, record, revert_started)
     return record
 

@@ -56,6 +56,10 @@ MANAGEMENT_CLIENTS = {  # kind -> (module, class, package, what needs it)
     "cosmosdb": ("azure.mgmt.cosmosdb", "CosmosDBManagementClient", "azure-mgmt-cosmosdb",
                  "Cosmos DB restores and account status"),
     "monitor": ("azure.mgmt.monitor", "MonitorManagementClient", "azure-mgmt-monitor", "alert rules"),
+    "alertsmanagement": ("azure.mgmt.alertsmanagement", "AlertsManagementClient", "azure-mgmt-alertsmanagement",
+                         "fired alerts and alert processing rules"),
+    "applicationinsights": ("azure.mgmt.applicationinsights", "ApplicationInsightsManagementClient",
+                            "azure-mgmt-applicationinsights", "drill annotations on Application Insights"),
 }
 
 

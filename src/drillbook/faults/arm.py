@@ -19,7 +19,8 @@ DEFAULT_POLL_S = 5.0
 # the built-in role that lets the drill's identity take each kind of fault's steps, granted on the resource group
 ROLES = {"web": "Website Contributor", "redis": "Redis Cache Contributor",
          "chaos": "Chaos Studio Experiment Contributor",
-         "cosmosdb": "DocumentDB Account Contributor and CosmosRestoreOperator"}
+         "cosmosdb": "DocumentDB Account Contributor and CosmosRestoreOperator",
+         "alertsmanagement": "Monitoring Contributor"}
 
 
 @dataclass(frozen=True)

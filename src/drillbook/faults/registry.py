@@ -24,6 +24,8 @@ FAULTS = {
     "redis-reboot": "drillbook.faults.azure_redis:RedisRebootFault",
     "chaos-experiment": "drillbook.faults.chaos_studio:ChaosExperimentFault",
     "cosmos-restore": "drillbook.faults.cosmos_restore:CosmosRestoreFault",
+    # not a fault but undone like one: an alert processing rule that holds notifications during a drill
+    "alert-hold": "drillbook.faults.alert_hold:AlertHold",
 }
 
 
@@ -52,6 +54,10 @@ def create_fault(kind: str, **params: Any) -> Fault:
     return fault_class(kind)(**params)
 
 
-def revert_undo(kind: str, undo: dict[str, Any]) -> str:
-    """Undo a fault from its record alone; returns what was done."""
-    return fault_class(kind).revert(undo)
+def revert_undo(kind: str, undo: dict[str, Any], **client_options: Any) -> str:
+    """Undo a fault from its record alone; returns what was done.
+
+    ``client_options`` (a credential, a transport) reach the Azure faults' reverts only; the sandbox's take none.
+    """
+    injector = fault_class(kind)
+    return injector.revert(undo, **(client_options if getattr(injector, "client_kind", "") else {}))

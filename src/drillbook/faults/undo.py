@@ -14,7 +14,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from drillbook.errors import FaultError
 from drillbook.faults.registry import revert_undo
@@ -92,13 +92,18 @@ class UndoJournal:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def replay_pending(journal: UndoJournal) -> list[str]:
-    """Revert every fault a killed run left applied; one line per fault saying what was done."""
+def replay_pending(journal: UndoJournal, **client_options: Any) -> list[str]:
+    """Revert every fault a killed run left applied; one line per fault saying what was done.
+
+    ``client_options`` reach the Azure faults' reverts (a test's recorded Resource Manager); none: the signed-in
+    identity.
+    """
     lines = []
-    for record in journal.orphans():
+    # newest first, as nested ``finally`` blocks unwind: a drill's fault is reverted before the hold on its alerts
+    for record in reversed(journal.orphans()):
         what = record.get("fault") or record["kind"]
         try:
-            outcome = revert_undo(record["kind"], record["undo"])
+            outcome = revert_undo(record["kind"], record["undo"], **client_options)
         except FaultError as exc:
             lines.append(f"drillbook: could not revert leftover fault {what}: {exc} (still in {journal.path})")
             continue

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from drillbook.config.model import Section
 from drillbook.config.secrets import SecretRef
+from drillbook.config.sections.alert_hold import AlertHoldSection
 from drillbook.config.sections.azure import AzureSection
 from drillbook.config.sections.cache import RedisSection
 from drillbook.config.sections.cadence import CadenceSection
@@ -44,6 +45,7 @@ class EnvironmentFile(Section):
     safety: SafetySection = Field(default_factory=SafetySection)
     metrics: MetricsSection = Field(default_factory=MetricsSection)
     azure: AzureSection = Field(default_factory=AzureSection)
+    alerts: AlertHoldSection = Field(default_factory=AlertHoldSection)  # AlertsSection once [alerts] has more keys
     troubleshooting: TroubleshootingSection = Field(default_factory=TroubleshootingSection)
     health: HealthSection = Field(default_factory=HealthSection)
     redis: RedisSection = Field(default_factory=RedisSection)
@@ -67,7 +69,7 @@ class EnvironmentFile(Section):
 
 
 __all__ = [
-    "AuthSection", "AzureLoadTestingSection", "AzureSection", "BudgetsSection", "CadenceSection", "ChaosSection",
+    "AlertHoldSection", "AuthSection", "AzureLoadTestingSection", "AzureSection", "BudgetsSection", "CadenceSection", "ChaosSection",
     "ContractSection", "CosmosContainer", "CosmosSection", "DrSection", "EnvironmentFile", "HealthSection",
     "HttpSection", "HttpTarget", "LoadSection", "MetricsSection", "NotifySection", "RedisSection", "SafetySection",
     "SecuritySection", "ServiceBusSection", "SlotsSection", "SmokeSection", "Stage", "TargetSection",
