@@ -30,6 +30,11 @@ class Footprint:
 HTTP = Footprint(("HTTP",), secrets=("auth",))  # every client rests on drill_env, which resolves each [auth] reference
 COSMOS_DATA_ROLE = "Cosmos DB Built-in Data Contributor"  # Entra ID sign-in, when [cosmos] names no key
 
+# Azure tiers: the drill's notifications held (an alert processing rule) and its phases annotated on the charts
+HOLD_ROLES = (ROLES["alertsmanagement"], "Application Insights Component Contributor")
+HOLD_SENDS = ("on Azure tiers, an alert processing rule holding notifications for the drill's window (deleted after, "
+              "expires by itself) and Application Insights annotations; [alerts] hold_notifications = false: no rule")
+
 # The fixtures drills ask for (pytest's closure of them); a fixture that only reads settings is in SETTINGS_ONLY.
 FIXTURES: dict[str, Footprint] = {
     "drill_env": Footprint(secrets=("auth",)),
@@ -47,7 +52,9 @@ FIXTURES: dict[str, Footprint] = {
                                                   "deleted after the run"),
     "load_settings": Footprint(("HTTP",), secrets=("azure_load_testing",),
                                sends="locust users on the critical flows, bounded by the stages; stops at the end"),
-    "chaos_drill": Footprint(("HTTP",), cloud=("Azure control plane",), secrets=("azure",)),  # roles: the fault's
+    "chaos_drill": Footprint(("HTTP",), cloud=("Azure control plane",), secrets=("azure",),  # and the fault's roles
+                             roles=HOLD_ROLES, sends=HOLD_SENDS),
+    "monitored": Footprint(cloud=("Azure control plane",), secrets=("azure",), roles=HOLD_ROLES, sends=HOLD_SENDS),
     "dr_drill": Footprint(("Cosmos",), cloud=("Azure control plane",), secrets=("cosmos", "azure"),
                           roles=(COSMOS_DATA_ROLE, ROLES["cosmosdb"]),
                           sends="a restore into a scratch container (local) or a new account (Azure), deleted after; "
@@ -124,6 +131,8 @@ FAULTS: dict[str, FaultFacts] = {  # every kind of the faults registry
                                ROLES["redis"]),
     "chaos-experiment": FaultFacts("starts the Chaos Studio experiment [azure] chaos_experiment", "cancelled",
                                    ROLES["chaos"]),
+    "alert-hold": FaultFacts("an alert processing rule removing action groups for the drill's window",
+                             "deleted; its schedule ends by itself", ROLES["alertsmanagement"]),
     "cosmos-restore": FaultFacts("point-in-time restore of Cosmos DB into a new account", "the new account is deleted",
                                  ROLES["cosmosdb"]),
 }
