@@ -1,0 +1,110 @@
+"""summary.json: every run of drills writes one that matches the schema, with each finding as data.
+
+Real runs: a watch failed by an injected error rate, a passing smoke, a destructive drill refused on production,
+a watch interrupted by Ctrl-C, and drills failed with and without a finding under xdist.
+"""
+
+import json
+import signal
+
+import pytest
+
+from interrupted_runs import InterruptibleRun
+from summaries import FAILING_DRILLS, drill_named, validated
+
+WATCH = ("-m", "watch", "--watch-window", "10s", "--watch-interval", "2s", "--watch-min-requests", "10")
+WATCH_NAME = "test_post_deploy_watch_holds_the_runbook_thresholds"
+
+
+def journal_entry(directory) -> dict:
+    return json.loads((directory / "drills.jsonl").read_text().splitlines()[-1])
+
+
+def test_a_failing_watch_summary_carries_the_breach_value_limit_and_section(run_drill, faults, tmp_path):
+    faults.inject("/api/shards", error_rate=0.10, status=500)
+    asked = tmp_path / "pipeline" / "summary.json"
+    result = run_drill(*WATCH, "--watch", "60s", "--watch-probe-rps", "30", f"--summary-json={asked}",
+                       f"--journal-dir={tmp_path / 'journal'}")
+    result.assert_outcomes(failed=1)
+    summary = validated(run_drill.results / "summary.json")
+    assert validated(asked) == summary
+    run, drill = summary["run"], drill_named(summary, WATCH_NAME)
+    assert (run["outcome"], run["exit_status"], run["markexpr"], run["counts"]) == ("failed", 1, "watch", {"failed": 1})
+    assert (drill["verdict"], drill["markers"]) == ("failed", ["watch"]) and drill["duration_s"] > 1
+    breach = next(f for f in drill["findings"] if f["rule"] == "api_error_rate")
+    assert (breach["kind"], breach["limit"], breach["unit"], breach["section"]["key"]) == (
+        "threshold", 5.0, "%", "high-error-rate")
+    assert breach["value"] > 5 and breach["source"]
+    assert breach["remedy"].startswith("runbook §High error rate: ") and breach["remedy"] in breach["message"]
+    entry = journal_entry(tmp_path / "journal")  # the journal and the summary tell the same run
+    assert drill["message"] == entry["failures"][drill["nodeid"]] and run["run_id"] == entry["run_id"]
+    assert run["counts"] == entry["counts"] and "summary.json" in " ".join(entry["artifacts"])
+
+
+def test_a_passing_smoke_summary_lists_every_drill_with_its_runbook_section(run_drill, faults, tmp_path):
+    result = run_drill("-m", "smoke", f"--journal-dir={tmp_path}")
+    assert result.ret == 0
+    summary = validated(run_drill.results / "summary.json")
+    passed = result.parseoutcomes()["passed"]
+    assert summary["run"]["outcome"] == "passed" and summary["run"]["counts"] == {"passed": passed}
+    assert len(summary["drills"]) == passed and summary["run"]["target_version"] == "1.4.2"
+    for drill in summary["drills"]:
+        assert (drill["verdict"], drill["findings"], drill["message"]) == ("passed", [], None)
+        assert "smoke" in drill["markers"] and drill["runbook"]["link"].startswith("RUNBOOK.md#")
+
+
+def test_a_destructive_drill_refused_on_production_is_refused_in_the_summary(run_drill, env_file, tmp_path):
+    """Nothing is contacted: the guard refuses before any fixture, so the loopback address is never dialled."""
+    production = env_file(tier="production", base_url="https://127.0.0.1:9")
+    result = run_drill("-m", "cache and destructive", f"--env-file={production}", f"--journal-dir={tmp_path}")
+    assert result.ret == 6  # README "Exit codes": every drill refused
+    summary = validated(run_drill.results / "summary.json")
+    assert (summary["run"]["outcome"], summary["run"]["tier"]) == ("refused", "production")
+    for drill in summary["drills"]:
+        [refusal] = drill["findings"]
+        assert (drill["verdict"], refusal["kind"]) == ("refused", "refused")
+        assert drill["message"] == refusal["message"]
+        assert refusal["message"].startswith("refused: destructive drill on production without approval")
+
+
+def test_an_interrupted_watch_leaves_a_summary_that_says_so(run_drill, faults, tmp_path):
+    argv, env = run_drill.command("-m", "watch", "--watch", "60s", "--watch-window", "2s", "--watch-interval", "1s",
+                                  "--watch-probe-rps", "5", "--watch-min-requests", "5", "-s",
+                                  f"--journal-dir={tmp_path}")
+    run = InterruptibleRun(argv, run_drill.workdir, env)
+    try:
+        run.wait_for_line("watch 00:01/01:00 | ")  # under way: its first progress line
+    finally:
+        run.signal(signal.SIGINT)  # as Ctrl-C does
+    rc, _ = run.finish(timeout=60)
+    summary = validated(run_drill.results / "summary.json")
+    assert rc == 2 and (summary["run"]["outcome"], summary["run"]["exit_status"]) == ("interrupted", 2)
+    assert drill_named(summary, WATCH_NAME)["verdict"] == "interrupted"
+    assert summary["run"]["counts"] == {"interrupted": 1}
+
+
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+def test_a_failure_without_a_finding_is_kept_as_a_defect_and_findings_cross_xdist(pytester, workers, tmp_path):
+    pytester.makepyfile(test_drills=FAILING_DRILLS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers, f"--alluredir={tmp_path / 'r'}",
+                                           f"--journal-dir={tmp_path / 'j'}")
+    result.assert_outcomes(failed=2, passed=1)
+    summary = validated(tmp_path / "r" / "summary.json")
+    [breach] = drill_named(summary, "test_breach")["findings"]
+    assert (breach["rule"], breach["value"], breach["limit"], breach["window"]) == ("api_error_rate", 7.0, 5.0, "10 s")
+    [defect] = drill_named(summary, "test_defect")["findings"]
+    assert (defect["kind"], defect["value"]) == ("defect", None)
+    # the line pytest ends a traceback with, in the journal too (its first line was the source's: "@pytest.mark.smoke")
+    assert defect["detail"] == "ValueError: a | b <b>not bold</b>" == journal_entry(tmp_path / "j")["failures"][
+        "test_drills.py::test_defect"]
+    assert summary["run"]["counts"] == {"failed": 2, "passed": 1}
+
+
+def test_a_summary_json_that_names_a_directory_is_refused_before_the_run(pytester, tmp_path):
+    pytester.makepyfile(test_drills=FAILING_DRILLS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--summary-json={tmp_path}")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([f"*--summary-json {tmp_path}: a directory -> give the file's name, e.g. "
+                                 f"--summary-json {tmp_path}/summary.json"])
