@@ -7,10 +7,11 @@ a watch interrupted by Ctrl-C, and drills failed with and without a finding unde
 import json
 import signal
 
+import jsonschema
 import pytest
 
 from interrupted_runs import InterruptibleRun
-from summaries import FAILING_DRILLS, drill_named, validated
+from summaries import FAILING_DRILLS, SCHEMA, drill_named, validated
 
 WATCH = ("-m", "watch", "--watch-window", "10s", "--watch-interval", "2s", "--watch-min-requests", "10")
 WATCH_NAME = "test_post_deploy_watch_holds_the_runbook_thresholds"
@@ -108,3 +109,16 @@ def test_a_summary_json_that_names_a_directory_is_refused_before_the_run(pyteste
     assert result.ret == 4
     result.stderr.fnmatch_lines([f"*--summary-json {tmp_path}: a directory -> give the file's name, e.g. "
                                  f"--summary-json {tmp_path}/summary.json"])
+
+
+def test_the_schema_refuses_a_failed_drill_whose_failure_was_dropped(tmp_path):
+    """The rule the summary keeps (never drop a failure) is in the schema too, so a tool can rely on it."""
+    drill = {"nodeid": "checks/x.py::test_x", "name": "test_x", "markers": ["smoke"], "runbook": None,
+             "verdict": "failed", "duration_s": 0.1, "message": "boom", "findings": []}
+    schema = json.loads(SCHEMA.read_text())
+    drill_schema = {"$defs": schema["$defs"], "$ref": "#/$defs/drill"}
+    with pytest.raises(jsonschema.ValidationError, match="does not contain"):
+        jsonschema.validate(drill, drill_schema, cls=jsonschema.Draft202012Validator)
+    defect = {"kind": "defect", "rule": None, "value": None, "limit": None, "unit": None, "window": None,
+              "source": None, "detail": "boom", "message": "boom", "section": None, "remedy": None}
+    jsonschema.validate({**drill, "findings": [defect]}, drill_schema, cls=jsonschema.Draft202012Validator)
