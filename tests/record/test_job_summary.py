@@ -24,6 +24,7 @@ def test_a_failing_smoke_shows_the_failing_drill_and_its_remedy_on_both_pipeline
     assert text.splitlines()[1] == "### drillbook: ❌ failed: smoke on local"
     assert "| ❌ | checks/test\\_health.py::test\\_health\\_returns\\_200 | failed |" in text
     assert "| ✅ | checks/test\\_health.py::test\\_live\\_returns\\_200 | passed |" in text
+    assert "| failed | " in text and " | GET /health returned 503 (expected 200)" in text
     [finding] = [line for line in text.splitlines() if line.startswith("- **test\\_health\\_returns\\_200**")]
     assert "GET /health returned 503 (expected 200)" in finding
     assert "  - remedy: runbook §Service health: " in text
@@ -40,7 +41,7 @@ def test_a_pipe_or_html_in_a_message_cannot_break_the_table(pytester, tmp_path, 
     result.assert_outcomes(failed=2, passed=1)
     lines = github.read_text().splitlines()
     rows = [line for line in lines if line.startswith("| ")]
-    assert all(len(UNESCAPED_PIPE.findall(row)) == 5 for row in rows), rows  # four cells in every row
+    assert all(len(UNESCAPED_PIPE.findall(row)) == 6 for row in rows), rows  # five cells in every row
     [defect] = [line for line in lines if line.startswith("- **test\\_defect**")]
     assert defect == "- **test\\_defect**: defect: ValueError: a \\| b &lt;b&gt;not bold&lt;/b&gt;"
     [breach] = [line for line in lines if line.startswith("- **test\\_breach**")]

@@ -57,7 +57,9 @@ def test_a_passing_smoke_summary_lists_every_drill_with_its_runbook_section(run_
 def test_a_destructive_drill_refused_on_production_is_refused_in_the_summary(run_drill, env_file, tmp_path):
     """Nothing is contacted: the guard refuses before any fixture, so the loopback address is never dialled."""
     production = env_file(tier="production", base_url="https://127.0.0.1:9")
-    result = run_drill("-m", "cache and destructive", f"--env-file={production}", f"--journal-dir={tmp_path}")
+    step_summary = tmp_path / "step-summary.md"
+    result = run_drill("-m", "cache and destructive", f"--env-file={production}", f"--journal-dir={tmp_path}",
+                       environ={"GITHUB_STEP_SUMMARY": str(step_summary)})
     assert result.ret == 6  # README "Exit codes": every drill refused
     summary = validated(run_drill.results / "summary.json")
     assert (summary["run"]["outcome"], summary["run"]["tier"]) == ("refused", "production")
@@ -66,6 +68,9 @@ def test_a_destructive_drill_refused_on_production_is_refused_in_the_summary(run
         assert (drill["verdict"], refusal["kind"]) == ("refused", "refused")
         assert drill["message"] == refusal["message"]
         assert refusal["message"].startswith("refused: destructive drill on production without approval")
+    rows = [line for line in step_summary.read_text().splitlines() if line.startswith("| ⛔ |")]
+    assert len(rows) == len(summary["drills"]) and all(
+        " | refused | " in row and "| refused: destructive drill on production without approval" in row for row in rows)
 
 
 def test_an_interrupted_watch_leaves_a_summary_that_says_so(run_drill, faults, tmp_path):
@@ -122,3 +127,30 @@ def test_the_schema_refuses_a_failed_drill_whose_failure_was_dropped(tmp_path):
     defect = {"kind": "defect", "rule": None, "value": None, "limit": None, "unit": None, "window": None,
               "source": None, "detail": "boom", "message": "boom", "section": None, "remedy": None}
     jsonschema.validate({**drill, "findings": [defect]}, drill_schema, cls=jsonschema.Draft202012Validator)
+
+
+LEAKING_DRILL = '''
+import pytest
+from drillbook import redaction
+from drillbook.findings import Finding, failing
+
+@pytest.mark.smoke
+def test_leaks():
+    redaction.register_secret("s3cret-worker-value")  # resolved in the worker: the controller never knew it
+    found = Finding("unreachable", None, "login with s3cret-worker-value refused (sent Bearer abc.def.ghi)",
+                    source="https://user:pa55word@127.0.0.1:9/")
+    raise failing("login refused", found)
+'''
+
+
+def test_secrets_a_drill_resolved_never_reach_the_summaries(pytester, tmp_path, monkeypatch):
+    pytester.makepyfile(test_drills=LEAKING_DRILL)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "step-summary.md"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", f"--alluredir={tmp_path / 'r'}",
+                                           f"--journal-dir={tmp_path / 'j'}", f"--summary-json={tmp_path / 's.json'}")
+    result.assert_outcomes(failed=1)
+    [finding] = drill_named(validated(tmp_path / "s.json"), "test_leaks")["findings"]
+    assert finding["detail"] == "login with [REDACTED] refused (sent Bearer [REDACTED])"
+    for path in (tmp_path / "s.json", tmp_path / "r" / "summary.json", tmp_path / "step-summary.md"):
+        text = path.read_text()
+        assert "s3cret" not in text and "pa55word" not in text and "abc.def.ghi" not in text, path

@@ -21,6 +21,8 @@ from typing import TextIO
 GITHUB_VAR = "GITHUB_STEP_SUMMARY"
 AZURE_VAR = "TF_BUILD"
 FILE = "job-summary.md"
+NOTE_CHARS = 160  # of a failure's or a skip's line in the table; the findings below carry it whole
+FAILING = ("failed", "misconfigured")  # the verdicts whose findings are listed with their remedy
 _SIGNS = {"passed": "✅", "failed": "❌", "interrupted": "⚠️", "misconfigured": "⚙️", "refused": "⛔",
           "skipped": "⏭️"}
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")  # what would start code, emphasis, a link or a cell mid-line
@@ -50,10 +52,10 @@ def render(summary: dict, record: list[str]) -> str:
     run, drills = summary["run"], summary["drills"]
     lines = [f"### drillbook: {_sign(run['outcome'])} {escape(run['outcome'])}: {escape(run['markexpr'])} on "
              f"{escape(run['environment'])}", "", escape(_facts(run)), ""]
-    lines += ["| | drill | verdict | duration |", "|---|---|---|---|"]
-    lines += [f"| {_sign(d['verdict'])} | {escape(d['nodeid'])} | {escape(d['verdict'])} | {d['duration_s']:.2f} s |"
-              for d in drills] or ["| | no drill ran | | |"]
-    failing = [(drill, found) for drill in drills for found in drill["findings"] if found["kind"] != "refused"]
+    lines += ["| | drill | verdict | duration | why |", "|---|---|---|---|---|"]
+    lines += [f"| {_sign(d['verdict'])} | {escape(d['nodeid'])} | {escape(d['verdict'])} | {d['duration_s']:.2f} s | "
+              f"{escape(_shortened(d['message'] or ''))} |" for d in drills] or ["| | no drill ran | | | |"]
+    failing = [(drill, found) for drill in drills if drill["verdict"] in FAILING for found in drill["findings"]]
     if failing:
         lines += ["", "#### Failing findings", ""]
         lines += [line for drill, found in failing for line in _finding_lines(drill, found)]
@@ -104,6 +106,10 @@ def _finding_lines(drill: dict, found: dict) -> list[str]:
     detail = f"{found['detail']} ({where})" if where else found["detail"]
     head = f"- **{escape(drill['name'])}**: {escape(found['kind'] + measured)}: {escape(detail)}"
     return [head] + ([f"  - remedy: {escape(found['remedy'])}"] if found["remedy"] else [])
+
+
+def _shortened(text: str, limit: int = NOTE_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _sign(verdict: str) -> str:

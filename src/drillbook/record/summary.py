@@ -173,6 +173,8 @@ def _number(value: float | None) -> float | None:
 
 
 def _skip_reason(report: pytest.TestReport) -> str | None:
+    if isinstance(getattr(report, "wasxfail", None), str):
+        return f"expected to fail: {report.wasxfail}" if report.wasxfail else "expected to fail"
     longrepr = report.longrepr
     if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3:  # xdist sends the tuple as a list
         return str(longrepr[2]).removeprefix("Skipped: ")
