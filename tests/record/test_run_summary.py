@@ -154,3 +154,14 @@ def test_secrets_a_drill_resolved_never_reach_the_summaries(pytester, tmp_path, 
     for path in (tmp_path / "s.json", tmp_path / "r" / "summary.json", tmp_path / "step-summary.md"):
         text = path.read_text()
         assert "s3cret" not in text and "pa55word" not in text and "abc.def.ghi" not in text, path
+
+
+def test_a_run_that_selects_nothing_still_writes_the_summary_a_pipeline_asked_for(pytester, tmp_path):
+    pytester.makepyfile(test_drills=FAILING_DRILLS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "no_such_drill",
+                                           f"--alluredir={tmp_path / 'r'}", f"--journal-dir={tmp_path / 'j'}",
+                                           f"--summary-json={tmp_path / 'out' / 's.json'}")
+    assert result.ret == 5
+    summary = validated(tmp_path / "out" / "s.json")
+    assert (summary["run"]["outcome"], summary["drills"], summary["run"]["counts"]) == ("no drills", [], {})
+    assert not (tmp_path / "r" / "summary.json").exists()  # the results folder's is for runs of drills

@@ -18,6 +18,7 @@ import json
 import math
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,8 @@ from drillbook.record.journal import Journal
 FILE = "summary.json"
 FORMAT, VERSION = "drillbook-summary", 1
 PLUGIN_NAME = "drillbook-summary"
-_EXIT_OUTCOMES = {0: "passed", 2: "interrupted", 4: "misconfigured", 5: "no drills", 6: "refused"}
+# README "Exit codes"; any other status (1, a plugin's own) is a failed run
+_EXIT_OUTCOMES = {0: "passed", 2: "interrupted", 3: "error", 4: "misconfigured", 5: "no drills", 6: "refused"}
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -77,16 +79,13 @@ def run_header(entry: dict, drills: list[dict]) -> dict:
     """The journal entry's facts about the run, under names that say what they are."""
     status = entry["exit_status"]
     outcome = "interrupted" if entry["interrupted"] else _EXIT_OUTCOMES.get(status, "failed")
-    counts: dict[str, int] = {}
-    for drill in drills:
-        counts[drill["verdict"]] = counts.get(drill["verdict"], 0) + 1
     return {"run_id": entry["run_id"], "environment": entry["environment"], "tier": entry["tier"],
             "target": entry["target"], "target_version": entry["version"],
             "expected_version": entry["expected_version"], "drillbook_version": entry["drillbook"],
             "drillbook_commit": entry["commit"], "approval": entry["approval"], "operator": entry["operator"],
             "markexpr": entry["markers"], "keyword": entry["keyword"], "started": entry["started"],
             "ended": entry["finished"], "duration_s": entry["duration_s"], "exit_status": status,
-            "outcome": outcome, "counts": counts}
+            "outcome": outcome, "counts": dict(Counter(drill["verdict"] for drill in drills))}
 
 
 def drill_entry(nodeid: str, seen: dict, journal: Journal, interrupted: set[str]) -> dict:
