@@ -20,6 +20,8 @@ from drillbook import faults, fixtures, gates, load, markers, runbook
 from drillbook.runtime import misconfigured
 from drillbook.config import environments
 from drillbook.record import categories, evidence
+from drillbook.record import drill_facts, job_summary
+from drillbook.record import summary as run_summary
 from drillbook.record import folders as output_dirs
 from drillbook.record import runs as run_record
 from drillbook.config import safety
@@ -101,6 +103,7 @@ def _add_record_options(parser: pytest.Parser) -> None:
     record = parser.getgroup("drillbook-record", "drillbook: the record (journal, results)")
     record.addoption("--journal-dir", default=DEFAULT_JOURNAL_DIR, metavar="DIR",
                      help=f"where the drill journal (one JSON line per run) is appended; default {DEFAULT_JOURNAL_DIR}")
+    run_summary.add_options(record)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -108,6 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
     markers.register_markers(config)
     config.pluginmanager.import_plugin("drillbook.record.scrubbing")  # redaction at the source, in every process
     config.pluginmanager.register(categories, "drillbook-categories")  # each outcome's kind, in every process
+    config.pluginmanager.register(drill_facts, "drillbook-drill-facts")  # each drill's findings as data, in every process
     config.pluginmanager.register(stops, "drillbook-stops")  # a worker's stop ends the controller's run too
     for module in fixtures.MODULES:
         config.pluginmanager.import_plugin(module)
@@ -162,6 +166,7 @@ def _load_target(config: pytest.Config) -> None:
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
         config.pluginmanager.register(misconfigured.MisconfiguredTally(), "drillbook-misconfigured")
+        config.pluginmanager.register(run_summary.DrillReports(), run_summary.PLUGIN_NAME)
 
 
 def read_target(config: pytest.Config) -> Environment:
@@ -180,6 +185,8 @@ def _check_output_dirs(option) -> None:
     output_dirs.writable_dir(Path(option.journal_dir), "--journal-dir", given=option.journal_dir != DEFAULT_JOURNAL_DIR)
     if getattr(option, "allure_report_dir", None):  # unset: the run's own folder, made in pytest_configure
         output_dirs.writable_dir(Path(option.allure_report_dir), "--alluredir", given=True)
+    if option.summary_json:
+        run_summary.check_path(option.summary_json)
 
 
 @pytest.hookimpl(wrapper=True)  # after the terminal's own header
@@ -258,14 +265,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         target.finish_run_dir(run_dir)
     env = config.stash.get(ENV_KEY, None)
     results = getattr(config.option, "allure_report_dir", None)
+    journal = config.pluginmanager.get_plugin("drillbook-journal")
+    # before the scrub and the journal's manifest, which then covers summary.json
+    summary = run_summary.record(config, journal, Path(results) if results else None)
     if env is not None and results and not hasattr(config, "workerinput"):
         evidence.write_run_files(Path(results), env, approval=config.option.approve,
                                  markexpr=config.option.markexpr)
         evidence.scrub_directory(Path(results))
-    journal = config.pluginmanager.get_plugin("drillbook-journal")
     if journal is not None:  # last: its manifest hashes the run's files as they stay
         journal.record(Path(results) if results else None, getattr(config.option, "xmlpath", None))
         notify.send_summary(env, journal.recorded)
+        job_summary.publish(summary, Path(results) if results else None, journal.recorded)
         if journal.recorded and results:  # latest: the newest run of drills, not of drillbook's own tests
             run_record.mark_latest(Path(results))
 

@@ -13,6 +13,7 @@ Registered on the controller only; xdist forwards every worker's reports to it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -152,6 +153,7 @@ def _target(env: Environment) -> str:
     return f"embedded sandbox at {url}" if url else "embedded sandbox (started on first use)"
 
 
+@functools.cache  # one commit per run, asked by the journal entry and the summary's header
 def drillbook_commit() -> str | None:
     """The commit drillbook runs from (``+dirty`` with local changes), when it runs from a git checkout."""
     try:
@@ -184,7 +186,10 @@ def record_target_version(http, record_property) -> str | None:
 
 
 def _first_line(report: pytest.TestReport) -> str:
-    text = str(report.longrepr or "").strip()
+    """A failure's one line: a drill's own message, or what a traceback ended with (not its first source line)."""
+    crash, traceback = (getattr(report.longrepr, name, None) for name in ("reprcrash", "reprtraceback"))
+    traceback_shown = crash is not None and getattr(traceback, "style", "value") != "value"
+    text = (crash.message if traceback_shown else str(report.longrepr or "")).strip()
     return text.splitlines()[0][:500] if text else "failed"
 
 
