@@ -33,7 +33,7 @@ from drillbook.clients.http import build_client
 from drillbook.config.environments import Environment
 from drillbook.config.sections import BudgetsSection
 from drillbook.errors import ConfigError, DrillbookError
-from drillbook.fixtures._keys import ENV_KEY
+from drillbook.fixtures._keys import ENV_KEY, STORE_KEY
 from drillbook.findings import unconfigured
 
 RUN_DIR_KEY = pytest.StashKey[Path]()
@@ -133,6 +133,7 @@ def _load_target(config: pytest.Config) -> None:
         config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
         if is_controller:  # before anything is read from or written to them, the record's folders must be usable
             _check_output_dirs(config.option)
+        config.stash[STORE_KEY] = _open_record_store(env, config.option, check=is_controller)
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
@@ -141,11 +142,21 @@ def _load_target(config: pytest.Config) -> None:
         config.stash[REPLAYED_KEY] = faults.replay_pending(faults.UndoJournal(Path(config.option.journal_dir)))
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
-                          directory=Path(config.option.journal_dir), keyword=config.option.keyword,
+                          store=config.stash[STORE_KEY], keyword=config.option.keyword,
                           expected_version=config.option.expect_version, writes_left=_writes_left(config, env))
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
         config.pluginmanager.register(misconfigured.MisconfiguredTally(), "drillbook-misconfigured")
+
+
+def _open_record_store(env: Environment, option, *, check: bool):
+    """The store ``[record]`` names (local files in --journal-dir by default), answering before any drill runs."""
+    from drillbook.store import open_store
+
+    store = open_store(env.config.record, Path(option.journal_dir), where=str(env.path))
+    if check:
+        store.check()
+    return store
 
 
 def _check_output_dirs(option) -> None:
@@ -263,6 +274,12 @@ def drill_env(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> En
     return env
 
 
+
+
+@pytest.fixture(scope="session")
+def record_store(pytestconfig: pytest.Config):
+    """Where the record is kept (``[record]``): the journal the gates read, the runs, the leases."""
+    return pytestconfig.stash[STORE_KEY]
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import socket
 import time
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Callable
 
 MIN_LEASE_S, MAX_LEASE_S = 15, 60  # Azure's bounds for a finite blob lease; an infinite one is never taken
@@ -92,7 +93,19 @@ class Store(ABC):
     naming the store; an unreachable store never reads as empty.
     """
 
+    shared = False  # True where every machine reads the same record (a blob container)
     description: str  # "local files in reports/journal", "azure blob http://127.0.0.1:10000/devstoreaccount1/x"
+
+    def locate(self, name: str) -> str:
+        """Where the object is, for a message: a file's path, a blob's URL."""
+        return f"{self.description}: {name}"
+
+    def local_name(self, path: Path) -> str | None:
+        """The name under which the store already holds this local file (local files need no copy), else None."""
+        return None
+
+    def check(self) -> None:
+        """Raise StoreError unless the store answers now (a run checks before its first drill)."""
 
     @abstractmethod
     def read(self, name: str) -> bytes | None:

@@ -25,6 +25,8 @@ _LEASE_STATES = {"leased": "held", "breaking": "held", "expired": "expired", "br
 class BlobStore(Store):
     """``BlobStore("https://acct.blob.core.windows.net", "drillbook")``; or ``connection_string=`` (SAS, Azurite)."""
 
+    shared = True
+
     def __init__(self, account_url: str | None, container: str, *, connection_string: str | None = None,
                  timeout_s: float = 10.0, **client_options: Any) -> None:
         from azure.storage.blob import BlobServiceClient, LinearRetry  # on use: a local run never imports them
@@ -40,6 +42,7 @@ class BlobStore(Store):
             credential = client_options.pop("credential", None) or shared_credential()
             service = data_client(BlobServiceClient, account_url, credential, bounds=bounds, **client_options)
         self.account_url = service.url.rstrip("/")
+        self.account_name = service.account_name
         self.container_name, self.timeout_s = container, timeout_s
         self.container = service.get_container_client(container)
         self.description = f"azure blob {self.account_url}, container {container}"
@@ -53,6 +56,13 @@ class BlobStore(Store):
                 self.container.create_container()
             except ResourceExistsError:
                 pass
+
+    def locate(self, name: str) -> str:
+        return f"{self.account_url}/{self.container_name}/{name}"
+
+    def check(self) -> None:
+        with self._errors("reading the container's properties"):
+            self.container.get_container_properties()
 
     def read(self, name: str) -> bytes | None:
         with self._errors(f"reading {name}"), _missing_blob_is_none():

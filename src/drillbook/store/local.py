@@ -30,6 +30,12 @@ class LocalStore(Store):
     def path(self, name: str) -> Path:
         return Path(os.path.normpath(self.root / name))
 
+    def locate(self, name: str) -> str:
+        return str(self.path(name))
+
+    def local_name(self, path: Path) -> str | None:
+        return os.path.relpath(path.resolve(), self.root.resolve())
+
     def read(self, name: str) -> bytes | None:
         with self._failures(f"reading {name}"):
             try:

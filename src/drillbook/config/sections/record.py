@@ -19,5 +19,7 @@ class RecordSection(Section):
                                      "README's \"A shared record\" for the az CLI lines and the retention policy)")
     connection_string: Reference | None = setting(None, '{ env = "DRILLBOOK_STORE_CONNECTION_STRING" }',
                                                   "a connection string (a SAS, or Azurite's) instead of signing in")
+    resource_group: Text | None = setting(None, '"rg-castiel-drills"', "the storage account's resource group, for "
+                                          "journal verify's retention check; default: [azure] resource_group")
     timeout_s: Positive = setting(10.0, "10", "each call to the store, to connect and to read its answer "
                                               "(one retry); then the run ends with one line naming the store")
