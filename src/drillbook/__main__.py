@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="render a run's results as one HTML file that opens from disk")
     report.add_argument("--results", type=Path, default=None, metavar="DIR", help="default: reports/runs/latest")
     report.add_argument("--output", type=Path, default=Path("reports/html"), metavar="DIR")
-    report.add_argument("--run", dest="run_id", default=None, metavar="RUN_ID", help="fetch this run from the store --env names")
+    report.add_argument("--run", dest="run_id", default=None, metavar="RUN_ID",
+                        help="fetch this run from the store --env names (checked against its manifest)")
     _add_record_options(report, journal_dir=False)
     report.set_defaults(run=_report)
     schema = commands.add_parser("schema", help="the environment file's JSON Schema, for editors (taplo)",
@@ -131,11 +132,11 @@ def _status_of(store, env) -> int:
 def _no_journal(action: str, store) -> int:
     from drillbook.record.journal import JOURNAL_FILE
 
-    path = Path(store.locate(JOURNAL_FILE))
     if store.shared:
-        print(f"journal {action}: no journal at {path} (no {JOURNAL_FILE} in {store.description}) -> run a drill "
-              "against this environment first, or check [record] container", file=sys.stderr)
+        print(f"journal {action}: no journal at {store.locate(JOURNAL_FILE)} (no {JOURNAL_FILE} in that container) "
+              "-> run a drill against this environment first, or check [record] container", file=sys.stderr)
         return EXIT_NO_JOURNAL
+    path = Path(store.locate(JOURNAL_FILE))
     where = "no such folder" if not path.parent.is_dir() else f"no {path.name} in it"
     print(f"journal {action}: no journal at {path} ({where}) -> pass the folder drills journal to with "
           "--journal-dir (default reports/journal, relative to where pytest ran), or run a drill first",

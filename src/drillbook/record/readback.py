@@ -18,7 +18,8 @@ from drillbook.store.local import LocalStore
 DEFAULT_JOURNAL_DIR = Path("reports/journal")
 
 
-def open_record(journal_dir: Path | None, env_name: str | None, env_file: Path | None) -> tuple[Store, Environment | None]:
+def open_record(journal_dir: Path | None, env_name: str | None,
+                env_file: Path | None) -> tuple[Store, Environment | None]:
     """The store named by ``--env``/``--env-file`` (its local one in ``journal_dir``), else ``journal_dir``'s files.
 
     Raises ConfigError for a bad environment file, StoreError when the store does not answer.

@@ -189,8 +189,8 @@ class _BlobLease(Lease):
                 if exc.status_code not in (409, 412):
                     raise
                 raise LeaseLost(f"store {self.store.description}: lease {self.name} was lost "
-                                f"({error_code(exc) or exc.status_code}) -> stop the drill and revert; renew at a third of the "
-                                "lease's duration") from None
+                                f"({error_code(exc) or exc.status_code}) -> stop the drill and revert; renew at a "
+                                "third of the lease's duration") from None
 
     def release(self) -> None:
         if self.released:
