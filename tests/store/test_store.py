@@ -17,13 +17,13 @@ from drillbook.store.local import LocalStore
 TESTS = Path(__file__).resolve().parents[1]
 HOLDER = Holder(who="alice", host="runner-7", run_id="1a2b3c4d", drill="chaos/redis-outage",
                 since="2026-12-07T13:00:00Z")
-# Appends lines "n" where n is how many lines were there when the line was built: a lost or misplaced line shows.
+# Appends lines "n" where n is one more than the last line it read: a lost or misplaced line shows.
 COUNTING_WRITER = """
 import sys
 from stores import open_test_store
 store = open_test_store(sys.argv[1], sys.argv[2])
 for _ in range(int(sys.argv[3])):
-    store.append_line("log.txt", lambda content: b"%d\\n" % len(content.splitlines()))
+    store.append_line("log.txt", lambda end: b"%d\\n" % (int(end.splitlines()[-1]) + 1 if end else 0))
 """
 
 
@@ -42,28 +42,42 @@ def test_objects_are_written_overwritten_and_listed_by_prefix(store):
     assert store.list("runs/") == ["runs/1a/junit.xml", "runs/1a/results/a.json", "runs/2b/junit.xml"]
 
 
-def test_an_append_is_built_from_the_content_it_lands_after(store):
+def test_an_append_is_built_from_the_line_it_lands_after(store):
     seen = []
-    for word in (b"first", b"second"):
-        store.append_line("log.txt", lambda content, word=word: seen.append(content) or word + b"\n")
-    assert seen == [b"", b"first\n"]
-    assert store.read("log.txt") == b"first\nsecond\n"
+    for word in (b"first", b"second", b"third"):
+        store.append_line("log.txt", lambda end, word=word: seen.append(end.splitlines()[-1:]) or word + b"\n")
+    assert seen == [[], [b"first"], [b"second"]]
+    assert store.read("log.txt") == b"first\nsecond\nthird\n"
+
+
+def test_a_blob_append_reads_the_logs_end_not_the_log(blob_store, monkeypatch):
+    """A line longer than the span read first is still read whole; a torn last line is passed as it is."""
+    from drillbook.store import blob
+
+    monkeypatch.setattr(blob, "TAIL_BYTES", 8)
+    lines = [b"a" * 30 + b"\n", b"b" * 30 + b"\n"]
+    for line in lines:
+        blob_store.append_line("log.txt", lambda end, line=line: line)
+    seen = []
+    blob_store.append_line("log.txt", lambda end: seen.append(end) or b"torn")
+    blob_store.append_line("log.txt", lambda end: seen.append(end) or b"\n")
+    assert seen == [lines[1], b"torn"]
 
 
 def test_a_blob_writer_that_loses_the_race_relinks_to_the_winner(blob_store):
     """Another machine lands its line between our read and our append: our retry is built on its line."""
     built = []
 
-    def racing(content: bytes) -> bytes:
-        built.append(content)
+    def racing(end: bytes) -> bytes:
+        built.append(end)
         if len(built) == 1:
             blob_store.append_line("log.txt", lambda _: b"other\n")
-        return b"ours after %d lines\n" % len(content.splitlines())
+        return b"ours after " + end
 
     blob_store.append_line("log.txt", lambda _: b"first\n")
     blob_store.append_line("log.txt", racing)
-    assert built == [b"first\n", b"first\nother\n"]
-    assert blob_store.read("log.txt") == b"first\nother\nours after 2 lines\n"
+    assert built == [b"first\n", b"other\n"]
+    assert blob_store.read("log.txt") == b"first\nother\nours after other\n"
 
 
 def test_two_processes_appending_at_once_lose_nothing_and_keep_the_order(store, tmp_path):

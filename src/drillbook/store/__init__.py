@@ -6,15 +6,16 @@ Chosen by the environment file's ``[record]`` (``store = "local"``, the default,
     store.read("drills.jsonl")                       # bytes, or None when there is no such object
     store.write("runs/1a2b3c4d/manifest.json", data)  # create or overwrite
     store.list("runs/1a2b3c4d/")                     # names under a prefix, sorted
-    store.append_line("drills.jsonl", lambda content: link(content, entry))   # see below
+    store.append_line("drills.jsonl", lambda end: link(end, entry))   # see below
 
 Nothing else knows where the record lives. Every call is bounded; a store that cannot be reached raises
 ``errors.StoreError`` with one line naming it (folder, or account URL and container), never an empty answer.
 
-**Chained log.** ``append_line(name, build)`` calls ``build(current content)`` and appends what it returns
-exactly where that content ended (an append blob's ``appendpos_condition``; ``flock`` on local files).
-A writer that loses the race gets the new tail, calls ``build`` again (so its line links to the
-winner's) and retries, at most ``APPEND_ATTEMPTS`` times.
+**Chained log.** ``append_line(name, build)`` calls ``build(the log's end)`` (at least its last line) and
+appends what it returns exactly where that end was read (an append blob's ``appendpos_condition``;
+``flock`` on local files). A writer that loses the race reads what landed meanwhile, calls ``build``
+again (so its line links to the winner's) and retries, at most ``APPEND_ATTEMPTS`` times. An append
+reads the log's last 64 KiB, not the log: its cost stays flat as the journal grows.
 
 **Leases** (ownership across machines: an undo, an environment). A lease is never infinite: 15-60 s,
 renewed by its holder at a third of that. A holder that cannot renew (``errors.LeaseLost``, or a

@@ -16,7 +16,7 @@ from typing import Callable
 MIN_LEASE_S, MAX_LEASE_S = 15, 60  # Azure's bounds for a finite blob lease; an infinite one is never taken
 APPEND_ATTEMPTS = 20  # a writer that loses the race this often in a row gives up with one line
 
-# Builds the line to append from the log's current content (b"" when it does not exist yet).
+# Builds the line to append from the log's end: at least its last line (b"" when the log is empty or new).
 LineBuilder = Callable[[bytes], bytes]
 
 
@@ -121,10 +121,11 @@ class Store(ABC):
 
     @abstractmethod
     def append_line(self, name: str, build: LineBuilder, attempts: int = APPEND_ATTEMPTS) -> bytes:
-        """Append ``build(current content)`` where the writer read the log's end; return what was appended.
+        """Append ``build(the log's end)`` exactly where that end was read; return what was appended.
 
-        Two writers at once: one lands, the other sees the precondition fail, re-reads and calls ``build``
-        again with the new content (so it links to the winner), up to ``attempts`` times.
+        ``build`` gets at least the log's last line, ending in a newline unless that line is torn (local files
+        pass the whole log). Two writers at once: one lands, the other sees the precondition fail, reads the
+        new end and calls ``build`` again (so it links to the winner), up to ``attempts`` times.
         """
 
     @abstractmethod
@@ -138,6 +139,12 @@ class Store(ABC):
     @abstractmethod
     def break_lease(self, name: str) -> None:
         """End whoever holds the lease now (an operator's override); its holder metadata stays for the record."""
+
+
+def last_line(data: bytes) -> bytes:
+    """The last line of ``data`` with its newline (or the torn fragment after the last newline)."""
+    cut = data.rfind(b"\n", 0, len(data) - 1)
+    return data[cut + 1:]
 
 
 def check_duration(duration_s: int) -> int:

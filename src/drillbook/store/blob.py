@@ -15,10 +15,13 @@ from typing import Any, Iterator
 
 from drillbook.clients.azure import AzureCall, Bounds, azure_errors, data_client, error_code, shared_credential
 from drillbook.errors import LeaseLost, StoreError
-from drillbook.store._base import APPEND_ATTEMPTS, Holder, Lease, LeaseState, LineBuilder, Store, check_duration
+from drillbook.store._base import (
+    APPEND_ATTEMPTS, Holder, Lease, LeaseState, LineBuilder, Store, check_duration, last_line,
+)
 
 ROLE = "Storage Blob Data Contributor on the container"
 LANDED, MOVED, UNKNOWN = "landed", "moved", "unknown"  # what became of one conditional append
+TAIL_BYTES = 64 * 1024  # an append reads the log's end, not the log: a journal grows for years
 _LEASE_STATES = {"leased": "held", "breaking": "held", "expired": "expired", "broken": "broken"}
 
 
@@ -80,27 +83,41 @@ class BlobStore(Store):
     def append_line(self, name: str, build: LineBuilder, attempts: int = APPEND_ATTEMPTS) -> bytes:
         blob = self.container.get_blob_client(name)
         with self._errors(f"appending to {name}"):
-            content = self._append_blob_content(blob)
+            tail, end = self._log_end(blob)
             for _ in range(attempts):
-                line = build(content)
-                outcome = _append_at(blob, line, len(content))
+                line = build(tail)
+                outcome = _append_at(blob, line, end)
                 if outcome == LANDED:
                     return line
-                tail = blob.download_blob(offset=len(content)).readall()
-                if outcome == UNKNOWN and tail.startswith(line):  # ours landed, but its answer was lost
+                grown = blob.download_blob(offset=end).readall()  # only what landed since we read
+                if outcome == UNKNOWN and grown.startswith(line):  # ours landed, but its answer was lost
                     return line
-                content += tail
+                tail, end = last_line(tail + grown), end + len(grown)
         raise StoreError(f"store {self.description}: {attempts} other writers appended to {name} before this run "
                          "could -> run again; if it persists, fewer runs should finish at the same moment")
 
-    def _append_blob_content(self, blob: Any) -> bytes:
+    def _log_end(self, blob: Any) -> tuple[bytes, int]:
+        """(the log's last line, its length); a long log is never read whole."""
+        size = self._log_size(blob)
+        span = TAIL_BYTES
+        while True:
+            start = max(0, size - span)
+            data = blob.download_blob(offset=start, length=size - start).readall() if size else b""
+            if start == 0 or b"\n" in data[:-1]:
+                return last_line(data), size
+            span *= 4  # one line longer than the span: read further back
+
+    def _log_size(self, blob: Any) -> int:
+        """The append blob's length; a missing one is made (by us, or by the writer who beat us to it)."""
         from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
 
+        with _missing_blob_is_none():
+            return blob.get_blob_properties().size
         try:
             blob.create_append_blob(if_none_match="*")
-        except (ResourceExistsError, ResourceModifiedError):  # made by an earlier run
-            return blob.download_blob().readall()
-        return b""
+            return 0
+        except (ResourceExistsError, ResourceModifiedError):
+            return blob.get_blob_properties().size
 
     def acquire_lease(self, name: str, duration_s: int, holder: Holder) -> Lease | None:
         from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceModifiedError
