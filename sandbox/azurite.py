@@ -4,12 +4,21 @@
 ...     azurite.connection_string        # the public development account, with this port's endpoint
 ...     azurite.process.stop(); azurite.process.start()   # an outage, then the same port again
 
+    $ python -m sandbox.azurite --location reports/azurite    # a blob store for [record] store = "blob", by hand
+    azurite: ready at http://127.0.0.1:41733/devstoreaccount1 (blobs in reports/azurite, container drillbook-record); ...
+    export DRILLBOOK_STORE_CONNECTION_STRING='DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;...'
+    [record] store = "blob", container = "drillbook-record", connection_string = { env = "DRILLBOOK_STORE_..." }
+
 Started like the sandbox's other parts (sandbox.processes.ChildProcess: dies with its parent, always
 stopped); its data lives in ``directory``, so a restart keeps the blobs.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,3 +70,43 @@ def start_azurite(directory: Path, timeout: float = 30.0) -> Iterator[Azurite]:
         yield Azurite(process)
     finally:
         process.stop(timeout=1.0)  # it waits on clients' idle keep-alive connections; its data is on disk already
+
+
+CONNECTION_VAR = "DRILLBOOK_STORE_CONNECTION_STRING"  # what docs/record.md's [record] example names
+CONTAINER = "drillbook-record"
+
+
+def _make_container(connection_string: str, name: str) -> None:
+    from azure.core.exceptions import ResourceExistsError
+    from azure.storage.blob import BlobServiceClient
+
+    try:
+        BlobServiceClient.from_connection_string(connection_string, retry_total=0).create_container(name)
+    except ResourceExistsError:  # kept from an earlier start in the same --location
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.azurite", description="a local Blob endpoint (Azurite)")
+    parser.add_argument("--location", type=Path, default=None, help="where blobs are kept (default: a temp dir)")
+    args = parser.parse_args(argv)
+    location = args.location or Path(tempfile.mkdtemp(prefix="drillbook-azurite-"))
+    try:
+        with start_azurite(location) as azurite:
+            _make_container(azurite.connection_string, CONTAINER)
+            print(f"azurite: ready at {azurite.account_url} (blobs in {location}, container {CONTAINER}); "
+                  "Ctrl-C stops it")
+            print(f"export {CONNECTION_VAR}='{azurite.connection_string}'")
+            print(f'[record] store = "blob", container = "{CONTAINER}", connection_string = '
+                  f'{{ env = "{CONNECTION_VAR}" }}', flush=True)
+            threading.Event().wait()  # until Ctrl-C
+    except StartError as exc:
+        print(exc.line(), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
