@@ -153,7 +153,7 @@ def _open_record_store(env: Environment, option, *, check: bool):
     """The store ``[record]`` names (local files in --journal-dir by default), answering before any drill runs."""
     from drillbook.store import open_store
 
-    store = open_store(env.config.record, Path(option.journal_dir), where=str(env.path))
+    store = open_store(env.config.record, Path(option.journal_dir), where=env.path.name)
     if check:
         store.check()
     return store

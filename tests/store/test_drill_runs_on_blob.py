@@ -138,3 +138,17 @@ def test_a_store_that_stops_mid_run_ends_the_run_with_one_line_naming_it(run_dri
 def open_test_store_with(connection_string: str, container: str, monkeypatch):
     monkeypatch.setenv(CONNECTION_VAR, connection_string)
     return open_test_store("blob", container)
+
+
+def test_a_store_that_does_not_answer_at_the_start_refuses_the_run_before_any_drill(run_drill, env_file, tmp_path):
+    from sandbox.azurite import DEV_ACCOUNT, DEV_KEY
+    from sandbox.processes import free_ports
+
+    endpoint = f"http://127.0.0.1:{free_ports(1)[0]}/{DEV_ACCOUNT}"
+    environ = {CONNECTION_VAR: f"AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};BlobEndpoint={endpoint};"}
+    result = run_drill(*LIVE, f"--env-file={blob_env(env_file, 'drillbook-record')}", environ=environ, timeout=60)
+    assert result.ret == 4 and "collected" not in result.stdout.str()
+    result.stderr.fnmatch_lines([f"ERROR: store azure blob {endpoint}, container drillbook-record: unreachable "
+                                 "(ServiceRequestError) reading the container's properties -> check that "
+                                 f"{endpoint} is reachable from this machine *"])
+    assert DEV_KEY not in result.stdout.str() + result.stderr.str()

@@ -27,7 +27,7 @@ def open_record(journal_dir: Path | None, env_name: str | None,
     if env_name is None and env_file is None:
         return LocalStore(journal_dir or DEFAULT_JOURNAL_DIR), None
     env = load_environment(env_name, path=env_file)
-    store = open_store(env.config.record, journal_dir or DEFAULT_JOURNAL_DIR, where=str(env.path))
+    store = open_store(env.config.record, journal_dir or DEFAULT_JOURNAL_DIR, where=env.path.name)
     store.check()
     return store, env
 
@@ -36,5 +36,5 @@ def protection(store: Store, env: Environment | None, **arm_options: Any) -> Pro
     """Whether a shared store's container is protected against rewrite; None for local files."""
     if not store.shared or env is None:
         return None
-    return container_protection(env.config.record, env.config.azure, store.account_name, where=str(env.path),
+    return container_protection(env.config.record, env.config.azure, store.account_name, where=env.path.name,
                                 **arm_options)

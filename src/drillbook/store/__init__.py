@@ -35,7 +35,13 @@ machine learns its holder is gone::
 ``released`` or ``free`` (never taken); ``.holder`` is the last holder (who, host, run id, drill,
 since) in every state but ``free``. Right after ``acquire_lease`` returns, an inspector may for a
 moment still see the previous holder's name beside ``held``. On local files the semantics are the
-same within one machine (expiry by the wall clock).
+same within one machine (expiry by the wall clock; ``LocalStore(root, clock=...)`` lets a test move it on).
+A test that needs a holder gone need not wait the 15 s Azure's shortest lease lasts: ``break_lease`` leaves
+the same trace (``expired`` is true of a broken lease too).
+
+A container under a time-based retention policy refuses to overwrite a blob: the journal (appends) and
+run records (new blobs) live there well, but a lease's holder is rewritten on every take and release, so
+leases belong in a container without such a policy.
 """
 
 from __future__ import annotations
