@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Iterator
 
 from drillbook.clients.azure import AzureCall, Bounds, azure_errors, data_client, error_code, shared_credential
@@ -132,11 +132,16 @@ class BlobStore(Store):
             try:
                 client = blob.acquire_lease(lease_duration=duration_s)
             except HttpResponseError as exc:
-                if exc.status_code == 409:  # LeaseAlreadyPresent: someone renews it
+                if error_code(exc) == "LeaseAlreadyPresent":  # someone renews it
                     return None
                 raise
             lease = _BlobLease(self, client, name, duration_s, holder)
-            lease.write_holder()
+            try:
+                lease.write_holder()
+            except BaseException:
+                with suppress(Exception):  # the first failure is the one to report
+                    client.release()  # a lease nobody is named for would block others until it ran out
+                raise
             return lease
 
     def inspect_lease(self, name: str) -> LeaseState:
