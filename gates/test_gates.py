@@ -28,11 +28,12 @@ def test_code_review_approved(release):
         fail(SECTION, f"code review approved: {finding}", source=str(release.review_file))
 
 
-def test_database_migrations_tested(release):
-    finding = gates.migration_finding(release.journal_file, version=release.version,
+def test_database_migrations_tested(release, record_store):
+    store, journal = gates.journal_source(release.journal_file, record_store)
+    finding = gates.migration_finding(store, journal, version=release.version,
                                       environment=release.migration_environment)
     if finding:
-        fail(SECTION, f"database migrations tested: {finding}", source=str(release.journal_file))
+        fail(SECTION, f"database migrations tested: {finding}", source=store.locate(journal))
 
 
 def test_environment_variables_documented(release, slots):

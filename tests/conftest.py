@@ -67,6 +67,15 @@ def sandbox():
         yield running
 
 
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory):
+    """One real Azurite per test session (per xdist worker): the Blob endpoint of the store's tests."""
+    from sandbox.azurite import start_azurite
+
+    with start_azurite(tmp_path_factory.mktemp("azurite")) as running:
+        yield running
+
+
 @pytest.fixture
 def faults(sandbox):
     """Fault control, reset before and after each test, so a failed test cannot leak a fault."""

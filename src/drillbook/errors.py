@@ -4,6 +4,8 @@
      ├── ConfigError          a bad environment file, option or secret reference (one line, names the fix)
      ├── SafetyError          a drill was refused (destructive on production without approval)
      ├── RecordError          the drill journal cannot be read (names the file, the line and the fix)
+ ├── StoreError           the shared store (local files, Azure Blob) failed or could not be reached; names it
+ │    └── LeaseLost       a lease was broken or taken by another holder while ours ran
      ├── FaultError           a fault could not be planned, applied or reverted
      ├── MetricsError         a metrics source failed (auth, throttling, malformed answer)
      │    └── NoDataError     the source answered with nothing for the interval: never a pass
@@ -36,6 +38,14 @@ class SafetyError(DrillbookError):
 
 class RecordError(DrillbookError):
     """The drill journal cannot be read back; the message names the file, the line and the fix."""
+
+
+class StoreError(DrillbookError):
+    """The store failed or could not be reached: one line naming the store (folder, or account URL and container)."""
+
+
+class LeaseLost(StoreError):
+    """A lease we held was broken or taken over: its holder stops its drill and reverts."""
 
 
 class FaultError(DrillbookError):

@@ -35,7 +35,7 @@ from drillbook.clients.http import build_client
 from drillbook.config.environments import Environment
 from drillbook.config.sections import BudgetsSection
 from drillbook.errors import ConfigError, DrillbookError
-from drillbook.fixtures._keys import ENV_KEY
+from drillbook.fixtures._keys import ENV_KEY, STORE_KEY
 from drillbook.findings import unconfigured
 
 RUN_DIR_KEY = pytest.StashKey[Path]()
@@ -153,6 +153,7 @@ def _load_target(config: pytest.Config) -> None:
         secrets.register_env_references(env.config.references())  # masked from the start; resolved in drill_env, after the guard
         if is_controller:  # before anything is read from or written to them, the record's folders must be usable
             _check_output_dirs(config.option)
+        config.stash[STORE_KEY] = _open_record_store(env, config.option, check=is_controller)
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
@@ -161,7 +162,7 @@ def _load_target(config: pytest.Config) -> None:
         config.stash[REPLAYED_KEY] = faults.replay_pending(faults.UndoJournal(Path(config.option.journal_dir)))
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
-                          directory=Path(config.option.journal_dir), keyword=config.option.keyword,
+                          store=config.stash[STORE_KEY], keyword=config.option.keyword,
                           expected_version=config.option.expect_version, writes_left=_writes_left(config, env))
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
@@ -179,6 +180,16 @@ def read_target(config: pytest.Config) -> Environment:
     config.stash[WATCH_KEY] = watch_options.from_config(config.option, env)
     config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
     return env
+
+
+def _open_record_store(env: Environment, option, *, check: bool):
+    """The store ``[record]`` names (local files in --journal-dir by default), answering before any drill runs."""
+    from drillbook.store import open_store
+
+    store = open_store(env.config.record, Path(option.journal_dir), where=env.path.name)
+    if check:
+        store.check()
+    return store
 
 
 def _check_output_dirs(option) -> None:
@@ -303,6 +314,12 @@ def drill_env(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> En
     return env
 
 
+
+
+@pytest.fixture(scope="session")
+def record_store(pytestconfig: pytest.Config):
+    """Where the record is kept (``[record]``): the journal the gates read, the runs, the leases."""
+    return pytestconfig.stash[STORE_KEY]
 
 
 @pytest.fixture(scope="session")

@@ -74,13 +74,14 @@ def test_a_killed_drills_scratch_container_is_deleted_by_the_next_run(sandbox, f
 
 def test_a_passing_drill_records_the_build_it_drilled_for_the_migration_gate(run_drill, shards, tmp_path):
     from drillbook.gates import migration_finding
+    from drillbook.store.local import LocalStore
 
     journal = tmp_path / "journal"
     result = run_drill("-m", "dr", LOCAL, f"--journal-dir={journal}", paths=("chaos",))
     assert result.ret == 0, "\n".join(result.outlines[-20:])
-    assert migration_finding(journal / "drills.jsonl", version="1.4.2", environment="local") is None
+    assert migration_finding(LocalStore(journal), "drills.jsonl", version="1.4.2", environment="local") is None
     assert "no passing migration or DR drill of 1.4.3 on local" in migration_finding(
-        journal / "drills.jsonl", version="1.4.3", environment="local")
+        LocalStore(journal), "drills.jsonl", version="1.4.3", environment="local")
 
 
 def test_the_record_names_what_was_measured_apart_from_its_objective(run_drill, shards, tmp_path):

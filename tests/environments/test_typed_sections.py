@@ -125,7 +125,8 @@ def test_a_secret_key_never_echoes_its_value(tmp_path, section, key, value):
 
 def test_secret_fields_are_the_references():
     assert set(secret_keys()) == {("auth", "admin_token"), ("cosmos", "key"), ("servicebus", "connection_string"),
-                                  ("azure_load_testing", "admin_token"), ("notify", "webhook")}
+                                  ("azure_load_testing", "admin_token"), ("notify", "webhook"),
+                                  ("record", "connection_string")}
 
 
 def test_a_section_is_typed_and_frozen():

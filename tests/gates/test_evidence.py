@@ -6,6 +6,7 @@ import json
 
 from drillbook import gates
 from drillbook.gates._manifest import NoticeSection
+from drillbook.store.local import LocalStore
 
 from evidence_files import APPROVED, EMPTY_JUNIT, FAILING_JUNIT, PASSING_JUNIT, dr_run
 
@@ -56,7 +57,7 @@ def test_a_review_without_approval_fails(tmp_path):
 def test_a_passing_dr_drill_of_this_version_on_staging_passes(tmp_path):
     path = tmp_path / "drills.jsonl"
     path.write_text("{torn\n" + json.dumps(dr_run()) + "\n")
-    assert gates.migration_finding(path, version="1.4.3", environment="staging") is None
+    assert gates.migration_finding(LocalStore(tmp_path), path.name, version="1.4.3", environment="staging") is None
 
 
 def test_no_passing_dr_drill_of_this_version_fails(tmp_path):
@@ -64,10 +65,11 @@ def test_no_passing_dr_drill_of_this_version_fails(tmp_path):
     lines = [dr_run("1.4.2"), dr_run(failed=1, exit_status=1), dr_run(environment="local"),
              {**dr_run(), "markers": "smoke"}, {**dr_run(), "markers": "not dr"}]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    finding = gates.migration_finding(path, version="1.4.3", environment="staging")
+    finding = gates.migration_finding(LocalStore(tmp_path), path.name, version="1.4.3", environment="staging")
     assert "no passing migration or DR drill of 1.4.3 on staging (2 DR runs there" in finding
     assert "versions seen: 1.4.2, 1.4.3; 1 of 1.4.3 failed" in finding
-    assert "no such file" in gates.migration_finding(tmp_path / "none.jsonl", version="1.4.3", environment="staging")
+    missing = gates.migration_finding(LocalStore(tmp_path), "none.jsonl", version="1.4.3", environment="staging")
+    assert missing.startswith(f"{tmp_path / 'none.jsonl'}: no such file; run the DR drill on staging")
 
 
 def test_notice_and_change_id():

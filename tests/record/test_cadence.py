@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from drillbook.record.chain import append_chained
+from drillbook.store.local import LocalStore
 
 CADENCE = '\n[cadence]\nenforce = true\nkinds = ["load"]\n'
 
@@ -17,8 +18,9 @@ def write_journal(directory, *runs: tuple[int, str, str, str]) -> None:
     now = datetime.now(timezone.utc)
     for days, kind, env, verdict in runs:
         started = (now - timedelta(days=days)).isoformat(timespec="seconds")
-        append_chained(directory / "drills.jsonl", {"started": started, "environment": env, "markers": kind,
-                                                    "kinds": {kind: verdict}, "exit_status": int(verdict != "passed")})
+        entry = {"started": started, "environment": env, "markers": kind, "kinds": {kind: verdict},
+                 "exit_status": int(verdict != "passed")}
+        append_chained(LocalStore(directory), "drills.jsonl", entry)
 
 
 def gate(run_drill, env_file, journal_dir):
@@ -80,7 +82,7 @@ def test_overdue_counts_days_from_now(days, expected, tmp_path):
 
     write_journal(tmp_path, (days, "load", "staging", "passed"))
     settings = CadenceSection(environment="staging", kinds=["load"], max_age_days=90)
-    runs = cadence.read_runs(tmp_path / "drills.jsonl")
+    runs = cadence.read_runs(LocalStore(tmp_path))
     assert len(cadence.overdue(runs, settings, datetime.now(timezone.utc))) == expected
 
 

@@ -5,15 +5,27 @@ import subprocess
 import sys
 from pathlib import Path
 
-from drillbook.record.chain import append_chained, verify_journal
+from drillbook.record import chain
+from drillbook.store.local import LocalStore
 
 WRITER = """
 import sys
 from pathlib import Path
 from drillbook.record.chain import append_chained
+from drillbook.store.local import LocalStore
 for n in range(int(sys.argv[3])):
-    append_chained(Path(sys.argv[1]), {"started": "2026-11-30T10:00:00+00:00", "writer": sys.argv[2], "n": n})
+    path = Path(sys.argv[1])
+    append_chained(LocalStore(path.parent), path.name, {"started": "2026-11-30T10:00:00+00:00", "writer": sys.argv[2],
+                                                        "n": n})
 """
+
+
+def append_chained(path: Path, entry: dict) -> dict:
+    return chain.append_chained(LocalStore(path.parent), path.name, entry)
+
+
+def verify_journal(path: Path) -> chain.Verification:
+    return chain.verify_journal(LocalStore(path.parent), path.name)
 
 
 def journal_of_three(tmp_path: Path) -> Path:

@@ -60,6 +60,8 @@ MANAGEMENT_CLIENTS = {  # kind -> (module, class, package, what needs it)
                          "fired alerts and alert processing rules"),
     "applicationinsights": ("azure.mgmt.applicationinsights", "ApplicationInsightsManagementClient",
                             "azure-mgmt-applicationinsights", "drill annotations on Application Insights"),
+    "storage": ("azure.mgmt.storage", "StorageManagementClient", "azure-mgmt-storage",
+                "the record store's retention check"),
 }
 
 
@@ -176,7 +178,7 @@ def one_line(text: str) -> str:
 
 
 def _refused(exc: Any, status: int, call: AzureCall) -> str:
-    shown = f"{status} {_error_code(exc)}".strip()
+    shown = f"{status} {error_code(exc)}".strip()
     if status == 401:
         return f"token refused ({shown}) {call.doing} -> sign in to the resource's tenant with {SIGN_IN}"
     if status == 403:
@@ -203,9 +205,10 @@ def _no_token(exc: BaseException | None) -> str:
     return ""
 
 
-def _error_code(exc: Any) -> str:
-    """The service's error code (``AuthorizationFailed``), or '' when the answer has none."""
-    code = getattr(getattr(exc, "error", None), "code", None)
+def error_code(exc: Any) -> str:
+    """The service's error code (``AuthorizationFailed``, storage's ``ContainerNotFound``), or '' when it has none."""
+    code = getattr(getattr(exc, "error", None), "code", None) or getattr(exc, "error_code", None)
+    code = getattr(code, "value", code)  # the storage SDK gives an enum member or a plain string
     if not code:
         try:
             body = json.loads(exc.response.text())

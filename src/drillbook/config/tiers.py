@@ -22,7 +22,8 @@ SANDBOX = "sandbox"
 NAMESPACES = (("azure", "servicebus_namespace"), ("servicebus", "namespace"))  # a name or its full host
 # Literal addresses a local-tier file may name besides its base URL; references resolve later and are the
 # operator's own, but what is written in the file must stay on this machine.
-LOCAL_ADDRESSES = (("cosmos", "endpoint"), ("redis", "url"), ("azure", "metrics_endpoint"), ("azure", "logs_endpoint"))
+LOCAL_ADDRESSES = (("cosmos", "endpoint"), ("redis", "url"), ("azure", "metrics_endpoint"), ("azure", "logs_endpoint"),
+                   ("record", "account_url"))
 
 Mark = tuple[str, str]  # ("host", "api.castiel.com") or ("[azure] resource_group", "rg-castiel-prod")
 

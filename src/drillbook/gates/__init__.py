@@ -18,7 +18,8 @@ from typing import Any
 _MODULES = {
     "drillbook.gates._alerts": ("alert_rule_findings", "read_alert_rules"),
     "drillbook.gates._config": ("DRILL_SETTING", "pending_undo", "wait_healthy", "write_undo"),
-    "drillbook.gates._evidence": ("junit_finding", "migration_finding", "notice_finding", "review_finding"),
+    "drillbook.gates._evidence": ("journal_source", "junit_finding", "migration_finding", "notice_finding",
+                                  "review_finding"),
     "drillbook.gates._manifest": ("Release", "load_release"),
     "drillbook.gates._options": ("refuse_missing_release", "refuse_slot_misuse", "release_for_run"),
     "drillbook.gates._rollback": ("Flip", "RollbackRecord", "health_url", "live_version", "read_health",

@@ -12,6 +12,11 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+from drillbook.errors import StoreError
+from drillbook.record.journal import JOURNAL_FILE
+from drillbook.store import Store
+from drillbook.store.local import LocalStore
+
 if TYPE_CHECKING:
     from drillbook.gates._manifest import NoticeSection
 
@@ -81,37 +86,47 @@ def _latest_review_states(reviews: Any) -> dict[str, str]:
     return latest
 
 
-def migration_finding(path: Path, *, version: str, environment: str) -> str | None:
-    """A passing migration or DR drill of ``version`` on ``environment`` in the drill journal.
+def migration_finding(store: Store, name: str, *, version: str, environment: str) -> str | None:
+    """A passing migration or DR drill of ``version`` on ``environment`` in the drill journal ``name`` of ``store``.
 
     The journal line that counts: ``"environment": <name>``, ``"markers"``
     naming ``dr`` or ``migration``, ``"version": <version>`` (the version /health reported),
     ``"exit_status": 0`` and ``"counts"`` with at least one passed and no failed drill.
     """
+    where, rerun = store.locate(name), f"run the DR drill on {environment}: pytest -m dr --env {environment}"
     try:
-        entries = list(_journal_entries(path))
-    except OSError as exc:
-        return f"{path}: {_unreadable(exc)}; run the DR drill on {environment}: pytest -m dr --env {environment}"
-    drills = [e for e in entries if e.get("environment") == environment and _names_migration(e.get("markers"))]
+        data = store.read(name)
+    except StoreError as exc:  # an unreachable journal is never an empty one
+        return f"{exc}; the journal could not be read"
+    if data is None:
+        return f"{where}: no such file; {rerun}"
+    drills = [e for e in _journal_entries(data) if e.get("environment") == environment
+              and _names_migration(e.get("markers"))]
     of_version = [e for e in drills if e.get("version") == version]
     if any(_passed(e) for e in of_version):
         return None
     seen = ", ".join(sorted({str(e.get("version")) for e in drills})) or "none"
     failed = sum(1 for e in of_version if not _passed(e))
-    return (f"{path}: no passing migration or DR drill of {version} on {environment} "
+    return (f"{where}: no passing migration or DR drill of {version} on {environment} "
             f"({len(drills)} DR runs there, versions seen: {seen}; {failed} of {version} failed)"
             f"; run it: pytest -m dr --env {environment} --expect-version {version}")
 
 
-def _journal_entries(path: Path) -> Iterator[dict]:
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue  # a torn line (an interrupted append) is no evidence either way
-            if isinstance(entry, dict):
-                yield entry
+def journal_source(journal_file: Path, record: Store) -> tuple[Store, str]:
+    """The journal the migration gate reads: the environment's shared store, else the manifest's local file."""
+    if record.shared:
+        return record, JOURNAL_FILE
+    return LocalStore(journal_file.parent), journal_file.name
+
+
+def _journal_entries(data: bytes) -> Iterator[dict]:
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a torn line (an interrupted append) is no evidence either way
+        if isinstance(entry, dict):
+            yield entry
 
 
 def _names_migration(markers: Any) -> bool:

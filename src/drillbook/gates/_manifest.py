@@ -90,7 +90,8 @@ class EvidenceSection(Section):
     junit: Paths = setting(..., '["reports/junit/unit.xml"]', "the test reports: every test must have passed")
     review: Text = setting(..., '"reports/review.json"', "gh pr view --json reviewDecision,reviews")
     journal: Text = setting("reports/journal/drills.jsonl", '"reports/journal/drills.jsonl"',
-                            "the drill journal that records the DR drill")
+                            "the drill journal that records the DR drill (with [record] store = \"blob\", the "
+                            "environment's shared journal is read instead)")
     migration_environment: Text = setting("staging", '"staging"', "where the DR drill must have passed")
 
 

@@ -13,12 +13,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import NoReturn
 
 from drillbook.config.sections import CadenceSection
 from drillbook.errors import RecordError
-from drillbook.record.journal import DRILL_KINDS
+from drillbook.record.journal import DRILL_KINDS, JOURNAL_FILE
+from drillbook.store import Store
 
 
 @dataclass(frozen=True)
@@ -31,23 +31,24 @@ class KindRun:
     verdict: str
 
 
-def read_runs(path: Path) -> list[KindRun]:
+def read_runs(store: Store, name: str = JOURNAL_FILE) -> list[KindRun]:
     """Every (kind, run) in the journal, oldest first; none without a journal; a RecordError at a line it cannot read.
 
     An unreadable line is never skipped: the runs it held would go unseen, and a drill would look overdue or
-    never run when the record is what is broken.
+    never run when the record is what is broken. A store that cannot be read raises StoreError: never no runs.
     """
-    runs = []
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    runs, where = [], store.locate(name)
+    data = store.read(name)
+    lines = data.decode("utf-8", errors="replace").splitlines() if data is not None else []
     for number, line in enumerate(lines, start=1):
         if line.strip():
-            entry, started = _read_line(path, number, line)
+            entry, started = _read_line(where, number, line)
             runs += [KindRun(kind, str(entry.get("environment")), started, verdict)
                      for kind, verdict in _kinds_of(entry).items()]
     return sorted(runs, key=lambda run: run.started)
 
 
-def _read_line(path: Path, number: int, line: str) -> tuple[dict, datetime]:
+def _read_line(path: str, number: int, line: str) -> tuple[dict, datetime]:
     """One journal line as (entry, start time), or a RecordError naming the line and the fix."""
     try:
         entry = json.loads(line)
@@ -61,7 +62,7 @@ def _read_line(path: Path, number: int, line: str) -> tuple[dict, datetime]:
         _unreadable(path, number, 'no ISO-8601 start time ("started")')
 
 
-def _unreadable(path: Path, number: int, problem: str) -> NoReturn:
+def _unreadable(path: str, number: int, problem: str) -> NoReturn:
     raise RecordError(f"{path} line {number}: {problem} -> the journal is unreadable there; python -m drillbook "
                       "journal verify names what changed: restore the line from a backup")
 

@@ -1,22 +1,23 @@
 """The journal's chain: every entry carries its own sha256, its predecessor's, and its run's artifacts' sha256.
 
->>> append_chained(Path("reports/journal/drills.jsonl"), entry)
->>> verify_journal(Path("reports/journal/drills.jsonl")).problem   # None, or the first entry or file that differs
+>>> append_chained(store, "drills.jsonl", entry)      # store: drillbook.store, local files or a blob container
+>>> verify_journal(store, "drills.jsonl").problem     # None, or the first entry or file that differs
 
 Editing an entry breaks its own hash; removing or reordering one breaks the
 next entry's link; changing a result file, chart or JUnit XML breaks the
-manifest. Concurrent runs append under an exclusive lock on the file.
+manifest (each artifact is read back from the store, where the run kept it).
+Concurrent runs, on one machine or many, append through the store's
+conditional append: a run that loses the race relinks to the winner's entry.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+
+from drillbook.store import Store
 
 HASH_KEY, PREVIOUS_KEY, ARTIFACTS_KEY = "sha256", "previous_sha256", "artifacts"
 
@@ -36,25 +37,20 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def manifest(paths: Iterable[Path], journal_dir: Path) -> dict[str, str]:
-    """``{path relative to the journal's folder: sha256}`` for every file among ``paths``."""
-    base = journal_dir.resolve()
-    return {os.path.relpath(p.resolve(), base): file_digest(p) for p in sorted(set(paths)) if p.is_file()}
+def append_chained(store: Store, name: str, entry: dict) -> dict:
+    """Link ``entry`` to the last one in the log ``name`` and append it as one line; return it as written."""
+    written: dict = {}
 
+    def link(content: bytes) -> bytes:  # called again with the new tail when another run appended first
+        lines = content.decode("utf-8", errors="replace").splitlines()
+        written.clear()
+        written.update({**entry, PREVIOUS_KEY: _last_hash(lines)})
+        written[HASH_KEY] = entry_digest(written)
+        torn = b"\n" if content and not content.endswith(b"\n") else b""  # a torn last line stays its own line
+        return torn + (json.dumps(written, ensure_ascii=False) + "\n").encode()
 
-def append_chained(path: Path, entry: dict) -> dict:
-    """Link ``entry`` to the last one and append it as one line, under an exclusive lock."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released on close; another run waits here, then links to our entry
-        handle.seek(0)
-        chained = {**entry, PREVIOUS_KEY: _last_hash(handle.read().splitlines())}
-        chained[HASH_KEY] = entry_digest(chained)
-        handle.seek(0, os.SEEK_END)
-        handle.write(json.dumps(chained, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    return chained
+    store.append_line(name, link)
+    return dict(written)
 
 
 def _last_hash(lines: list[str]) -> str | None:
@@ -74,13 +70,16 @@ class Verification:
     unchained: int
     head: str | None
     problem: str | None
+    missing: bool = False  # there is no journal at all
 
 
-def verify_journal(path: Path) -> Verification:
+def verify_journal(store: Store, name: str) -> Verification:
     """Check every entry's hash, its link to the one before, and its artifacts; stop at the first mismatch."""
-    if not path.is_file():
-        return Verification(0, 0, None, f"{path}: no journal here -> run a drill first, or pass the journal's folder")
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    data = store.read(name)
+    if data is None:
+        return Verification(0, 0, None, f"{store.locate(name)}: no journal here -> run a drill first, or name the "
+                                        "journal's folder (--journal-dir) or environment (--env)", missing=True)
+    lines = [line for line in data.decode("utf-8", errors="replace").splitlines() if line.strip()]
     previous, unchained = None, 0
     for number, line in enumerate(lines, start=1):
         entry, problem = _read_entry(line, number)
@@ -89,7 +88,7 @@ def verify_journal(path: Path) -> Verification:
                 unchained += 1
                 continue
             problem = f"entry {number}{_when(entry)}: carries no sha256 -> it was added or edited by hand"
-        problem = problem or _check_entry(entry, number, previous, path.parent)
+        problem = problem or _check_entry(entry, number, previous, store)
         if problem:
             return Verification(len(lines), unchained, previous, problem)
         previous = entry[HASH_KEY]
@@ -106,7 +105,7 @@ def _read_entry(line: str, number: int) -> tuple[dict, str | None]:
     return entry, None
 
 
-def _check_entry(entry: dict, number: int, previous: str | None, base: Path) -> str | None:
+def _check_entry(entry: dict, number: int, previous: str | None, store: Store) -> str | None:
     where = f"entry {number}{_when(entry)}"
     if entry_digest(entry) != entry[HASH_KEY]:
         return f"{where}: its sha256 does not match its content -> the entry was edited after it was written"
@@ -114,17 +113,16 @@ def _check_entry(entry: dict, number: int, previous: str | None, base: Path) -> 
         return (f"{where}: previous_sha256 does not match entry {number - 1} -> an entry before it was removed, "
                 f"reordered or replaced")
     for name, digest in (entry.get(ARTIFACTS_KEY) or {}).items():
-        artifact = Path(os.path.normpath(base / name))
-        problem = _check_artifact(artifact, digest)
+        problem = _check_artifact(store.read(name), digest)
         if problem:
-            return f"{where}: artifact {artifact} {problem}"
+            return f"{where}: artifact {store.locate(name)} {problem}"
     return None
 
 
-def _check_artifact(path: Path, digest: str) -> str | None:
-    if not path.is_file():
+def _check_artifact(data: bytes | None, digest: str) -> str | None:
+    if data is None:
         return "is missing -> restore it, or the run's record is incomplete"
-    actual = file_digest(path)
+    actual = hashlib.sha256(data).hexdigest()
     return None if actual == digest else f"changed (sha256 {actual[:12]}..., recorded {digest[:12]}...)"
 
 

@@ -1,14 +1,15 @@
-"""The drill journal: one JSON line per run, appended to ``reports/journal/drills.jsonl``.
+"""The drill journal: one JSON line per run, appended to ``drills.jsonl`` in the store (``reports/journal/``).
 
 It answers an auditor's questions without opening Allure: who ran which
 drills, against what, under which approval, when, and with what outcome.
 Each line is chained to the one before and lists its run's artifacts with
 their sha256 (drillbook.record.chain), so an edit is found by ``journal verify``.
 
->>> config.pluginmanager.register(Journal(env, approval="CHG-123", markexpr="smoke", directory=path))
+>>> config.pluginmanager.register(Journal(env, approval="CHG-123", markexpr="smoke", store=store))
 >>> journal.record(results_dir=Path("reports/runs/..."), junit=None)   # after the run's files are final
 
-Registered on the controller only; xdist forwards every worker's reports to it.
+Registered on the controller only; xdist forwards every worker's reports to it. When the store
+cannot keep the entry, the run ends with one line naming the store, never a silent pass.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import functools
 import json
 import os
 import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -26,13 +28,16 @@ from typing import Callable, Sequence
 import pytest
 
 from drillbook import __version__, redaction
+from drillbook.record import archive
 from drillbook.record import chain as journal_chain
 from drillbook.record import runs as run_record
 from drillbook.config import safety
 from drillbook.config.environments import Environment
+from drillbook.errors import StoreError
 from drillbook.record.evidence import operator_name
 from drillbook.runtime.misconfigured import config_error_of
 from drillbook.runtime.target import SANDBOX_URL_VAR
+from drillbook.store import Store
 
 JOURNAL_FILE = "drills.jsonl"
 RECORD_PROPERTY = "drill_record"  # a drill's one-line record (record_property), kept in the journal entry
@@ -46,11 +51,11 @@ DRILL_KINDS = ("load", "chaos", "dr", "rollback", "smoke", "watch", "gate")
 class Journal:
     """A plugin object: collects the outcome of every test, then appends one line for the run."""
 
-    def __init__(self, env: Environment, *, approval: str | None, markexpr: str, directory: Path,
+    def __init__(self, env: Environment, *, approval: str | None, markexpr: str, store: Store,
                  keyword: str = "", expected_version: str | None = None,
                  writes_left: Callable[[], int] = lambda: 0) -> None:
         """``writes_left``: how many drill writes may still be on the target (the contract drill's ledger)."""
-        self.env, self.approval, self.markexpr, self.directory = env, approval, markexpr, directory
+        self.env, self.approval, self.markexpr, self.store = env, approval, markexpr, store
         self.writes_left = writes_left
         self.keyword, self.expected_version = keyword, expected_version
         self.started = time.time()
@@ -61,6 +66,7 @@ class Journal:
         self.begun: dict[str, set[str]] = {}  # drill -> its kinds, from its setup report
         self.ended: set[str] = set()
         self.exit_status: int | None = None
+        self.session: pytest.Session | None = None
         self.recorded: dict | None = None  # the entry as written, for the notification
         self.records: dict[str, str] = {}
         self.version: str | None = None  # what the target said it runs, as a drill read it
@@ -119,24 +125,35 @@ class Journal:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # session.exitstatus, not the hook's argument: an all-refused run changes it
         self.exit_status = int(session.exitstatus)
+        self.session = session
 
-    def record(self, results_dir: Path | None, junit: str | None) -> Path | None:
+    def record(self, results_dir: Path | None, junit: str | None) -> str | None:
         """Append this run's entry once its files are final (after the run files and the scrub)."""
         if self.exit_status is None or not (self.outcomes or self.begun
                                             or self.exit_status == pytest.ExitCode.INTERRUPTED):
             return None
         artifacts = [p for p in results_dir.rglob("*") if p.is_file()] if results_dir and results_dir.is_dir() else []
         artifacts += [Path(junit)] if junit and Path(junit).is_file() else []
-        return self.append(self.exit_status, artifacts, results_dir)
+        try:
+            return self.append(self.exit_status, artifacts, results_dir)
+        except StoreError as exc:
+            self._lost(exc)
+            return None
 
-    def append(self, exit_status: int, artifacts: Sequence[Path] = (), results_dir: Path | None = None) -> Path:
-        path = self.directory / JOURNAL_FILE
+    def append(self, exit_status: int, artifacts: Sequence[Path] = (), results_dir: Path | None = None) -> str:
+        """Keep the run's files in the store, then its chained entry; return where the entry went."""
         # redacted before it is hashed: the hash covers exactly what is written
         entry = json.loads(redaction.redact_text(json.dumps(self.entry(exit_status), ensure_ascii=False)))
-        entry["results"] = os.path.relpath(results_dir.resolve(), self.directory.resolve()) if results_dir else None
-        entry[journal_chain.ARTIFACTS_KEY] = journal_chain.manifest(artifacts, self.directory)
-        self.recorded = journal_chain.append_chained(path, entry)
-        return path
+        entry["results"], entry[journal_chain.ARTIFACTS_KEY] = archive.keep_run(
+            self.store, entry["run_id"] or "unnamed", results_dir, artifacts)
+        self.recorded = journal_chain.append_chained(self.store, JOURNAL_FILE, entry)
+        return self.store.locate(JOURNAL_FILE)
+
+    def _lost(self, exc: StoreError) -> None:
+        """The record could not be kept: one line, and a run that passed does not exit 0."""
+        sys.stderr.write(f"drillbook: this run's record was not kept: {exc}\n")
+        if self.session is not None and self.session.exitstatus == pytest.ExitCode.OK:
+            self.session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
 
 def describe_run(env: Environment, approval: str | None) -> str:

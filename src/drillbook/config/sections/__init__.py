@@ -28,6 +28,7 @@ from drillbook.config.sections.load import AzureLoadTestingSection, LoadSection,
 from drillbook.config.sections.metrics import MetricsSection
 from drillbook.config.sections.notify import NotifySection
 from drillbook.config.sections.queue import ServiceBusSection
+from drillbook.config.sections.record import RecordSection
 from drillbook.config.sections.security import SecuritySection
 from drillbook.config.sections.slots import SlotsSection
 from drillbook.config.sections.target import AuthSection, SafetySection, TargetSection
@@ -61,6 +62,7 @@ class EnvironmentFile(Section):
     dr: DrSection = Field(default_factory=DrSection)
     cadence: CadenceSection = Field(default_factory=CadenceSection)
     notify: NotifySection = Field(default_factory=NotifySection)
+    record: RecordSection = Field(default_factory=RecordSection)
     thresholds: ThresholdsSection = Field(default_factory=ThresholdsSection)
 
     def references(self) -> list[SecretRef]:
@@ -71,7 +73,7 @@ class EnvironmentFile(Section):
 __all__ = [
     "AlertHoldSection", "AuthSection", "AzureLoadTestingSection", "AzureSection", "BudgetsSection", "CadenceSection", "ChaosSection",
     "ContractSection", "CosmosContainer", "CosmosSection", "DrSection", "EnvironmentFile", "HealthSection",
-    "HttpSection", "HttpTarget", "LoadSection", "MetricsSection", "NotifySection", "RedisSection", "SafetySection",
+    "HttpSection", "HttpTarget", "LoadSection", "MetricsSection", "NotifySection", "RecordSection", "RedisSection", "SafetySection",
     "SecuritySection", "ServiceBusSection", "SlotsSection", "SmokeSection", "Stage", "TargetSection",
     "ThresholdsSection", "TroubleshootingSection",
 ]
