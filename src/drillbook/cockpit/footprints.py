@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from drillbook.faults.arm import ROLES
 
-TOUCHES = ("HTTP", "Redis", "Cosmos", "Service Bus", "Azure Monitor", "Azure control plane")
+TOUCHES = ("HTTP", "Redis", "Cosmos", "Service Bus", "Azure Monitor", "Azure control plane", "record store")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ FIXTURES: dict[str, Footprint] = {
                                                   "deleted after the run"),
     "load_settings": Footprint(("HTTP",), secrets=("azure_load_testing",),
                                sends="locust users on the critical flows, bounded by the stages; stops at the end"),
+    "record_store": Footprint(("record store",), secrets=("record",)),  # [record]: local files, or Azure Blob
     "chaos_drill": Footprint(("HTTP",), cloud=("Azure control plane",), secrets=("azure",),  # and the fault's roles
                              roles=HOLD_ROLES, sends=HOLD_SENDS),
     "monitored": Footprint(cloud=("Azure control plane",), secrets=("azure",), roles=HOLD_ROLES, sends=HOLD_SENDS),

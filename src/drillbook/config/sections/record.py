@@ -15,8 +15,8 @@ class RecordSection(Section):
     account_url: Url | None = setting(None, '"https://stcastieldrills.blob.core.windows.net"',
                                       "the storage account's blob endpoint; signed in with DefaultAzureCredential "
                                       "(az login, a managed identity, workload identity)")
-    container: Text | None = setting(None, '"drillbook-record"', "the container (created by its owner; see the "
-                                     "README's \"A shared record\" for the az CLI lines and the retention policy)")
+    container: Text | None = setting(None, '"drillbook-record"', "the container, created by its owner (az CLI lines and "
+                                     "the retention policy: see README \"A shared record\")")
     connection_string: Reference | None = setting(None, '{ env = "DRILLBOOK_STORE_CONNECTION_STRING" }',
                                                   "a connection string (a SAS, or Azurite's) instead of signing in")
     resource_group: Text | None = setting(None, '"rg-castiel-drills"', "the storage account's resource group, for "
