@@ -33,7 +33,7 @@ from drillbook.clients.http import build_client
 from drillbook.config.environments import Environment
 from drillbook.config.sections import BudgetsSection
 from drillbook.errors import ConfigError, DrillbookError
-from drillbook.fixtures._keys import ENV_KEY
+from drillbook.fixtures._keys import ENV_KEY, STORE_KEY
 from drillbook.findings import unconfigured
 
 RUN_DIR_KEY = pytest.StashKey[Path]()
@@ -133,12 +133,13 @@ def _load_target(config: pytest.Config) -> None:
         config.stash[RELEASE_KEY] = gates.release_for_run(config.option)
         if is_controller:  # before anything is read from or written to them, the record's folders must be usable
             _check_output_dirs(config.option)
+        config.stash[STORE_KEY] = _open_record_store(env, config.option, check=is_controller)
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
     runbook.use_resources(runbook.Resources.of(env.tier, dict(env.config.azure), env.base_url))  # remedies name this target
-    if is_controller:  # a run killed mid-fault left its undo behind: every run reverts it first
-        config.stash[REPLAYED_KEY] = faults.replay_pending(faults.UndoJournal(Path(config.option.journal_dir)))
+    if is_controller:  # a drill that died mid-fault, on any machine, left its undo behind: every run reverts it first
+        config.stash[REPLAYED_KEY] = _replay_leftover_faults(config)
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
                           directory=Path(config.option.journal_dir), keyword=config.option.keyword,
@@ -146,6 +147,22 @@ def _load_target(config: pytest.Config) -> None:
         config.pluginmanager.register(journal, "drillbook-journal")
         config.pluginmanager.register(safety.RefusalTally(), "drillbook-refusals")
         config.pluginmanager.register(misconfigured.MisconfiguredTally(), "drillbook-misconfigured")
+
+
+def _open_record_store(env: Environment, option, *, check: bool):
+    """The store ``[record]`` names (local files in --journal-dir by default), answering before any drill runs."""
+    from drillbook.store import open_store
+
+    return open_store(env.config.record, Path(option.journal_dir), where=str(env.path))
+
+
+def _replay_leftover_faults(config: pytest.Config) -> list[str]:
+    from drillbook.fixtures.leases import undo_journal
+
+    try:
+        return faults.replay_pending(undo_journal(config, "replay of leftover faults"))
+    except DrillbookError as exc:  # a store that cannot be read: one line, before any drill
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _check_output_dirs(option) -> None:
