@@ -59,8 +59,8 @@ def _close(journal: UndoJournal, entry: str, outcome: str) -> None:
         journal.close_entry(entry, outcome)
     except StoreError as exc:
         journal.release_quietly()
-        raise StoreError(f"{journal.lost or exc}; the fault was reverted all the same ({outcome}), and the next "
-                         "run closes its undo") from None
+        raise StoreError(f"the fault was reverted ({outcome}) but its undo could not be closed (the next run "
+                         f"closes it): {journal.lost or exc}") from None
 
 
 @contextmanager

@@ -56,6 +56,8 @@ class DrillStopper:
 
 
 def _raise_the_stop(signum, frame) -> None:
+    if any(stopper.raised for stopper in _armed):
+        return  # one stop is on its way already (the revert under way says the rest); a second would bury it
     for stopper in reversed(list(_armed)):
         if stopper.error is not None and not stopper.raised:
             stopper.raised = True
