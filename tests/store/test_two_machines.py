@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from stores import CONNECTION_VAR, open_test_store
 from drillbook.faults import UNDO_FILE
 
 REPO = Path(__file__).resolve().parents[2]
-RECORD = '\n[record]\nstore = "blob"\ncontainer = "{container}"\nconnection_string = {{ env = "' + CONNECTION_VAR + '" }}\n'
+RECORD = ('\n[record]\nstore = "blob"\ncontainer = "{container}"\n'
+          'connection_string = {{ env = "' + CONNECTION_VAR + '" }}\n')
 HEALTH = ("-k", "test_live_returns_200", "checks/test_health.py")
 
 
