@@ -77,6 +77,7 @@ def test_a_killed_drills_undo_is_left_to_it_while_it_lives_then_replayed_from_th
         stopped = entry["undo"]["pid"]
         alive = b.run(*HEALTH)  # the drill on a renews its lease: b names it and leaves its fault alone
         assert alive.ret == 0 and process_state(stopped) == "T"
+        assert "environment's lease" not in alive.stdout.str()  # a read-only drill is never blocked by a's lease
         alive.stdout.fnmatch_lines(["drillbook: fault SIGSTOP to the sandbox's redis process * is applied by a live "
                                     "drill (* (run *, drill chaos redis-hang) since *), which renews its lease: not "
                                     "replayed here"])
