@@ -38,7 +38,8 @@ class InterruptibleRun:
 
     def wait_for_line(self, fragment: str | re.Pattern, timeout: float = 120) -> str:
         """The first line holding ``fragment`` (or matching it, a compiled pattern), once the run has printed it."""
-        found = fragment.search if isinstance(fragment, re.Pattern) else fragment.__contains__
+        # a fragment is looked for in the line (fragment.__contains__ would ask the reverse: "" matched at once)
+        found = fragment.search if isinstance(fragment, re.Pattern) else lambda line: fragment in line
         deadline = time.monotonic() + timeout
         while (seen := next((line for line in list(self.lines) if found(line)), None)) is None:
             assert self.process.poll() is None, f"the run ended before {fragment!r}:\n" + self.output

@@ -158,8 +158,8 @@ def _load_target(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
     runbook.use_resources(runbook.Resources.of(env.tier, dict(env.config.azure), env.base_url))  # remedies name this target
-    if is_controller:  # a run killed mid-fault left its undo behind: every run reverts it first
-        config.stash[REPLAYED_KEY] = faults.replay_pending(faults.UndoJournal(Path(config.option.journal_dir)))
+    if is_controller:  # a drill that died mid-fault, on any machine, left its undo behind: every run reverts it first
+        config.stash[REPLAYED_KEY] = _replay_leftover_faults(config)
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,
                           store=config.stash[STORE_KEY], keyword=config.option.keyword,
@@ -190,6 +190,15 @@ def _open_record_store(env: Environment, option, *, check: bool):
     if check:
         store.check()
     return store
+
+
+def _replay_leftover_faults(config: pytest.Config) -> list[str]:
+    from drillbook.fixtures.leases import undo_journal
+
+    try:
+        return faults.replay_pending(undo_journal(config, "replay of leftover faults"))
+    except DrillbookError as exc:  # a store that cannot be read: one line, before any drill
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _check_output_dirs(option) -> None:

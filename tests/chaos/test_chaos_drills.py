@@ -148,7 +148,8 @@ def test_sigkill_mid_fault_is_replayed_by_the_next_run(run_drill, faults, env_fi
             os.kill(pid, signal.SIGCONT)  # never leave the session's Redis stopped, whatever failed above
     assert result.ret == 0 and resumed
     result.stdout.fnmatch_lines([f"drillbook: reverted leftover fault SIGSTOP to the sandbox's redis process "
-                                 f"(pid {pid}) from killed run (pid {proc.pid}): SIGCONT to redis pid {pid}"])
+                                 f"(pid {pid}) left by * on * (run *, drill chaos redis-hang) since * (its lease "
+                                 f"expired, nobody renews it): SIGCONT to redis pid {pid}"])
 
 
 def test_chaos_drills_are_refused_on_production_without_approval(run_drill, env_file):
@@ -176,8 +177,8 @@ def test_a_fault_control_that_refuses_is_one_line_and_the_undo_waits_for_the_nex
                                  "/_sandbox/dependencies/redis/start returned 401*(the next drillbook run replays it)"])
     assert faults.info()["dependencies"]["redis"] == "running"  # refused: never stopped
     replay = run_drill("-k", "test_live_returns_200", paths=("checks/test_health.py",))
-    replay.stdout.fnmatch_lines(["drillbook: reverted leftover fault sandbox redis stop from killed run *: "
-                                 "sandbox redis start: running"])
+    replay.stdout.fnmatch_lines(["drillbook: reverted leftover fault sandbox redis stop left by * (its lease released, "
+                                 "nobody renews it): sandbox redis start: running"])
 
 
 def test_latency_the_rules_do_not_notice_fails_the_latency_drill(run_drill, faults, env_file):

@@ -22,7 +22,7 @@ from recorded_arm import RecordedArm
 import waiting
 
 from drillbook.errors import FaultError
-from drillbook.faults import FAULTS, UndoJournal, applied, create_fault
+from drillbook.faults import FAULTS, UNDO_FILE, UndoJournal, applied, create_fault
 from drillbook.faults.app_service import wait_healthy
 from drillbook.faults.arm import AzureResource
 
@@ -71,7 +71,7 @@ def test_app_service_restart_asks_for_a_restart_and_the_revert_waits_until_healt
     assert [s.path for s in arm.seen].count("/health") == 2 and arm.seen[-1].at > restart.at
     assert undo == {"subscription": SUB, "resource_group": "rg-castiel-staging", "name": "app-castiel-api-staging",
                     "wait_s": 10, "poll_s": 0.05, "health_url": f"{arm.url}/health", "tls_verify": True}
-    assert journal.pending() == [] and FakeCredential.TOKEN not in journal.path.read_text()
+    assert journal.pending() == [] and FakeCredential.TOKEN.encode() not in journal.store.read(UNDO_FILE)
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ import pytest
 import waiting
 
 from drillbook.errors import FaultError
-from drillbook.faults import UndoJournal, applied, create_fault, replay_pending
+from drillbook.faults import UNDO_FILE, UndoJournal, applied, create_fault, replay_pending
 from drillbook.runtime.pids import process_alive
+from drillbook.store import Holder
 
 TIMEOUT_S = 60  # generous: the machine is shared
 
@@ -66,7 +67,7 @@ def test_undo_is_on_disk_before_the_fault_is_applied(sandbox, faults, token_env,
     with applied(create_fault("dependency", url=sandbox.url, dependency="redis", action="stop"), journal):
         assert [(p["kind"], p["undo"]["action"]) for p in journal.pending()] == [("dependency", "start")]
         assert faults.info()["dependencies"]["redis"] == "stopped"
-        assert "token" not in journal.path.read_text().lower()  # the undo names the sandbox, never its token
+        assert "token" not in undo_text(journal).lower()  # the undo names the sandbox, never its token
     assert journal.pending() == []
     assert faults.info()["dependencies"]["redis"] == "running"
 
@@ -103,19 +104,19 @@ def test_unknown_fault_kind_is_one_clear_line():
 
 
 def test_leftover_undo_of_a_gone_sandbox_is_closed(tmp_path):
+    gone = UndoJournal(tmp_path, holder=Holder("alice", host="ci-3", run_id="1a2b3c4d", since="2026-12-07T13:05:00Z"))
+    gone.plan("dependency", {"url": "http://127.0.0.1:9", "dependency": "redis", "action": "start"}, "redis stop")
+    gone.release()  # its drill gave up without closing the entry: nobody renews its lease now
     journal = UndoJournal(tmp_path)
-    journal.plan("dependency", {"url": "http://127.0.0.1:9", "dependency": "redis", "action": "start"}, "redis stop")
-    _forget_owner(journal)
     lines = replay_pending(journal)
-    assert lines == ["drillbook: reverted leftover fault redis stop from killed run (pid 999999999): "
-                     "the sandbox at http://127.0.0.1:9 is gone, and its faults with it: nothing to revert"]
-    assert journal.pending() == [] and not journal.path.exists()
+    assert lines == ["drillbook: reverted leftover fault redis stop left by alice on ci-3 (run 1a2b3c4d, drill redis "
+                     "stop) since 2026-12-07T13:05:00Z (its lease released, nobody renews it): the sandbox at "
+                     "http://127.0.0.1:9 is gone, and its faults with it: nothing to revert"]
+    assert journal.pending() == [] and replay_pending(journal) == []
 
 
-def _forget_owner(journal: UndoJournal) -> None:
-    """Make the planned entries look like a dead run's."""
-    text = journal.path.read_text().replace(f'"pid": {os.getpid()}', '"pid": 999999999')
-    journal.path.write_text(text)
+def undo_text(journal: UndoJournal) -> str:
+    return (journal.store.read(UNDO_FILE) or b"").decode()
 
 
 HOLDER = textwrap.dedent("""
@@ -162,8 +163,10 @@ def test_sigkill_leaves_an_undo_the_next_run_replays(sandbox, faults, token_env,
         lines = replay_pending(journal)
     finally:
         os.kill(pid, signal.SIGCONT)  # whatever happened above, never leave the session's Redis stopped
-    assert lines == [f"drillbook: reverted leftover fault SIGSTOP to the sandbox's redis process (pid {pid}) "
-                     f"from killed run (pid {proc.pid}): SIGCONT to redis pid {pid}"]
+    [line] = lines
+    assert line.startswith(f"drillbook: reverted leftover fault SIGSTOP to the sandbox's redis process (pid {pid}) "
+                           f"left by {UndoJournal(tmp_path).holder.who} on ")
+    assert line.endswith(f"(its lease expired, nobody renews it): SIGCONT to redis pid {pid}")
     assert journal.pending() == []
 
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from drillbook import markers
-from drillbook.config.environments import available_environments
+from drillbook.config.environments import available_environments, load_environment
 from drillbook.gates import load_release
 
 from evidence_files import write_evidence
@@ -182,19 +182,54 @@ def artifacts(steps: list[dict], verb: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("platform", ["github", "azure"])
 def test_the_release_puts_the_evidence_where_the_example_manifest_reads_it(platform):
-    """Relative to the checkout, where every job runs: the build's JUnit XML, staging's journal with this build's
-    DR drill, and the review, each where pipelines/release.example.toml names it."""
+    """Relative to the checkout, where every job runs: this workflow's own JUnit XML and the review, each where
+    pipelines/release.example.toml names it; this build's DR drill runs on the migration environment."""
     evidence = evidence_paths("release.example.toml")
-    staging, gate = release_job(platform, "staging"), release_job(platform, "gate")
+    build, staging, gate = (release_job(platform, name) for name in ("build", "staging", "gate"))
     fetched = artifacts(gate, "download")
-    assert {str(Path(path).parent) for path in evidence["junit"]} == {fetched["junit"]}
-    assert artifacts(staging, "upload")["allure-staging"] == fetched["allure-staging"] == "reports"
-    assert evidence["journal"] == "reports/journal/drills.jsonl"  # the default --journal-dir, under reports/
+    made = [line.split("--junitxml=")[1] for line in script_lines(build) if "--junitxml=" in line]
+    assert made == list(evidence["junit"])  # made in this workflow, handed from its build job to its gate job
+    assert {str(Path(path).parent) for path in made} == {fetched["junit"]} == {artifacts(build, "upload")["junit"]}
     [dr] = [shlex.split(line) for line in commands(staging) if line.startswith("pytest -m dr ")]
     migration = load_release(PIPELINES / "release.example.toml").migration_environment
     assert dr[dr.index("--env") + 1] == migration and "--release" in dr
     [review] = [line for line in script_lines(gate) if "gh pr view" in line]
     assert review.endswith(f"> {evidence['review']}")
+
+
+@pytest.mark.parametrize("platform", ["github", "azure"])
+def test_the_release_gate_reads_this_runs_junit_and_the_journal_from_the_shared_store(platform):
+    """No other run's artifact (it may be gone, or be another build's), and no journal from a runner's disk."""
+    gate = release_job(platform, "gate")
+    downloads = [step for step in gate if "download-artifact" in step.get("uses", "")
+                 or step.get("task") == "DownloadPipelineArtifact@2"]
+    assert list(artifacts(gate, "download")) == ["junit"]
+    assert all("run-id" not in step.get("with", {}) for step in downloads)  # GitHub: this workflow run's artifact
+    assert all(step.get("inputs", {}).get("buildType", "current") == "current" for step in downloads)  # Azure
+    [gate_run] = [shlex.split(line) for line in commands(gate)]
+    gate_store = load_environment(gate_run[gate_run.index("--env") + 1]).config.record
+    drills = [shlex.split(line) for line in commands(release_job(platform, "staging")) if line.startswith("pytest")]
+    assert gate_store.store == "blob" and gate_store.account_url and gate_store.container
+    assert {_store_of(words) for words in drills} == {(gate_store.account_url, gate_store.container)}
+
+
+def test_the_quarterly_drills_write_to_the_store_the_release_gates_cadence_reads():
+    release = load(PIPELINES / "github" / "release.yml")
+    [gate_run] = [shlex.split(line) for line in commands(github_steps(release, "gate"))]
+    gate_env = load_environment(gate_run[gate_run.index("--env") + 1])
+    assert gate_env.config.cadence.enforced(gate_env.tier)
+    for path in (PIPELINES / "github" / "quarterly-drills.yml", PIPELINES / "azure" / "quarterly-drills.yml"):
+        doc = load(path)
+        steps = github_steps(doc) if isinstance(doc["jobs"], dict) else azure_steps(doc)
+        drills = [shlex.split(line) for line in commands(steps)]
+        assert {words[words.index("--env") + 1] for words in drills} == {gate_env.config.cadence.environment}
+        assert {_store_of(words) for words in drills} == {_store_of(gate_run)}, path.name
+
+
+def _store_of(words: list[str]) -> tuple[str | None, str | None]:
+    record = load_environment(words[words.index("--env") + 1]).config.record
+    assert record.store == "blob", f"{' '.join(words)}: its environment keeps the record on one runner's disk"
+    return record.account_url, record.container
 
 
 def test_the_release_commands_run_in_order_against_the_sandbox(run_drill, env_file, faults, sandbox, tmp_path):

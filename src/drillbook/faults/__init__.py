@@ -1,8 +1,9 @@
 """Faults with an undo: one module per injector, chosen through a registry.
 
 Every fault plans its undo first (plain JSON, no secrets), the undo goes to
-disk, and only then is the fault applied; ``revert_undo`` needs nothing but
-that record, so a later run can replay it after a crash.
+the store (under a lease its drill renews), and only then is the fault
+applied; ``revert_undo`` needs nothing but that record, so a later run on any
+machine can replay it once the lease has run out.
 
 >>> fault = create_fault("dependency", url=sandbox_url, dependency="redis", action="stop")
 >>> with applied(fault, UndoJournal(Path("reports/journal"))):

@@ -2,7 +2,10 @@
 
 SIGINT already reaches ``finally`` as KeyboardInterrupt; SIGTERM would end the
 process without it, so while a fault is applied SIGTERM raises the same. The
-revert itself runs with both signals blocked: a second Ctrl-C cannot skip it.
+undo journal's lease, when it cannot be renewed, raises its ``StoreError`` in
+the drill the same way (``runtime.stopper``). The revert itself runs with these
+signals blocked, and needs no store: a second Ctrl-C cannot skip it, and a
+store that went away cannot stop it.
 """
 
 from __future__ import annotations
@@ -12,22 +15,23 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from drillbook.errors import FaultError, Terminated
+from drillbook.errors import FaultError, StoreError, Terminated
 from drillbook.faults.undo import UndoJournal
+from drillbook.runtime.stopper import STOP_SIGNAL
 
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, STOP_SIGNAL}
 
 
 @contextmanager
 def applied(fault, journal: UndoJournal, log: Callable[[str], None] = lambda line: None) -> Iterator[dict]:
-    """Plan the undo, write it to disk, apply the fault; revert on the way out, whatever happens.
+    """Plan the undo, write it to the store, apply the fault; revert on the way out, whatever happens.
 
     Yields the undo record; ``log`` receives one line for the injection and one for the revert.
     """
     undo = fault.plan()
     entry = journal.plan(fault.kind, undo, fault.describe())
     failed: FaultError | None = None
-    with _sigterm_interrupts():
+    with _sigterm_interrupts(), journal.stopper.armed():
         try:
             log(f"inject: {fault.describe()}")
             fault.inject()
@@ -42,10 +46,21 @@ def applied(fault, journal: UndoJournal, log: Callable[[str], None] = lambda lin
                     outcome = type(fault).revert(undo, **getattr(fault, "client_options", {}))
                 except FaultError as exc:
                     log(f"revert failed: {fault.describe()}: {exc} (the next drillbook run replays it)")
+                    journal.release_quietly()  # left to the next run now, not when this process ends
                     before = f"{failed}; then " if failed else ""
                     raise FaultError(f"{before}revert failed: {exc} (the next drillbook run replays it)") from None
-                journal.close_entry(entry, outcome)
                 log(f"revert: {outcome}")
+                _close(journal, entry, outcome)
+
+
+def _close(journal: UndoJournal, entry: str, outcome: str) -> None:
+    """Record the revert; a store gone meanwhile is one line saying the fault was reverted all the same."""
+    try:
+        journal.close_entry(entry, outcome)
+    except StoreError as exc:
+        journal.release_quietly()
+        raise StoreError(f"the fault was reverted ({outcome}) but its undo could not be closed (the next run "
+                         f"closes it): {journal.lost or exc}") from None
 
 
 @contextmanager

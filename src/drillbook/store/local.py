@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import socket
 import time
 import uuid
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import IO, Callable, Iterator
 
 from drillbook.errors import LeaseLost, StoreError
+from drillbook.runtime.pids import process_alive
 from drillbook.store._base import APPEND_ATTEMPTS, Holder, Lease, LeaseState, LineBuilder, Store, check_duration
 
 
@@ -123,7 +125,7 @@ class _LocalLease(Lease):
 
     def record(self, state: str) -> dict:
         return {"lease_id": self.lease_id, "state": state, "expires": self.store.clock() + self.duration_s,
-                "duration_s": self.duration_s, "holder": self.holder.as_metadata()}
+                "duration_s": self.duration_s, "holder": self.holder.as_metadata(), **_liveness()}
 
     def renew(self) -> None:
         with self.store._lease_file(self.name) as (handle, record):
@@ -143,9 +145,20 @@ class _LocalLease(Lease):
 
 def _state(record: dict, now: float) -> str:
     state = record.get("state") or "free"
-    if state == "held" and float(record.get("expires", 0)) <= now:
+    if state == "held" and (float(record.get("expires", 0)) <= now or _holder_died(record)):
         return "expired"
     return state
+
+
+def _liveness() -> dict:
+    """The holder's process: on one machine its end is known at once, not only when the lease runs out."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def _holder_died(record: dict) -> bool:
+    pid = record.get("pid")
+    return (record.get("host") == socket.gethostname() and isinstance(pid, int) and pid != os.getpid()
+            and not process_alive(pid))
 
 
 def _lost(store: LocalStore, name: str, record: dict) -> str:
