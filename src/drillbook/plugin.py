@@ -153,12 +153,13 @@ def _load_target(config: pytest.Config) -> None:
         secrets.register_env_references(env.config.references())  # masked from the start; resolved in drill_env, after the guard
         if is_controller:  # before anything is read from or written to them, the record's folders must be usable
             _check_output_dirs(config.option)
-        config.stash[STORE_KEY] = _open_record_store(env, config.option, check=is_controller)
+        runs_drills = is_controller and not config.option.collectonly  # --collect-only reads and writes no record
+        config.stash[STORE_KEY] = _open_record_store(env, config.option, check=runs_drills)
     except DrillbookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[ENV_KEY] = env
     runbook.use_resources(runbook.Resources.of(env.tier, dict(env.config.azure), env.base_url))  # remedies name this target
-    if is_controller:  # a drill that died mid-fault, on any machine, left its undo behind: every run reverts it first
+    if runs_drills:  # a drill that died mid-fault, on any machine, left its undo behind: every run reverts it first
         config.stash[REPLAYED_KEY] = _replay_leftover_faults(config)
     if is_controller:  # xdist forwards every report to the controller, so it alone keeps the journal
         journal = Journal(env, approval=config.option.approve, markexpr=config.option.markexpr,

@@ -66,6 +66,7 @@ SETTINGS_ONLY = frozenset({
     "watch_settings", "release", "redis_settings", "cosmos_settings", "servicebus_settings", "security_settings",
     "slot_settings", "contract_settings", "contract_reads", "contract_verdict", "drill_tenant", "work_queues",
     "exclusive_cache", "admin_route", "leak_probe", "rollback_record", "sandbox_info",
+    "_environment_lease",  # autouse; only a destructive drill takes it: the environment's lease in the record store
 })
 
 # What a test's own body does besides its fixtures, by test name (the parametrized ones share it).
