@@ -65,6 +65,7 @@ def run_experiment(ctx: DrillContext, drill: Drill, journal: UndoJournal) -> Dri
     ctx.progress.enter("inject")
     try:
         with applied(fault, journal, log=ctx.log):
+            ctx.tell_watchers("fault_started")  # applied: the time to detect counts from here
             try:
                 record.observed = observe(ctx, drill)
                 revert_started = time.monotonic()
@@ -72,6 +73,7 @@ def run_experiment(ctx: DrillContext, drill: Drill, journal: UndoJournal) -> Dri
                 ctx.progress.enter("revert")
     finally:
         record.reverted_at = ctx.now()
+        ctx.tell_watchers("fault_reverted")
     record.recovery = recover(ctx, drill, record, revert_started)
     return record
 

@@ -56,6 +56,8 @@ MANAGEMENT_CLIENTS = {  # kind -> (module, class, package, what needs it)
     "cosmosdb": ("azure.mgmt.cosmosdb", "CosmosDBManagementClient", "azure-mgmt-cosmosdb",
                  "Cosmos DB restores and account status"),
     "monitor": ("azure.mgmt.monitor", "MonitorManagementClient", "azure-mgmt-monitor", "alert rules"),
+    "alertsmanagement": ("azure.mgmt.alertsmanagement", "AlertsManagementClient", "azure-mgmt-alertsmanagement",
+                         "fired alerts"),
 }
 
 

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from drillbook.config.model import Section
 from drillbook.config.secrets import SecretRef
+from drillbook.config.sections.alerts import AlertsSection
 from drillbook.config.sections.azure import AzureSection
 from drillbook.config.sections.cache import RedisSection
 from drillbook.config.sections.cadence import CadenceSection
@@ -59,6 +60,7 @@ class EnvironmentFile(Section):
     dr: DrSection = Field(default_factory=DrSection)
     cadence: CadenceSection = Field(default_factory=CadenceSection)
     notify: NotifySection = Field(default_factory=NotifySection)
+    alerts: AlertsSection = Field(default_factory=AlertsSection)
     thresholds: ThresholdsSection = Field(default_factory=ThresholdsSection)
 
     def references(self) -> list[SecretRef]:
@@ -67,7 +69,7 @@ class EnvironmentFile(Section):
 
 
 __all__ = [
-    "AuthSection", "AzureLoadTestingSection", "AzureSection", "BudgetsSection", "CadenceSection", "ChaosSection",
+    "AlertsSection", "AuthSection", "AzureLoadTestingSection", "AzureSection", "BudgetsSection", "CadenceSection", "ChaosSection",
     "ContractSection", "CosmosContainer", "CosmosSection", "DrSection", "EnvironmentFile", "HealthSection",
     "HttpSection", "HttpTarget", "LoadSection", "MetricsSection", "NotifySection", "RedisSection", "SafetySection",
     "SecuritySection", "ServiceBusSection", "SlotsSection", "SmokeSection", "Stage", "TargetSection",

@@ -1,0 +1,13 @@
+"""Did monitoring notice the fault, and how fast: a drill's expected alerts, read while it runs.
+
+>>> detection = watch_for(env, "cosmos-outage", chaos_settings, progress=progress)   # detection.drill
+>>> ctx.watchers.append(detection)          # told when the fault starts and when it is reverted
+>>> result = detection.finish()             # waits for the alerts' deadlines on Azure; result.failures()
+
+On an Azure tier the fired alerts of the target's resources are read from Azure
+Resource Manager (``fired``) and judged per expected alert (``judge``): fired
+or not, time to detect, resolved. On the sandbox, which has no Azure Monitor,
+the runbook's own rules are evaluated on the sandbox's metrics during the fault
+(``rules_during``) and the Azure alerts are reported as not checked.
+Importing this package loads none of them.
+"""
