@@ -20,6 +20,7 @@ from drillbook import metrics
 from drillbook.clients.http import Breaker, build_client
 from drillbook.config.environments import Environment
 from drillbook.errors import DrillbookError
+from drillbook.redaction import redact_text
 from drillbook.metrics.traffic import ProbeTraffic
 from drillbook.rules import Evaluator, format_value
 from drillbook.runbook import Threshold
@@ -113,8 +114,8 @@ class RulesDuringFault:
             try:  # the source is built on the first readable tick: a target down at the fault's start has none yet
                 source = source or metrics.create_source(self.env, reader, traffic=traffic)
                 reading = source.read(last, now)
-            except DrillbookError as exc:
-                self.unreadable, self.last_problem = self.unreadable + 1, str(exc)
+            except Exception as exc:  # noqa: BLE001 - counted and shown: a thread that died would read as calm
+                self.unreadable, self.last_problem = self.unreadable + 1, _one_line(exc)
                 continue
             last = now
             for key, evaluator in self._evaluators.items():
@@ -124,3 +125,8 @@ class RulesDuringFault:
 
     def _threshold(self, key: str) -> Threshold:
         return next(t for t in self.thresholds if t.key == key)
+
+
+def _one_line(exc: Exception) -> str:
+    said = str(exc) if isinstance(exc, DrillbookError) else f"{type(exc).__name__}: {exc}"
+    return redact_text(" ".join(said.split()))[:300]
