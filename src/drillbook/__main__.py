@@ -1,7 +1,8 @@
 """drillbook's command line: read the record back, and describe the environment file.
 
     python -m drillbook journal verify [--journal-dir DIR]   # the chain and every artifact; exit 1 at a mismatch
-    python -m drillbook journal status [--journal-dir DIR]   # per drill kind and environment: last run, verdict, age
+    python -m drillbook journal status [--journal-dir DIR]   # per drill kind and environment: last run, verdict, age;
+                                                             # each expected alert's time to detect across drills
     python -m drillbook report [--results DIR] [--output FILE]   # one self-contained HTML file of a run
     python -m drillbook schema [--markdown] [--output PATH]  # the environment file's JSON Schema (or its reference)
 
@@ -82,7 +83,9 @@ def _status(args: argparse.Namespace) -> int:
     except RecordError as exc:
         print(f"journal status: {exc}", file=sys.stderr)
         return EXIT_DAMAGED
-    for line in status_lines(runs, datetime.now(timezone.utc)):
+    from drillbook.record.alert_trend import trend_lines
+
+    for line in status_lines(runs, datetime.now(timezone.utc)) + trend_lines(path):
         print(line)
     return 0
 

@@ -65,6 +65,7 @@ class RulesDuringFault:
         self.started = 0.0
         self.ticks = self.unreadable = 0
         self.last_problem = ""
+        self.lasted_s: float | None = None
 
     def fault_started(self, at: float) -> None:
         if not self.thresholds:
@@ -75,6 +76,8 @@ class RulesDuringFault:
         self._thread.start()
 
     def fault_reverted(self, at: float) -> None:
+        if self._thread is not None and not self._stop.is_set():
+            self.lasted_s = at - self.started
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
@@ -92,8 +95,17 @@ class RulesDuringFault:
         if verdict.worst is not None:
             measured = f"worst {format_value(rule, verdict.worst)}"
         else:
-            measured = f"no data ({self.last_problem or 'too few requests or points in every window'})"
+            measured = f"no data ({self._why_no_data(threshold, rule.window_s)})"
         return RuleOutcome(threshold, rule.window_s, None, measured, self.unreadable, self.ticks)
+
+    def _why_no_data(self, threshold: Threshold, window_s: float) -> str:
+        if self.lasted_s is not None and self.lasted_s < window_s:
+            return f"the fault lasted {self.lasted_s:.1f} s, less than the rule's {window_s:g} s window"
+        if self.last_problem:
+            return self.last_problem
+        if threshold.kind == "gauge":
+            return f"the metrics source ({self.env.config.metrics.source}) reports no {threshold.key} points"
+        return "too few requests in every window"
 
     def _run(self) -> None:
         with build_client(self.env.http_target, breaker=Breaker(enabled=False)) as probes, \
