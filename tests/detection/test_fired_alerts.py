@@ -43,7 +43,7 @@ def detection(transport, rules: RulesDuringFault | None = None, **client_options
 def drill(found: Detection, t0: float, *, fault_s: float = 0.3, progress: Progress | None = None):
     found.fault_started(t0)
     time.sleep(fault_s)
-    found.fault_reverted(time.time())
+    found.fault_ending(time.time())
     return found.finish(progress or Progress())
 
 

@@ -14,7 +14,7 @@ ALERTS = "[alerts]\nlocal_window_s = 1\n"
 def run(detection, fault_s: float = 2.5):
     detection.fault_started(time.time())
     time.sleep(fault_s)
-    detection.fault_reverted(time.time())
+    detection.fault_ending(time.time())
     return detection.finish(Progress())
 
 

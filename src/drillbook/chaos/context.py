@@ -52,7 +52,7 @@ class DrillContext:
     arm_options: dict[str, Any] = field(default_factory=dict)  # Azure faults' client options; {}: signed-in identity
     state: dict[str, Any] = field(default_factory=dict)  # what a drill prepared: a shard id, a queue depth
     timeline: list[tuple[float, str, bool]] = field(default_factory=list)  # (s since start, probe, held)
-    watchers: list[Any] = field(default_factory=list)  # told when the fault starts and is reverted (detection)
+    watchers: list[Any] = field(default_factory=list)  # told when the fault starts and ends (detection)
     t0: float = field(default_factory=time.monotonic)
 
     def log(self, line: str) -> None:
@@ -62,7 +62,7 @@ class DrillContext:
         return round(time.monotonic() - self.t0, 3)
 
     def tell_watchers(self, event: str) -> None:
-        """``fault_started`` or ``fault_reverted``, with the wall-clock time (alerts are stamped in UTC)."""
+        """``fault_started`` or ``fault_ending`` (the revert is next), with the wall-clock time (alerts are in UTC)."""
         for watcher in self.watchers:
             getattr(watcher, event)(time.time())
 

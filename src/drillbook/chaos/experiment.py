@@ -68,12 +68,12 @@ def run_experiment(ctx: DrillContext, drill: Drill, journal: UndoJournal) -> Dri
             ctx.tell_watchers("fault_started")  # applied: the time to detect counts from here
             try:
                 record.observed = observe(ctx, drill)
+                ctx.tell_watchers("fault_ending")  # before the revert: their requests end inside the fault
                 revert_started = time.monotonic()
             finally:
                 ctx.progress.enter("revert")
     finally:
         record.reverted_at = ctx.now()
-        ctx.tell_watchers("fault_reverted")
     record.recovery = recover(ctx, drill, record, revert_started)
     return record
 

@@ -1,7 +1,7 @@
 """Did monitoring notice the fault, and how fast: a drill's expected alerts, read while it runs.
 
 >>> detection = watch_for(env, "cosmos-outage", chaos_settings, progress=progress)   # detection.drill
->>> ctx.watchers.append(detection)          # told when the fault starts and when it is reverted
+>>> ctx.watchers.append(detection)          # told when the fault starts and when it ends
 >>> result = detection.finish()             # waits for the alerts' deadlines on Azure; result.failures()
 
 On an Azure tier the fired alerts of the target's resources are read from Azure

@@ -1,7 +1,7 @@
 """A drill's expected alerts on Azure: fired alerts read from the fault's start until each is settled.
 
 >>> alerts = AlertsOnAzure(where, expected, timing_of=section, client_options={})
->>> alerts.fault_started(t0); ...; alerts.fault_reverted(t1)
+>>> alerts.fault_started(t0); ...; alerts.fault_ending(t1)
 >>> alerts.finish(progress)          # polls every [alerts] poll_s until each fired and resolved, or is due
 
 Reading starts when the fault does and goes on after the revert, in a thread, so
@@ -60,7 +60,7 @@ class AlertsOnAzure:
         self._thread = threading.Thread(target=self._poll, daemon=True, name="drillbook-alerts-on-azure")
         self._thread.start()
 
-    def fault_reverted(self, at: float) -> None:
+    def fault_ending(self, at: float) -> None:
         if self.timing is not None:
             self.timing = replace(self.timing, reverted=at)
 

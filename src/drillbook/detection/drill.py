@@ -1,7 +1,7 @@
 """A drill's detection: its expected alerts watched from the fault's start, and what comes of it.
 
 >>> detection = watch_for(env, "cosmos-outage", rps=24, min_requests=10)
->>> ctx.watchers.append(detection)       # the chaos experiment tells it when the fault starts and is reverted
+>>> ctx.watchers.append(detection)       # the chaos experiment tells it when the fault starts and ends
 >>> result = detection.finish(progress)  # result.findings (failing the drill), .lines (the report), .figures()
 
 On an Azure tier the runbook's alerts are read from Azure Resource Manager and an
@@ -48,7 +48,7 @@ class DetectionResult:
 
 
 class Detection:
-    """Forwards the fault's start and revert to the rules during the fault and, on Azure, to the fired alerts."""
+    """Forwards the fault's start and end to the rules during the fault and, on Azure, to the fired alerts."""
 
     def __init__(self, drill: str, fault: str, expected: Expected, rules: RulesDuringFault,
                  azure: AlertsOnAzure | None) -> None:
@@ -59,18 +59,18 @@ class Detection:
         if self.azure is not None:
             self.azure.fault_started(at)
 
-    def fault_reverted(self, at: float) -> None:
-        self.rules.fault_reverted(at)
+    def fault_ending(self, at: float) -> None:
+        self.rules.fault_ending(at)
         if self.azure is not None:
-            self.azure.fault_reverted(at)
+            self.azure.fault_ending(at)
 
     def close(self) -> None:
-        self.rules.fault_reverted(time.time())
+        self.rules.close()
         if self.azure is not None:
             self.azure.close()
 
     def finish(self, progress: Progress, fault: str | None = None) -> DetectionResult:
-        self.rules.fault_reverted(time.time())  # a drill that ended before its revert still stops measuring
+        self.rules.close()  # a drill that failed while observing still stops measuring
         fault = fault or self.fault
         ruled = self.rules.outcomes()
         result = DetectionResult(self.drill, self.expected, "none expected",

@@ -1,7 +1,7 @@
 """The runbook's rules for a drill's expected alerts, evaluated on the target's metrics while the fault is on.
 
 >>> rules = RulesDuringFault(env, [threshold("api_error_rate")], window_s=2, min_requests=10, rps=24)
->>> rules.fault_started(time.time()); ...; rules.fault_reverted(time.time())
+>>> rules.fault_started(time.time()); ...; rules.fault_ending(time.time())
 >>> rules.outcomes()[0].fired_after_s                # 1.5: the rule's first breach, seconds after the fault
 
 Each rule's window is compressed to ``window_s`` (a fault lasts seconds, a rule's window minutes), evaluated
@@ -51,7 +51,7 @@ class RuleOutcome:
 
 
 class RulesDuringFault:
-    """Started by the drill when the fault is applied, stopped when it is reverted (``ctx.watchers``)."""
+    """Started by the drill when the fault is applied, stopped before it is reverted (``ctx.watchers``)."""
 
     def __init__(self, env: Environment, thresholds: list[Threshold], *, window_s: float, min_requests: int,
                  rps: float) -> None:
@@ -75,14 +75,21 @@ class RulesDuringFault:
         self._thread = threading.Thread(target=self._run, daemon=True, name="drillbook-rules-during-fault")
         self._thread.start()
 
-    def fault_reverted(self, at: float) -> None:
+    def fault_ending(self, at: float) -> None:
+        """Stop measuring before the revert, and wait for the probe requests in flight: a request slowed by the
+        fault must not land in the steady-state window after the recovery."""
         if self._thread is not None and not self._stop.is_set():
             self.lasted_s = at - self.started
+        self.close()
+
+    def close(self) -> None:
+        """Stop, and wait for the last reading and the probe traffic's requests in flight."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
 
     def outcomes(self) -> list[RuleOutcome]:
+        self.close()
         return [self._outcome(t) for t in self.thresholds if t.key in self._evaluators]
 
     def _outcome(self, threshold: Threshold) -> RuleOutcome:
