@@ -144,3 +144,15 @@ def test_an_azure_rule_belongs_to_a_runbook_alert_by_its_name(rule, key):
     from drillbook.expected_alerts import rule_key
 
     assert rule_key(f"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/metricAlerts/{rule}") == key
+
+
+def test_reads_that_stop_answering_before_the_deadline_are_not_checked_not_missed():
+    unavailable = {"status": 503, "headers": {}, "body": {"error": {"code": "ServiceUnavailable"}}}
+    with RecordedArm() as arm:
+        arm.answer("GET", ALERTS_PATH, page(), unavailable)
+        result = drill(detection(arm.transport()), time.time())
+    [finding] = result.findings
+    assert finding.kind == "unreachable" and len(arm.calls()) > 2  # retried at every poll until the deadline
+    assert finding.detail.startswith("expected alert api_error_rate was not checked up to its deadline ")
+    assert "which is not a pass: the fired alerts were last read at " in finding.detail
+    assert "then: azure resource manager: answered 503 ServiceUnavailable reading the fired alerts" in finding.detail

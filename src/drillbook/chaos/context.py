@@ -62,7 +62,7 @@ class DrillContext:
         return round(time.monotonic() - self.t0, 3)
 
     def tell_watchers(self, event: str) -> None:
-        """``fault_started`` or ``fault_ending`` (the revert is next), with the wall-clock time (alerts are in UTC)."""
+        """``fault_started``, ``fault_ending`` (observing ended) or ``before_revert``, with the wall-clock time."""
         for watcher in self.watchers:
             getattr(watcher, event)(time.time())
 

@@ -51,6 +51,7 @@ class AlertsOnAzure:
         self.reads = 0
         self.problem: str | None = None
         self.ever_read = False
+        self.read_at: float | None = None  # the last read that answered
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -63,6 +64,9 @@ class AlertsOnAzure:
     def fault_ending(self, at: float) -> None:
         if self.timing is not None:
             self.timing = replace(self.timing, reverted=at)
+
+    def before_revert(self, at: float) -> None:
+        """Nothing to drain: the reads go to Azure, not to the target."""
 
     def finish(self, progress: Progress) -> None:
         """Wait until every expected alert is settled (or cannot be read), saying what it waits for."""
@@ -107,6 +111,6 @@ class AlertsOnAzure:
 
     def _take(self, alerts: list[FiredAlert]) -> None:
         mine = [a for a in alerts if not self.where.resources or a.target in self.where.resources]
-        self.ever_read = True
+        self.ever_read, self.read_at = True, time.time()
         self.outcomes = judge_alerts(self.expected, mine, self.timing)
         self.others = unexpected(self.expected, mine, self.timing)

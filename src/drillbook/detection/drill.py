@@ -64,6 +64,9 @@ class Detection:
         if self.azure is not None:
             self.azure.fault_ending(at)
 
+    def before_revert(self, at: float) -> None:
+        self.rules.before_revert(at)
+
     def close(self) -> None:
         self.rules.close()
         if self.azure is not None:
@@ -122,6 +125,11 @@ def _said(outcome: AlertOutcome, now: float) -> str:
 
 def _missed(outcome: AlertOutcome, azure: AlertsOnAzure, fault: str, signal: RuleOutcome | None) -> findings.Finding:
     t, timing = outcome.threshold, azure.timing
+    if azure.problem:  # the reads stopped answering before the deadline: what came after is unknown
+        message = (f"expected alert {t.key} was not checked up to its deadline {utc_clock(outcome.deadline)}, which "
+                   f"is not a pass: the fired alerts were last read at {utc_clock(azure.read_at)}, then: "
+                   f"{azure.problem}")
+        return findings.Finding("unreachable", None, message, source=azure.where.describe())
     measured = signal.measured if signal is not None else "not measured"
     noted = f"; {'; '.join(outcome.notes)}" if outcome.notes else ""
     detail = (f"expected alert {t.key} ({t.describe()}) did not fire within {timing.allowed_s(t):g} s of the "

@@ -1,7 +1,7 @@
 """The runbook's rules for a drill's expected alerts, evaluated on the target's metrics while the fault is on.
 
 >>> rules = RulesDuringFault(env, [threshold("api_error_rate")], window_s=2, min_requests=10, rps=24)
->>> rules.fault_started(time.time()); ...; rules.fault_ending(time.time())
+>>> rules.fault_started(time.time()); ...; rules.fault_ending(time.time()); rules.before_revert(time.time())
 >>> rules.outcomes()[0].fired_after_s                # 1.5: the rule's first breach, seconds after the fault
 
 Each rule's window is compressed to ``window_s`` (a fault lasts seconds, a rule's window minutes), evaluated
@@ -76,10 +76,14 @@ class RulesDuringFault:
         self._thread.start()
 
     def fault_ending(self, at: float) -> None:
-        """Stop measuring before the revert, and wait for the probe requests in flight: a request slowed by the
-        fault must not land in the steady-state window after the recovery."""
+        """Stop measuring (without waiting: the probe traffic drains while the drill's own does)."""
         if self._thread is not None and not self._stop.is_set():
             self.lasted_s = at - self.started
+        self._stop.set()
+
+    def before_revert(self, at: float) -> None:
+        """Wait for the probe requests in flight: one the fault slowed must not land in the recovery's window."""
+        self.fault_ending(at)
         self.close()
 
     def close(self) -> None:
