@@ -156,3 +156,16 @@ def test_reads_that_stop_answering_before_the_deadline_are_not_checked_not_misse
     assert finding.detail.startswith("expected alert api_error_rate was not checked up to its deadline ")
     assert "which is not a pass: the fired alerts were last read at " in finding.detail
     assert "then: azure resource manager: answered 503 ServiceUnavailable reading the fired alerts" in finding.detail
+
+
+def test_no_azure_identity_is_not_checked_and_says_how_to_sign_in():
+    from loopback import NoIdentityCredential
+
+    with RecordedArm() as arm:
+        arm.answer("GET", ALERTS_PATH, page())
+        result = drill(detection(arm.transport(), credential=NoIdentityCredential()), time.time())
+        reads = len(arm.calls())
+    [finding] = result.findings
+    assert reads == 0 and result.checked == "not checked (unreadable)"
+    assert "no Azure token (CredentialUnavailableError) reading the fired alerts of rg-castiel-staging -> sign in " \
+           "with az login" in finding.detail

@@ -1,8 +1,8 @@
 """Did monitoring notice the fault, and how fast: a drill's expected alerts, read while it runs.
 
->>> detection = watch_for(env, "cosmos-outage", chaos_settings, progress=progress)   # detection.drill
+>>> detection = watch_for(env, "cosmos-outage", rps=24, min_requests=10)   # detection.drill
 >>> ctx.watchers.append(detection)          # told when the fault starts and when it ends
->>> result = detection.finish()             # waits for the alerts' deadlines on Azure; result.failures()
+>>> result = detection.finish(progress)     # waits for the alerts' deadlines on Azure; result.findings
 
 On an Azure tier the fired alerts of the target's resources are read from Azure
 Resource Manager (``fired``) and judged per expected alert (``judge``): fired

@@ -41,7 +41,7 @@ class AlertsRead:
 def read_fired_alerts(subscription: str, resource_group: str, since: float, until: float,
                       **client_options: Any) -> AlertsRead:
     """Alerts on ``resource_group``'s resources that started between ``since`` and ``until``."""
-    from azure.core.exceptions import AzureError
+    from azure.core.exceptions import AzureError, ClientAuthenticationError
 
     call = arm_call(f"reading the fired alerts of {resource_group}", f"Monitoring Reader on {resource_group}")
     try:
@@ -51,7 +51,8 @@ def read_fired_alerts(subscription: str, resource_group: str, since: float, unti
         return AlertsRead([_fired(alert) for alert in pages])
     except AzureError as exc:
         return AlertsRead(problem=azure_failure(exc, call),
-                          final=getattr(exc, "status_code", None) in FINAL_STATUSES)
+                          final=getattr(exc, "status_code", None) in FINAL_STATUSES
+                          or isinstance(exc, ClientAuthenticationError))  # no token: it will not come by itself
 
 
 def _fired(alert: Any) -> FiredAlert:
