@@ -52,9 +52,8 @@ def test_an_alert_that_fires_in_time_passes_with_its_time_to_detect_and_resoluti
     with RecordedArm() as arm:
         arm.answer("GET", ALERTS_PATH, page(fired("castiel-api-error-rate", at=t0 + 1.2, resolved_at=t0 + 2.0),
                                             fired("castiel-api-p95", at=t0 + 1.5)))
-        started = time.monotonic()
         result = drill(detection(arm.transport()), t0)
-        took = time.monotonic() - started
+        reads = len(arm.calls())
     assert result.findings == [] and result.checked == "azure"
     [alert] = result.alerts
     assert (alert["alert"], alert["rule"], alert["status"], alert["time_to_detect_s"]) == \
@@ -64,7 +63,7 @@ def test_an_alert_that_fires_in_time_passes_with_its_time_to_detect_and_resoluti
                for line in result.lines)
     assert any("castiel-api-p95 on app-castiel-api-staging fired at" in line and "not expected of this drill" in line
                for line in result.lines)
-    assert took < 2.5  # fired and resolved: nothing left to wait for, so it does not wait out the deadline
+    assert reads == 1  # fired and resolved at the first read: nothing left to wait for, the deadline is not waited out
     query = arm.seen[0].query
     assert arm.seen[0].path == f"/subscriptions/{SUB}{ALERTS_PATH}" and query["targetResourceGroup"] == \
            "rg-castiel-staging" and "/" in query["customTimeRange"]
@@ -114,9 +113,7 @@ def test_an_alert_on_another_resource_is_not_claimed():
 def test_a_403_is_not_checked_names_the_role_and_stops_at_once():
     with RecordedArm() as arm:
         arm.answer("GET", ALERTS_PATH, "forbidden.json")
-        started = time.monotonic()
         result = drill(detection(arm.transport()), time.time())
-        took = time.monotonic() - started
     [finding] = result.findings
     assert finding.kind == "unreachable" and result.checked == "not checked (unreadable)"
     assert runbook.render(finding) == (
@@ -124,7 +121,7 @@ def test_a_403_is_not_checked_names_the_role_and_stops_at_once():
         "manager: permission denied (403 AuthorizationFailed) reading the fired alerts of rg-castiel-staging -> "
         "grant Monitoring Reader on rg-castiel-staging to the identity drillbook signs in as (az login, a managed "
         "identity, or AZURE_CLIENT_ID + AZURE_TENANT_ID)")
-    assert len(arm.calls()) == 1 and took < 2.5  # asking again cannot help
+    assert len(arm.calls()) == 1  # asking again cannot help
 
 
 def test_unreachable_arm_is_not_checked_not_a_pass():

@@ -45,3 +45,24 @@ def test_a_drill_that_expects_no_alert_says_why(sandbox, env_file):
     assert result.lines == ["alerts: none expected of redis-hang, because reads fall back to Cosmos DB, and no alert "
                             "of the runbook's table watches cache availability (readiness reports it)"]
     assert result.figures()["checked"] == "none expected"
+
+
+def test_on_staging_a_drill_reads_the_alerts_of_its_azure_resources_and_a_redis_drill_reads_none(monkeypatch):
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000")
+    env = load_environment("staging")
+    where = watch_for(env, "service-down", rps=5, min_requests=5).azure.where
+    assert (where.resource_group, "app-castiel-api-staging" in where.resources) == ("rg-castiel-staging", True)
+    assert watch_for(env, "redis-outage", rps=5, min_requests=5).azure is None  # it expects no alert
+    assert watch_for(load_environment("local"), "service-down", rps=5, min_requests=5).azure is None
+
+
+def test_an_azure_tier_without_a_resource_group_is_one_line_naming_the_key(tmp_path, monkeypatch):
+    import pytest
+
+    from drillbook.errors import ConfigError
+
+    path = tmp_path / "bare.toml"
+    path.write_text('[target]\ntier = "staging"\nbase_url = "https://api-staging.castiel.com"\n'
+                    '[azure]\nsubscription_id = "00000000-0000-0000-0000-000000000000"\n')
+    with pytest.raises(ConfigError, match=r"^bare.toml: \[azure\] needs resource_group for this Azure drill"):
+        watch_for(load_environment(path=path), "service-down", rps=5, min_requests=5)
