@@ -1,4 +1,4 @@
-"""On the sandbox: when the runbook's own rules, on its metrics during the fault, would have fired; Azure not checked."""
+"""On the sandbox: when the runbook's own rules, on its metrics during the fault, would have fired."""
 
 from __future__ import annotations
 

@@ -69,7 +69,8 @@ class EnvironmentFile(Section):
 
 
 __all__ = [
-    "AlertsSection", "AuthSection", "AzureLoadTestingSection", "AzureSection", "BudgetsSection", "CadenceSection", "ChaosSection",
+    "AlertsSection",
+    "AuthSection", "AzureLoadTestingSection", "AzureSection", "BudgetsSection", "CadenceSection", "ChaosSection",
     "ContractSection", "CosmosContainer", "CosmosSection", "DrSection", "EnvironmentFile", "HealthSection",
     "HttpSection", "HttpTarget", "LoadSection", "MetricsSection", "NotifySection", "RedisSection", "SafetySection",
     "SecuritySection", "ServiceBusSection", "SlotsSection", "SmokeSection", "Stage", "TargetSection",
