@@ -50,10 +50,13 @@ def test_a_drill_that_expects_no_alert_says_why(sandbox, env_file):
 def test_on_staging_a_drill_reads_the_alerts_of_its_azure_resources_and_a_redis_drill_reads_none(monkeypatch):
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000")
     env = load_environment("staging")
-    where = watch_for(env, "service-down", rps=5, min_requests=5).azure.where
+    detection = watch_for(env, "service-down", rps=5, min_requests=5)
+    assert detection.rules.client_side  # the signal from drillbook's probes: Azure Monitor is not queried per tick
+    where = detection.azure.where
     assert (where.resource_group, "app-castiel-api-staging" in where.resources) == ("rg-castiel-staging", True)
     assert watch_for(env, "redis-outage", rps=5, min_requests=5).azure is None  # it expects no alert
-    assert watch_for(load_environment("local"), "service-down", rps=5, min_requests=5).azure is None
+    local = watch_for(load_environment("local"), "service-down", rps=5, min_requests=5)
+    assert local.azure is None and not local.rules.client_side  # the sandbox's own metrics
 
 
 def test_an_azure_tier_without_a_resource_group_is_one_line_naming_the_key(tmp_path, monkeypatch):

@@ -150,10 +150,11 @@ def watch_for(env: Environment, drill: str, *, fault: str = "", rps: float, min_
     expected = expected_for(drill)
     overrides = env.config.thresholds.overrides()
     thresholds = [threshold(key, overrides) for key in expected.alerts]
-    section = env.config.alerts
-    rules = RulesDuringFault(env, thresholds, window_s=section.local_window_s, min_requests=min_requests, rps=rps)
+    section, on_azure = env.config.alerts, fault_backend(env.tier) != "sandbox"
+    rules = RulesDuringFault(env, thresholds, window_s=section.local_window_s, min_requests=min_requests, rps=rps,
+                             client_side=on_azure)
     azure = None
-    if thresholds and fault_backend(env.tier) != "sandbox":
+    if thresholds and on_azure:
         azure = AlertsOnAzure(_where(env), thresholds, section, client_options)
     return Detection(drill, fault, expected, rules, azure)
 

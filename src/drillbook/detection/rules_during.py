@@ -7,7 +7,8 @@
 Each rule's window is compressed to ``window_s`` (a fault lasts seconds, a rule's window minutes), evaluated
 every ``TICK_S`` on the environment's metrics source under drillbook's probe traffic, as the watch does. On
 the sandbox this is when drillbook's own rules would have fired; on Azure it is the signal measured during the
-fault, shown when an expected alert stays silent. An unreadable tick is counted, never read as calm.
+fault, shown when an expected alert stays silent, read from drillbook's own probes (client side) so that Azure
+Monitor is not queried every tick. An unreadable tick is counted, never read as calm.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ class RulesDuringFault:
     """Started by the drill when the fault is applied, stopped before it is reverted (``ctx.watchers``)."""
 
     def __init__(self, env: Environment, thresholds: list[Threshold], *, window_s: float, min_requests: int,
-                 rps: float) -> None:
+                 rps: float, client_side: bool = False) -> None:
         self.env, self.thresholds, self.rps = env, thresholds, rps
+        self.client_side = client_side  # read drillbook's own probes, not the environment's source
         self.window_s = window_s
         self._rules = {t.key: t.to_rule(window_s=min(window_s, t.window_s), min_count=min_requests)
                        for t in thresholds}
@@ -115,7 +117,8 @@ class RulesDuringFault:
         if self.last_problem:
             return self.last_problem
         if threshold.kind == "gauge":
-            return f"the metrics source ({self.env.config.metrics.source}) reports no {threshold.key} points"
+            source = "drillbook's probes" if self.client_side else self.env.config.metrics.source
+            return f"the metrics source ({source}) reports no {threshold.key} points"
         return "too few requests in every window"
 
     def _run(self) -> None:
@@ -135,7 +138,7 @@ class RulesDuringFault:
             now = time.time()
             self.ticks += 1
             try:  # the source is built on the first readable tick: a target down at the fault's start has none yet
-                source = source or metrics.create_source(self.env, reader, traffic=traffic)
+                source = source or self._source(reader, traffic)
                 reading = source.read(last, now)
             except Exception as exc:  # noqa: BLE001 - counted and shown: a thread that died would read as calm
                 self.unreadable, self.last_problem = self.unreadable + 1, _one_line(exc)
@@ -145,6 +148,13 @@ class RulesDuringFault:
                 evaluator.add(replace(reading.sample_for(self._threshold(key)), at=now))
         if source is not None:
             source.close()
+
+    def _source(self, reader, traffic: ProbeTraffic):
+        if self.client_side:
+            from drillbook.metrics.probe import ProbeSource
+
+            return ProbeSource(traffic, f"drillbook's probes of {self.env.base_url} (client side)")
+        return metrics.create_source(self.env, reader, traffic=traffic)
 
     def _threshold(self, key: str) -> Threshold:
         return next(t for t in self.thresholds if t.key == key)
