@@ -167,3 +167,12 @@ def test_no_azure_identity_is_not_checked_and_says_how_to_sign_in():
     assert reads == 0 and result.checked == "not checked (unreadable)"
     assert "no Azure token (CredentialUnavailableError) reading the fired alerts of rg-castiel-staging -> sign in " \
            "with az login" in finding.detail
+
+
+def test_an_answer_drillbook_cannot_read_is_not_checked_never_no_alerts():
+    with RecordedArm() as arm:
+        arm.answer("GET", ALERTS_PATH, {"status": 200, "headers": {}, "body": {"value": [{"name": "x"}]}})
+        result = drill(detection(arm.transport()), time.time())
+    [finding] = result.findings
+    assert finding.kind == "unreachable" and "were not checked, which is not a pass: reading the fired alerts " \
+                                             "stopped: AttributeError" in finding.detail

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from drillbook.clients.azure import one_line
 from drillbook.config.sections.alerts import AlertsSection
 from drillbook.detection.fired import FiredAlert, read_fired_alerts
 from drillbook.detection.judge import AlertOutcome, Timing, judge_alerts, last_look, settled, unexpected
@@ -94,6 +95,12 @@ class AlertsOnAzure:
         return f"{', '.join(parts)} ({self.reads} reads of {self.where.resource_group}){unread}"
 
     def _poll(self) -> None:
+        try:
+            self._poll_until_settled()
+        except Exception as exc:  # noqa: BLE001 - said in the result: a thread that died would read as "no alerts"
+            self.problem = one_line(f"reading the fired alerts stopped: {type(exc).__name__}: {exc}")[:300]
+
+    def _poll_until_settled(self) -> None:
         while not self._stop.is_set():
             now = time.time()
             read = read_fired_alerts(self.where.subscription, self.where.resource_group,
