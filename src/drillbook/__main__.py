@@ -5,7 +5,8 @@ describe the environment file. pytest stays the runner.
     drillbook plan -m EXPR --env NAME [--approve ID]     # a dry run: would run / refused / skipped; contacts nothing
     drillbook options                                    # drillbook's own pytest options, grouped
     python -m drillbook journal verify [--journal-dir DIR]   # the chain and every artifact; exit 1 at a mismatch
-    python -m drillbook journal status [--journal-dir DIR]   # per drill kind and environment: last run, verdict, age
+    python -m drillbook journal status [--journal-dir DIR]   # per drill kind and environment: last run, verdict, age;
+                                                             # each expected alert's time to detect across drills
     python -m drillbook journal verify --env staging         # the journal in the store [record] of staging names
     python -m drillbook report [--results DIR] [--output FILE]   # one self-contained HTML file of a run
     python -m drillbook report --run 1a2b3c4d --env staging  # a run fetched from that store
@@ -132,7 +133,10 @@ def _status_of(store, env) -> int:
         return EXIT_DAMAGED
     if not runs and store.read(JOURNAL_FILE) is None:
         return _no_journal("status", store)
-    for line in status_lines(runs, datetime.now(timezone.utc)):
+    from drillbook.record.alert_trend import trend_lines
+
+    journal = (store.read(JOURNAL_FILE) or b"").decode("utf-8", errors="replace")
+    for line in status_lines(runs, datetime.now(timezone.utc)) + trend_lines(journal):
         print(line)
     return 0
 

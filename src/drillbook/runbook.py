@@ -264,6 +264,12 @@ SECTIONS: dict[str, Section] = _sections(
         Step("restore to a new account and compare counts before pointing the app at it",
              "az cosmosdb restore --restore-timestamp ...", cloud=True),
         "never restore over the live account; find why documents were lost or changed before switching")),
+    Section("monitoring-alerts", "Monitoring & Alerts", "P1", SECONDARY, (
+        Step("check that the alert rule exists, is enabled and watches the drilled resource",
+             "az monitor metrics alert list", "-g {resource_group}", cloud=True),
+        "compare the rule's metric, threshold and window with the runbook's alert table (the gate checks it too)",
+        "check that the resource emits the metric the rule reads (a stopped app or a lagging ingestion sends none)",
+        "if the fault was shorter than the rule's window can notice, lengthen [chaos] observe_s and drill again")),
     Section("api-contract", "API contract", "P1", PRIMARY, (
         "reproduce the failing request with the curl line above",
         "fix the handler so it validates its input and answers 4xx, never 5xx",

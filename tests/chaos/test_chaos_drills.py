@@ -34,7 +34,18 @@ def test_the_short_profile_passes_every_chaos_and_dr_drill_and_records_its_recov
                                  "*redis-outage: recovered in * s since the revert (RTO 120 s)*",
                                  "*service-down: recovered in * s since the injection (RTO 120 s)*",
                                  "*7 passed, 2 skipped*"])
+    result.stdout.fnmatch_lines([  # the sandbox has no Azure Monitor: it says when the runbook's rules would fire
+        "*chaos cosmos-outage: alerts: Azure Monitor alerts were not checked: the sandbox has no Azure Monitor; "
+        "drillbook's own rules on the sandbox's metrics:",
+        "*cosmos-outage:   api_error_rate (API error rate > 5 %, its 300 s window compressed to 2 s) would have fired "
+        "* s after the fault started: * % at the first breach",
+        "*chaos cosmos-latency:   api_p95 (Response time p95 > 1000 ms, its 600 s window compressed to 2 s) would have "
+        "fired * s after the fault started: * ms at the first breach"])
     entry = json.loads((run_drill.workdir / "reports/journal/drills.jsonl").read_text().splitlines()[-1])
+    alerts = {figures["drill"]: figures.get("alerts") for figures in entry["chaos"].values()}
+    assert alerts["cosmos-outage"]["checked"] == "not checked (sandbox)"
+    assert alerts["cosmos-outage"]["rules"][0]["would_fire_after_s"] >= 2
+    assert alerts["redis-outage"]["checked"] == "none expected" and alerts["redis-outage"]["why"]
     recoveries = {figures["drill"]: figures["time_to_recover_s"] for figures in entry["chaos"].values()}
     assert sorted(recoveries) == ["backup-restore", "cosmos-latency", "cosmos-outage", "redis-hang", "redis-outage",
                                   "service-down", "worker-stall"]
@@ -44,6 +55,8 @@ def test_the_short_profile_passes_every_chaos_and_dr_drill_and_records_its_recov
     ran = [text for text in results if json.loads(text)["status"] != "skipped"]  # the Azure-only drills skip here
     assert len(ran) == 7 and all("probes over the drill" in text and "chaos drill record" in text for text in ran
                                  if "backup/restore record" not in text)
+    assert any('"alerts of cosmos-outage: not checked (sandbox)"' in text and "expected alerts" in text
+               for text in ran)  # the Allure step with the rules' timing
 
 
 def test_readiness_that_lies_fails_the_redis_outage_drill(run_drill, faults, env_file):

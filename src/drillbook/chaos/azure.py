@@ -21,7 +21,7 @@ def azure_resource(env: Environment, key: str) -> AzureResource:
     from drillbook.config.secrets import SecretRef, resolve_secret
 
     azure = env.config.azure
-    missing = [k for k in ("subscription_id", "resource_group", key) if not getattr(azure, k)]
+    missing = [k for k in dict.fromkeys(("subscription_id", "resource_group", key)) if not getattr(azure, k)]
     if missing:
         raise ConfigError(f"{env.path.name}: [azure] needs {', '.join(missing)} for this Azure drill -> add "
                           f"{' and '.join(missing)} (the names of the subscription's resources)")

@@ -35,9 +35,9 @@ class Finding:
         return runbook.render(self.as_finding())
 
 
-def failing_checks(head: str, failed: list[Finding]) -> BaseException:
-    """The test's failure for checks that did not hold: ``head``, then one runbook line per check."""
-    found = [f.as_finding() for f in failed]
+def failing_checks(head: str, failed: list[Finding], also: list[findings.Finding] = ()) -> BaseException:
+    """The test's failure for checks that did not hold (and ``also`` findings): ``head``, then one line each."""
+    found = [f.as_finding() for f in failed] + list(also)
     return findings.failing("\n".join([head, *map(runbook.render, found)]), *found)
 
 
@@ -53,6 +53,7 @@ class DrillContext:
     state: dict[str, Any] = field(default_factory=dict)  # what a drill prepared: a shard id, a queue depth
     on_phase: Callable[[str, str], None] = lambda phase, detail: None  # chaos.marks: the dashboards' annotations
     timeline: list[tuple[float, str, bool]] = field(default_factory=list)  # (s since start, probe, held)
+    watchers: list[Any] = field(default_factory=list)  # told when the fault starts and ends (detection)
     t0: float = field(default_factory=time.monotonic)
 
     def log(self, line: str) -> None:
@@ -60,6 +61,11 @@ class DrillContext:
 
     def now(self) -> float:
         return round(time.monotonic() - self.t0, 3)
+
+    def tell_watchers(self, event: str) -> None:
+        """``fault_started``, ``fault_ending`` (observing ended) or ``before_revert``, with the wall-clock time."""
+        for watcher in self.watchers:
+            getattr(watcher, event)(time.time())
 
     def mark(self, probe: str, held: bool) -> None:
         self.timeline.append((self.now(), probe, held))

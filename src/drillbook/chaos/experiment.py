@@ -67,8 +67,10 @@ def run_experiment(ctx: DrillContext, drill: Drill, journal: UndoJournal) -> Dri
     try:
         with applied(fault, journal, log=ctx.log):
             ctx.on_phase("fault", fault.describe())
+            ctx.tell_watchers("fault_started")  # applied: the time to detect counts from here
             try:
                 record.observed = observe(ctx, drill)
+                ctx.tell_watchers("before_revert")  # their requests end inside the fault, not in the recovery's window
                 revert_started = time.monotonic()
             finally:
                 ctx.progress.enter("revert")
@@ -98,6 +100,7 @@ def observe(ctx: DrillContext, drill: Drill) -> list[Finding]:
         started = time.monotonic()
         wait_until(look_once, lambda _: drill.until_seen and _all_seen(drill, looks), timeout_s=ctx.settings.observe_s,
                    poll_s=POLL_S)
+        ctx.tell_watchers("fault_ending")  # now, so their traffic drains while the window's does
         span = f"{time.monotonic() - started:.1f} s of the fault"
         findings = [probe.judge(ctx, looks[probe.name], span) for probe in drill.probes]
         if window is not None:

@@ -15,6 +15,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from drillbook.clients.azure import arm_call, azure_errors, management_client
+from drillbook.expected_alerts import rule_key
 from drillbook.runbook import Threshold
 
 _OPERATORS = {"GreaterThan": ">", "LessThan": "<"}  # ">=" is not the runbook's ">": it shows as drift
@@ -38,7 +39,7 @@ def alert_rule_findings(rules: Iterable[Mapping[str, Any]], thresholds: Mapping[
 
 def _rule_for(key: str, rules: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     tagged = [r for r in rules if (r.get("tags") or {}).get("runbook") == key]
-    named = [r for r in rules if str(r.get("name", "")).endswith(key.replace("_", "-"))]
+    named = [r for r in rules if rule_key(str(r.get("name", ""))) == key]
     return (tagged or named or [None])[0]
 
 

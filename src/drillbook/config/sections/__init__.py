@@ -14,7 +14,7 @@ from pydantic import Field
 
 from drillbook.config.model import Section
 from drillbook.config.secrets import SecretRef
-from drillbook.config.sections.alert_hold import AlertHoldSection
+from drillbook.config.sections.alerts import AlertsSection
 from drillbook.config.sections.azure import AzureSection
 from drillbook.config.sections.cache import RedisSection
 from drillbook.config.sections.cadence import CadenceSection
@@ -46,7 +46,6 @@ class EnvironmentFile(Section):
     safety: SafetySection = Field(default_factory=SafetySection)
     metrics: MetricsSection = Field(default_factory=MetricsSection)
     azure: AzureSection = Field(default_factory=AzureSection)
-    alerts: AlertHoldSection = Field(default_factory=AlertHoldSection)  # AlertsSection once [alerts] has more keys
     troubleshooting: TroubleshootingSection = Field(default_factory=TroubleshootingSection)
     health: HealthSection = Field(default_factory=HealthSection)
     redis: RedisSection = Field(default_factory=RedisSection)
@@ -63,6 +62,7 @@ class EnvironmentFile(Section):
     cadence: CadenceSection = Field(default_factory=CadenceSection)
     notify: NotifySection = Field(default_factory=NotifySection)
     record: RecordSection = Field(default_factory=RecordSection)
+    alerts: AlertsSection = Field(default_factory=AlertsSection)
     thresholds: ThresholdsSection = Field(default_factory=ThresholdsSection)
 
     def references(self) -> list[SecretRef]:
@@ -71,7 +71,8 @@ class EnvironmentFile(Section):
 
 
 __all__ = [
-    "AlertHoldSection", "AuthSection", "AzureLoadTestingSection", "AzureSection", "BudgetsSection", "CadenceSection", "ChaosSection",
+    "AlertsSection", "AuthSection", "AzureLoadTestingSection", "AzureSection", "BudgetsSection", "CadenceSection",
+    "ChaosSection",
     "ContractSection", "CosmosContainer", "CosmosSection", "DrSection", "EnvironmentFile", "HealthSection",
     "HttpSection", "HttpTarget", "LoadSection", "MetricsSection", "NotifySection", "RecordSection", "RedisSection", "SafetySection",
     "SecuritySection", "ServiceBusSection", "SlotsSection", "SmokeSection", "Stage", "TargetSection",
