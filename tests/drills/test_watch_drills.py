@@ -123,9 +123,12 @@ def inject_mid_watch(sandbox, faults, seconds_in: float, route: str, **fault):
     import time
 
     def later():
-        deadline, before = time.monotonic() + 60, sandbox_requests(sandbox)
-        while sandbox_requests(sandbox) < before + 10 and time.monotonic() < deadline:  # probe at 10 rps: 1 s in
-            time.sleep(0.2)
+        # the probe's steady 10 rps, not the run's start-up requests (a burst, then a pause while pytest collects)
+        deadline, counts = time.monotonic() + 60, [sandbox_requests(sandbox)]
+        while time.monotonic() < deadline and not (len(counts) > 2 and counts[-1] - counts[-2] >= 3
+                                                   and counts[-2] - counts[-3] >= 3):
+            time.sleep(0.5)
+            counts.append(sandbox_requests(sandbox))
         time.sleep(max(0.0, seconds_in - 1))
         faults.inject(route, **fault)
 
