@@ -252,9 +252,9 @@ def pytest_testnodedown(node, error) -> None:
 def _writes_left(config: pytest.Config, env: Environment):
     """The contract drill's ledger, read when the journal writes its entry (after teardown removed what it could)."""
     def count() -> int:
-        from drillbook.contract import LEDGER_DIR, pending_writes
+        from drillbook.contract import pending_writes
 
-        return pending_writes(Path(config.option.journal_dir) / LEDGER_DIR, env.name)
+        return pending_writes(config.stash[STORE_KEY], env.name)
     return count
 
 
