@@ -222,3 +222,18 @@ def _set_owner_pid(path, pid) -> None:
     head = json.loads(lines[0])
     head["owner"]["pid"] = pid
     path.write_text("\n".join([json.dumps(head), *lines[1:]]) + "\n")
+
+
+def test_a_run_that_lost_its_ledgers_lease_sends_no_further_write(tmp_path):
+    """Another run took the ledger over (its lease was broken): the renewer says so, and the next write never leaves."""
+    from drillbook.errors import LeaseLost
+
+    store = LocalStore(tmp_path)
+    ledger = WriteLedger.open(store, "staging", "https://api-staging.castiel.com", "drillbook-drill-x", ["/api/shards"])
+    store.break_lease(ledger.owner["lease"])
+    assert waiting.wait_for(lambda: ledger.kept.lost is not None, timeout=15), "the renewer did not notice"
+    before = store.read(ledger.name)
+    with pytest.raises(LeaseLost, match=r"lease leases/ledger-drillbook-drill-x was lost .* -> stop the drill"):
+        ledger.sending()
+    assert store.read(ledger.name) == before
+    ledger.release()

@@ -158,3 +158,35 @@ def document_target():
 
     with LoopbackServer(Handler) as server:
         yield document, server.url, posts
+
+
+def test_a_store_that_stops_mid_write_drill_ends_the_run_with_one_line_naming_it(run_drill, faults, sandbox, env_file,
+                                                                                 tmp_path, monkeypatch):
+    from sandbox.azurite import start_azurite
+
+    container = f"t-{uuid.uuid4().hex[:12]}"
+    path = blob_env(env_file, container, "timeout_s = 2\n\n[contract]\nmax_examples = 100\nmax_seconds = 120\n")
+    with start_azurite(tmp_path / "azurite") as azurite:
+        monkeypatch.setenv(CONNECTION_VAR, azurite.connection_string)
+        store = open_test_store("blob", container)
+        store.create_container()
+        argv, env = run_drill.command("-m", "contract and destructive", f"--env-file={path}",
+                                      f"--journal-dir={tmp_path / 'journal'}", paths=("checks",),
+                                      environ={CONNECTION_VAR: azurite.connection_string})
+        run = InterruptibleRun(argv, run_drill.workdir, env)
+        try:
+            assert wait_for(lambda: store.list("drill-writes/"), timeout=120), "no ledger in the store:\n" + run.output
+            [name] = store.list("drill-writes/")
+            assert wait_for(lambda: any("created" in e for e in ledger_entries(store, name)), timeout=60), run.output
+            tenant = ledger_entries(store, name)[0]["tenant"]
+            azurite.process.stop(timeout=1.0)
+            stopped = time.monotonic()
+            rc, output = run.finish(timeout=60)
+        finally:
+            run.signal(signal.SIGKILL)
+    assert time.monotonic() - stopped < 30
+    assert rc == 1, output
+    named = f"drillbook: store azure blob {azurite.account_url}, container {container}: unreachable "
+    assert len([line for line in output.splitlines() if line.lstrip("! ").startswith(named)]) == 1, output
+    assert "Traceback" not in output and "StoreError" not in output
+    assert tenant_shards(sandbox, tenant) == []  # the drill's cleanup needs the target, not the store
