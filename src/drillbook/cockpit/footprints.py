@@ -66,8 +66,9 @@ FIXTURES: dict[str, Footprint] = {
 SETTINGS_ONLY = frozenset({
     "request", "pytestconfig", "record_property", "show_progress", "thresholds", "budgets", "expected_version",
     "watch_settings", "release", "redis_settings", "cosmos_settings", "servicebus_settings", "security_settings",
+    "drill_holder",  # who the drill is, for the lease on its undo in the record store
     "slot_settings", "contract_settings", "contract_reads", "contract_verdict", "drill_tenant", "work_queues",
-    "exclusive_cache", "admin_route", "leak_probe", "rollback_record", "sandbox_info", "drill_holder",
+    "exclusive_cache", "admin_route", "leak_probe", "rollback_record", "sandbox_info",
 })
 
 # What a test's own body does besides its fixtures, by test name (the parametrized ones share it).
