@@ -82,7 +82,7 @@ def _restored(http: httpx.Client, slots, version: str, timing: dict) -> Iterator
 
 def run_config_drill(http: httpx.Client, slots, slot_settings: dict, store: Store, holder: Holder,
                      start_record: Callable[..., RollbackRecord]) -> None:
-    """Change an app setting, restart, verify; revert it, restart, verify; the undo is in the store before the change."""
+    """Change an app setting, restart, verify; revert it, restart, verify; the undo is stored before the change."""
     __tracebackhide__ = True
     _undo_an_interrupted_run(slots, store, holder)
     record = start_record("config-rollback", slot_settings.restart_objective_s, recovery="revert")
