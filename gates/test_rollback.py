@@ -11,8 +11,6 @@ The drills' logic is ``drillbook.gates`` (``gates/_rollback_drill.py``).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from drillbook import gates
@@ -25,6 +23,6 @@ def test_swap_and_swap_back_each_flip_the_version_within_the_objective(http, slo
     gates.run_swap_drill(http, slot_http, slots, slot_settings, rollback_record)
 
 
-def test_a_configuration_change_and_its_revert_each_restart_healthy(http, slots, slot_settings, pytestconfig,
-                                                                     rollback_record):
-    gates.run_config_drill(http, slots, slot_settings, Path(pytestconfig.option.journal_dir), rollback_record)
+def test_a_configuration_change_and_its_revert_each_restart_healthy(http, slots, slot_settings, record_store,
+                                                                     drill_holder, rollback_record):
+    gates.run_config_drill(http, slots, slot_settings, record_store, drill_holder, rollback_record)

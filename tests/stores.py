@@ -18,6 +18,12 @@ def blob_record(container: str, **keys) -> RecordSection:
                                          "connection_string": {"env": CONNECTION_VAR}, **keys})
 
 
+def blob_env(env_file, container: str, extra: str = ""):
+    """An environment file (tests' ``env_file`` fixture) whose [record] is ``container`` of the test's Azurite."""
+    return env_file(f'\n[record]\nstore = "blob"\ncontainer = "{container}"\n'
+                    f'connection_string = {{ env = "{CONNECTION_VAR}" }}\n{extra}')
+
+
 def open_test_store(kind: str, where: str) -> Store:
     """``kind`` "local" with a folder, or "blob" with a container (another "machine" of the same test)."""
     if kind == "local":

@@ -6,6 +6,8 @@ import json
 
 import httpx
 
+from drillbook.gates._config import undo_names
+
 GATES = ("gates",)
 FAST = '\n[slots]\nswap_objective_s = 1.5\nrestart_objective_s = 1.5\npoll_interval_s = 0.1\n'
 
@@ -95,7 +97,7 @@ def test_the_configuration_change_and_revert_pass_and_leave_no_setting(run_drill
     figures = recovery_figures(run_drill, "config-rollback")
     assert figures["drill"] == "config-rollback" and figures["time_to_recover_s"] == figures["revert_s"]
     assert "DRILLBOOK_CONFIG_DRILL" not in settings(sandbox)
-    assert not (run_drill.workdir / "reports" / "journal" / "config-undo.json").exists()
+    assert not list((run_drill.workdir / "reports" / "journal" / "config-undo").iterdir())  # the undo went with it
 
 
 def test_a_restart_that_stays_down_past_the_objective_fails_and_is_undone(run_drill, env_file, faults, sandbox):
@@ -113,9 +115,11 @@ def test_an_interrupted_runs_undo_is_applied_first(run_drill, env_file, faults, 
     httpx.put(f"{sandbox.url}/_sandbox/settings/DRILLBOOK_CONFIG_DRILL", json={"value": "on"},
               headers={"X-Fault-Token": sandbox.fault_token}).raise_for_status()
     journal = run_drill.workdir / "reports" / "journal"
-    journal.mkdir(parents=True, exist_ok=True)
-    (journal / "config-undo.json").write_text('{"written": "2026-11-30T09:00:00+00:00"}')
+    undo, _ = undo_names(f"{sandbox.url}/_sandbox/settings")
+    (journal / undo).parent.mkdir(parents=True, exist_ok=True)
+    (journal / undo).write_text('{"written": "2026-11-30T09:00:00+00:00"}')  # one without a lease: from before
     result = rollback_run(run_drill, env_file, "-k", "configuration")
     assert result.ret == 0, "\n".join(result.outlines[-30:])
-    result.stdout.fnmatch_lines(["*an interrupted run left an undo from 2026-11-30T09:00:00+00:00; "
+    result.stdout.fnmatch_lines([f"*an interrupted run left an undo from 2026-11-30T09:00:00+00:00 (*{undo}); "
                                  "removed DRILLBOOK_CONFIG_DRILL and restarted*"])
+    assert not (journal / undo).exists()

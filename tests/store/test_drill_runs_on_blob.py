@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 from sandbox.azurite import start_azurite
-from stores import CONNECTION_VAR, open_test_store
+from stores import CONNECTION_VAR, blob_env, open_test_store
 
 LIVE = ("-m", "health", "-k", "live")
 TESTS = Path(__file__).resolve().parents[1]
@@ -32,11 +32,6 @@ def test_holds_until_the_store_is_gone():
     while not (signals / "stopped").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
 """
-
-
-def blob_env(env_file, container: str, extra: str = ""):
-    return env_file(f'\n[record]\nstore = "blob"\ncontainer = "{container}"\n'
-                    f'connection_string = {{ env = "{CONNECTION_VAR}" }}\n{extra}')
 
 
 def journal(*args: str, environ: dict) -> subprocess.CompletedProcess:

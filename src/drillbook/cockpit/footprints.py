@@ -46,10 +46,12 @@ FIXTURES: dict[str, Footprint] = {
     "ru_source": Footprint(("HTTP",), cloud=("Azure Monitor",), secrets=("azure",), roles=("Monitoring Reader",)),
     "servicebus_admin": Footprint(("Service Bus",), secrets=("servicebus",), roles=("Azure Service Bus Data Owner",)),
     "slots": Footprint(cloud=("Azure control plane",), secrets=("azure",), roles=(ROLES["web"],)),
-    "drill_writes": Footprint(("HTTP",), sends="writes under a drillbook-drill-<run id> tenant, each ledgered "
-                                               "before it is sent and deleted after the run"),
-    "contract_writes": Footprint(("HTTP",), sends="fuzzed POST/PUT/PATCH/DELETE under the drill tenant, ledgered and "
-                                                  "deleted after the run"),
+    "drill_writes": Footprint(("HTTP", "record store"), secrets=("record",),
+                              sends="writes under a drillbook-drill-<run id> tenant, each ledgered in the record "
+                                    "store before it is sent and deleted after the run"),
+    "contract_writes": Footprint(("HTTP", "record store"), secrets=("record",),
+                                 sends="fuzzed POST/PUT/PATCH/DELETE under the drill tenant, ledgered in the record "
+                                       "store and deleted after the run"),
     "load_settings": Footprint(("HTTP",), secrets=("azure_load_testing",),
                                sends="locust users on the critical flows, bounded by the stages; stops at the end"),
     "record_store": Footprint(("record store",), secrets=("record",)),  # [record]: local files, or Azure Blob
@@ -64,6 +66,7 @@ FIXTURES: dict[str, Footprint] = {
 SETTINGS_ONLY = frozenset({
     "request", "pytestconfig", "record_property", "show_progress", "thresholds", "budgets", "expected_version",
     "watch_settings", "release", "redis_settings", "cosmos_settings", "servicebus_settings", "security_settings",
+    "drill_holder",  # who the drill is, for the lease on its undo in the record store
     "slot_settings", "contract_settings", "contract_reads", "contract_verdict", "drill_tenant", "work_queues",
     "exclusive_cache", "admin_route", "leak_probe", "rollback_record", "sandbox_info",
     "_environment_lease",  # autouse; only a destructive drill takes it: the environment's lease in the record store

@@ -9,8 +9,9 @@ Schemathesis and Hypothesis are imported inside :func:`run_contract`, so a run
 that does not select ``contract`` never loads them. Writes (POST, PUT, PATCH,
 DELETE) are fuzzed only where ``drillbook.config.safety`` would let a destructive
 drill run; elsewhere only GET, HEAD and OPTIONS are sent. Every write carries
-the run's drill tenant, goes into a ledger on disk as it happens, and is removed
-when the run ends, by Ctrl-C too; a killed run's ledger is swept by the next.
+the run's drill tenant, goes into a ledger in the run's store as it happens, and is removed
+when the run ends, by Ctrl-C too; a killed run's ledger is swept by the next
+write drill, on any machine that shares the store.
 """
 
 from drillbook.contract._model import ContractFailure, ContractReport, ContractSettings, OperationRun

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from drillbook.store import Holder, Store
 
 SELECTIONS = ("all", "reads", "writes")
 
@@ -26,7 +29,8 @@ class ContractSettings:
     select: str = "all"  # "reads" (GET, HEAD, OPTIONS), "writes" (the rest) or both
     environment: str = ""  # names the ledger of drill writes, so a later run of the same target sweeps it
     drill_tenant: str = "drillbook-drill"  # writes go to "<drill_tenant>-<run id>"
-    ledger_dir: Path | None = None  # where the ledger of drill writes lives; None: in memory only
+    ledger_store: Store | None = field(default=None, repr=False)  # where the ledger of drill writes lives; None: memory
+    holder: Holder | None = None  # who the ledger's lease names (operator, run id)
 
 
 @dataclass(frozen=True)

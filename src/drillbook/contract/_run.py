@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from drillbook.config import safety
+from drillbook.errors import StoreError
 from drillbook.runtime.interrupts import InterruptGuard, guarded
 from drillbook.contract._model import CheckBreach, ContractFailure, ContractReport, ContractSettings, OperationRun
 from drillbook.contract._report import curl_of, excerpt
 from drillbook.contract._writes import (WriteLedger, deletable_collections, drill_tenant_for_run, remove_writes,
                                         sweep_stale, tag_case)
 from drillbook.config.environments import Environment
+from drillbook.store import Holder, Store
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -41,7 +42,8 @@ class _Context:
 
 
 def settings_from_env(env: Environment, *, approval: str | None, admin_token: str | None = None,
-                      select: str = "all", ledger_dir: Path | None = None) -> ContractSettings:
+                      select: str = "all", ledger_store: Store | None = None,
+                      holder: Holder | None = None) -> ContractSettings:
     """The run's settings from ``[contract]`` and ``[http]``; writes only where a destructive drill may run."""
     contract, http = env.config.contract, env.config.http
     refused = safety.refusal_reason(env, approval)
@@ -50,7 +52,8 @@ def settings_from_env(env: Environment, *, approval: str | None, admin_token: st
         allow_writes=refused is None, negative_data=contract.negative_data, exclude=contract.exclude,
         timeout_s=http.timeout_s, verify=http.verify,
         user_agent=http.user_agent or "drillbook (contract)", admin_token=admin_token, writes_refused=refused,
-        select=select, environment=env.name, drill_tenant=env.config.smoke.drill_tenant, ledger_dir=ledger_dir)
+        select=select, environment=env.name, drill_tenant=env.config.smoke.drill_tenant,
+        ledger_store=ledger_store, holder=holder)
 
 
 def run_contract(document: dict, settings: ContractSettings) -> ContractReport:
@@ -76,14 +79,15 @@ def run_contract(document: dict, settings: ContractSettings) -> ContractReport:
 
 def _open_ledger(document: dict, settings: ContractSettings, operations: list,
                  report: ContractReport) -> WriteLedger | None:
-    """Before the first write: sweep what killed runs left, then name this run's tenant on disk."""
+    """Before the first write: sweep what killed runs left, then name this run's tenant in the store."""
     if not any(op.method.upper() not in SAFE_METHODS for op in operations):
         return None
-    if settings.ledger_dir is not None:
-        report.swept = sweep_stale(settings.ledger_dir, settings.environment, timeout_s=settings.timeout_s,
-                                   verify=settings.verify)
-    ledger = WriteLedger.open(settings.ledger_dir, settings.environment, settings.base_url,
-                              drill_tenant_for_run(settings.drill_tenant), deletable_collections(document))
+    if settings.ledger_store is not None:
+        report.swept = sweep_stale(settings.ledger_store, settings.environment, timeout_s=settings.timeout_s,
+                                   verify=settings.verify, holder=settings.holder)
+    ledger = WriteLedger.open(settings.ledger_store, settings.environment, settings.base_url,
+                              drill_tenant_for_run(settings.drill_tenant), deletable_collections(document),
+                              settings.holder)
     report.writes_tenant = ledger.tenant
     return ledger
 
@@ -175,6 +179,8 @@ def _run_operation(op, mode, ctx: _Context, until: float) -> OperationRun:
         exercise()
     except _Stop:
         pass
+    except StoreError:  # the ledger could not be written, or its lease was lost: no further write may leave
+        raise
     except Unsatisfiable:
         run.note = f"no {mode.value} data exists for this operation"
     except Exception as exc:  # a schema schemathesis cannot generate from: say so, do not pass silently

@@ -1,18 +1,25 @@
 """What a contract run writes: tagged with a drill tenant, written down as it happens, removed afterwards.
 
 Every write the fuzzer sends carries the run's drill tenant in ``tenantId``
-(``drillbook-drill-<run id>``). The ledger, one JSON line per entry under
-``<journal dir>/drill-writes/``, names the tenant before the first write, each
-creating write (a POST to a collection) before it leaves, and its outcome: the
-id a 2xx names, or nothing when it was refused or never left this machine (the
-name did not resolve, the connection was refused). A write that may have
-landed without naming an id (a 5xx, no answer in time) stays counted until
+(``drillbook-drill-<run id>``). The ledger, one JSON line per entry in the run's
+store (``drill-writes/<tenant>.jsonl``: under the journal folder on local files,
+in the blob container every machine shares), names the tenant before the first
+write, each creating write (a POST to a collection) before it leaves, and its
+outcome: the id a 2xx names, or nothing when it was refused or never left this
+machine (the name did not resolve, the connection was refused). A write that may
+have landed without naming an id (a 5xx, no answer in time) stays counted until
 cleanup finds the tenant empty. Cleanup deletes the recorded ids and whatever
-the tenant still lists; the ledger goes once nothing is left, so a run killed
-before its cleanup leaves the ledger for the next write drill to sweep.
+the tenant still lists; the ledger goes once nothing is left.
 
->>> ledger = WriteLedger.open(directory, "staging", base_url, "drillbook-drill-20261130-1a2b", ["/api/shards"])
->>> ledger.sending()                              # before the POST leaves
+Who looks after a ledger is a lease its run renews (``leases/ledger-<tenant>``),
+not a process id: a run killed before its cleanup, on any machine, stops
+renewing it, and the next write drill against that environment, on any machine,
+takes the lease over and sweeps the tenant. A ledger whose lease is renewed
+belongs to a live run and is never swept; a run that loses its lease sends no
+further write.
+
+>>> ledger = WriteLedger.open(store, "staging", base_url, "drillbook-drill-20261130-1a2b", ["/api/shards"], holder)
+>>> ledger.sending()                              # before the POST leaves: in the store, or StoreError
 >>> ledger.answered("/api/shards", 201, {"id": "3f9c"})
 >>> remove_writes(ledger, timeout_s=5, verify=True)
 0
@@ -21,20 +28,20 @@ before its cleanup leaves the ledger for the next write drill to sweep.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import socket
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from drillbook.runtime.pids import process_alive
+from drillbook.store import Holder, Store
+from drillbook.store.owned import give_back, keep, process_gone, take_over, this_process
+from drillbook.store.renewal import KeptLease
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 TAG_FIELD = "tenantId"  # Castiel partitions every write by tenant; the drill's own tenant marks what it wrote
-LEDGER_DIR = "drill-writes"
+LEDGER_DIR = "drill-writes"  # the ledgers' folder in the store (today's <journal dir>/drill-writes on local files)
+LEASE_PREFIX = "leases/ledger-"
 CLEANUP_BUDGET_S = 30.0
 LIST_LIMIT = 100
 
@@ -44,11 +51,15 @@ def drill_tenant_for_run(prefix: str) -> str:
     return f"{prefix}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(2)}"
 
 
+def ledger_name(tenant: str) -> str:
+    return f"{LEDGER_DIR}/{tenant}.jsonl"
+
+
 @dataclass
 class WriteLedger:
     """The tenant a run writes under, the collections it may write to, and the ids it created."""
 
-    path: Path | None
+    store: Store | None  # None: kept in memory only
     environment: str
     base_url: str
     tenant: str
@@ -57,27 +68,44 @@ class WriteLedger:
     left: int | None = None  # what the last cleanup could not remove
     owner: dict = field(default_factory=dict)
     unsettled: int = 0  # creating writes that may have landed without naming what they created
+    kept: KeptLease | None = field(default=None, repr=False)  # the lease this process renews while it owns the ledger
+
+    @property
+    def name(self) -> str:
+        return ledger_name(self.tenant)
 
     @classmethod
-    def open(cls, directory: Path | None, environment: str, base_url: str, tenant: str,
-             collections: list[str]) -> WriteLedger:
-        """Write the header (tenant first, before any write), or keep the ledger in memory without a directory."""
-        owner = {"pid": os.getpid(), "host": socket.gethostname()}
-        path = None
-        if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
-            path = directory / f"{tenant}.jsonl"
-        ledger = cls(path, environment, base_url, tenant, list(collections), owner=owner)
-        ledger._append({"environment": environment, "base_url": base_url, "tenant": tenant,
-                        "collections": ledger.collections, "owner": owner})
+    def open(cls, store: Store | None, environment: str, base_url: str, tenant: str, collections: list[str],
+             holder: Holder | None = None) -> WriteLedger:
+        """Take the ledger's lease, then write the header (tenant first, before any write) to the store."""
+        owner = this_process()
+        ledger = cls(store, environment, base_url, tenant, list(collections), owner=owner)
+        if store is not None:
+            owner["lease"] = LEASE_PREFIX + tenant
+            ledger.kept = keep(store, owner["lease"], holder or Holder(who="drillbook", drill="contract writes"))
+        try:
+            ledger._append({"environment": environment, "base_url": base_url, "tenant": tenant,
+                            "collections": ledger.collections, "owner": owner})
+        except BaseException:
+            ledger.release()
+            raise
         return ledger
 
     @classmethod
-    def load(cls, path: Path) -> WriteLedger:
-        lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        head = lines[0]
-        ledger = cls(path, head["environment"], head["base_url"], head["tenant"], head["collections"],
-                     owner=head.get("owner", {}))
+    def load(cls, store: Store, name: str) -> WriteLedger | None:
+        """The ledger as a killed run left it; None when there is none, or only half a header (nothing was written
+        under it yet). A line cut short by a kill mid-write is skipped: its write never left."""
+        lines = []
+        for text in (store.read(name) or b"").decode("utf-8", errors="replace").splitlines():
+            try:
+                lines.append(json.loads(text))
+            except ValueError:
+                continue
+        head = lines[0] if lines and isinstance(lines[0], dict) else {}
+        if not {"environment", "base_url", "tenant", "collections"} <= head.keys():
+            return None
+        ledger = cls(store, head["environment"], head["base_url"], head["tenant"], head["collections"],
+                     owner=head.get("owner") or {})
         for entry in lines[1:]:
             if "created" in entry:
                 ledger.created.append(entry["created"])
@@ -91,7 +119,12 @@ class WriteLedger:
         return method.upper() == "POST" and path in self.collections
 
     def sending(self) -> None:
-        """Before a creating write leaves: it counts as on the target until its outcome is known."""
+        """Before a creating write leaves: it counts as on the target until its outcome is known.
+
+        A run that lost its lease sends nothing more (another run may be sweeping its tenant): the lease's
+        StoreError is raised here, before the write leaves."""
+        if self.kept is not None and self.kept.lost is not None:
+            raise self.kept.lost
         self.unsettled += 1
         self._append({"sending": 1})
 
@@ -120,37 +153,35 @@ class WriteLedger:
             self._append({"created": item_path})
 
     def finish(self, left: int) -> None:
-        """Drop the ledger when nothing is left; otherwise keep it, with the count, for the next run."""
+        """Drop the ledger when nothing is left; otherwise keep it, with the count, for the next run. Either way
+        the lease is given up: what is left is the next write drill's to sweep."""
         self.left = left
-        if self.path is None:
+        if self.store is None:
             return
-        if left == 0:
-            self.path.unlink(missing_ok=True)
-        else:
-            self._append({"left": left})
+        try:
+            if left == 0:
+                self.store.delete(self.name)
+            else:
+                self._append({"left": left})
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        kept, self.kept = self.kept, None
+        give_back(kept)
 
     @property
     def pending(self) -> int:
         """What may still be on the target: the last cleanup's count, else every write that may have landed."""
         return self.left if self.left is not None else len(set(self.created)) + self.unsettled
 
-    def is_stale(self) -> bool:
-        """Its run is over: the owning process is gone (only judged for ledgers written on this host)."""
-        if self.owner.get("host") != socket.gethostname():
-            return False
-        try:
-            pid = int(self.owner.get("pid", 0))
-        except (TypeError, ValueError):
-            return False
-        return pid > 0 and not process_alive(pid)  # no pid recorded: not judged, never swept
-
     def _append(self, entry: dict) -> None:
-        if self.path is None:
+        if self.store is None:
             return
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())  # a SIGKILL right after the write must not lose the id
+        line = (json.dumps(entry) + "\n").encode()
+        # acknowledged by the blob service, or fsynced on local files: a SIGKILL right after must not lose the id;
+        # a line a kill cut short is ended first, so this one stays whole
+        self.store.append_line(self.name, lambda end: (b"\n" if end and not end.endswith(b"\n") else b"") + line)
 
 
 def deletable_collections(document: dict) -> list[str]:
@@ -248,28 +279,41 @@ def _unreachable_count(ledger: WriteLedger, exc: Exception) -> int:
     return 0 if gone else ledger.pending
 
 
-def sweep_stale(directory: Path, environment: str, *, timeout_s: float, verify: bool | str = True) -> list[tuple]:
-    """Remove what runs of this environment that were killed left behind: [(tenant, created, left)]."""
+def sweep_stale(store: Store, environment: str, *, timeout_s: float, verify: bool | str = True,
+                holder: Holder | None = None) -> list[tuple]:
+    """Remove what runs of this environment that are over left behind: [(tenant, created, left)].
+
+    A ledger is swept under its own lease, taken over from its run (so two sweepers never sweep it at once);
+    one whose lease its run still renews is left alone."""
     swept = []
-    for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else []:
-        try:
-            ledger = WriteLedger.load(path)
-        except (OSError, ValueError, KeyError, IndexError):
-            continue  # half a header from a run killed mid-write: nothing was written under it yet
-        if ledger.environment == environment and ledger.is_stale():
+    for ledger in _ledgers(store, environment):
+        kept = _take_over(store, ledger, holder or Holder(who="drillbook", drill="contract writes sweep"))
+        if kept is None:
+            continue
+        ledger = WriteLedger.load(store, ledger.name)  # as its run, or another sweeper, left it before letting go
+        if ledger is None:
+            give_back(kept)
+        else:
+            ledger.kept = kept
             swept.append((ledger.tenant, len(ledger.created), remove_writes(ledger, timeout_s=timeout_s,
                                                                              verify=verify)))
     return swept
 
 
-def pending_writes(directory: Path, environment: str) -> int:
+def pending_writes(store: Store, environment: str) -> int:
     """How many drill writes of this environment are known to be left on the target (for the journal)."""
-    total = 0
-    for path in directory.glob("*.jsonl") if directory.is_dir() else []:
-        try:
-            ledger = WriteLedger.load(path)
-        except (OSError, ValueError, KeyError, IndexError):
-            continue
-        if ledger.environment == environment:
-            total += ledger.pending
-    return total
+    return sum(ledger.pending for ledger in _ledgers(store, environment))
+
+
+def _ledgers(store: Store, environment: str) -> list[WriteLedger]:
+    found = (WriteLedger.load(store, name) for name in store.list(LEDGER_DIR + "/") if name.endswith(".jsonl"))
+    return [ledger for ledger in found if ledger is not None and ledger.environment == environment]
+
+
+def _take_over(store: Store, ledger: WriteLedger, holder: Holder) -> KeptLease | None:
+    """Its lease, once its run is over; on a local store a process gone from this host is over at once."""
+    gone = process_gone(ledger.owner, store)
+    lease = ledger.owner.get("lease")
+    if not lease:  # written before ledgers had leases (local files): judged by its process alone
+        return take_over(store, LEASE_PREFIX + ledger.tenant, holder) if gone else None
+    return take_over(store, lease, holder, owner_gone=gone)

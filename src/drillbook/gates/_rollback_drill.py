@@ -1,7 +1,7 @@
 """The rollback drills' steps: the slot swap and back, and the configuration change and its revert, each judged.
 
 >>> run_swap_drill(http, slot_http, slots, slot_settings, rollback_record)
->>> run_config_drill(http, slots, slot_settings, journal_dir, rollback_record)
+>>> run_config_drill(http, slots, slot_settings, record_store, holder, rollback_record)
 
 ``rollback_record(drill, objective_s, recovery=...)`` is the fixture that keeps each step's time for the record.
 Whatever happens, the swap drill leaves production serving the version it found: if production serves another
@@ -11,7 +11,6 @@ one at the end, it swaps once more and says so. ``gates/test_rollback.py`` calls
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 from typing import Callable, Iterator
 
 import httpx
@@ -21,6 +20,7 @@ from drillbook.errors import DrillbookError
 from drillbook.findings import Kind, kind_of
 from drillbook.gates._config import DRILL_SETTING, pending_undo, wait_healthy, write_undo
 from drillbook.gates._rollback import RollbackRecord, health_url, live_version, read_health, swap_and_watch
+from drillbook.store import Holder, Store
 
 SECTION = "rollback"
 
@@ -80,21 +80,27 @@ def _restored(http: httpx.Client, slots, version: str, timing: dict) -> Iterator
             print(f"rollback drill: production served {serving}; undo swap ran, now {now}")
 
 
-def run_config_drill(http: httpx.Client, slots, slot_settings: dict, journal: Path,
+def run_config_drill(http: httpx.Client, slots, slot_settings: dict, store: Store, holder: Holder,
                      start_record: Callable[..., RollbackRecord]) -> None:
-    """Change an app setting, restart, verify; revert it, restart, verify; the undo is written before the change."""
+    """Change an app setting, restart, verify; revert it, restart, verify; the undo is stored before the change."""
     __tracebackhide__ = True
-    _undo_an_interrupted_run(slots, journal)
+    _undo_an_interrupted_run(slots, store, holder)
     record = start_record("config-rollback", slot_settings.restart_objective_s, recovery="revert")
-    undo = write_undo(journal, target=slots.settings_source)  # before the change, so it can always be undone
+    undo = write_undo(store, target=slots.settings_source, holder=holder)  # before the change: it can always be undone
+
+    def change() -> None:
+        undo.check()  # a drill that lost the undo's lease changes nothing more
+        slots.set_setting(DRILL_SETTING, "on")
+
     try:
-        _change_and_verify("change", lambda: slots.set_setting(DRILL_SETTING, "on"), slots, http, slot_settings,
-                           record, present=True)
+        _change_and_verify("change", change, slots, http, slot_settings, record, present=True)
         _change_and_verify("revert", lambda: slots.remove_setting(DRILL_SETTING), slots, http, slot_settings,
                            record, present=False)
     finally:
-        _remove_drill_setting(slots, "the drill ended")
-        undo.unlink(missing_ok=True)
+        if _remove_drill_setting(slots, "the drill ended"):
+            undo.done()
+        else:
+            undo.release()  # the undo stays, for the next run to apply
 
 
 def _change_and_verify(step: str, change: Callable[[], None], slots, http: httpx.Client, slot_settings: dict,
@@ -123,14 +129,19 @@ def _kind(exc: DrillbookError) -> Kind:
     return "unreachable" if kind_of(exc) == "unreachable" else "threshold"
 
 
-def _undo_an_interrupted_run(slots, journal: Path) -> None:
-    left = pending_undo(journal)
-    if left:
-        _remove_drill_setting(slots, f"an interrupted run left an undo from {left.get('written')}")
+def _undo_an_interrupted_run(slots, store: Store, holder: Holder) -> None:
+    left = pending_undo(store, target=slots.settings_source, holder=holder)
+    if left is None:
+        return
+    if _remove_drill_setting(slots, f"an interrupted run left an undo from {left.record.get('written')} "
+                                    f"({left.store.locate(left.name)})"):
+        left.done()
+    else:
+        left.release()
 
 
-def _remove_drill_setting(slots, why: str) -> None:
-    """Remove the drill's setting if it is there, and say whether that was needed."""
+def _remove_drill_setting(slots, why: str) -> bool:
+    """Remove the drill's setting if it is there, and say whether that was needed; False if it could not be."""
     try:
         if DRILL_SETTING in slots.setting_names():
             slots.remove_setting(DRILL_SETTING)
@@ -138,3 +149,5 @@ def _remove_drill_setting(slots, why: str) -> None:
             print(f"rollback drill: {why}; removed {DRILL_SETTING} and restarted")
     except DrillbookError as exc:
         print(f"rollback drill: {why}; could not remove {DRILL_SETTING} ({exc}): remove it by hand")
+        return False
+    return True

@@ -6,6 +6,7 @@ Chosen by the environment file's ``[record]`` (``store = "local"``, the default,
     store.read("drills.jsonl")                       # bytes, or None when there is no such object
     store.write("runs/1a2b3c4d/manifest.json", data)  # create or overwrite
     store.list("runs/1a2b3c4d/")                     # names under a prefix, sorted
+    store.delete("drill-writes/x.jsonl")             # gone (or was never there)
     store.append_line("drills.jsonl", lambda end: link(end, entry))   # see below
 
 Nothing else knows where the record lives. Every call is bounded; a store that cannot be reached raises

@@ -116,6 +116,10 @@ class Store(ABC):
         """Create or overwrite the object."""
 
     @abstractmethod
+    def delete(self, name: str) -> None:
+        """Remove the object; one that is not there is already removed."""
+
+    @abstractmethod
     def list(self, prefix: str = "") -> list[str]:
         """The names that start with ``prefix``, sorted."""
 

@@ -76,6 +76,10 @@ class BlobStore(Store):
         with self._errors(f"writing {name}"):
             self.container.get_blob_client(name).upload_blob(data, overwrite=True)
 
+    def delete(self, name: str) -> None:
+        with self._errors(f"deleting {name}"), _missing_blob_is_none():
+            self.container.get_blob_client(name).delete_blob()
+
     def list(self, prefix: str = "") -> list[str]:
         with self._errors(f"listing {prefix or '/'}"):
             return sorted(blob.name for blob in self.container.list_blobs(name_starts_with=prefix or None))

@@ -53,6 +53,10 @@ class LocalStore(Store):
             staged.write_bytes(data)
             os.replace(staged, path)  # a reader sees the old object or the new one, never half of it
 
+    def delete(self, name: str) -> None:
+        with self._failures(f"deleting {name}"):
+            self.path(name).unlink(missing_ok=True)
+
     def list(self, prefix: str = "") -> list[str]:
         folder, _, _ = prefix.rpartition("/")
         with self._failures(f"listing {prefix or '/'}"):
