@@ -45,7 +45,8 @@ class DrillStopper:
                 raise self.error
             yield self
         finally:
-            _armed.remove(self)
+            if self in _armed:  # gone already when the run stood down
+                _armed.remove(self)
 
     def stop(self, error: BaseException) -> None:
         """From any thread: raise ``error`` in the armed drill (once); kept for later when none is armed."""
@@ -53,6 +54,14 @@ class DrillStopper:
             self.error = error
         if self in _armed:
             signal.pthread_kill(threading.main_thread().ident, STOP_SIGNAL)
+
+
+def stand_down() -> None:
+    """The run is ending on purpose (``stops.stop_run``): a lease lost meanwhile is not raised over that stop.
+
+    Their errors are kept (``stopper.error``); the drills' ``finally`` blocks still revert and say what happened.
+    """
+    _armed.clear()
 
 
 def _raise_the_stop(signum, frame) -> None:

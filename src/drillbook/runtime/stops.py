@@ -27,6 +27,9 @@ class RunStopped(pytest.exit.Exception):
 
 def stop_run(session: pytest.Session, message: str, code: int) -> NoReturn:
     """End the run now, from a fixture or a hook during the tests."""
+    from drillbook.runtime.stopper import stand_down
+
+    stand_down()  # a second stop (another lease lost to the same outage) would bury this one's line
     _tell_the_controller(session, f"drillbook: {message}", code)
     raise RunStopped(message, returncode=int(code))
 
