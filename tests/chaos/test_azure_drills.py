@@ -8,6 +8,7 @@ import pytest
 
 from loopback import FakeCredential, loopback_only  # noqa: F401 - the guard applies here
 from recorded_arm import RecordedArm
+from app_on_loopback import app_on_loopback
 
 from drillbook.chaos.context import DrillContext
 from drillbook.chaos.drills import DRILLS, drill_for
@@ -67,31 +68,11 @@ def test_an_experiment_not_named_is_one_line_naming_the_key(monkeypatch):
         drill_for(DRILLS["chaos-studio"], env.tier).fault(context(env))
 
 
-# The drill as staging runs it, against the sandbox standing in for the App Service (staging itself is https only).
-APP_ON_LOOPBACK = """
-[target]
-tier = "local"
-base_url = "{url}"
-[safety]
-allow_destructive = true
-[metrics]
-source = "scrape"
-[azure]
-subscription_id = "{sub}"
-resource_group = "rg-castiel-staging"
-app_service = "app-castiel-api-staging"
-[chaos]
-steady_window_s = 1
-observe_s = 1
-min_requests = 3
-probe_rps = 10
-rto_s = 20
-"""
 
 
 def test_the_service_down_drill_on_an_azure_tier_restarts_the_app_service_and_times_healthy(sandbox, tmp_path):
     path = tmp_path / "app-loopback.toml"
-    path.write_text(APP_ON_LOOPBACK.format(url=sandbox.url, sub=SUB))
+    path.write_text(app_on_loopback(sandbox.url, SUB))
     env = load_environment(path=path)
     drill = drill_for(DRILLS["service-down"], "staging")
     with RecordedArm() as arm, httpx.Client(base_url=sandbox.url, timeout=10) as http:

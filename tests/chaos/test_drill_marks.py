@@ -18,6 +18,7 @@ import pytest
 
 from loopback import FakeCredential, loopback_only  # noqa: F401 - the guard applies here
 from recorded_arm import RecordedArm
+from app_on_loopback import app_on_loopback
 
 import waiting
 
@@ -38,29 +39,10 @@ ANNOTATIONS = f"{GROUP}/providers/Microsoft.Insights/components/app-castiel-api-
 RESTART = f"{GROUP}/providers/Microsoft.Web/sites/app-castiel-api-staging/restart"
 WAIT_S = 60  # generous: the machine is shared
 
-ENV = """
-[target]
-tier = "local"
-base_url = "{url}"
-[safety]
-allow_destructive = true
-[metrics]
-source = "scrape"
-[azure]
-subscription_id = "{sub}"
-resource_group = "rg-castiel-staging"
-app_service = "app-castiel-api-staging"
-cosmos_account = "cosmos-castiel-staging"
+ALL_RESOURCES = """cosmos_account = "cosmos-castiel-staging"
 redis_name = "redis-castiel-staging"
 servicebus_namespace = "sb-castiel-staging"
 app_insights = "app-castiel-api-staging"
-[chaos]
-steady_window_s = 1
-observe_s = 1
-min_requests = 3
-probe_rps = 10
-rto_s = 20
-{extra}
 """
 
 
@@ -78,7 +60,7 @@ def arm(tmp_path):
 def run_drill(sandbox, arm, tmp_path, *, extra: str = "", on_azure: bool = True):
     """staging's service-down drill inside drill_marks, as the chaos fixture runs it; (record, marks, log lines)."""
     path = tmp_path / "app-loopback.toml"
-    path.write_text(ENV.format(url=sandbox.url, sub=SUB, extra=extra))
+    path.write_text(app_on_loopback(sandbox.url, SUB, azure=ALL_RESOURCES, extra=extra))
     env = load_environment(path=path)
     lines: list[str] = []
     with httpx.Client(base_url=sandbox.url, timeout=10) as http:
@@ -229,7 +211,7 @@ def held_drill(arm, tmp_path) -> subprocess.Popen:
     arm.answer("POST", "/cancel", "chaos_accepted.json")
     arm.answer("GET", OPERATION, "chaos_operation_done.json")
     path = tmp_path / "held.toml"
-    path.write_text(ENV.format(url="http://127.0.0.1:9", sub=SUB, extra=""))
+    path.write_text(app_on_loopback("http://127.0.0.1:9", SUB, azure=ALL_RESOURCES))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-c", HELD_DRILL, str(arm.port), str(path), str(tmp_path)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -7,6 +7,7 @@ import time
 
 import httpx
 
+from app_on_loopback import app_on_loopback
 from arm_alerts import ALERTS_PATH, fired, page
 from loopback import FakeCredential, loopback_only  # noqa: F401 - the guard applies here
 from recorded_arm import RecordedArm
@@ -25,25 +26,6 @@ from drillbook.faults import UndoJournal
 from drillbook.runtime.progress import Progress
 
 SUB = WHERE.subscription
-APP_ON_LOOPBACK = """
-[target]
-tier = "local"
-base_url = "{url}"
-[safety]
-allow_destructive = true
-[metrics]
-source = "scrape"
-[azure]
-subscription_id = "{sub}"
-resource_group = "rg-castiel-staging"
-app_service = "app-castiel-api-staging"
-[chaos]
-steady_window_s = 1
-observe_s = 1
-min_requests = 3
-probe_rps = 10
-rto_s = 20
-"""
 
 
 class AlertFiresAfter:
@@ -64,7 +46,7 @@ class AlertFiresAfter:
 
 def test_the_service_down_drill_on_azure_records_the_alert_it_raised_and_its_time_to_detect(sandbox, tmp_path):
     path = tmp_path / "app-loopback.toml"
-    path.write_text(APP_ON_LOOPBACK.format(url=sandbox.url, sub=SUB))
+    path.write_text(app_on_loopback(sandbox.url, SUB))
     env = load_environment(path=path)
     with RecordedArm() as arm, httpx.Client(base_url=sandbox.url, timeout=10) as http:
         arm.answer("POST", "/restart", "ok.json")
