@@ -27,6 +27,7 @@ from drillbook.load._run import LoadRun
 from drillbook.load._settings import LoadSettings, Stage
 from drillbook.load._stats import StatsReader
 from drillbook.runtime.progress import Progress
+from drillbook.runtime.waiting import wait_until
 
 SUB = "00000000-0000-0000-0000-000000000000"
 STAGING = Path(__file__).parents[2] / "environments" / "staging.toml"
@@ -134,6 +135,7 @@ def test_a_403_is_not_checked_never_a_pass(staging, tmp_path):
     assert finding.kind == "unreachable" and found.checked == "not checked (unreadable)"
     assert finding.detail.startswith("load: the expected alerts (api_error_rate) were not checked, which is not a "
                                      "pass: azure resource manager: permission denied (403 AuthorizationFailed)")
+    assert len(arm.calls()) == 1, "asking again cannot help"
 
 
 def test_a_403_without_a_breach_says_a_false_alarm_would_not_be_seen(staging, tmp_path):
@@ -154,3 +156,18 @@ def test_the_sandbox_says_the_azure_alerts_were_not_checked_and_when_the_rules_w
                               "runbook's alert rules on the load's own metrics:")
     assert found.lines[1].startswith("  api_error_rate (window 1 s) would have fired 1.0 s after the load started: ")
     assert any(line.startswith("  api_p95 (window 1 s) would not have fired: ") for line in found.lines)
+
+
+def test_the_alerts_are_read_while_the_load_runs_not_only_after_it(staging, tmp_path):
+    run = load_of(tmp_path, time.time(), failed=20)
+    with RecordedArm() as arm:
+        arm.answer("GET", ALERTS_PATH, page(fired("castiel-api-error-rate", at=run.launched + 1.2)))
+        alerts = LoadAlerts(staging, one_second, {"credential": FakeCredential(), "transport": arm.transport(),
+                                                  "retry_total": 0})
+        alerts.load_started(run.launched)
+        try:
+            assert wait_until(arm.calls, timeout_s=10, poll_s=0.05).held  # the load still runs: no finish yet
+            found = alerts.finish(run, Progress())
+        finally:
+            alerts.close()
+    assert found.alerts[0]["status"] == "fired" and found.findings == []

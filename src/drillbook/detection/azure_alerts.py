@@ -58,6 +58,7 @@ class AlertsOnAzure:
         self._wake = threading.Event()  # read now: what is expected has changed
         self._lock = threading.Lock()  # the poller judges while ``expect`` may rename what is expected
         self._renamed = 0  # how often ``expect`` renamed it: a read begun before that settles nothing
+        self._final = False  # a read was refused in a way asking again cannot help (a 403)
         self._thread: threading.Thread | None = None
 
     def fault_started(self, at: float) -> None:
@@ -84,7 +85,7 @@ class AlertsOnAzure:
             self.ever_read = False  # only a read begun after this says what fired by now
             self._renamed += 1
         self._wake.set()
-        if self._thread is not None and not self._thread.is_alive() and not self._stop.is_set():
+        if self._thread is not None and not self._thread.is_alive() and not self._stop.is_set() and not self._final:
             self._start()  # the reading had settled what was expected before: read for what is expected now
 
     def before_revert(self, at: float) -> None:
@@ -132,7 +133,8 @@ class AlertsOnAzure:
             self.problem = read.problem
             if read.problem is None:
                 self._take(read.alerts, renamed)
-            if (read.problem and read.final) or (self.ever_read and settled(self.outcomes, self.timing, now)):
+            self._final = bool(read.problem and read.final)
+            if self._final or (self.ever_read and settled(self.outcomes, self.timing, now)):
                 return
             if now >= last_look(self.outcomes, self.timing) and renamed == self._renamed:
                 return
