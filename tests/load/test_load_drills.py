@@ -62,6 +62,15 @@ def test_errors_fail_the_error_rule_and_stop_the_load_early(run_drill, faults, t
     assert record.startswith("load fail: 1 stage (8 users 60 s) on one locust process; windows compressed for a "
                              "short drill: api_error_rate 300 s -> 6 s, "), record
     assert "; stopped the load after " in record, record
+    result.stdout.fnmatch_lines([
+        "*load: alerts: Azure Monitor alerts were not checked: the sandbox has no Azure Monitor; the runbook's alert "
+        "rules on the load's own metrics:",
+        "*load:   api_error_rate (window 6 s) would have fired * s after the load started: api_error_rate * % > 5 %*",
+    ])
+    [alerts] = [figures["alerts"] for figures in entry["load"].values()]
+    assert alerts["checked"] == "not checked (sandbox)" and alerts["expected"] == ["api_error_rate"], alerts
+    assert [rule["alert"] for rule in alerts["rules"] if rule["would_fire_after_s"] is not None] == ["api_error_rate"]
+    assert '"name": "expected alerts"' in attached, "the alerts' Allure step"
 
 
 def test_too_few_requests_are_inconclusive_and_fail(run_drill, faults):

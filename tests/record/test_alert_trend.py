@@ -52,3 +52,24 @@ def test_a_journal_without_alert_figures_adds_no_lines(tmp_path):
     done = subprocess.run([sys.executable, "-m", "drillbook", "journal", "status", "--journal-dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "time to detect" not in done.stdout and "sandbox's own rules" not in done.stdout
+
+
+def load_entry(day: str, environment: str, alerts: dict) -> dict:
+    return {"started": f"{day}T10:00:00+00:00", "environment": environment, "kinds": {"load": "failed"},
+            "exit_status": 1, "load": {"load/test_load.py::test_critical_flows": {"drill": "load", "alerts": alerts}}}
+
+
+def test_the_load_drills_alerts_are_in_the_trend_beside_the_chaos_drills():
+    from drillbook.record.alert_trend import trend_lines
+
+    entries = [ENTRIES[0], load_entry("2026-12-08", "staging", azure_said("api_error_rate", "fired", 244.0)),
+               load_entry("2026-12-08", "local", {"checked": "not checked (sandbox)", "expected": ["api_error_rate"],
+                                                  "rules": [{"alert": "api_error_rate", "would_fire_after_s": 8.0},
+                                                            {"alert": "api_p95", "would_fire_after_s": None}]})]
+    assert trend_lines("".join(json.dumps(entry) + "\n" for entry in entries)) == [
+        "time to detect per alert (Azure Monitor alerts, oldest first):",
+        "  staging api_error_rate: 2026-06-07 212 s (service-down), 2026-12-08 244 s (load)",
+        "the sandbox's own rules (would have fired after; Azure alerts not checked there):",
+        "  local api_error_rate: 2026-12-08 8.0 s (load)",
+        "  local api_p95: 2026-12-08 would not have fired (load)",
+    ]

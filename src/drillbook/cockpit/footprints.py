@@ -58,6 +58,7 @@ FIXTURES: dict[str, Footprint] = {
     "chaos_drill": Footprint(("HTTP",), cloud=("Azure control plane",), secrets=("azure",),  # and the fault's roles
                              roles=HOLD_ROLES, sends=HOLD_SENDS),
     "monitored": Footprint(cloud=("Azure control plane",), secrets=("azure",), roles=HOLD_ROLES, sends=HOLD_SENDS),
+    "load_alerts": Footprint(cloud=("Azure control plane",), secrets=("azure",), roles=("Monitoring Reader",)),
     "dr_drill": Footprint(("Cosmos",), cloud=("Azure control plane",), secrets=("cosmos", "azure"),
                           roles=(COSMOS_DATA_ROLE, ROLES["cosmosdb"]),
                           sends="a restore into a scratch container (local) or a new account (Azure), deleted after; "

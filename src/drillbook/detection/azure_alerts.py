@@ -53,18 +53,40 @@ class AlertsOnAzure:
         self.problem: str | None = None
         self.ever_read = False
         self.read_at: float | None = None  # the last read that answered
+        self._mine: list[FiredAlert] = []
         self._stop = threading.Event()
+        self._wake = threading.Event()  # read now: what is expected has changed
+        self._lock = threading.Lock()  # the poller judges while ``expect`` may rename what is expected
+        self._renamed = 0  # how often ``expect`` renamed it: a read begun before that settles nothing
+        self._final = False  # a read was refused in a way asking again cannot help (a 403)
         self._thread: threading.Thread | None = None
 
     def fault_started(self, at: float) -> None:
         self.timing = Timing(at, None, self.section.evaluation_frequency_s, self.section.grace_s)
         self.outcomes = judge_alerts(self.expected, [], self.timing)
+        self._start()
+
+    def _start(self) -> None:
         self._thread = threading.Thread(target=self._poll, daemon=True, name="drillbook-alerts-on-azure")
         self._thread.start()
 
     def fault_ending(self, at: float) -> None:
         if self.timing is not None:
             self.timing = replace(self.timing, reverted=at)
+
+    def expect(self, expected: list[Threshold], since: dict[str, float], what: str) -> None:
+        """Name what is expected once it is known, each alert from its own start (the load drill's breaches, known
+        when the load has run), and read again at once; reading goes on until these are settled."""
+        with self._lock:
+            self.expected = expected
+            self.timing = replace(self.timing, since=since, what=what)
+            self.outcomes = judge_alerts(expected, self._mine, self.timing)
+            self.others = unexpected(expected, self._mine, self.timing)
+            self.ever_read = False  # only a read begun after this says what fired by now
+            self._renamed += 1
+        self._wake.set()
+        if self._thread is not None and not self._thread.is_alive() and not self._stop.is_set() and not self._final:
+            self._start()  # the reading had settled what was expected before: read for what is expected now
 
     def before_revert(self, at: float) -> None:
         """Nothing to drain: the reads go to Azure, not to the target."""
@@ -81,10 +103,11 @@ class AlertsOnAzure:
             while self._thread.is_alive():
                 self._thread.join(JOIN_S)  # short joins: Ctrl-C still reaches the drill
         finally:
-            self._stop.set()
+            self.close()
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
 
     def waiting_for(self) -> str:
         now = time.time()
@@ -102,22 +125,25 @@ class AlertsOnAzure:
 
     def _poll_until_settled(self) -> None:
         while not self._stop.is_set():
-            now = time.time()
+            now, renamed = time.time(), self._renamed
             read = read_fired_alerts(self.where.subscription, self.where.resource_group,
                                      self.timing.started - LOOKBACK_S, now + self.section.poll_s,
                                      **self.client_options)
             self.reads += 1
             self.problem = read.problem
             if read.problem is None:
-                self._take(read.alerts)
-            if (read.problem and read.final) or (self.ever_read and settled(self.outcomes, self.timing, now)):
+                self._take(read.alerts, renamed)
+            self._final = bool(read.problem and read.final)
+            if self._final or (self.ever_read and settled(self.outcomes, self.timing, now)):
                 return
-            if now >= last_look(self.outcomes, self.timing):
+            if now >= last_look(self.outcomes, self.timing) and renamed == self._renamed:
                 return
-            self._stop.wait(min(self.section.poll_s, max(0.0, last_look(self.outcomes, self.timing) - now)))
+            self._wake.wait(min(self.section.poll_s, max(0.0, last_look(self.outcomes, self.timing) - now)))
+            self._wake.clear()
 
-    def _take(self, alerts: list[FiredAlert]) -> None:
-        mine = [a for a in alerts if not self.where.resources or a.target in self.where.resources]
-        self.ever_read, self.read_at = True, time.time()
-        self.outcomes = judge_alerts(self.expected, mine, self.timing)
-        self.others = unexpected(self.expected, mine, self.timing)
+    def _take(self, alerts: list[FiredAlert], renamed: int) -> None:
+        with self._lock:
+            self._mine = [a for a in alerts if not self.where.resources or a.target in self.where.resources]
+            self.ever_read, self.read_at = renamed == self._renamed, time.time()
+            self.outcomes = judge_alerts(self.expected, self._mine, self.timing)
+            self.others = unexpected(self.expected, self._mine, self.timing)

@@ -87,10 +87,13 @@ class Detection:
             result.lines += [f"  {o.describe()}" for o in ruled] or ["  not measured: the fault was never applied"]
             return result
         self.azure.finish(progress)
-        return _judged(result, self.azure, ruled, fault)
+        signals = {o.threshold.key: f"measured during the fault: {o.threshold.title} {o.measured}" for o in ruled}
+        return judged(result, self.azure, f"fault: {fault}", signals)
 
 
-def _judged(result: DetectionResult, azure: AlertsOnAzure, ruled: list[RuleOutcome], fault: str) -> DetectionResult:
+def judged(result: DetectionResult, azure: AlertsOnAzure, cause: str, signals: dict[str, str]) -> DetectionResult:
+    """Each expected alert as read: fired (its time to detect) or a finding naming it, ``cause`` (the fault) and
+    ``signals`` (per alert, what drillbook measured meanwhile); a reading that never answered is "not checked"."""
     if azure.timing is None:
         result.checked = "not checked (the fault was never applied)"
         return result
@@ -103,40 +106,40 @@ def _judged(result: DetectionResult, azure: AlertsOnAzure, ruled: list[RuleOutco
         return result
     result.checked = "azure"
     now = time.time()
-    signals = {o.threshold.key: o for o in ruled}
     for outcome in azure.outcomes:
         result.alerts.append(outcome.figures(now))
-        result.lines.append(f"alerts: {_said(outcome, now)}")
+        result.lines.append(f"alerts: {_said(outcome, now, azure.timing.what)}")
         result.lines += [f"  {note}" for note in outcome.notes]
         if outcome.status(now) != "fired":
-            result.findings.append(_missed(outcome, azure, fault, signals.get(outcome.threshold.key)))
+            signal = signals.get(outcome.threshold.key, f"measured during the fault: {outcome.threshold.title} "
+                                                        "not measured")
+            result.findings.append(_missed(outcome, azure, cause, signal))
     result.lines += [f"  {note}" for note in azure.others]
     return result
 
 
-def _said(outcome: AlertOutcome, now: float) -> str:
+def _said(outcome: AlertOutcome, now: float, what: str) -> str:
     key = outcome.threshold.key
     if outcome.fired_at is None:
         return f"{key} did not fire by {utc_clock(outcome.deadline)} ({outcome.status(now)})"
     resolved = f"resolved at {utc_clock(outcome.resolved_at)}" if outcome.resolved_at else "not resolved yet"
     return (f"{key} fired ({outcome.rule}) at {utc_clock(outcome.fired_at)}, time to detect "
-            f"{outcome.time_to_detect_s:.0f} s after the fault started; {resolved}")
+            f"{outcome.time_to_detect_s:.0f} s after {what} started; {resolved}")
 
 
-def _missed(outcome: AlertOutcome, azure: AlertsOnAzure, fault: str, signal: RuleOutcome | None) -> findings.Finding:
+def _missed(outcome: AlertOutcome, azure: AlertsOnAzure, cause: str, signal: str) -> findings.Finding:
     t, timing = outcome.threshold, azure.timing
     if azure.problem:  # the reads stopped answering before the deadline: what came after is unknown
         message = (f"expected alert {t.key} was not checked up to its deadline {utc_clock(outcome.deadline)}, which "
                    f"is not a pass: the fired alerts were last read at {utc_clock(azure.read_at)}, then: "
                    f"{azure.problem}")
         return findings.Finding("unreachable", None, message, source=azure.where.describe())
-    measured = signal.measured if signal is not None else "not measured"
     noted = f"; {'; '.join(outcome.notes)}" if outcome.notes else ""
-    detail = (f"expected alert {t.key} ({t.describe()}) did not fire within {timing.allowed_s(t):g} s of the "
-              f"fault's start (window {t.window_s:g} s + evaluation {timing.frequency_s:g} s + grace "
-              f"{timing.grace_s:g} s); fault: {fault}; measured during the fault: {t.title} {measured}{noted}")
+    detail = (f"expected alert {t.key} ({t.describe()}) did not fire within {timing.allowed_s(t):g} s of "
+              f"{timing.what}'s start (window {t.window_s:g} s + evaluation {timing.frequency_s:g} s + grace "
+              f"{timing.grace_s:g} s); {cause}; {signal}{noted}")
     return findings.Finding("threshold", SECTION, detail, source=azure.where.describe(),
-                            window=f"{utc_clock(timing.started)} to {utc_clock(outcome.deadline)}", rule=t.key)
+                            window=f"{utc_clock(timing.start_of(t))} to {utc_clock(outcome.deadline)}", rule=t.key)
 
 
 def _rule_figures(outcome: RuleOutcome) -> dict:
@@ -155,11 +158,11 @@ def watch_for(env: Environment, drill: str, *, fault: str = "", rps: float, min_
                              client_side=on_azure)
     azure = None
     if thresholds and on_azure:
-        azure = AlertsOnAzure(_where(env), thresholds, section, client_options)
+        azure = AlertsOnAzure(where_of(env), thresholds, section, client_options)
     return Detection(drill, fault, expected, rules, azure)
 
 
-def _where(env: Environment) -> Where:
+def where_of(env: Environment) -> Where:
     """The ``[azure]`` subscription, resource group and resource names whose alerts count."""
     from drillbook.chaos.azure import azure_resource
     from drillbook.config.sections.azure import RESOURCES

@@ -12,7 +12,7 @@ claimed); one that started later is too late to count.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Mapping
 
 from drillbook.detection.fired import FiredAlert
 from drillbook.runbook import Threshold
@@ -23,18 +23,27 @@ Status = Literal["fired", "waiting", "missed"]
 
 @dataclass(frozen=True)
 class Timing:
-    """The fault's start and revert (epoch seconds), and how long an alert may take beyond its rule's window."""
+    """The fault's start and revert (epoch seconds), and how long an alert may take beyond its rule's window.
+
+    ``since``: an alert's own start where it differs from the fault's (the load drill: each breach's start), and
+    ``what`` names that start in the notes.
+    """
 
     started: float
     reverted: float | None
     frequency_s: float
     grace_s: float
+    since: Mapping[str, float] = field(default_factory=dict)
+    what: str = "the fault"
 
     def allowed_s(self, threshold: Threshold) -> float:
         return threshold.window_s + self.frequency_s + self.grace_s
 
+    def start_of(self, threshold: Threshold) -> float:
+        return self.since.get(threshold.key, self.started)
+
     def deadline(self, threshold: Threshold) -> float:
-        return self.started + self.allowed_s(threshold)
+        return self.start_of(threshold) + self.allowed_s(threshold)
 
     def resolve_by(self, threshold: Threshold) -> float:
         """When an alert that fired should have resolved: a whole window past the revert, plus the same margins."""
@@ -70,19 +79,19 @@ def judge_alerts(expected: list[Threshold], alerts: list[FiredAlert], timing: Ti
 
 
 def _judge_one(threshold: Threshold, alerts: list[FiredAlert], timing: Timing) -> AlertOutcome:
-    outcome = AlertOutcome(threshold, timing.deadline(threshold))
-    inside = sorted((a for a in alerts if timing.started <= a.fired_at <= outcome.deadline), key=lambda a: a.fired_at)
+    outcome, started = AlertOutcome(threshold, timing.deadline(threshold)), timing.start_of(threshold)
+    inside = sorted((a for a in alerts if started <= a.fired_at <= outcome.deadline), key=lambda a: a.fired_at)
     for alert in alerts:
-        if alert.fired_at < timing.started:
-            outcome.notes.append(f"{alert.rule} on {alert.target} fired at {utc_clock(alert.fired_at)}, before the "
-                                 f"fault started at {utc_clock(timing.started)}: noted, not claimed")
+        if alert.fired_at < started:
+            outcome.notes.append(f"{alert.rule} on {alert.target} fired at {utc_clock(alert.fired_at)}, before "
+                                 f"{timing.what} started at {utc_clock(started)}: noted, not claimed")
         elif alert.fired_at > outcome.deadline:
             outcome.notes.append(f"{alert.rule} on {alert.target} fired at {utc_clock(alert.fired_at)}, after the "
                                  f"deadline {utc_clock(outcome.deadline)}: noted, not claimed")
     if inside:
         first = inside[0]
         outcome.rule, outcome.fired_at, outcome.resolved_at = first.rule, first.fired_at, first.resolved_at
-        outcome.time_to_detect_s = round(first.fired_at - timing.started, 3)
+        outcome.time_to_detect_s = round(first.fired_at - started, 3)
     return outcome
 
 

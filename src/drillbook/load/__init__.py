@@ -8,10 +8,11 @@ Importing this package loads neither locust nor matplotlib: locust only ever run
 in its own processes (see DESIGN.md), and charts are drawn after the run.
 """
 
+from drillbook.load._breaches import Breach, alert_rules, breaches
 from drillbook.load._settings import LoadSettings, Stage, add_options
 
-__all__ = ["LoadSettings", "Stage", "add_options", "journal_line", "refuse_unfit_load", "run_load_drill",
-           "verdict", "verdict_message"]
+__all__ = ["Breach", "LoadSettings", "Stage", "add_options", "alert_rules", "breaches", "journal_line",
+           "refuse_unfit_load", "run_load_drill", "verdict", "verdict_message"]
 
 
 def refuse_unfit_load(*args, **kwargs):
@@ -42,8 +43,8 @@ def verdict_message(run):
     return message(run)
 
 
-def verdict(run):
+def verdict(run, alerts=()):
     """The drill's failure carrying its findings, or None (see :func:`drillbook.load._drill.verdict`)."""
     from drillbook.load._drill import verdict as failure
 
-    return failure(run)
+    return failure(run, alerts)

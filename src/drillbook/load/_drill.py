@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import allure
 
@@ -102,8 +102,11 @@ def journal_line(run: LoadRun) -> str:
     return f"load {run.status}: {run.settings.describe()}; {windows}; {stopped}{missed}{azure}"
 
 
-def verdict(run: LoadRun) -> BaseException | None:
-    """The test's failure, carrying its findings, or None when the drill passed (or was allowed inconclusive)."""
+def verdict(run: LoadRun, alerts: Sequence[Finding] = ()) -> BaseException | None:
+    """The test's failure, carrying its findings, or None when the drill passed (or was allowed inconclusive).
+
+    ``alerts``: the expected alerts of its breaches that did not fire, or could not be read (``detection.load``).
+    """
     elapsed = run.ended - run.started
     if run.status == "unreachable":
         message = _unreachable_message(run, elapsed)
@@ -114,6 +117,7 @@ def verdict(run: LoadRun) -> BaseException | None:
         note = _windows(run)
         found = [_breach(run, t) for t in run.failed]
         saturated = [f"note: {run.judge.saturation}"] if run.judge and run.judge.saturation else []
+        found += alerts
         message = "\n".join([head, *map(runbook.render, found), *_errors_seen(run), *_reach_note(run), *saturated,
                              f"judged over {note}", *_azure_said(run)])
         return failing(message, *found)
@@ -126,6 +130,9 @@ def verdict(run: LoadRun) -> BaseException | None:
                              "(use --allow-inconclusive to accept it)", *run.problems, *reasons, *_reach_note(run),
                              *_azure_said(run)])
         return failing(message, Finding("no data", None, message, source=source_of(run)))
+    if alerts:  # only a breach expects an alert: kept in case that changes, never dropped
+        message = "\n".join(["load drill passed its rules, but its alerts did not", *map(runbook.render, alerts)])
+        return failing(message, *alerts)
     return None
 
 

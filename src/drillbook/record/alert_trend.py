@@ -6,7 +6,8 @@ time to detect per alert (Azure Monitor alerts, oldest first):
 the sandbox's own rules (would have fired after; Azure alerts not checked there):
   local api_error_rate: 2026-12-07 2.0 s (cosmos-outage)
 
-The figures are the chaos drills' ``alerts`` in the journal (``detection.drill``); a missed alert shows
+The figures are the chaos and load drills' ``alerts`` in the journal (``detection.drill``, ``detection.load``,
+the load's times from its breach's start); a missed alert shows
 ``missed``, one that could not be read ``not checked``: neither is ever shown as a time.
 """
 
@@ -23,7 +24,7 @@ def trend_lines(journal: str) -> list[str]:
     sandbox: dict[tuple[str, str], list[str]] = {}
     for entry in _entries(journal):
         day, environment = str(entry.get("started", ""))[:10], str(entry.get("environment", "?"))
-        for figures in (entry.get("chaos") or {}).values():
+        for figures in [*(entry.get("chaos") or {}).values(), *(entry.get("load") or {}).values()]:
             alerts, drill = figures.get("alerts") or {}, figures.get("drill", "?")
             _add_azure(azure, environment, day, drill, alerts)
             if alerts.get("checked") == "not checked (sandbox)":

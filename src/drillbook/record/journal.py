@@ -71,6 +71,7 @@ class Journal:
         self.records: dict[str, str] = {}
         self.version: str | None = None  # what the target said it runs, as a drill read it
         self.chaos: dict[str, dict] = {}  # each chaos drill's fault and measured time to recover
+        self.load: dict[str, dict] = {}  # each load drill's expected alerts (fired, time to detect)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
@@ -96,6 +97,7 @@ class Journal:
             elif name == VERSION_PROPERTY:
                 self.version = str(value)
         self.chaos.update({report.nodeid: value for name, value in report.user_properties if name == "chaos"})
+        self.load.update({report.nodeid: value for name, value in report.user_properties if name == "load"})
 
     def entry(self, exit_status: int) -> dict:
         finished = time.time()
@@ -119,6 +121,7 @@ class Journal:
             **({"records": self.records} if self.records else {}),
             "drill_writes_left": self.writes_left(),
             **({"chaos": self.chaos} if self.chaos else {}),
+            **({"load": self.load} if self.load else {}),
         }
 
     @pytest.hookimpl(trylast=True)  # after session fixtures' teardown, which removes drill writes
