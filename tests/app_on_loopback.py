@@ -2,7 +2,7 @@
 only): the environment file, Azure resources named as staging's, every address on loopback.
 
 >>> path.write_text(app_on_loopback(sandbox.url, SUB))
->>> path.write_text(app_on_loopback(sandbox.url, SUB, azure='app_insights = "app-castiel-api-staging"', extra="[alerts]..."))
+>>> path.write_text(app_on_loopback(sandbox.url, SUB, azure='app_insights = "app-x"', extra="[alerts]..."))
 """
 
 from __future__ import annotations

@@ -37,7 +37,16 @@ def main(argv: list[str] | None = None, *, arm_options: dict | None = None) -> i
     """``arm_options`` reach the management client of verify's retention check (a test's recorded answers)."""
     args = _parser().parse_args(argv)
     args.arm_options = arm_options or {}
+    _quiet_azure_sdk_logs()
     return args.run(args)
+
+
+def _quiet_azure_sdk_logs() -> None:
+    """The SDK's own warnings (DefaultAzureCredential lists every credential it tried, a dozen lines) stay out of
+    a command's output: drillbook says the same in one line with the fix (clients.azure.azure_failure)."""
+    import logging
+
+    logging.getLogger("azure").setLevel(logging.ERROR)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -19,8 +19,9 @@ ALL_DRILLS = "watch or load or chaos or dr or rollback or not (watch or load or 
 
 
 def run_drillbook(*args: str, no_network: bool = False, env: dict[str, str] | None = None,
-                  cwd: Path = REPO, timeout: float = 60) -> subprocess.CompletedProcess:
-    environ = {**os.environ, **(env or {})}
+                  cwd: Path = REPO, timeout: float = 60, inherit: bool = True) -> subprocess.CompletedProcess:
+    """``inherit=False``: ``env`` is the whole environment (to leave variables out), not additions to this one's."""
+    environ = {**(os.environ if inherit else {}), **(env or {})}
     environ.pop("PYTEST_ADDOPTS", None)
     argv = [sys.executable, "-m", "drillbook", *args]
     if no_network:

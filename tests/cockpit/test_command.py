@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import tomllib
 
 from cockpit_runs import REPO, run_drillbook
@@ -29,3 +30,36 @@ def test_the_record_commands_work_as_before(tmp_path):
     done = run_drillbook("journal", "status", "--journal-dir", str(tmp_path))
     assert done.returncode == 3 and "journal status: no journal at" in done.stderr
     assert run_drillbook("schema").stdout.startswith("{")
+
+
+IDENTITY = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE",
+            "IDENTITY_ENDPOINT", "MSI_ENDPOINT")
+
+
+def verify_staging(**identity: str):
+    """``journal verify --env staging`` (its [record] is the shared blob store) with no network."""
+    environ = {name: value for name, value in os.environ.items() if name not in IDENTITY}
+    return run_drillbook("journal", "verify", "--env", "staging", no_network=True, env={**environ, **identity},
+                         inherit=False, timeout=60)
+
+
+def test_a_store_without_a_token_is_one_line_not_the_sdks_list_of_credentials():
+    done = verify_staging()
+    assert done.returncode == 4, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr  # DefaultAzureCredential's own dozen lines stay out
+    assert lines[0].startswith("journal verify: store azure blob https://stcastieldrills.blob.core.windows.net, "
+                               "container drillbook-record: "), lines[0]
+    assert " -> " in lines[0]
+
+
+def test_an_identity_variable_set_but_empty_is_one_line_naming_it_not_a_traceback():
+    # a pipeline whose secrets were missing: its step sets AZURE_CLIENT_ID: ${{ secrets.X }} and the like to ""
+    done = verify_staging(AZURE_CLIENT_ID="", AZURE_TENANT_ID="", AZURE_CLIENT_SECRET="")
+    assert done.returncode == 4, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert lines[0].startswith("journal verify: staging.toml: [record] store "
+                               "https://stcastieldrills.blob.core.windows.net: DefaultAzureCredential cannot be "
+                               "built: "), lines[0]
+    assert "(AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET): an empty one counts as set" in lines[0]

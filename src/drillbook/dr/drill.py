@@ -122,7 +122,8 @@ def _corruption_caught(plan: DrPlan, scratch, restored: Export, limit: int) -> F
     scratch.upsert_item({**item, "drillbookCorrupted": True})
     doomed = next(iter(scratch.query_items("SELECT * FROM c WHERE c.id = @id", parameters=[{"name": "@id",
                                            "value": deleted}], enable_cross_partition_query=True)))
-    scratch.delete_item(doomed["id"], partition_key=_partition_value(scratch, doomed))  # by id: a _self link may hold a "/"
+    # by id, not by the item: the SDK then parses its _self link, and the Cosmos server's ids may hold a "/"
+    scratch.delete_item(doomed["id"], partition_key=_partition_value(scratch, doomed))
     seen = compare(restored, export_container(scratch, limit))
     caught = seen.missing == (deleted,) and seen.changed == (changed,)
     return Finding("the integrity check catches a corruption of the scratch copy", caught,

@@ -81,9 +81,13 @@ def open_store(record: RecordSection, local_root: Path, *, where: str, **client_
         return BlobStore(record.account_url, record.container, connection_string=secret,
                          timeout_s=record.timeout_s, **client_options)
     except ValueError as exc:  # a connection string the SDK cannot parse (its text is never shown)
+        if secret is None:
+            raise
         raise ConfigError(f"{where}: [record] connection_string ({record.connection_string.describe()}): "
                           f"{type(exc).__name__} -> give a storage connection string (AccountName=...;"
                           "AccountKey=...; or BlobEndpoint=...;SharedAccessSignature=...)") from None
+    except ConfigError as exc:  # no credential to sign in with (clients.azure.default_credential says why)
+        raise ConfigError(f"{where}: [record] store {record.account_url}: {exc}") from None
 
 
 def _require_blob_keys(record: RecordSection, where: str) -> None:
