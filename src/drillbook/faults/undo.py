@@ -2,7 +2,7 @@
 
 A fault's undo is appended to the store (fsynced to disk locally; acknowledged by the blob service) before
 the fault is applied. Who looks after it is a lease, not a process id: the journal takes its own lease
-(``leases/undo-<token>``) before its first entry and renews it every third of ``LEASE_S`` until its last
+(``leases/undo-<token>``) before its first entry and renews it every third of ``store.owned.LEASE_S`` until its last
 entry is closed. A planned entry without its reverted line whose lease nobody renews is left over from a
 drill that died, on whatever machine: the next run takes that lease over and replays the entry first. An
 entry whose lease is renewed belongs to a live drill and is never replayed by another run.
@@ -22,10 +22,10 @@ from drillbook.errors import FaultError, StoreError
 from drillbook.faults.registry import revert_undo
 from drillbook.runtime.stopper import DrillStopper
 from drillbook.store import Holder, LeaseState, Store
+from drillbook.store.owned import keep, take_over
 from drillbook.store.renewal import KeptLease
 
 UNDO_FILE = "undo.jsonl"
-LEASE_S = 15  # the shortest blob lease: a dead drill's undo is replayed at most this long after it died
 
 
 class UndoJournal:
@@ -114,17 +114,13 @@ class UndoJournal:
 
     def take_over(self, owner: str) -> KeptLease | None:
         """Take a dead drill's lease before replaying its undo (None: someone renewed or took it meanwhile)."""
-        lease = self.store.acquire_lease(owner, LEASE_S, Holder(**{**self.holder.as_metadata(), "drill": "replay"}))
-        return KeptLease(lease, where=self.store.description) if lease is not None else None
+        return take_over(self.store, owner, Holder(**{**self.holder.as_metadata(), "drill": "replay"}))
 
     def _keep_lease(self, description: str) -> KeptLease:
         if self._kept is not None:
             return self._kept
         holder = self.holder if self.holder.drill else Holder(**{**self.holder.as_metadata(), "drill": description})
-        lease = self.store.acquire_lease(self.lease_name, LEASE_S, holder)
-        if lease is None:  # a fresh name nobody else knows: cannot be held
-            raise StoreError(f"store {self.store.description}: the new lease {self.lease_name} is held already")
-        self._kept = KeptLease(lease, on_lost=self.stopper.stop, where=self.store.description)
+        self._kept = keep(self.store, self.lease_name, holder, on_lost=self.stopper.stop)
         return self._kept
 
     def _append(self, record: dict) -> None:

@@ -19,6 +19,7 @@ from typing import IO, Callable, Iterator
 from drillbook.errors import LeaseLost, StoreError
 from drillbook.runtime.pids import process_alive
 from drillbook.store._base import APPEND_ATTEMPTS, Holder, Lease, LeaseState, LineBuilder, Store, check_duration
+from drillbook.store.owned import this_process
 
 
 class LocalStore(Store):
@@ -129,7 +130,8 @@ class _LocalLease(Lease):
 
     def record(self, state: str) -> dict:
         return {"lease_id": self.lease_id, "state": state, "expires": self.store.clock() + self.duration_s,
-                "duration_s": self.duration_s, "holder": self.holder.as_metadata(), **_liveness()}
+                "duration_s": self.duration_s, "holder": self.holder.as_metadata(),
+                **this_process()}  # on one machine the holder's end is known at once, not only when the lease runs out
 
     def renew(self) -> None:
         with self.store._lease_file(self.name) as (handle, record):
@@ -152,11 +154,6 @@ def _state(record: dict, now: float) -> str:
     if state == "held" and (float(record.get("expires", 0)) <= now or _holder_died(record)):
         return "expired"
     return state
-
-
-def _liveness() -> dict:
-    """The holder's process: on one machine its end is known at once, not only when the lease runs out."""
-    return {"pid": os.getpid(), "host": socket.gethostname()}
 
 
 def _holder_died(record: dict) -> bool:

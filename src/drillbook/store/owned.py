@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import socket
 from contextlib import suppress
+from typing import Callable
 
 from drillbook.errors import StoreError
 from drillbook.runtime.pids import process_alive
@@ -26,15 +27,18 @@ from drillbook.store.renewal import KeptLease
 LEASE_S = 15  # the shortest blob lease: what a dead run leaves is another run's this long after it died
 
 
-def keep(store: Store, lease_name: str, holder: Holder) -> KeptLease:
-    """Take a fresh lease (a name nobody else knows) and renew it from now on; StoreError naming the store if not."""
+def keep(store: Store, lease_name: str, holder: Holder,
+         on_lost: Callable[[StoreError], None] = lambda error: None) -> KeptLease:
+    """Take a fresh lease (a name nobody else knows) and renew it from now on; StoreError naming the store if not.
+
+    ``on_lost(error)`` once if a renewal fails (``KeptLease``): a drill's stopper, say."""
     lease = store.acquire_lease(lease_name, LEASE_S, holder)
     if lease is None:
         now = store.inspect_lease(lease_name).holder
         raise StoreError(f"store {store.description}: the lease {lease_name} is held by "
                          f"{now.describe() if now else 'another run'} -> let that drill finish (a holder that died "
                          f"frees it within {LEASE_S} s by itself)")
-    return KeptLease(lease, where=store.description)
+    return KeptLease(lease, on_lost, where=store.description)
 
 
 def take_over(store: Store, lease_name: str, holder: Holder, *, owner_gone: bool = False) -> KeptLease | None:
