@@ -154,6 +154,9 @@ def test_reads_that_stop_answering_before_the_deadline_are_not_checked_not_misse
     assert finding.detail.startswith("expected alert api_error_rate was not checked up to its deadline ")
     assert "which is not a pass: the fired alerts were last read at " in finding.detail
     assert "then: azure resource manager: answered 503 ServiceUnavailable reading the fired alerts" in finding.detail
+    assert result.alerts[0]["status"] == "not checked", "the journal never records an unread alert as missed"
+    assert any(line.startswith("alerts: api_error_rate did not fire by ") and line.endswith(" (not checked)")
+               for line in result.lines)
 
 
 def test_no_azure_identity_is_not_checked_and_says_how_to_sign_in():
