@@ -103,6 +103,16 @@ def test_an_alert_that_fired_before_the_drill_is_noted_not_claimed():
     assert result.alerts[0]["status"] == "missed"
 
 
+def test_an_alert_that_fired_after_its_deadline_is_noted_not_claimed():
+    t0 = time.time()
+    with RecordedArm() as arm:
+        arm.answer("GET", ALERTS_PATH, page(fired("castiel-api-error-rate", at=t0 + 4)))  # due by t0 + 3
+        result = drill(detection(arm.transport()), t0)
+    [finding] = result.findings
+    assert "did not fire within 3 s" in finding.detail and result.alerts[0]["status"] == "missed"
+    assert "after the deadline" in finding.detail and "noted, not claimed" in finding.detail
+
+
 def test_an_alert_on_another_resource_is_not_claimed():
     t0 = time.time()
     with RecordedArm() as arm:
