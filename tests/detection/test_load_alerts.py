@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,7 @@ def test_a_breach_whose_alert_fires_in_time_passes_with_its_time_to_detect_from_
     [alert] = found.alerts
     assert alert["status"] == "fired" and alert["time_to_detect_s"] == pytest.approx(2.2, abs=0.01)  # from t0
     assert alert["from"] == "the load: api_error_rate breach's start" and alert["resolved_at"] is not None
+    assert alert["breach_started"] == datetime.fromtimestamp(t0, tz=timezone.utc).isoformat(timespec="seconds")
     assert any(line.startswith("alerts: api_error_rate fired (castiel-api-error-rate) at ") and
                "time to detect 2 s after the breach started; resolved at " in line for line in found.lines)
     assert verdict(run, found.findings) is not None  # the load's own breach still fails it
