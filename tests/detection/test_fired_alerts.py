@@ -103,6 +103,16 @@ def test_an_alert_that_fired_before_the_drill_is_noted_not_claimed():
     assert result.alerts[0]["status"] == "missed"
 
 
+def test_an_alert_that_fired_after_its_deadline_is_noted_not_claimed():
+    t0 = time.time()
+    with RecordedArm() as arm:
+        arm.answer("GET", ALERTS_PATH, page(fired("castiel-api-error-rate", at=t0 + 4)))  # due by t0 + 3
+        result = drill(detection(arm.transport()), t0)
+    [finding] = result.findings
+    assert "did not fire within 3 s" in finding.detail and result.alerts[0]["status"] == "missed"
+    assert "after the deadline" in finding.detail and "noted, not claimed" in finding.detail
+
+
 def test_an_alert_on_another_resource_is_not_claimed():
     t0 = time.time()
     with RecordedArm() as arm:
@@ -154,6 +164,9 @@ def test_reads_that_stop_answering_before_the_deadline_are_not_checked_not_misse
     assert finding.detail.startswith("expected alert api_error_rate was not checked up to its deadline ")
     assert "which is not a pass: the fired alerts were last read at " in finding.detail
     assert "then: azure resource manager: answered 503 ServiceUnavailable reading the fired alerts" in finding.detail
+    assert result.alerts[0]["status"] == "not checked", "the journal never records an unread alert as missed"
+    assert any(line.startswith("alerts: api_error_rate did not fire by ") and line.endswith(" (not checked)")
+               for line in result.lines)
 
 
 def test_no_azure_identity_is_not_checked_and_says_how_to_sign_in():

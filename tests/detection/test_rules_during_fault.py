@@ -69,3 +69,17 @@ def test_an_azure_tier_without_a_resource_group_is_one_line_naming_the_key(tmp_p
                     '[azure]\nsubscription_id = "00000000-0000-0000-0000-000000000000"\n')
     with pytest.raises(ConfigError, match=r"^bare.toml: \[azure\] needs resource_group for this Azure drill"):
         watch_for(load_environment(path=path), "service-down", rps=5, min_requests=5)
+
+
+def test_an_unreadable_metrics_source_is_counted_and_said_never_read_as_calm(env_file):
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens here once the socket closes
+    env = load_environment(path=env_file(ALERTS, base_url=f"http://127.0.0.1:{port}"))
+    result = run(watch_for(env, "cosmos-outage", rps=5, min_requests=5), fault_s=1.5)
+    [rule] = result.rules
+    assert rule["would_fire_after_s"] is None and rule["measured"].startswith("no data ("), rule
+    assert "would not have fired during the fault: no data (" in result.lines[1]
+    assert " ticks unreadable" in result.lines[1] and "worst" not in result.lines[1], result.lines[1]

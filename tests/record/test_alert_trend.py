@@ -73,3 +73,10 @@ def test_the_load_drills_alerts_are_in_the_trend_beside_the_chaos_drills():
         "  local api_error_rate: 2026-12-08 8.0 s (load)",
         "  local api_p95: 2026-12-08 would not have fired (load)",
     ]
+
+
+def test_an_alert_whose_reads_stopped_answering_shows_not_checked_never_missed():
+    from drillbook.record.alert_trend import trend_lines
+
+    entry = chaos_entry("2026-12-09", "staging", "service-down", azure_said("api_error_rate", "not checked", None))
+    assert trend_lines(json.dumps(entry) + "\n")[1] == "  staging api_error_rate: 2026-12-09 not checked (service-down)"

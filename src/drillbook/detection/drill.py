@@ -107,10 +107,13 @@ def judged(result: DetectionResult, azure: AlertsOnAzure, cause: str, signals: d
     result.checked = "azure"
     now = time.time()
     for outcome in azure.outcomes:
-        result.alerts.append(outcome.figures(now))
-        result.lines.append(f"alerts: {_said(outcome, now, azure.timing.what)}")
+        status = outcome.status(now)
+        if status != "fired" and azure.problem:  # the reads stopped answering: a later alert would not be seen
+            status = "not checked"
+        result.alerts.append({**outcome.figures(now), "status": status})
+        result.lines.append(f"alerts: {_said(outcome, status, azure.timing.what)}")
         result.lines += [f"  {note}" for note in outcome.notes]
-        if outcome.status(now) != "fired":
+        if status != "fired":
             signal = signals.get(outcome.threshold.key, f"measured during the fault: {outcome.threshold.title} "
                                                         "not measured")
             result.findings.append(_missed(outcome, azure, cause, signal))
@@ -118,10 +121,10 @@ def judged(result: DetectionResult, azure: AlertsOnAzure, cause: str, signals: d
     return result
 
 
-def _said(outcome: AlertOutcome, now: float, what: str) -> str:
+def _said(outcome: AlertOutcome, status: str, what: str) -> str:
     key = outcome.threshold.key
     if outcome.fired_at is None:
-        return f"{key} did not fire by {utc_clock(outcome.deadline)} ({outcome.status(now)})"
+        return f"{key} did not fire by {utc_clock(outcome.deadline)} ({status})"
     resolved = f"resolved at {utc_clock(outcome.resolved_at)}" if outcome.resolved_at else "not resolved yet"
     return (f"{key} fired ({outcome.rule}) at {utc_clock(outcome.fired_at)}, time to detect "
             f"{outcome.time_to_detect_s:.0f} s after {what} started; {resolved}")

@@ -70,8 +70,9 @@ class AlertOutcome:
     def figures(self, now: float) -> dict:
         """What the journal keeps: times as ISO-8601 UTC, the time to detect in seconds."""
         return {"alert": self.threshold.key, "rule": self.rule, "status": self.status(now),
-                "fired_at": _iso(self.fired_at), "time_to_detect_s": self.time_to_detect_s,
-                "resolved_at": _iso(self.resolved_at), "deadline": _iso(self.deadline), "notes": self.notes}
+                "fired_at": iso_seconds(self.fired_at), "time_to_detect_s": self.time_to_detect_s,
+                "resolved_at": iso_seconds(self.resolved_at), "deadline": iso_seconds(self.deadline),
+                "notes": self.notes}
 
 
 def judge_alerts(expected: list[Threshold], alerts: list[FiredAlert], timing: Timing) -> list[AlertOutcome]:
@@ -118,7 +119,8 @@ def _wait_until(outcome: AlertOutcome, timing: Timing) -> float:
     return 0.0 if outcome.resolved_at is not None else timing.resolve_by(outcome.threshold)
 
 
-def _iso(epoch: float | None) -> str | None:
+def iso_seconds(epoch: float | None) -> str | None:
+    """The journal's times: ISO-8601 UTC to the second (None stays None)."""
     from datetime import datetime, timezone
 
     return None if epoch is None else datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="seconds")

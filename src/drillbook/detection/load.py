@@ -22,6 +22,7 @@ from drillbook.config.environments import Environment
 from drillbook.config.tiers import fault_backend
 from drillbook.detection.azure_alerts import AlertsOnAzure
 from drillbook.detection.drill import NOT_CHECKED_LOCALLY, DetectionResult, judged, where_of
+from drillbook.detection.judge import iso_seconds
 from drillbook.expected_alerts import EXPECTED, Expected, expected_for
 from drillbook.load import Breach, alert_rules, breaches
 from drillbook.runbook import Threshold
@@ -120,7 +121,8 @@ def _read(result: DetectionResult, azure: AlertsOnAzure, run, expected: dict[str
     judged(result, azure, f"load: {run.settings.describe()}", signals)
     for figures in result.alerts:  # time to detect runs from this breach's start
         breach = expected[figures["alert"]]
-        figures.update({"from": f"the {PREFIX}{breach.key} breach's start", "breach_started": _iso(breach.started)})
+        figures.update({"from": f"the {PREFIX}{breach.key} breach's start",
+                        "breach_started": iso_seconds(breach.started)})
     return result
 
 
@@ -138,9 +140,3 @@ def _nothing_expected(result: DetectionResult, azure: AlertsOnAzure) -> Detectio
     else:
         result.lines.append(f"alerts: none expected, and none fired on {azure.where.resource_group} during the load")
     return result
-
-
-def _iso(epoch: float) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="seconds")

@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass, replace
 
 from drillbook import metrics
+from drillbook.clients.azure import one_line
 from drillbook.clients.http import Breaker, build_client
 from drillbook.config.environments import Environment
 from drillbook.errors import DrillbookError
-from drillbook.redaction import redact_text
 from drillbook.metrics.traffic import ProbeTraffic
 from drillbook.rules import Evaluator, format_value
 from drillbook.runbook import Threshold
@@ -161,5 +161,4 @@ class RulesDuringFault:
 
 
 def _one_line(exc: Exception) -> str:
-    said = str(exc) if isinstance(exc, DrillbookError) else f"{type(exc).__name__}: {exc}"
-    return redact_text(" ".join(said.split()))[:300]
+    return one_line(str(exc) if isinstance(exc, DrillbookError) else f"{type(exc).__name__}: {exc}")[:300]

@@ -41,8 +41,9 @@ def _add_azure(series: dict, environment: str, day: str, drill: str, alerts: dic
     checked = alerts.get("checked", "")
     if checked == "azure":
         for alert in alerts.get("alerts") or []:
-            seconds = alert.get("time_to_detect_s")
-            shown = f"{seconds:.0f} s" if alert.get("status") == "fired" and seconds is not None else "missed"
+            seconds, status = alert.get("time_to_detect_s"), alert.get("status")
+            shown = f"{seconds:.0f} s" if status == "fired" and seconds is not None else \
+                "not checked" if status == "not checked" else "missed"
             series.setdefault((environment, alert["alert"]), []).append(f"{day} {shown} ({drill})")
     elif checked.startswith("not checked (") and checked != "not checked (sandbox)":
         for key in alerts.get("expected") or []:
