@@ -150,6 +150,14 @@ def test_a_403_without_a_breach_says_a_false_alarm_would_not_be_seen(staging, tm
                                      "fired anyway would not be seen: azure resource manager: permission denied")
 
 
+def test_a_load_that_decided_nothing_never_says_it_breached_no_rule(tmp_path):
+    run = load_of(tmp_path, time.time() - 4, failed=0)
+    run.problems.append("the load generator stopped early")  # inconclusive: nothing was shown to hold
+    found = LoadAlerts(load_environment("local"), one_second).finish(run, Progress())
+    assert run.status == "inconclusive"
+    assert found.expected.why == "the load ended inconclusive and named no breach: no alert is expected of it"
+
+
 def test_the_sandbox_says_the_azure_alerts_were_not_checked_and_when_the_rules_would_have_fired(tmp_path):
     run = load_of(tmp_path, time.time() - 4, failed=20)
     found = LoadAlerts(load_environment("local"), one_second).finish(run, Progress())
