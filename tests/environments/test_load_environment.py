@@ -158,6 +158,22 @@ def test_a_production_host_or_resource_is_production_whatever_the_tier_line_says
     assert env.config.safety.allow_destructive is False
 
 
+def test_the_local_tier_refuses_a_remote_slot_url(tmp_path, monkeypatch):
+    # --slot staging aims the run at slot_url: on the local tier (destructive allowed) it must stay on loopback
+    message = error_of(tmp_path, '[target]\ntier = "local"\nbase_url = "sandbox"\n[slots]\n'
+                                 'slot_url = "https://app-castiel-api-prod-staging.azurewebsites.net"\n', monkeypatch)
+    assert message.startswith('target.toml: [slots] slot_url = "https://app-castiel-api-prod-staging.azurewebsites.net"'
+                              " on tier local -> the local tier reaches only loopback and the sandbox; this target "
+                              "belongs to environments/production.toml: use --env production"), message
+
+
+def test_a_staging_file_aimed_at_the_production_slot_is_production(tmp_path):
+    env = load_environment(path=write(tmp_path, GOOD + '[slots]\nslot_url = '
+                                                        '"https://app-castiel-api-prod-staging.azurewebsites.net"\n'))
+    assert env.is_production and "belongs to environments/production.toml" in env.tier_note
+    assert env.config.safety.allow_destructive is False
+
+
 def test_allow_destructive_defaults_to_true_only_on_the_local_tier(tmp_path):
     local = load_environment(path=write(tmp_path, '[target]\ntier = "local"\nbase_url = "sandbox"\n'))
     assert local.config.safety.allow_destructive is True

@@ -110,3 +110,18 @@ def test_no_request_leaves_loopback(vault):
     transport = LoopbackTransport(vault.port)
     resolve_secret(ADMIN_TOKEN, where=WHERE, credential=FakeCredential(), transport=transport, retry_total=0)
     assert transport.sent and all(url.startswith(f"http://127.0.0.1:{vault.port}/") for url in transport.sent)
+
+
+def test_an_identity_variable_set_but_empty_is_one_line_naming_it_not_a_traceback(monkeypatch):
+    # a pipeline whose secret was missing sets AZURE_CLIENT_ID to "": DefaultAzureCredential raises ValueError
+    from drillbook.config import secrets
+
+    secrets._default_credential.cache_clear()
+    monkeypatch.setenv("AZURE_CLIENT_ID", "")
+    monkeypatch.setenv("AZURE_TENANT_ID", "")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "")
+    with pytest.raises(ConfigError) as raised:
+        resolve_secret(ADMIN_TOKEN, where=WHERE)
+    secrets._default_credential.cache_clear()
+    assert str(raised.value).startswith(f"{WHERE}: DefaultAzureCredential cannot be built: "), raised.value
+    assert "(AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET" in str(raised.value) and "an empty one counts as set" in str(raised.value)

@@ -71,6 +71,13 @@ GOOD = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains", "X-C
     ({"X-Content-Type-Options": "sniff"}, "X-Content-Type-Options is 'sniff' (expected 'nosniff')"),
     ({"X-Frame-Options": None}, "no frame policy (X-Frame-Options or CSP frame-ancestors)"),
     ({"X-Frame-Options": "ALLOW-FROM https://x"}, "no frame policy (X-Frame-Options or CSP frame-ancestors)"),
+    # a frame-ancestors that lets any site frame the page is no frame policy
+    ({"X-Frame-Options": None, "Content-Security-Policy": "frame-ancestors *"},
+     "no frame policy (X-Frame-Options or CSP frame-ancestors)"),
+    ({"X-Frame-Options": None, "Content-Security-Policy": "default-src 'self'; frame-ancestors 'self' https:"},
+     "no frame policy (X-Frame-Options or CSP frame-ancestors)"),
+    ({"X-Frame-Options": None, "Content-Security-Policy": "default-src 'self'; report-uri /frame-ancestors"},
+     "no frame policy (X-Frame-Options or CSP frame-ancestors)"),
 ])
 def test_each_missing_or_weak_header_is_named(change, problem):
     headers = {k: v for k, v in {**GOOD, **change}.items() if v is not None}

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Callable, Iterator
 
+from drillbook.config.secrets import default_credential  # the one DefaultAzureCredential every client signs in with
 from drillbook.errors import ConfigError, TargetError
 from drillbook.redaction import redact_text
 
@@ -82,22 +82,6 @@ def data_client(client_class: Callable[..., Any], *args: Any, bounds: Bounds, **
     merged = {**bounds.options(), **{name: value for name, value in options.items() if value is not None}}
     merged.setdefault("retry_policy", bounded_retry_policy(bounds.max_retry_wait_s, **merged))
     return client_class(*args, **merged)
-
-
-IDENTITY_VARIABLES = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
-                      "AZURE_FEDERATED_TOKEN_FILE", "AZURE_USERNAME")  # what DefaultAzureCredential reads
-
-
-def default_credential() -> Any:
-    """DefaultAzureCredential, for a client that owns (and closes) it; the az CLI must answer within 10 s."""
-    from azure.identity import DefaultAzureCredential
-
-    try:
-        return DefaultAzureCredential(process_timeout=10)
-    except ValueError as exc:  # e.g. AZURE_CLIENT_ID set but empty: a pipeline's secret that was not there
-        set_vars = ", ".join(name for name in IDENTITY_VARIABLES if name in os.environ) or "none"
-        raise ConfigError(f"DefaultAzureCredential cannot be built: {exc} -> check the identity variables this "
-                          f"process has ({set_vars}): an empty one counts as set; unset it or give its value") from None
 
 
 @cache

@@ -143,10 +143,22 @@ def _hsts_problem(value: str | None, min_age_s: float) -> str | None:
     return None
 
 
+# frame-ancestors sources that let any site frame the page: a wildcard, or a bare scheme (every https site)
+_ANY_FRAMER = ("*", "http:", "https:")
+
+
 def _has_frame_policy(headers: Mapping[str, str]) -> bool:
     frame = headers.get("x-frame-options", "").strip().upper()
-    csp = headers.get("content-security-policy", "").lower()
-    return frame in ("DENY", "SAMEORIGIN") or "frame-ancestors" in csp
+    return frame in ("DENY", "SAMEORIGIN") or _frame_ancestors_restrict(headers.get("content-security-policy", ""))
+
+
+def _frame_ancestors_restrict(csp: str) -> bool:
+    """A CSP frame-ancestors directive that names who may frame the page, not anyone."""
+    for directive in csp.lower().split(";"):
+        name, *sources = directive.split() or [""]
+        if name == "frame-ancestors":
+            return bool(sources) and not any(source in _ANY_FRAMER for source in sources)
+    return False
 
 
 # --- certificate lifetime -------------------------------------------------------------------

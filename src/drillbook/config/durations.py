@@ -6,7 +6,7 @@ import re
 
 from drillbook.errors import ConfigError
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(h|m|s|ms)")
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")  # ms before m: "500ms" is not 500 m and an s
 _UNIT_S = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 

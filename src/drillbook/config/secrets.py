@@ -73,7 +73,10 @@ def _read_keyvault(ref: SecretRef, where: str, client_options: dict[str, Any]) -
     from azure.keyvault.secrets import SecretClient
 
     options = {"retry_total": 1, **client_options}
-    credential = options.pop("credential", None) or _default_credential()
+    try:
+        credential = options.pop("credential", None) or _default_credential()
+    except ConfigError as exc:  # an identity variable set but empty: name the reference it stopped
+        raise ConfigError(f"{where}: {exc}") from None
     # Per call, so that they bind whichever transport the client has.
     timeouts = {"connection_timeout": options.pop("connection_timeout", KEYVAULT_TIMEOUT_S),
                 "read_timeout": options.pop("read_timeout", KEYVAULT_TIMEOUT_S)}
@@ -112,9 +115,23 @@ def _first_line(text: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
+IDENTITY_VARIABLES = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
+                      "AZURE_FEDERATED_TOKEN_FILE", "AZURE_USERNAME")  # what DefaultAzureCredential reads
+
+
+def default_credential() -> Any:
+    """DefaultAzureCredential, for a client that owns (and closes) it; the az CLI must answer within 10 s."""
+    from azure.identity import DefaultAzureCredential
+
+    try:
+        return DefaultAzureCredential(process_timeout=10)
+    except ValueError as exc:  # e.g. AZURE_CLIENT_ID set but empty: a pipeline's secret that was not there
+        set_vars = ", ".join(name for name in IDENTITY_VARIABLES if name in os.environ) or "none"
+        raise ConfigError(f"DefaultAzureCredential cannot be built: {exc} -> check the identity variables this "
+                          f"process has ({set_vars}): an empty one counts as set; unset it or give its value") from None
+
+
 @cache
 def _default_credential() -> Any:
     """One DefaultAzureCredential per run: every vault reference then shares its token."""
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential()
+    return default_credential()

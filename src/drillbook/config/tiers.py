@@ -23,7 +23,9 @@ NAMESPACES = (("azure", "servicebus_namespace"), ("servicebus", "namespace"))  #
 # Literal addresses a local-tier file may name besides its base URL; references resolve later and are the
 # operator's own, but what is written in the file must stay on this machine.
 LOCAL_ADDRESSES = (("cosmos", "endpoint"), ("redis", "url"), ("azure", "metrics_endpoint"), ("azure", "logs_endpoint"),
-                   ("record", "account_url"))
+                   ("record", "account_url"), ("slots", "slot_url"))
+# Addresses a drill sends its requests to (--slot aims the run at slot_url): one production names is production.
+TARGET_ADDRESSES = (("target", "base_url"), ("cosmos", "endpoint"), ("redis", "url"), ("slots", "slot_url"))
 
 Mark = tuple[str, str]  # ("host", "api.castiel.com") or ("[azure] resource_group", "rg-castiel-prod")
 
@@ -52,8 +54,7 @@ def apply_tier_rules(config: EnvironmentFile, where: str,
 
 def production_marks(raw: Mapping[str, Any]) -> set[Mark]:
     """The hosts and Azure resource names a file points at, lowercased for comparison."""
-    marks = {("host", h) for h in (_host(_get(raw, s, k)) for s, k in (("target", "base_url"), ("cosmos", "endpoint"),
-                                                                         ("redis", "url"))) if h}
+    marks = {("host", h) for h in (_host(_get(raw, s, k)) for s, k in TARGET_ADDRESSES) if h}
     for key in AZURE_RESOURCES:
         value = _get(raw, "azure", key)
         if isinstance(value, str) and value.strip():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from drillbook.errors import RecordError
@@ -63,13 +63,19 @@ def fetch_run(store: Store, run_id: str, folder: Path) -> Path:
         raise RecordError(f"no run {run_id} in {store.description} -> python -m drillbook journal status lists "
                           f"the runs; the latest kept: {', '.join(known) or 'none'}")
     for name, digest in json.loads(manifest).items():
+        relative = PurePosixPath(name[len(prefix):])
+        if not name.startswith(prefix) or relative.is_absolute() or ".." in relative.parts:
+            # a rewritten manifest must not place a file beside the folder, or anywhere on this machine
+            raise RecordError(f"{store.locate(prefix + MANIFEST)} lists {name}, which is outside run {run_id} -> "
+                              "the stored run is not the one recorded; python -m drillbook journal verify names "
+                              "every difference")
         data = store.read(name)
         actual = hashlib.sha256(data).hexdigest() if data is not None else None
         if actual != digest:
             state = "is missing" if data is None else f"changed (sha256 {actual[:12]}..., recorded {digest[:12]}...)"
             raise RecordError(f"{store.locate(name)} {state} -> the stored run is not the one recorded; "
                               "python -m drillbook journal verify names every difference")
-        target = folder / name[len(prefix):]
+        target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     return folder
