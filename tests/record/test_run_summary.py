@@ -177,3 +177,15 @@ def test_a_test_that_is_no_drill_is_journaled_nowhere_though_its_folder_and_id_a
     result.assert_outcomes(passed=2)
     assert not (tmp_path / "j" / "drills.jsonl").exists(), journal_entry(tmp_path / "j")["kinds"]
     assert not (tmp_path / "r" / "summary.json").exists()
+
+
+def test_a_drill_counts_for_the_kinds_it_is_marked_not_the_folder_it_lies_in(pytester, tmp_path):
+    """chaos/test_backup_restore.py is a DR drill: its pass is no chaos drill's in the journal's kinds."""
+    pytester.mkpydir("chaos").joinpath("test_restore.py").write_text(
+        "import pytest\n\n@pytest.mark.dr\n@pytest.mark.runbook('recovery-objectives')\n"
+        "def test_restore():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-m", "dr", f"--alluredir={tmp_path / 'r'}",
+                                           f"--journal-dir={tmp_path / 'j'}")
+    result.assert_outcomes(passed=1)
+    assert journal_entry(tmp_path / "j")["kinds"] == {"dr": "passed"}
+    assert drill_named(validated(tmp_path / "r" / "summary.json"), "test_restore")["markers"] == ["dr"]

@@ -75,10 +75,11 @@ class Journal:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # a drill by its markers, as the summary counts it; report.keywords also holds folder names and parameter
         # ids, so drillbook's own tests/chaos/... or [smoke] were journaled as drills
-        if not facts_of(report):
+        facts = facts_of(report)
+        if not facts:
             return
-        if report.when == "setup":  # a drill set up and never torn down was interrupted
-            self.begun[report.nodeid] = set(DRILL_KINDS) & set(report.keywords)
+        if report.when == "setup":  # a drill set up and never torn down was interrupted; its kinds: its markers
+            self.begun[report.nodeid] = set(DRILL_KINDS) & set(facts["markers"])
         elif report.when == "teardown":
             self.ended.add(report.nodeid)
         config_error = config_error_of(report)
@@ -88,7 +89,7 @@ class Journal:
         elif report.when == "call" or report.outcome != "passed":
             outcome = "refused" if safety.refusal_of(report) else report.outcome
             self.outcomes[report.nodeid] = outcome
-            for kind in set(DRILL_KINDS) & set(report.keywords):
+            for kind in self.begun.get(report.nodeid, ()):  # not its folder's name (chaos/ holds the DR drill)
                 self.kinds.setdefault(kind, []).append(outcome)
             if report.failed:
                 self.failures[report.nodeid] = _first_line(report)
