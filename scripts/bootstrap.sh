@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything drillbook needs into ./.venv and ./node_modules.
-# Safe to run again: it reinstalls only when pyproject.toml or package-lock.json changed.
+# Safe to run again: it reinstalls only when pyproject.toml or package-lock.json changed, or node_modules is gone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +12,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv with $($python --version)"
   "$python" -m venv .venv
 fi
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || [ ! -d node_modules ]; then
   echo "bootstrap: installing Python packages (pip install -e '.[dev]')"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2> >(grep -v "is ignored: it is neither" >&2)
   echo "bootstrap: installing npm packages (npm ci)"

@@ -165,3 +165,27 @@ def test_a_run_that_selects_nothing_still_writes_the_summary_a_pipeline_asked_fo
     summary = validated(tmp_path / "out" / "s.json")
     assert (summary["run"]["outcome"], summary["drills"], summary["run"]["counts"]) == ("no drills", [], {})
     assert not (tmp_path / "r" / "summary.json").exists()  # the results folder's is for runs of drills
+
+
+def test_a_test_that_is_no_drill_is_journaled_nowhere_though_its_folder_and_id_are_marker_names(pytester, tmp_path):
+    """pytest's keywords hold the folder's name and the parameter's id: tests/chaos/..., [smoke] are no drills."""
+    pytester.mkpydir("chaos").joinpath("test_not_a_drill.py").write_text(
+        "import pytest\n\n@pytest.mark.parametrize('kind', ['smoke', 'load'], ids=['smoke', 'load'])\n"
+        "def test_a_helper(kind):\n    assert kind\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--alluredir={tmp_path / 'r'}",
+                                           f"--journal-dir={tmp_path / 'j'}")
+    result.assert_outcomes(passed=2)
+    assert not (tmp_path / "j" / "drills.jsonl").exists(), journal_entry(tmp_path / "j")["kinds"]
+    assert not (tmp_path / "r" / "summary.json").exists()
+
+
+def test_a_drill_counts_for_the_kinds_it_is_marked_not_the_folder_it_lies_in(pytester, tmp_path):
+    """chaos/test_backup_restore.py is a DR drill: its pass is no chaos drill's in the journal's kinds."""
+    pytester.mkpydir("chaos").joinpath("test_restore.py").write_text(
+        "import pytest\n\n@pytest.mark.dr\n@pytest.mark.runbook('recovery-objectives')\n"
+        "def test_restore():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-m", "dr", f"--alluredir={tmp_path / 'r'}",
+                                           f"--journal-dir={tmp_path / 'j'}")
+    result.assert_outcomes(passed=1)
+    assert journal_entry(tmp_path / "j")["kinds"] == {"dr": "passed"}
+    assert drill_named(validated(tmp_path / "r" / "summary.json"), "test_restore")["markers"] == ["dr"]

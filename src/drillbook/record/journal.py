@@ -34,6 +34,7 @@ from drillbook.record import runs as run_record
 from drillbook.config import safety
 from drillbook.config.environments import Environment
 from drillbook.errors import StoreError
+from drillbook.record.drill_facts import facts_of
 from drillbook.record.evidence import operator_name
 from drillbook.runtime.misconfigured import config_error_of
 from drillbook.runtime.target import SANDBOX_URL_VAR
@@ -42,8 +43,6 @@ from drillbook.store import Store
 JOURNAL_FILE = "drills.jsonl"
 RECORD_PROPERTY = "drill_record"  # a drill's one-line record (record_property), kept in the journal entry
 VERSION_PROPERTY = "target_version"  # the version the target's /health reported (record_property)
-DRILL_MARKERS = {"smoke", "health", "gate", "watch", "cache", "database", "queue", "security", "contract",
-                 "load", "chaos", "dr", "rollback", "destructive", "runbook"}
 # The kinds of drill with a verdict each in the journal: ``journal status`` rows, the cadence gate's choices.
 DRILL_KINDS = ("load", "chaos", "dr", "rollback", "smoke", "watch", "gate")
 
@@ -74,10 +73,13 @@ class Journal:
         self.load: dict[str, dict] = {}  # each load drill's expected alerts (fired, time to detect)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if not DRILL_MARKERS & set(report.keywords):  # drillbook's own tests are not drills
+        # a drill by its markers, as the summary counts it; report.keywords also holds folder names and parameter
+        # ids, so drillbook's own tests/chaos/... or [smoke] were journaled as drills
+        facts = facts_of(report)
+        if not facts:
             return
-        if report.when == "setup":  # a drill set up and never torn down was interrupted
-            self.begun[report.nodeid] = set(DRILL_KINDS) & set(report.keywords)
+        if report.when == "setup":  # a drill set up and never torn down was interrupted; its kinds: its markers
+            self.begun[report.nodeid] = set(DRILL_KINDS) & set(facts["markers"])
         elif report.when == "teardown":
             self.ended.add(report.nodeid)
         config_error = config_error_of(report)
@@ -87,7 +89,7 @@ class Journal:
         elif report.when == "call" or report.outcome != "passed":
             outcome = "refused" if safety.refusal_of(report) else report.outcome
             self.outcomes[report.nodeid] = outcome
-            for kind in set(DRILL_KINDS) & set(report.keywords):
+            for kind in self.begun.get(report.nodeid, ()):  # not its folder's name (chaos/ holds the DR drill)
                 self.kinds.setdefault(kind, []).append(outcome)
             if report.failed:
                 self.failures[report.nodeid] = _first_line(report)
